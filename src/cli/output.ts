@@ -1,0 +1,13 @@
+/** Prints rows as an aligned plain-text table (header in capitals), or as JSON lines for scripts. */
+export function printTable(rows: Array<Record<string, string>>, columns: Array<[key: string, header: string]>): void {
+  const widths = columns.map(([key, header]) => Math.max(header.length, ...rows.map((r) => (r[key] ?? '').length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')
+  process.stdout.write(`${line(columns.map(([, h]) => h))}\n`)
+  for (const r of rows) process.stdout.write(`${line(columns.map(([k]) => r[k] ?? ''))}\n`)
+}
+
+export function printJsonLines(rows: unknown[]): void {
+  for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)
+}
+
+export const isoOrDash = (d: Date | null): string => (d ? d.toISOString() : '-')

@@ -1,0 +1,51 @@
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { IDENTITY_SOURCES, type IdentitySource } from '../directory/model.js'
+import { createTenant, SLUG_PATTERN } from '../directory/tenants.js'
+import { withStore } from './context.js'
+import { printJsonLines, printTable } from './output.js'
+
+export function parseSlug(value: string): string {
+  if (!SLUG_PATTERN.test(value)) throw new InvalidArgumentError('use 1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen.')
+  return value
+}
+
+export function tenantCommand(): Command {
+  const cmd = new Command('tenant').description('create and list tenants')
+
+  cmd
+    .command('create')
+    .description('create a tenant')
+    .argument('<slug>', 'short name used in URLs, e.g. acme', parseSlug)
+    .option('--name <display name>', 'display name (default: the slug)')
+    .addOption(
+      new Option('--source <source>', 'who writes its users and groups: local (Roster), scim (one IdP) or ldap (a directory)')
+        .choices(IDENTITY_SOURCES as string[])
+        .default('local'),
+    )
+    .action(async (slug: string, opts: { name?: string; source: IdentitySource }) => {
+      await withStore('tenant create', async ({ store, actor }) => {
+        const tenant = await createTenant(store, actor, { slug, displayName: opts.name, source: opts.source })
+        process.stdout.write(`${tenant.slug}\n`)
+        process.stderr.write(`Created tenant ${tenant.slug} ("${tenant.displayName}", source ${tenant.source}, id ${tenant.id}).\n`)
+      })
+    })
+
+  cmd
+    .command('list')
+    .description('list tenants')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { json?: boolean }) => {
+      await withStore('tenant list', async ({ store }) => {
+        const tenants = await store.tenants.list()
+        if (opts.json) {
+          printJsonLines(tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.displayName, source: t.source, created: t.created.toISOString() })))
+          return
+        }
+        printTable(
+          tenants.map((t) => ({ slug: t.slug, name: t.displayName, source: t.source, created: t.created.toISOString(), id: t.id })),
+          [['slug', 'SLUG'], ['name', 'NAME'], ['source', 'SOURCE'], ['created', 'CREATED'], ['id', 'ID']],
+        )
+      })
+    })
+  return cmd
+}

@@ -1,0 +1,157 @@
+import path from 'node:path'
+
+/**
+ * Every setting Roster reads, typed. `loadConfig` is the only place that touches `process.env`,
+ * so a bad value is reported once, with the variable's name, before anything starts.
+ */
+export interface Config {
+  port: number
+  host: string
+  /** Origin (scheme://host[:port]) for every absolute URL Roster emits; never taken from requests. */
+  publicUrl: string
+  dataDir: string
+  databaseUrl: string | undefined
+  databasePoolMax: number
+  databaseConnectTimeoutMs: number
+  logLevel: LogLevel
+  logFormat: 'json' | 'pretty'
+  bodyLimitBytes: number
+  shutdownTimeoutMs: number
+  tokenUsageFlushMs: number
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
+
+/** Parses `500ms`, `30s`, `5m`, `12h`, `7d`. */
+export function parseDuration(raw: string): number | undefined {
+  const m = /^(\d+)\s*(ms|s|m|h|d)$/i.exec(raw.trim())
+  if (!m) return undefined
+  return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!
+}
+
+/** Parses `1048576`, `512kb`, `1mb`. */
+export function parseSize(raw: string): number | undefined {
+  const m = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(raw.trim())
+  if (!m) return undefined
+  return Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!
+}
+
+/** Reads the environment (and `.env`, loaded by the caller) into a Config, or throws ConfigError naming each bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = []
+  const read = (name: string): string | undefined => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = read(name)
+    if (raw === undefined) return def
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
+      return def
+    }
+    return n
+  }
+  const duration = (name: string, def: string, minMs: number, maxMs = 7 * DURATION_UNITS.d!): number => {
+    const raw = read(name) ?? def
+    const ms = parseDuration(raw)
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      problems.push(`${name}=${JSON.stringify(raw)}: must be a duration such as 500ms, 30s, 5m or 2h, from ${minMs}ms to ${maxMs}ms`)
+      return parseDuration(def)!
+    }
+    return ms
+  }
+  const oneOf = <T extends string>(name: string, def: T, allowed: readonly T[]): T => {
+    const raw = read(name)
+    if (raw === undefined) return def
+    const v = raw.toLowerCase() as T
+    if (!allowed.includes(v)) {
+      problems.push(`${name}=${JSON.stringify(raw)}: must be one of ${allowed.join(', ')}`)
+      return def
+    }
+    return v
+  }
+
+  const port = int('PORT', 3000, 0, 65535)
+  const host = read('HOST') ?? '127.0.0.1'
+
+  let publicUrl = `http://localhost:${port}`
+  const rawPublic = read('PUBLIC_URL')
+  if (rawPublic !== undefined) {
+    let u: URL | undefined
+    try {
+      u = new URL(rawPublic)
+    } catch {
+      u = undefined
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+      problems.push(`PUBLIC_URL=${JSON.stringify(rawPublic)}: must be an absolute http:// or https:// URL`)
+    } else if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password) {
+      problems.push(`PUBLIC_URL=${JSON.stringify(rawPublic)}: must be an origin only (scheme, host and optional port), without path, query or credentials`)
+    } else {
+      publicUrl = u.origin
+    }
+  }
+
+  const databaseUrl = read('DATABASE_URL')
+  if (databaseUrl !== undefined) {
+    let u: URL | undefined
+    try {
+      u = new URL(databaseUrl)
+    } catch {
+      u = undefined
+    }
+    if (!u || (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')) {
+      problems.push('DATABASE_URL: must be a postgres:// or postgresql:// connection URL')
+    }
+  }
+
+  const bodyRaw = read('BODY_LIMIT') ?? '1mb'
+  let bodyLimitBytes = parseSize(bodyRaw)
+  if (bodyLimitBytes === undefined || bodyLimitBytes < 1024 || bodyLimitBytes > 1024 ** 3) {
+    problems.push(`BODY_LIMIT=${JSON.stringify(bodyRaw)}: must be a size such as 512kb or 1mb, from 1kb to 1gb`)
+    bodyLimitBytes = 1024 ** 2
+  }
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    dataDir: path.resolve(cwd, read('DATA_DIR') ?? './data'),
+    databaseUrl,
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 1000),
+    databaseConnectTimeoutMs: duration('DATABASE_CONNECT_TIMEOUT', '5s', 100, 120_000),
+    logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: 'json',
+    bodyLimitBytes,
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
+    tokenUsageFlushMs: duration('TOKEN_USAGE_FLUSH_INTERVAL', '30s', 100, 3_600_000),
+  }
+  const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)
+  config.logFormat = fmt === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : fmt
+
+  if (problems.length) throw new ConfigError(problems)
+  return config
+}
+
+/** Loads `.env` from the working directory when present; variables already set win. */
+export function loadDotEnv(cwd = process.cwd()): void {
+  try {
+    process.loadEnvFile(path.join(cwd, '.env'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}

@@ -1,0 +1,33 @@
+import type { Store } from '../store/port.js'
+import { ConflictError } from '../errors.js'
+import type { Actor } from './model.js'
+import { createTenant } from './tenants.js'
+import { issueToken } from './tokens.js'
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'roster' }
+
+export interface FirstStart {
+  tenantSlug: string
+  scimToken: string
+}
+
+/**
+ * On the very first start (no tenant at all) creates tenant `default` (source `local`) and a SCIM
+ * token, in one transaction. Returns null on every later start. Two processes starting at once
+ * against one server race on the tenants' unique slug: the loser's transaction rolls back and it
+ * reports a later start.
+ */
+export async function firstStart(store: Store): Promise<FirstStart | null> {
+  if ((await store.tenants.count()) > 0) return null
+  try {
+    return await store.transaction(async (tx) => {
+      if ((await tx.tenants.count()) > 0) return null
+      const tenant = await createTenant(tx, SYSTEM_ACTOR, { slug: 'default', displayName: 'Default', source: 'local' })
+      const { secret } = await issueToken(tx, tenant, 'initial', SYSTEM_ACTOR)
+      return { tenantSlug: tenant.slug, scimToken: secret }
+    })
+  } catch (err) {
+    if (err instanceof ConflictError) return null
+    throw err
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Errors the domain raises. They say what went wrong in domain terms; each protocol (SCIM, admin API,
+ * CLI) maps them to its own wire format. Nothing here knows about HTTP.
+ */
+export class DomainError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** The thing asked for does not exist in this tenant (or exists only in another one). */
+export class NotFoundError extends DomainError {}
+
+/** A uniqueness rule would be broken (slug, userName, token label, …). */
+export class ConflictError extends DomainError {
+  constructor(message: string, readonly field?: string) {
+    super(message)
+  }
+}
+
+/** Input that breaks a rule of the domain; `field` names the part at fault. */
+export class ValidationError extends DomainError {
+  constructor(message: string, readonly field?: string) {
+    super(message)
+  }
+}
+
+/** The caller may not do this (wrong identity source, self-protection, missing permission). */
+export class ForbiddenError extends DomainError {}
+
+/** The stored version differs from the one the caller based its change on. */
+export class PreconditionFailedError extends DomainError {}
+
+/** The credential is missing, malformed, unknown, expired or revoked. */
+export class UnauthenticatedError extends DomainError {}
+
+/** The database cannot be reached right now; the caller may retry. */
+export class StoreUnavailableError extends DomainError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause })
+  }
+}

@@ -1,0 +1,32 @@
+import Koa from 'koa'
+import type { Config } from '../config.js'
+import type { Logger } from '../log.js'
+import type { Store } from '../store/port.js'
+import type { UsageRecorder } from '../directory/tokens.js'
+import { requestContext } from './request-context.js'
+import { errorHandler } from './error-handler.js'
+import { bodyLimit } from './body.js'
+import { healthRouter } from './health.js'
+import { scimService, SCIM_PREFIX } from '../scim/router.js'
+import { scimError } from '../scim/errors.js'
+
+export interface AppDeps {
+  config: Config
+  log: Logger
+  store: Store
+  usage: UsageRecorder
+}
+
+/** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa()
+  // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
+  app.silent = true
+  app.use(requestContext(deps.log))
+  app.use(errorHandler(deps.log, [{ prefix: SCIM_PREFIX, format: scimError }]))
+  app.use(bodyLimit(deps.config.bodyLimitBytes))
+  const health = healthRouter(deps.store)
+  app.use(health.routes()).use(health.allowedMethods())
+  app.use(scimService({ store: deps.store, usage: deps.usage }))
+  return app
+}

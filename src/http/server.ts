@@ -1,0 +1,45 @@
+import http from 'node:http'
+import type Koa from 'koa'
+import type { Logger } from '../log.js'
+
+export interface RunningServer {
+  server: http.Server
+  port: number
+  /** Stops accepting, lets in-flight requests finish (up to timeoutMs), then closes what is left. */
+  close(timeoutMs: number): Promise<void>
+}
+
+export async function listen(app: Koa, port: number, host: string, log: Logger): Promise<RunningServer> {
+  const server = http.createServer(app.callback())
+  // Keep-alive sockets beyond what a load balancer's idle timeout expects would linger on shutdown.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
+  server.requestTimeout = 120_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address()
+  const actualPort = typeof address === 'object' && address ? address.port : port
+  return {
+    server,
+    port: actualPort,
+    close: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          log.warn('shutdown timeout reached: closing remaining connections')
+          server.closeAllConnections()
+        }, timeoutMs)
+        force.unref()
+        server.close(() => {
+          clearTimeout(force)
+          resolve()
+        })
+        // Idle keep-alive connections would otherwise hold close() open until they time out.
+        server.closeIdleConnections()
+      }),
+  }
+}

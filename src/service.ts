@@ -1,0 +1,62 @@
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import type { Store } from './store/port.js'
+import { openStore } from './store/open.js'
+import { firstStart, type FirstStart } from './directory/bootstrap.js'
+import { UsageRecorder } from './directory/tokens.js'
+import { createApp } from './http/app.js'
+import { listen, type RunningServer } from './http/server.js'
+import { SCIM_PREFIX } from './scim/router.js'
+
+export interface Service {
+  store: Store
+  http: RunningServer
+  scimBaseUrl: string
+  /** Set on the first start of an empty store only. */
+  firstStart: FirstStart | null
+  stop(): Promise<void>
+}
+
+export class PortInUseError extends Error {}
+
+/** Opens the store, migrates, bootstraps an empty store, and serves HTTP. */
+export async function startService(config: Config, log: Logger): Promise<Service> {
+  const opened = await openStore(config, log, { role: 'server', command: 'roster server' })
+  const { store } = opened
+  let usage: UsageRecorder | undefined
+  try {
+    const first = await firstStart(store)
+    usage = new UsageRecorder(store, log, config.tokenUsageFlushMs)
+    usage.start()
+    const app = createApp({ config, log, store, usage })
+    let http: RunningServer
+    try {
+      http = await listen(app, config.port, config.host, log)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      if (e.code === 'EADDRINUSE') throw new PortInUseError(`PORT ${config.port} on HOST ${config.host} is already in use: stop the other process or set PORT`)
+      if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new PortInUseError(`HOST ${config.host} is not an address of this machine`)
+      throw err
+    }
+    opened.describe({ url: config.publicUrl })
+    log.info({ store: opened.location, address: `${config.host}:${http.port}` }, 'Roster is listening')
+    let stopping: Promise<void> | undefined
+    const recorder = usage
+    return {
+      store,
+      http,
+      scimBaseUrl: `${config.publicUrl}${SCIM_PREFIX}`,
+      firstStart: first,
+      stop: () =>
+        (stopping ??= (async () => {
+          await http.close(config.shutdownTimeoutMs)
+          await recorder.stop()
+          await store.close()
+        })()),
+    }
+  } catch (err) {
+    await usage?.stop().catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw err
+  }
+}

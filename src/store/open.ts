@@ -1,0 +1,80 @@
+import path from 'node:path'
+import type { Config } from '../config.js'
+import type { Logger } from '../log.js'
+import type { Store } from './port.js'
+import { lockDataDir, type LockHolder } from './datadir-lock.js'
+import { openPglite } from './postgres/pglite-database.js'
+import { openPg } from './postgres/pg-database.js'
+import { migrate } from './postgres/migrate.js'
+import { postgresStore } from './postgres/store.js'
+import { StoreUnavailableError } from '../errors.js'
+
+export class StoreOpenError extends Error {}
+
+export interface OpenedStore {
+  store: Store
+  /** Human description for start-up logs: where the data lives. */
+  location: string
+  /** Updates what the DATA_DIR lock says about this process (the server adds its URL once listening). */
+  describe(holder: Partial<LockHolder>): void
+}
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'databaseConnectTimeoutMs'>,
+  log: Logger,
+  holder: Omit<LockHolder, 'pid' | 'started'>,
+): Promise<OpenedStore> {
+  if (config.databaseUrl) {
+    const db = openPg({ connectionString: config.databaseUrl, max: config.databasePoolMax, connectTimeoutMs: config.databaseConnectTimeoutMs, log })
+    const store = postgresStore(db)
+    try {
+      await store.ping(config.databaseConnectTimeoutMs + 1000)
+      await migrate(db)
+    } catch (err) {
+      await db.close().catch(() => undefined)
+      throw new StoreOpenError(`DATABASE_URL (${redact(config.databaseUrl)}): ${describePgError(err)}`)
+    }
+    return { store, location: `PostgreSQL ${redact(config.databaseUrl)}`, describe: () => undefined }
+  }
+
+  const lock = lockDataDir(config.dataDir, holder)
+  try {
+    const db = await openPglite(path.join(config.dataDir, 'pgdata'))
+    await migrate(db)
+    return { store: postgresStore(db, async () => lock.release()), location: `embedded PostgreSQL (PGlite) in ${config.dataDir}`, describe: lock.update }
+  } catch (err) {
+    lock.release()
+    throw new StoreOpenError(`DATA_DIR ${config.dataDir}: cannot open the embedded database: ${(err as Error).message}`)
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparseable URL)'
+  }
+}
+
+function describePgError(err: unknown): string {
+  const e = (err instanceof StoreUnavailableError && err.cause ? err.cause : err) as { code?: string; message?: string }
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `connection refused: no PostgreSQL server is listening there (${e.message})`
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host name not found (${e.message})`
+    case '28P01':
+      return 'password authentication failed: check the user name and password'
+    case '28000':
+      return `the server refused the login: ${e.message}`
+    case '3D000':
+      return `${e.message}: create the database first`
+    default:
+      return e.message ?? String(err)
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The persistence port: what the domain needs from storage, in domain terms. The domain never sees
+ * SQL; `postgres/` implements this once for both PGlite and a PostgreSQL server, and another adapter
+ * (MongoDB, say) would implement the same interfaces.
+ *
+ * Rules every implementation keeps:
+ * - every method that touches tenant data takes the tenant id and filters on it, so a record of
+ *   another tenant is indistinguishable from a missing one;
+ * - uniqueness violations surface as ConflictError, an unreachable database as StoreUnavailableError;
+ * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
+ *   none of it does.
+ */
+import type {
+  ApiToken,
+  AuditEvent,
+  Group,
+  GroupChanges,
+  IdentitySource,
+  MemberType,
+  Membership,
+  NewAuditEvent,
+  NewGroup,
+  NewUser,
+  Tenant,
+  User,
+  UserChanges,
+} from '../directory/model.js'
+
+export interface NewTenant {
+  id?: string
+  slug: string
+  displayName: string
+  source: IdentitySource
+  settings?: Record<string, unknown>
+}
+
+export type TenantChanges = Partial<Pick<Tenant, 'displayName' | 'source' | 'settings'>>
+
+export interface TenantRepo {
+  create(tenant: NewTenant): Promise<Tenant>
+  getById(id: string): Promise<Tenant | null>
+  getBySlug(slug: string): Promise<Tenant | null>
+  list(): Promise<Tenant[]>
+  count(): Promise<number>
+  update(id: string, changes: TenantChanges): Promise<Tenant | null>
+}
+
+export interface NewApiToken {
+  id: string
+  tenantId: string
+  label: string
+  secretHash: Buffer
+}
+
+export interface TokenUsage {
+  tenantId: string
+  tokenId: string
+  at: Date
+}
+
+export interface TokenRepo {
+  create(token: NewApiToken): Promise<ApiToken>
+  /**
+   * The one lookup not scoped by tenant: a presented credential is what tells us the tenant.
+   * Returns the stored hash so the caller can compare it in constant time.
+   */
+  findForVerification(id: string): Promise<{ token: ApiToken; secretHash: Buffer } | null>
+  list(tenantId: string, options?: { includeRevoked?: boolean }): Promise<ApiToken[]>
+  /** Revokes the live token with this label; null when there is none. */
+  revokeByLabel(tenantId: string, label: string, at: Date): Promise<ApiToken | null>
+  /** Writes many last-used times in one statement (see directory/tokens.ts, UsageRecorder). */
+  recordUsage(usages: TokenUsage[]): Promise<void>
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Opaque position after the last item, or null at the end. */
+  next: string | null
+}
+
+export interface UpdateOptions {
+  /** Optimistic concurrency: fail with PreconditionFailedError unless the stored version is this. */
+  ifVersion?: number
+}
+
+export interface UserRepo {
+  insert(user: NewUser): Promise<User>
+  get(tenantId: string, id: string): Promise<User | null>
+  getByUserName(tenantId: string, userName: string): Promise<User | null>
+  getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<User | null>
+  /** Which of these ids are users of the tenant. */
+  existing(tenantId: string, ids: string[]): Promise<Set<string>>
+  update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions): Promise<User | null>
+  /** Deletes the user and its memberships; false when there was no such user. */
+  delete(tenantId: string, id: string): Promise<boolean>
+  count(tenantId: string): Promise<number>
+  /** Stable order by id; `after` is the `next` of the previous page. */
+  list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<User>>
+}
+
+export interface GroupRepo {
+  insert(group: NewGroup): Promise<Group>
+  get(tenantId: string, id: string): Promise<Group | null>
+  getByDisplayName(tenantId: string, displayName: string): Promise<Group | null>
+  getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<Group | null>
+  existing(tenantId: string, ids: string[]): Promise<Set<string>>
+  update(tenantId: string, id: string, changes: GroupChanges, options?: UpdateOptions): Promise<Group | null>
+  /** Records a change to the group's members: bumps version and modified without touching the rest. */
+  touch(tenantId: string, id: string, options?: UpdateOptions): Promise<Group | null>
+  /** Deletes the group, its own member rows and its rows as a member of other groups. */
+  delete(tenantId: string, id: string): Promise<boolean>
+  count(tenantId: string): Promise<number>
+  list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<Group>>
+}
+
+export interface MemberRef {
+  memberId: string
+  memberType: MemberType
+}
+
+/** One row per membership, so changing one member of a huge group costs one row. */
+export interface MembershipRepo {
+  /** Adds members that are not there yet; returns how many were new. */
+  add(tenantId: string, groupId: string, members: MemberRef[]): Promise<number>
+  /** Removes these members; returns how many were there. */
+  remove(tenantId: string, groupId: string, memberIds: string[]): Promise<number>
+  removeAll(tenantId: string, groupId: string): Promise<number>
+  list(tenantId: string, groupId: string, options: { limit: number; after?: string | null }): Promise<Page<Membership>>
+  count(tenantId: string, groupId: string): Promise<number>
+  /** Groups that directly contain this member. */
+  groupsOf(tenantId: string, memberId: string): Promise<string[]>
+}
+
+export interface AuditQuery {
+  limit: number
+  /** `next` of the previous page; pages run from newest to oldest. */
+  before?: string | null
+  action?: string
+  resourceId?: string
+}
+
+export interface AuditRepo {
+  append(event: NewAuditEvent): Promise<AuditEvent>
+  list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>
+}
+
+/** The repositories, bound either to the pool or to one transaction. */
+export interface Repos {
+  tenants: TenantRepo
+  tokens: TokenRepo
+  users: UserRepo
+  groups: GroupRepo
+  memberships: MembershipRepo
+  audit: AuditRepo
+}
+
+export interface Store extends Repos {
+  /** `pglite` (embedded, in DATA_DIR) or `postgres` (a server through DATABASE_URL). */
+  readonly kind: 'pglite' | 'postgres'
+  /** Runs fn in one transaction; nested calls join the outer transaction. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
+  /** Resolves when the database answers; rejects with StoreUnavailableError otherwise. */
+  ping(timeoutMs?: number): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,14 @@
+import { initial } from './0001_initial.js'
+
+/**
+ * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
+ * call) inside a single transaction, so a migration applies entirely or not at all.
+ * Never edit a migration that has shipped: add the next one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  statements: string[]
+}
+
+export const migrations: readonly Migration[] = [initial]

@@ -1,0 +1,64 @@
+import { ValidationError } from '../../../errors.js'
+import type { ActorType, AuditChanges, AuditEvent } from '../../../directory/model.js'
+import type { AuditRepo } from '../../port.js'
+import type { Sql } from '../sql.js'
+import { decodeCursor, encodeCursor, str, strOrNull, toDate } from './rows.js'
+
+const COLUMNS = 'id::text AS id, tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id'
+
+function toEvent(r: Record<string, unknown>): AuditEvent {
+  return {
+    id: str(r.id),
+    tenantId: str(r.tenant_id),
+    at: toDate(r.at),
+    actor: { type: r.actor_type as ActorType, id: strOrNull(r.actor_id), label: str(r.actor_label) },
+    action: str(r.action),
+    resourceType: str(r.resource_type),
+    resourceId: strOrNull(r.resource_id),
+    changes: (r.changes ?? null) as AuditChanges | null,
+    requestId: strOrNull(r.request_id),
+  }
+}
+
+export function auditRepo(sql: Sql): AuditRepo {
+  return {
+    async append(e) {
+      const rows = await sql.query(
+        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id)
+         VALUES ($1, coalesce($2, now()), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+        [
+          e.tenantId,
+          e.at ?? null,
+          e.actor.type,
+          e.actor.id,
+          e.actor.label,
+          e.action,
+          e.resourceType,
+          e.resourceId,
+          e.changes ? JSON.stringify(e.changes) : null,
+          e.requestId,
+        ],
+      )
+      return toEvent(rows[0]!)
+    },
+    async list(tenantId, q) {
+      const where = ['tenant_id = $1']
+      const params: unknown[] = [tenantId]
+      const add = (clause: string, value: unknown) => {
+        params.push(value)
+        where.push(clause.replace('?', `$${params.length}`))
+      }
+      if (q.before) {
+        const id = decodeCursor(q.before)
+        if (!/^\d+$/.test(id)) throw new ValidationError('invalid cursor', 'cursor')
+        add('id < ?::bigint', id)
+      }
+      if (q.action) add('action = ?', q.action)
+      if (q.resourceId) add('resource_id = ?', q.resourceId)
+      params.push(q.limit + 1)
+      const rows = await sql.query(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params)
+      const items = rows.slice(0, q.limit).map(toEvent)
+      return { items, next: rows.length > q.limit ? encodeCursor(items[items.length - 1]!.id) : null }
+    },
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto'
+import type { Group, JsonObject, RecordOrigin } from '../../../directory/model.js'
+import { PreconditionFailedError } from '../../../errors.js'
+import type { GroupRepo } from '../../port.js'
+import type { Sql } from '../sql.js'
+import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
+
+const COLUMNS = 'id, tenant_id, display_name, external_id, origin, source_anchor, resource, version, created, modified'
+
+function toGroup(r: Record<string, unknown>): Group {
+  return {
+    id: str(r.id),
+    tenantId: str(r.tenant_id),
+    displayName: str(r.display_name),
+    externalId: strOrNull(r.external_id),
+    origin: r.origin as RecordOrigin,
+    sourceAnchor: strOrNull(r.source_anchor),
+    resource: (r.resource ?? {}) as JsonObject,
+    version: Number(r.version),
+    created: toDate(r.created),
+    modified: toDate(r.modified),
+  }
+}
+
+export function groupRepo(sql: Sql): GroupRepo {
+  const one = async (where: string, params: unknown[]): Promise<Group | null> => {
+    const rows = await sql.query(`SELECT ${COLUMNS} FROM groups WHERE ${where}`, params)
+    return rows[0] ? toGroup(rows[0]) : null
+  }
+  const repo: GroupRepo = {
+    async insert(g) {
+      const rows = await sql.query(
+        `INSERT INTO groups (tenant_id, id, display_name, external_id, origin, source_anchor, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [g.tenantId, g.id ?? randomUUID(), g.displayName, g.externalId ?? null, g.origin, g.sourceAnchor ?? null, JSON.stringify(g.resource ?? {})],
+      )
+      return toGroup(rows[0]!)
+    },
+    get: (tenantId, id) => (isUuid(id) ? one('tenant_id = $1 AND id = $2', [tenantId, id]) : Promise.resolve(null)),
+    getByDisplayName: (tenantId, name) => one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]),
+    getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
+    async existing(tenantId, ids) {
+      const valid = ids.filter(isUuid)
+      if (!valid.length) return new Set()
+      const rows = await sql.query<{ id: string }>('SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, valid])
+      return new Set(rows.map((r) => str(r.id)))
+    },
+    async update(tenantId, id, changes, options = {}) {
+      if (!isUuid(id)) return null
+      const set = setClause(
+        {
+          display_name: changes.displayName,
+          external_id: changes.externalId,
+          source_anchor: changes.sourceAnchor,
+          resource: changes.resource && JSON.stringify(changes.resource),
+        },
+        2,
+      )
+      const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
+      const rows = await sql.query(
+        `UPDATE groups SET ${set.sql ? `${set.sql}, ` : ''}version = version + 1, modified = now()
+          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${COLUMNS}`,
+        [tenantId, id, ...set.params],
+      )
+      if (rows[0]) return toGroup(rows[0])
+      if (options.ifVersion !== undefined && (await repo.get(tenantId, id))) {
+        throw new PreconditionFailedError('the group was changed by someone else since it was read')
+      }
+      return null
+    },
+    touch: (tenantId, id, options) => repo.update(tenantId, id, {}, options),
+    async delete(tenantId, id) {
+      if (!isUuid(id)) return false
+      const rows = await sql.query(
+        `WITH gone AS (DELETE FROM groups WHERE tenant_id = $1 AND id = $2 RETURNING id),
+              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone))
+         SELECT count(*)::int AS n FROM gone`,
+        [tenantId, id],
+      )
+      return (rows[0] as { n: number }).n > 0
+    },
+    async count(tenantId) {
+      const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM groups WHERE tenant_id = $1', [tenantId])
+      return rows[0]!.n
+    },
+    async list(tenantId, { limit, after }) {
+      const afterId = after ? decodeCursor(after) : null
+      const rows = await sql.query(
+        `SELECT ${COLUMNS} FROM groups WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
+        afterId ? [tenantId, limit + 1, afterId] : [tenantId, limit + 1],
+      )
+      const items = rows.slice(0, limit).map(toGroup)
+      return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
+    },
+  }
+  return repo
+}

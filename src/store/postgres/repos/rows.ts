@@ -1,0 +1,34 @@
+/** Helpers shared by the repositories for turning rows into domain records. */
+import { ValidationError } from '../../../errors.js'
+
+export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
+export const toDateOrNull = (v: unknown): Date | null => (v == null ? null : toDate(v))
+export const str = (v: unknown): string => String(v)
+export const strOrNull = (v: unknown): string | null => (v == null ? null : String(v))
+
+/** Keyset cursors are opaque to callers: base64url of the last key seen. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url')
+}
+
+export function decodeCursor(cursor: string, what = 'cursor'): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!key || encodeCursor(key) !== cursor) throw new ValidationError(`invalid ${what}`, what)
+  return key
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Ids are uuids in this schema; anything else cannot name a record, so it is simply not found. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id)
+}
+
+/** Builds `SET a = $n, b = $n+1` from a column→value map, numbering after `offset` parameters. */
+export function setClause(columns: Record<string, unknown>, offset: number): { sql: string; params: unknown[] } {
+  const entries = Object.entries(columns).filter(([, v]) => v !== undefined)
+  return {
+    sql: entries.map(([c], i) => `${c} = $${offset + i + 1}`).join(', '),
+    params: entries.map(([, v]) => v),
+  }
+}

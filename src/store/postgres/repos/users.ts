@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto'
+import type { JsonObject, RecordOrigin, User, UserStatus } from '../../../directory/model.js'
+import { PreconditionFailedError } from '../../../errors.js'
+import type { UserRepo } from '../../port.js'
+import type { Sql } from '../sql.js'
+import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
+
+const COLUMNS =
+  'id, tenant_id, user_name, external_id, display_name, email, active, status, origin, source_anchor, resource, password_hash, version, created, modified'
+
+function toUser(r: Record<string, unknown>): User {
+  return {
+    id: str(r.id),
+    tenantId: str(r.tenant_id),
+    userName: str(r.user_name),
+    externalId: strOrNull(r.external_id),
+    displayName: strOrNull(r.display_name),
+    email: strOrNull(r.email),
+    active: Boolean(r.active),
+    status: r.status as UserStatus,
+    origin: r.origin as RecordOrigin,
+    sourceAnchor: strOrNull(r.source_anchor),
+    resource: (r.resource ?? {}) as JsonObject,
+    passwordHash: strOrNull(r.password_hash),
+    version: Number(r.version),
+    created: toDate(r.created),
+    modified: toDate(r.modified),
+  }
+}
+
+export function userRepo(sql: Sql): UserRepo {
+  const one = async (where: string, params: unknown[]): Promise<User | null> => {
+    const rows = await sql.query(`SELECT ${COLUMNS} FROM users WHERE ${where}`, params)
+    return rows[0] ? toUser(rows[0]) : null
+  }
+  return {
+    async insert(u) {
+      const rows = await sql.query(
+        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+        [
+          u.tenantId,
+          u.id ?? randomUUID(),
+          u.userName,
+          u.externalId ?? null,
+          u.displayName ?? null,
+          u.email ?? null,
+          u.status ?? (u.active === false ? 'inactive' : 'active'),
+          u.origin,
+          u.sourceAnchor ?? null,
+          JSON.stringify(u.resource ?? {}),
+          u.passwordHash ?? null,
+        ],
+      )
+      return toUser(rows[0]!)
+    },
+    get: (tenantId, id) => (isUuid(id) ? one('tenant_id = $1 AND id = $2', [tenantId, id]) : Promise.resolve(null)),
+    getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
+    getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
+    async existing(tenantId, ids) {
+      const valid = ids.filter(isUuid)
+      if (!valid.length) return new Set()
+      const rows = await sql.query<{ id: string }>('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, valid])
+      return new Set(rows.map((r) => str(r.id)))
+    },
+    async update(tenantId, id, changes, options = {}) {
+      if (!isUuid(id)) return null
+      const set = setClause(
+        {
+          user_name: changes.userName,
+          external_id: changes.externalId,
+          display_name: changes.displayName,
+          email: changes.email,
+          status: changes.status ?? (changes.active === undefined ? undefined : changes.active ? 'active' : 'inactive'),
+          source_anchor: changes.sourceAnchor,
+          resource: changes.resource && JSON.stringify(changes.resource),
+          password_hash: changes.passwordHash,
+        },
+        2,
+      )
+      const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
+      const rows = await sql.query(
+        `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}version = version + 1, modified = now()
+          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${COLUMNS}`,
+        [tenantId, id, ...set.params],
+      )
+      if (rows[0]) return toUser(rows[0])
+      if (options.ifVersion !== undefined && (await this.get(tenantId, id))) {
+        throw new PreconditionFailedError('the user was changed by someone else since it was read')
+      }
+      return null
+    },
+    async delete(tenantId, id) {
+      if (!isUuid(id)) return false
+      const rows = await sql.query(
+        `WITH gone AS (DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING id),
+              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone))
+         SELECT count(*)::int AS n FROM gone`,
+        [tenantId, id],
+      )
+      return (rows[0] as { n: number }).n > 0
+    },
+    async count(tenantId) {
+      const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE tenant_id = $1', [tenantId])
+      return rows[0]!.n
+    },
+    async list(tenantId, { limit, after }) {
+      const afterId = after ? decodeCursor(after) : null
+      const rows = await sql.query(
+        `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
+        afterId ? [tenantId, limit + 1, afterId] : [tenantId, limit + 1],
+      )
+      const items = rows.slice(0, limit).map(toUser)
+      return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
+    },
+  }
+}

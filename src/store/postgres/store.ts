@@ -1,0 +1,49 @@
+import type { Repos, Store } from '../port.js'
+import { StoreUnavailableError } from '../../errors.js'
+import type { Database, Sql } from './sql.js'
+import { auditRepo } from './repos/audit.js'
+import { groupRepo } from './repos/groups.js'
+import { membershipRepo } from './repos/memberships.js'
+import { tenantRepo } from './repos/tenants.js'
+import { tokenRepo } from './repos/tokens.js'
+import { userRepo } from './repos/users.js'
+
+function repos(sql: Sql): Repos {
+  return {
+    tenants: tenantRepo(sql),
+    tokens: tokenRepo(sql),
+    users: userRepo(sql),
+    groups: groupRepo(sql),
+    memberships: membershipRepo(sql),
+    audit: auditRepo(sql),
+  }
+}
+
+/** The PostgreSQL implementation of the store port, over either PGlite or a server. */
+export function postgresStore(db: Database, onClose?: () => Promise<void>): Store {
+  const bound = (sql: Sql): Store => {
+    const store: Store = {
+      kind: db.kind,
+      ...repos(sql),
+      // Inside a transaction, a nested transaction joins it: all or nothing stays all or nothing.
+      transaction: (fn) => (sql === db ? db.transaction((tx) => fn(bound(tx))) : fn(store)),
+      async ping(timeoutMs = 2000) {
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StoreUnavailableError(`database did not answer within ${timeoutMs} ms`)), timeoutMs)
+        })
+        try {
+          await Promise.race([db.query('SELECT 1'), timeout])
+        } finally {
+          clearTimeout(timer)
+        }
+      },
+      async close() {
+        await db.close()
+        await onClose?.()
+      },
+    }
+    return store
+  }
+  return bound(db)
+}
