@@ -22,7 +22,7 @@ export function currentLogContext(): LogContext | undefined {
   return context.getStore()
 }
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, name = 'roster'): Logger {
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, name = 'roster', destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     name,
     level: config.logLevel,
@@ -30,6 +30,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, nam
     mixin: () => ({ ...context.getStore() }),
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], censor: '[redacted]' },
   }
+  if (destination) return pino(options, destination)
   if (config.logFormat === 'pretty') {
     return pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', sync: true }))
   }

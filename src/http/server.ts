@@ -22,6 +22,18 @@ export async function listen(app: Koa, port: number, host: string, log: Logger):
       resolve()
     })
   })
+  // Keep-alive connections must not hold shutdown open: once closing, every response asks the
+  // client to close, and each connection is closed as soon as its last response is done.
+  let closing = false
+  const active = new Set<http.ServerResponse>()
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    active.add(res)
+    if (closing) res.shouldKeepAlive = false
+    res.on('close', () => {
+      active.delete(res)
+      if (closing) server.closeIdleConnections()
+    })
+  })
   const address = server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
   return {
@@ -29,6 +41,8 @@ export async function listen(app: Koa, port: number, host: string, log: Logger):
     port: actualPort,
     close: (timeoutMs) =>
       new Promise<void>((resolve) => {
+        closing = true
+        for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false
         const force = setTimeout(() => {
           log.warn('shutdown timeout reached: closing remaining connections')
           server.closeAllConnections()

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { failedStart, freePort, runCli, startServer, tempDir, type ServerProcess } from './support/process.js'
+
+const TOKEN_LINE = /^SCIM token: (rst_\S+)$/m
+
+async function get(url: string, token?: string): Promise<Response> {
+  return fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+}
+
+describe('npm start on the embedded store', function () {
+  const dataDir = path.join(tempDir(), 'data')
+  let server: ServerProcess | undefined
+  let token = ''
+
+  afterEach(async () => {
+    await server?.stop('SIGKILL')
+    server = undefined
+  })
+  after(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }))
+
+  it('on the first start creates tenant default and prints the SCIM base URL and a token', async () => {
+    server = await startServer({ DATA_DIR: dataDir, PUBLIC_URL: 'https://roster.example.com' })
+    assert.match(server.stdout(), /^SCIM base URL: https:\/\/roster\.example\.com\/scim\/v2$/m)
+    const m = TOKEN_LINE.exec(server.stdout())
+    assert.ok(m, server.stdout())
+    token = m[1]!
+    const ok = await get(`${server.baseUrl}/scim/v2/Anything`, token)
+    assert.equal(ok.status, 404, 'authenticated: the endpoint itself answers')
+    const anon = await get(`${server.baseUrl}/scim/v2/Users`)
+    assert.equal(anon.status, 401)
+    assert.equal(anon.headers.get('www-authenticate'), 'Bearer realm="roster"')
+  })
+
+  it('stops gracefully on SIGTERM and releases the data directory', async () => {
+    server = await startServer({ DATA_DIR: dataDir })
+    const code = await server.stop('SIGTERM')
+    assert.equal(code, 0)
+    assert.match(server.stdout(), /"msg":"stopped"/)
+    assert.equal(fs.existsSync(path.join(dataDir, 'roster.lock')), false)
+  })
+
+  it('keeps its data across restarts: no second tenant or token, the old token still works', async () => {
+    server = await startServer({ DATA_DIR: dataDir })
+    assert.match(server.stdout(), /^SCIM base URL: http:\/\/localhost:\d+\/scim\/v2$/m)
+    assert.doesNotMatch(server.stdout(), TOKEN_LINE)
+    assert.equal((await get(`${server.baseUrl}/scim/v2/x`, token)).status, 404)
+    assert.equal((await get(`${server.baseUrl}/readyz`)).status, 200)
+    await server.stop('SIGINT')
+    server = undefined
+    const list = await runCli(['tenant', 'list', '--json'], { DATA_DIR: dataDir })
+    assert.deepEqual(list.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { slug: string }).slug), ['default'])
+    const tokens = await runCli(['token', 'list', '--tenant', 'default', '--json'], { DATA_DIR: dataDir })
+    const rows = tokens.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; lastUsed: string })
+    assert.equal(rows.length, 1)
+    assert.notEqual(rows[0]!.lastUsed, '-', 'last use is flushed on shutdown')
+  })
+
+  it('refuses a second server on the same data directory, naming the first', async () => {
+    server = await startServer({ DATA_DIR: dataDir })
+    const second = await failedStart({ DATA_DIR: dataDir })
+    assert.equal(second.code, 1)
+    assert.match(second.stderr, new RegExp(`in use by a running Roster server \\(pid ${server.child.pid}`))
+  })
+
+  it('fails fast with a message naming the variable for invalid configuration', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: 'eighty' }, /PORT="eighty": must be a whole number/],
+      [{ PUBLIC_URL: 'ftp://example.com' }, /PUBLIC_URL/],
+      [{ PUBLIC_URL: 'https://example.com/roster' }, /PUBLIC_URL.*origin only/],
+      [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+      [{ BODY_LIMIT: 'huge' }, /BODY_LIMIT/],
+      [{ SHUTDOWN_TIMEOUT: '10' }, /SHUTDOWN_TIMEOUT/],
+    ]
+    for (const [env, message] of cases) {
+      const r = await failedStart({ DATA_DIR: path.join(tempDir(), 'unused'), ...env })
+      assert.equal(r.code, 2, JSON.stringify(env))
+      assert.match(r.stderr, message)
+    }
+  })
+
+  it('fails within seconds when DATA_DIR cannot be written', async () => {
+    const file = path.join(tempDir(), 'a-file')
+    fs.writeFileSync(file, 'x')
+    const r = await failedStart({ DATA_DIR: path.join(file, 'data') })
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /DATA_DIR .* is not a writable directory/)
+  })
+
+  it('fails within seconds when DATABASE_URL points at nothing', async () => {
+    const port = await freePort()
+    const r = await failedStart({ DATABASE_URL: `postgres://roster:secret@127.0.0.1:${port}/roster` })
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /DATABASE_URL .*connection refused/)
+    assert.doesNotMatch(r.stderr, /secret/, 'the password is not printed')
+    assert.ok(r.ms < 15_000, `took ${r.ms} ms`)
+  })
+
+  it('fails with a clear message when the port is taken', async () => {
+    server = await startServer({ DATA_DIR: dataDir })
+    const r = await failedStart({ DATA_DIR: path.join(tempDir(), 'other'), PORT: String(server.port) })
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, new RegExp(`PORT ${server.port} .*already in use`))
+  })
+})

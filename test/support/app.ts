@@ -1,0 +1,32 @@
+import { Writable } from 'node:stream'
+import type pino from 'pino'
+import type { Config } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { createApp } from '../../src/http/app.js'
+import { createLogger } from '../../src/log.js'
+import { UsageRecorder } from '../../src/directory/tokens.js'
+import type { Store } from '../../src/store/port.js'
+import { silentLog } from './stores.js'
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }), ...overrides }
+}
+
+/** A logger that keeps every line it writes, parsed, for assertions about logging. */
+export function capturingLogger(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>)
+      cb()
+    },
+  })
+  return { log: createLogger({ logLevel: 'debug', logFormat: 'json' }, 'test', sink), lines }
+}
+
+export function testApp(store: Store, options: { config?: Partial<Config>; log?: pino.Logger } = {}) {
+  const log = options.log ?? silentLog
+  const usage = new UsageRecorder(store, log, 60_000)
+  const app = createApp({ config: testConfig(options.config), log, store, usage })
+  return { app, usage, callback: app.callback() }
+}
