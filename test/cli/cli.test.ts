@@ -114,3 +114,13 @@ describe('roster CLI', function () {
     assert.equal(fs.existsSync(lock), false, 'the lock is released after the command')
   })
 })
+
+describe('npx roster in the checkout', () => {
+  it('runs the package\'s own bin', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { ROOT } = await import('../support/process.js')
+    const r = spawnSync('npx', ['--no-install', 'roster', 'token', '--help'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATA_DIR: tempDir() } })
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^Usage: roster token /m)
+  })
+})
