@@ -4,7 +4,7 @@
  * - Filters: RFC 7644 §3.4.2.2, Figure 1 (ABNF).
  * - PATCH paths: RFC 7644 §3.5.2, `PATH = attrPath / valuePath [subAttr]`.
  *
- * A hand-written tokenizer plus recursive-descent parser (see docs/decisions-scim-filter.md for why
+ * A hand-written tokenizer plus recursive-descent parser (see docs/decisions.md §9 for why
  * not scim2-parse-filter). Precedence per §3.4.2.2: grouping, then `not`, then `and`, then `or`.
  * Operators, `and`/`or`/`not` and `pr` are case-insensitive; attribute names keep their case here and
  * are resolved case-insensitively later (schema-definitions.ts). Every syntax error is a
