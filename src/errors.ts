@@ -26,6 +26,13 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** A paging cursor that this query did not issue (tampered, from another query or tenant). */
+export class InvalidCursorError extends ValidationError {
+  constructor(message: string) {
+    super(message, 'cursor')
+  }
+}
+
 /** The caller may not do this (wrong identity source, self-protection, missing permission). */
 export class ForbiddenError extends DomainError {}
 

@@ -50,3 +50,38 @@ export async function requireTenant(store: Store, slug: string): Promise<Tenant>
   if (!tenant) throw new NotFoundError(`no tenant with slug "${slug}"`)
   return tenant
 }
+
+export interface TenantUpdate {
+  displayName?: string
+  source?: IdentitySource
+  /** SCIM strict mode: refuse identity-provider dialects instead of normalising them. */
+  scimStrict?: boolean
+}
+
+export async function updateTenant(store: Store, actor: Actor, slug: string, update: TenantUpdate, requestId: string | null = null): Promise<Tenant> {
+  return store.transaction(async (tx) => {
+    const tenant = await requireTenant(tx, slug)
+    const displayName = update.displayName?.trim()
+    if (displayName !== undefined && (!displayName || displayName.length > 200)) throw new ValidationError('display name must be 1-200 characters', 'name')
+    const source = update.source === undefined ? undefined : validateSource(update.source)
+    const settings = update.scimStrict === undefined ? undefined : { ...tenant.settings, scimStrict: update.scimStrict }
+    const updated = (await tx.tenants.update(tenant.id, { displayName, source, settings }))!
+    const before: Record<string, string | boolean> = {}
+    const after: Record<string, string | boolean> = {}
+    if (displayName !== undefined && displayName !== tenant.displayName) [before.displayName, after.displayName] = [tenant.displayName, displayName]
+    if (source !== undefined && source !== tenant.source) [before.source, after.source] = [tenant.source, source]
+    if (update.scimStrict !== undefined && update.scimStrict !== (tenant.settings.scimStrict === true)) {
+      ;[before.scimStrict, after.scimStrict] = [tenant.settings.scimStrict === true, update.scimStrict]
+    }
+    await tx.audit.append({
+      tenantId: tenant.id,
+      actor,
+      action: 'tenant.update',
+      resourceType: 'Tenant',
+      resourceId: tenant.id,
+      changes: { attributes: Object.keys(after).sort(), before, after },
+      requestId,
+    })
+    return updated
+  })
+}

@@ -1,0 +1,184 @@
+import type { MemberRef, Store } from '../store/port.js'
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
+import type { Group, JsonObject, MemberType } from './model.js'
+import { assertMayWrite } from './source-of-truth.js'
+import { diffDocuments, type WriteContext } from './writes.js'
+import type { VersionCheck } from './users.js'
+
+export interface GroupWrite {
+  displayName: string
+  externalId: string | null
+  document: JsonObject
+  sourceAnchor?: string | null
+}
+
+export interface MemberSpec {
+  value: string
+  /** Checked against the member's real type when given; inferred when not. */
+  type?: MemberType
+}
+
+/** Member changes of one request: applied row by row, never by rewriting the member list. */
+export interface MemberChanges {
+  add: MemberSpec[]
+  remove: string[]
+  /** Remove every member first (PUT, `replace members`, `remove members` without a filter). */
+  removeAll: boolean
+}
+
+/** Most members one request may name; larger changes are split by the client (SCIM Bulk, paging). */
+export const MAX_MEMBERS_PER_REQUEST = 10_000
+
+function validate(input: GroupWrite): void {
+  if (typeof input.displayName !== 'string' || !input.displayName.trim()) throw new ValidationError('displayName is required', 'displayName')
+  if (input.displayName.length > 256) throw new ValidationError('displayName must be at most 256 characters', 'displayName')
+}
+
+export async function getGroup(store: Store, tenantId: string, id: string): Promise<Group> {
+  const group = await store.groups.get(tenantId, id)
+  if (!group) throw new NotFoundError(`no group with id "${id}"`)
+  return group
+}
+
+/**
+ * Resolves member specs to typed references: every member must be a user or group of this tenant,
+ * a stated type must be right, and a group may not end up containing itself, even indirectly.
+ */
+async function resolveMembers(tx: Store, ctx: WriteContext, groupId: string, specs: MemberSpec[]): Promise<MemberRef[]> {
+  if (specs.length > MAX_MEMBERS_PER_REQUEST) throw new ValidationError(`at most ${MAX_MEMBERS_PER_REQUEST} members per request`, 'members')
+  const ids = [...new Set(specs.map((s) => s.value))]
+  const [users, groups] = await Promise.all([tx.users.existing(ctx.tenant.id, ids), tx.groups.existing(ctx.tenant.id, ids)])
+  const refs: MemberRef[] = []
+  for (const id of ids) {
+    const actual: MemberType | undefined = users.has(id) ? 'User' : groups.has(id) ? 'Group' : undefined
+    if (!actual) throw new ValidationError(`member "${id}" is not a user or group of this tenant`, 'members')
+    const stated = specs.find((s) => s.value === id && s.type)?.type
+    if (stated && stated !== actual) throw new ValidationError(`member "${id}" is a ${actual}, not a ${stated}`, 'members')
+    refs.push({ memberId: id, memberType: actual })
+  }
+  const nested = refs.filter((r) => r.memberType === 'Group').map((r) => r.memberId)
+  if (nested.includes(groupId)) throw new ValidationError('a group cannot be a member of itself', 'members')
+  if (nested.length && (await tx.memberships.wouldCreateCycle(ctx.tenant.id, groupId, nested))) {
+    throw new ValidationError('these members would make the group contain itself through nested groups', 'members')
+  }
+  return refs
+}
+
+async function applyMemberChanges(tx: Store, ctx: WriteContext, groupId: string, changes: MemberChanges): Promise<{ added: number; removed: number }> {
+  let removed = 0
+  if (changes.removeAll) removed += await tx.memberships.removeAll(ctx.tenant.id, groupId)
+  else if (changes.remove.length) removed += await tx.memberships.remove(ctx.tenant.id, groupId, changes.remove)
+  const refs = changes.add.length ? await resolveMembers(tx, ctx, groupId, changes.add) : []
+  const added = refs.length ? await tx.memberships.add(ctx.tenant.id, groupId, refs) : 0
+  return { added, removed }
+}
+
+function memberAudit(changes: MemberChanges, result: { added: number; removed: number }) {
+  return {
+    ...(changes.add.length ? { membersAdded: changes.add.map((m) => m.value) } : {}),
+    ...(changes.remove.length ? { membersRemoved: changes.remove } : {}),
+    ...(changes.removeAll ? { membersCleared: true } : {}),
+    memberCounts: { added: result.added, removed: result.removed },
+  }
+}
+
+export async function createGroup(store: Store, ctx: WriteContext, input: GroupWrite, members: MemberSpec[] = []): Promise<Group> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  validate(input)
+  return store.transaction(async (tx) => {
+    const group = await tx.groups.insert({
+      tenantId: ctx.tenant.id,
+      displayName: input.displayName,
+      externalId: input.externalId,
+      origin: ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local',
+      sourceAnchor: input.sourceAnchor ?? null,
+      resource: input.document,
+    })
+    const changes: MemberChanges = { add: members, remove: [], removeAll: false }
+    const result = await applyMemberChanges(tx, ctx, group.id, changes)
+    const diff = diffDocuments(null, input.document)
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'group.create',
+      resourceType: 'Group',
+      resourceId: group.id,
+      changes: { ...diff, attributes: members.length ? [...diff.attributes, 'members'].sort() : diff.attributes, after: { ...diff.after, ...memberAudit(changes, result) } },
+      requestId: ctx.requestId,
+    })
+    return group
+  })
+}
+
+export interface GroupChange {
+  /** The new state of the group's own attributes; undefined leaves them as they are. */
+  group?: GroupWrite
+  members?: MemberChanges
+}
+
+/**
+ * Changes a group (SCIM PUT or PATCH). Member changes cost one row each, whatever the group's size.
+ * The group's row is locked for the read-modify-write and its version bumped once per request, so
+ * concurrent changes from many clients queue up and all land; none overwrites another.
+ */
+export async function updateGroup(
+  store: Store,
+  ctx: WriteContext,
+  id: string,
+  change: (current: Group) => GroupChange | Promise<GroupChange>,
+  check: VersionCheck = {},
+): Promise<Group> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  return store.transaction(async (tx) => {
+    const current = await tx.groups.get(ctx.tenant.id, id, { forUpdate: true })
+    if (!current) throw new NotFoundError(`no group with id "${id}"`)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the group has version ${current.version}, which the request's If-Match does not name`)
+    }
+    const { group: input, members } = await change(current)
+    if (input) validate(input)
+    const updated = input
+      ? await tx.groups.update(ctx.tenant.id, id, {
+          displayName: input.displayName,
+          externalId: input.externalId,
+          resource: input.document,
+          ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+        })
+      : await tx.groups.touch(ctx.tenant.id, id)
+    if (!updated) throw new NotFoundError(`no group with id "${id}"`)
+    const result = members ? await applyMemberChanges(tx, ctx, id, members) : { added: 0, removed: 0 }
+    const diff = input ? diffDocuments(current.resource, input.document) : { attributes: [] as string[] }
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'group.update',
+      resourceType: 'Group',
+      resourceId: id,
+      changes: members
+        ? { ...diff, attributes: [...diff.attributes, 'members'].sort(), after: { ...('after' in diff ? diff.after : {}), ...memberAudit(members, result) } }
+        : diff,
+      requestId: ctx.requestId,
+    })
+    return updated
+  })
+}
+
+export async function deleteGroup(store: Store, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  await store.transaction(async (tx) => {
+    const current = await getGroup(tx, ctx.tenant.id, id)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the group has version ${current.version}, which the request's If-Match does not name`)
+    }
+    if (!(await tx.groups.delete(ctx.tenant.id, id))) throw new NotFoundError(`no group with id "${id}"`)
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'group.delete',
+      resourceType: 'Group',
+      resourceId: id,
+      changes: diffDocuments(current.resource, null),
+      requestId: ctx.requestId,
+    })
+  })
+}

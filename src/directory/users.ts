@@ -1,0 +1,152 @@
+import type { Store } from '../store/port.js'
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
+import type { JsonObject, User, UserStatus } from './model.js'
+import { hashPassword } from './passwords.js'
+import { assertMayWrite } from './source-of-truth.js'
+import { diffDocuments, type WriteContext } from './writes.js'
+
+/** A user as a protocol hands it to the domain: the indexed fields and the full document. */
+export interface UserWrite {
+  userName: string
+  externalId: string | null
+  displayName: string | null
+  email: string | null
+  active: boolean
+  /** Id of the user's manager (enterprise extension); must be another user of the tenant. */
+  managerId: string | null
+  /** The canonical resource document (src/scim/document.ts describes its shape). */
+  document: JsonObject
+  /** A new plaintext password: stored only as an argon2id hash. */
+  password?: string
+  /** Upstream anchor (directory objectGUID/entryUUID); kept when absent. */
+  sourceAnchor?: string | null
+}
+
+export interface VersionCheck {
+  /** Versions the caller's change may be based on (If-Match); any other stored version → 412. */
+  ifVersion?: number[]
+}
+
+const MAX_USERNAME = 256
+
+function validate(input: UserWrite): void {
+  if (typeof input.userName !== 'string' || !input.userName.trim()) throw new ValidationError('userName is required', 'userName')
+  if (input.userName.length > MAX_USERNAME) throw new ValidationError(`userName must be at most ${MAX_USERNAME} characters`, 'userName')
+}
+
+function nextStatus(current: UserStatus | undefined, active: boolean): UserStatus {
+  if (active) return 'active'
+  return current === 'archived' ? 'archived' : 'inactive'
+}
+
+async function checkManager(store: Store, ctx: WriteContext, userId: string | null, managerId: string | null): Promise<void> {
+  if (!managerId) return
+  if (managerId === userId) throw new ValidationError('a user cannot be their own manager', 'manager')
+  if (!(await store.users.existing(ctx.tenant.id, [managerId])).has(managerId)) {
+    throw new ValidationError(`manager "${managerId}" is not a user of this tenant`, 'manager')
+  }
+}
+
+export async function getUser(store: Store, tenantId: string, id: string): Promise<User> {
+  const user = await store.users.get(tenantId, id)
+  if (!user) throw new NotFoundError(`no user with id "${id}"`)
+  return user
+}
+
+export async function createUser(store: Store, ctx: WriteContext, input: UserWrite): Promise<User> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  validate(input)
+  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null
+  return store.transaction(async (tx) => {
+    await checkManager(tx, ctx, null, input.managerId)
+    const user = await tx.users.insert({
+      tenantId: ctx.tenant.id,
+      userName: input.userName,
+      externalId: input.externalId,
+      displayName: input.displayName,
+      email: input.email,
+      status: input.active ? 'active' : 'inactive',
+      origin: ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local',
+      sourceAnchor: input.sourceAnchor ?? null,
+      resource: input.document,
+      passwordHash,
+    })
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'user.create',
+      resourceType: 'User',
+      resourceId: user.id,
+      changes: diffDocuments(null, input.document, { passwordChanged: passwordHash !== null }),
+      requestId: ctx.requestId,
+    })
+    return user
+  })
+}
+
+/**
+ * Replaces a user (SCIM PUT), or applies a computed change (PATCH): `change` receives the current
+ * record and returns the whole new state. The user's row is locked for the read-modify-write, so
+ * concurrent changes queue up instead of overwriting each other.
+ */
+export async function updateUser(
+  store: Store,
+  ctx: WriteContext,
+  id: string,
+  change: (current: User) => UserWrite | Promise<UserWrite>,
+  check: VersionCheck = {},
+): Promise<User> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  return store.transaction(async (tx) => {
+    const current = await tx.users.get(ctx.tenant.id, id, { forUpdate: true })
+    if (!current) throw new NotFoundError(`no user with id "${id}"`)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+    }
+    const input = await change(current)
+    validate(input)
+    const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
+    await checkManager(tx, ctx, id, input.managerId)
+    const updated = await tx.users.update(ctx.tenant.id, id, {
+      userName: input.userName,
+      externalId: input.externalId,
+      displayName: input.displayName,
+      email: input.email,
+      status: nextStatus(current.status, input.active),
+      resource: input.document,
+      ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
+    })
+    if (!updated) throw new NotFoundError(`no user with id "${id}"`)
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'user.update',
+      resourceType: 'User',
+      resourceId: id,
+      changes: diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined }),
+      requestId: ctx.requestId,
+    })
+    return updated
+  })
+}
+
+export async function deleteUser(store: Store, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  await store.transaction(async (tx) => {
+    const current = await getUser(tx, ctx.tenant.id, id)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+    }
+    if (!(await tx.users.delete(ctx.tenant.id, id))) throw new NotFoundError(`no user with id "${id}"`)
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'user.delete',
+      resourceType: 'User',
+      resourceId: id,
+      changes: diffDocuments(current.resource, null),
+      requestId: ctx.requestId,
+    })
+  })
+}
