@@ -25,6 +25,7 @@ import type {
   User,
   UserChanges,
 } from '../directory/model.js'
+import type { GroupQueryResult, ResourceQuery, UserQueryResult } from './query.js'
 
 export interface NewTenant {
   id?: string
@@ -85,7 +86,8 @@ export interface UpdateOptions {
 
 export interface UserRepo {
   insert(user: NewUser): Promise<User>
-  get(tenantId: string, id: string): Promise<User | null>
+  /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
+  get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<User | null>
   /** Which of these ids are users of the tenant. */
@@ -96,11 +98,16 @@ export interface UserRepo {
   count(tenantId: string): Promise<number>
   /** Stable order by id; `after` is the `next` of the previous page. */
   list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<User>>
+  /**
+   * Users of the tenant matching a resolved SCIM filter, sorted and paged (src/store/query.ts).
+   * Throws InvalidCursorError for a cursor this query did not issue.
+   */
+  query(tenantId: string, query: ResourceQuery): Promise<UserQueryResult>
 }
 
 export interface GroupRepo {
   insert(group: NewGroup): Promise<Group>
-  get(tenantId: string, id: string): Promise<Group | null>
+  get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<Group | null>
   getByDisplayName(tenantId: string, displayName: string): Promise<Group | null>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<Group | null>
   existing(tenantId: string, ids: string[]): Promise<Set<string>>
@@ -111,6 +118,8 @@ export interface GroupRepo {
   delete(tenantId: string, id: string): Promise<boolean>
   count(tenantId: string): Promise<number>
   list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<Group>>
+  /** Groups of the tenant matching a resolved SCIM filter, sorted and paged (see UserRepo.query). */
+  query(tenantId: string, query: ResourceQuery): Promise<GroupQueryResult>
 }
 
 export interface MemberRef {
@@ -129,6 +138,19 @@ export interface MembershipRepo {
   count(tenantId: string, groupId: string): Promise<number>
   /** Groups that directly contain this member. */
   groupsOf(tenantId: string, memberId: string): Promise<string[]>
+  /** The members of each of these groups, by group id (groups without members are absent). */
+  membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Membership[]>>
+  /** Every group each member belongs to, directly or through nested groups, by member id. */
+  groupsOfMembers(tenantId: string, memberIds: string[]): Promise<Map<string, GroupOfMember[]>>
+  /** Whether making these groups members of `groupId` would make a group contain itself. */
+  wouldCreateCycle(tenantId: string, groupId: string, memberGroupIds: string[]): Promise<boolean>
+}
+
+export interface GroupOfMember {
+  groupId: string
+  displayName: string
+  /** False when the membership comes through a nested group. */
+  direct: boolean
 }
 
 export interface AuditQuery {

@@ -1,4 +1,5 @@
 import { initial } from './0001_initial.js'
+import { queryIndexes } from './0002_query_indexes.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -11,4 +12,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, queryIndexes]

@@ -3,9 +3,12 @@ import type { Group, JsonObject, RecordOrigin } from '../../../directory/model.j
 import { PreconditionFailedError } from '../../../errors.js'
 import type { GroupRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
+import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
-const COLUMNS = 'id, tenant_id, display_name, external_id, origin, source_anchor, resource, version, created, modified'
+const COLUMN_LIST = ['id', 'tenant_id', 'display_name', 'external_id', 'origin', 'source_anchor', 'resource', 'version', 'created', 'modified'] as const
+const COLUMNS = COLUMN_LIST.join(', ')
+const QUERY_TARGET: QueryTarget = { table: 'groups', columns: COLUMN_LIST }
 
 function toGroup(r: Record<string, unknown>): Group {
   return {
@@ -36,7 +39,8 @@ export function groupRepo(sql: Sql): GroupRepo {
       )
       return toGroup(rows[0]!)
     },
-    get: (tenantId, id) => (isUuid(id) ? one('tenant_id = $1 AND id = $2', [tenantId, id]) : Promise.resolve(null)),
+    get: (tenantId, id, options = {}) =>
+      isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByDisplayName: (tenantId, name) => one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]),
     getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
     async existing(tenantId, ids) {
@@ -92,6 +96,7 @@ export function groupRepo(sql: Sql): GroupRepo {
       const items = rows.slice(0, limit).map(toGroup)
       return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
     },
+    query: (tenantId, q) => runResourceQuery(sql, QUERY_TARGET, tenantId, q, toGroup),
   }
   return repo
 }

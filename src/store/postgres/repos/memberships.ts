@@ -1,5 +1,8 @@
-import type { MemberType } from '../../../directory/model.js'
-import type { MembershipRepo } from '../../port.js'
+import type { MemberType, Membership } from '../../../directory/model.js'
+import type { GroupOfMember, MembershipRepo } from '../../port.js'
+
+/** Deepest group nesting followed; deeper chains are not expected in practice. */
+const MAX_NESTING = 32
 import type { Sql } from '../sql.js'
 import { decodeCursor, encodeCursor, isUuid, str } from './rows.js'
 
@@ -50,6 +53,66 @@ export function membershipRepo(sql: Sql): MembershipRepo {
     async count(tenantId, groupId) {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM group_members WHERE tenant_id = $1 AND group_id = $2', [tenantId, groupId])
       return rows[0]!.n
+    },
+    async membersOf(tenantId, groupIds) {
+      const out = new Map<string, Membership[]>()
+      const valid = groupIds.filter(isUuid)
+      if (!valid.length) return out
+      const rows = await sql.query(
+        'SELECT group_id, member_id, member_type FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[]) ORDER BY group_id, member_id',
+        [tenantId, valid],
+      )
+      for (const r of rows) {
+        const m = { groupId: str(r.group_id), memberId: str(r.member_id), memberType: r.member_type as MemberType }
+        const list = out.get(m.groupId)
+        if (list) list.push(m)
+        else out.set(m.groupId, [m])
+      }
+      return out
+    },
+    async groupsOfMembers(tenantId, memberIds) {
+      const out = new Map<string, GroupOfMember[]>()
+      const valid = memberIds.filter(isUuid)
+      if (!valid.length) return out
+      // Direct groups, then the groups those belong to, and so on. Cycles are refused on write;
+      // the depth bound keeps a corrupted graph from looping anyway.
+      const rows = await sql.query(
+        `WITH RECURSIVE chain(member_id, group_id, depth) AS (
+           SELECT member_id, group_id, 1 FROM group_members WHERE tenant_id = $1 AND member_id = ANY($2::uuid[])
+           UNION
+           SELECT c.member_id, gm.group_id, c.depth + 1
+             FROM chain c JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_id = c.group_id
+            WHERE c.depth < ${MAX_NESTING})
+         SELECT c.member_id, c.group_id, min(c.depth) AS depth, g.display_name
+           FROM chain c JOIN groups g ON g.tenant_id = $1 AND g.id = c.group_id
+          GROUP BY c.member_id, c.group_id, g.display_name
+          ORDER BY c.member_id, min(c.depth), g.display_name`,
+        [tenantId, valid],
+      )
+      for (const r of rows) {
+        const g = { groupId: str(r.group_id), displayName: str(r.display_name), direct: Number(r.depth) === 1 }
+        const id = str(r.member_id)
+        const list = out.get(id)
+        if (list) list.push(g)
+        else out.set(id, [g])
+      }
+      return out
+    },
+    async wouldCreateCycle(tenantId, groupId, memberGroupIds) {
+      const valid = memberGroupIds.filter(isUuid)
+      if (!valid.length) return false
+      // Adding group C to group G closes a cycle when G is already inside C, at any depth.
+      const rows = await sql.query<{ cycle: boolean }>(
+        `WITH RECURSIVE down(id, depth) AS (
+           SELECT unnest($3::uuid[]), 0
+           UNION
+           SELECT gm.member_id, d.depth + 1
+             FROM down d JOIN group_members gm ON gm.tenant_id = $1 AND gm.group_id = d.id AND gm.member_type = 'Group'
+            WHERE d.depth < ${MAX_NESTING})
+         SELECT EXISTS (SELECT 1 FROM down WHERE id = $2::uuid) AS cycle`,
+        [tenantId, groupId, valid],
+      )
+      return Boolean(rows[0]?.cycle)
     },
     async groupsOf(tenantId, memberId) {
       if (!isUuid(memberId)) return []

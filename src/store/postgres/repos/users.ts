@@ -3,10 +3,14 @@ import type { JsonObject, RecordOrigin, User, UserStatus } from '../../../direct
 import { PreconditionFailedError } from '../../../errors.js'
 import type { UserRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
+import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
-const COLUMNS =
-  'id, tenant_id, user_name, external_id, display_name, email, active, status, origin, source_anchor, resource, password_hash, version, created, modified'
+const COLUMN_LIST = [
+  'id', 'tenant_id', 'user_name', 'external_id', 'display_name', 'email', 'active', 'status', 'origin', 'source_anchor', 'resource', 'password_hash', 'version', 'created', 'modified',
+] as const
+const COLUMNS = COLUMN_LIST.join(', ')
+const QUERY_TARGET: QueryTarget = { table: 'users', columns: COLUMN_LIST }
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -54,7 +58,8 @@ export function userRepo(sql: Sql): UserRepo {
       )
       return toUser(rows[0]!)
     },
-    get: (tenantId, id) => (isUuid(id) ? one('tenant_id = $1 AND id = $2', [tenantId, id]) : Promise.resolve(null)),
+    get: (tenantId, id, options = {}) =>
+      isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
     getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
     async existing(tenantId, ids) {
@@ -113,5 +118,6 @@ export function userRepo(sql: Sql): UserRepo {
       const items = rows.slice(0, limit).map(toUser)
       return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
     },
+    query: (tenantId, q) => runResourceQuery(sql, QUERY_TARGET, tenantId, q, toUser),
   }
 }
