@@ -204,6 +204,8 @@ class Parser {
   constructor(
     private readonly tokens: Token[],
     private readonly subject: 'filter' | 'path',
+    /** Accept `emails[type eq "work"].value eq "x"` (Entra ID), read as `emails[type eq "work" and value eq "x"]`. */
+    private readonly lenient = false,
   ) {}
 
   fail(position: number, detail: string): never {
@@ -341,8 +343,17 @@ class Parser {
         this.fail(op.start, `a value filter must follow a multi-valued attribute, not the sub-attribute ${JSON.stringify(t.text)}`)
       }
       this.next()
-      return { kind: 'valuePath', path, filter: this.valueFilter(op) }
+      const inner = this.valueFilter(op)
+      const dot = this.peek()
+      if (this.lenient && dot.kind === '.' && !dot.space) return this.subAttrComparison(path, inner)
+      return { kind: 'valuePath', path, filter: inner }
     }
+    return this.comparisonAfter(path, t)
+  }
+
+  /** The operator and value after an attribute path (`t` is the path's token, for messages). */
+  comparisonAfter(path: AttrPath, t: Token): Filter {
+    const op = this.peek()
     if (op.kind !== 'word' || !op.space) {
       this.fail(op.start, `expected a comparison operator after ${JSON.stringify(t.text)}, found ${describe(op)}`)
     }
@@ -360,6 +371,21 @@ class Parser {
     }
     this.next()
     return { kind: 'compare', op: name as CompareOp, path, value: this.value(op) }
+  }
+
+  /**
+   * The Entra ID form `attr[filter].sub op value`: not in the RFC grammar, but unambiguous. It means
+   * "an element matching the filter whose sub-attribute compares so", which is a value filter.
+   */
+  subAttrComparison(path: AttrPath, inner: Filter): Filter {
+    this.next()
+    const sub = this.next()
+    if (sub.kind !== 'word' || sub.space || !isAttrName(sub.text)) this.fail(sub.start, `expected a sub-attribute name after "].", found ${describe(sub)}`)
+    const comparison = this.comparisonAfter({ attr: sub.text }, sub)
+    const filters: Filter[] = []
+    push(filters, inner, 'and')
+    filters.push(comparison)
+    return { kind: 'valuePath', path, filter: { kind: 'and', filters } }
   }
 
   valueFilter(open: Token): Filter {
@@ -477,10 +503,13 @@ function checkInput(text: unknown, subject: 'filter' | 'path'): string {
   return text
 }
 
-/** Parses a SCIM filter (RFC 7644 §3.4.2.2). Throws FilterSyntaxError. */
-export function parseFilter(text: string): Filter {
+/**
+ * Parses a SCIM filter (RFC 7644 §3.4.2.2). Throws FilterSyntaxError. `lenient` also accepts the
+ * Entra ID form `emails[type eq "work"].value eq "x"` (see Parser.subAttrComparison).
+ */
+export function parseFilter(text: string, options: { lenient?: boolean } = {}): Filter {
   const input = checkInput(text, 'filter')
-  return new Parser(tokenize(input, 'filter'), 'filter').filter()
+  return new Parser(tokenize(input, 'filter'), 'filter', options.lenient ?? false).filter()
 }
 
 /** Parses a PATCH operation path (RFC 7644 §3.5.2). Throws FilterSyntaxError. */

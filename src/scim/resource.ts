@@ -1,0 +1,595 @@
+/**
+ * SCIM resource representation ⇄ stored document (src/scim/document.ts), driven by the schema
+ * registry (schemas/*.json, RFC 7643 §2, §3, §4, §7).
+ *
+ * `fromWire` validates and normalises a POST (create) or PUT (replace) body (RFC 7644 §3.3, §3.5.1);
+ * `toWire` builds the representation returned to clients, with `meta`, `$ref`s and the projection of
+ * RFC 7644 §3.4.2.5 / §3.9 applied (src/scim/projection.ts).
+ *
+ * Error types (RFC 7644 §3.12, Table 9): `invalidSyntax` when the message structure is wrong (body
+ * not an object, `schemas` missing or not an array of strings, the base schema URN absent from it,
+ * an attribute given twice in different case); `invalidValue` for everything about attribute names
+ * and values (unknown schema URN or attribute, wrong type, missing required value, too many values);
+ * `mutability` when a replace changes an immutable value. Details name the attribute by its path.
+ *
+ * Lenient (default) vs `strict`:
+ * - `"true"`/`"false"` strings (any case) for booleans: accepted and converted (Entra ID sends them) /
+ *   rejected.
+ * - A single value for a multi-valued attribute: wrapped in an array / rejected.
+ * - An extension object whose URN is missing from `schemas`: accepted / rejected.
+ * - A URN listed twice in `schemas`: tolerated / rejected.
+ * Unknown attributes are rejected in both modes: the RFC has no rule to ignore them, and dropping a
+ * misspelt attribute would lose the client's data without telling anyone.
+ */
+import type { JsonObject, Json } from '../directory/model.js'
+import type { MemberInput, ResourceDocument, ScimResourceType } from './document.js'
+import { badRequest } from './errors.js'
+import { applyProjection, defaultProjection, subAttributesOf, topLevelAttributes, type Projection } from './projection.js'
+import { characteristics, SCHEMA_URNS, type AttributeDefinition, type ResourceTypeDefinition, type SchemaRegistry } from './schema-definitions.js'
+
+export interface FromWireOptions {
+  mode: 'create' | 'replace'
+  /** The stored document being replaced (mode `replace`): immutable attributes are checked against it. */
+  existing?: ResourceDocument
+  /** Reject the tolerated deviations listed in the module comment. Default false. */
+  strict?: boolean
+}
+
+export interface FromWireResult {
+  document: ResourceDocument
+  /** The writeOnly `password`, when given (never part of the document). */
+  password?: string
+  /**
+   * Group `members` when the body has the attribute: `[]` when given as `null`/`[]`, undefined when
+   * absent (RFC 7644 §3.5.1 lets a server treat an omitted attribute as not asserted).
+   */
+  members?: MemberInput[]
+}
+
+export interface WireGroupRef {
+  value: string
+  display: string
+  type: 'direct' | 'indirect'
+}
+
+export interface WireMemberRef {
+  value: string
+  type: 'User' | 'Group'
+  display?: string
+}
+
+export interface ResourceRecord {
+  id: string
+  document: ResourceDocument
+  created: Date
+  modified: Date
+  version: number
+  /** A user's groups (computed from memberships). */
+  groups?: readonly WireGroupRef[]
+  /** A group's members. */
+  members?: readonly WireMemberRef[]
+}
+
+export interface ToWireOptions {
+  /** The SCIM base URL, e.g. `https://host/scim/v2` (a trailing slash is ignored). */
+  baseUrl: string
+  /** Default: `always` + `default` attributes. */
+  projection?: Projection
+}
+
+export interface DocumentColumns {
+  userName?: string
+  externalId: string | null
+  displayName: string | null
+  email: string | null
+  active: boolean
+}
+
+/** Cheap bounds on request structures; anything bigger is 400 invalidValue. */
+export const RESOURCE_LIMITS = Object.freeze({
+  /** Keys of any one JSON object in the body (the top level, an extension object, a complex value). */
+  maxKeys: 100,
+  /** Values of one multi-valued attribute (other than Group `members`). */
+  maxValues: 1_000,
+  /** Elements of Group `members` in one request. */
+  maxMembers: 100_000,
+} as const)
+
+/**
+ * Attributes treated as required although the schema file says otherwise. Group `displayName`:
+ * RFC 7643 §4.2 and its description say REQUIRED, the §8.7.1 representation says `required: false`.
+ */
+const REQUIRED_OVERRIDES: ReadonlyMap<string, ReadonlySet<string>> = new Map([[SCHEMA_URNS.Group.toLowerCase(), new Set(['displayname'])]])
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v)
+
+const byName = (list: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined => {
+  const lower = name.toLowerCase()
+  return list.find((a) => a.name.toLowerCase() === lower)
+}
+
+function resourceTypeOf(registry: SchemaRegistry, resourceType: string): ResourceTypeDefinition {
+  const rt = registry.resourceType(resourceType)
+  if (!rt) throw new Error(`internal: unknown resource type ${resourceType}`)
+  return rt
+}
+
+function checkKeyCount(obj: Record<string, unknown>, path: string): string[] {
+  const keys = Object.keys(obj)
+  if (keys.length > RESOURCE_LIMITS.maxKeys) throw badRequest('invalidValue', `${path || 'the resource'} has more than ${RESOURCE_LIMITS.maxKeys} attributes`)
+  const seen = new Map<string, string>()
+  for (const k of keys) {
+    const lower = k.toLowerCase()
+    const other = seen.get(lower)
+    if (other !== undefined) throw badRequest('invalidSyntax', `attribute given twice: "${other}" and "${k}"${path ? ` in ${path}` : ''}`)
+    seen.set(lower, k)
+  }
+  return keys
+}
+
+const XSD_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
+
+/**
+ * xsd:dateTime (RFC 7643 §2.3.5) → `toISOString()` in UTC. Years 0001–9999; a value without a
+ * timezone is taken as UTC; fractional seconds beyond milliseconds are truncated.
+ */
+export function normaliseDateTime(text: string): string | undefined {
+  const m = XSD_DATE_TIME.exec(text)
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() // month is 1-based: day 0 of the next month
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (day > (month === 2 ? (leap ? 29 : 28) : daysInMonth)) return undefined
+  const ms = m[7] ? Number(`${m[7].slice(1)}00`.slice(0, 3)) : 0
+  const d = new Date(0)
+  d.setUTCFullYear(year, month - 1, day)
+  d.setUTCHours(hour, minute, second, ms)
+  const zone = m[8]
+  if (zone && zone !== 'Z') {
+    const zh = Number(zone.slice(1, 3))
+    const zm = Number(zone.slice(4, 6))
+    if (zh > 14 || zm > 59 || (zh === 14 && zm > 0)) return undefined
+    const offset = (zh * 60 + zm) * 60_000
+    d.setTime(d.getTime() - (zone[0] === '+' ? offset : -offset))
+  }
+  const iso = d.toISOString()
+  return /^\d{4}-/.test(iso) ? iso : undefined
+}
+
+/** RFC 4648 §4 base64 (standard alphabet); padding may be omitted. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
+
+interface Context {
+  strict: boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+// fromWire: values
+
+function parseScalar(def: AttributeDefinition, value: unknown, path: string, ctx: Context): Json | undefined {
+  const wrong = (expected: string): never => {
+    throw badRequest('invalidValue', `${path} must be ${expected}, not ${kindOf(value)}`)
+  }
+  switch (def.type) {
+    case 'string':
+    case 'reference':
+      if (typeof value !== 'string') return wrong('a string')
+      return value === '' ? undefined : value
+    case 'boolean':
+      if (typeof value === 'boolean') return value
+      if (!ctx.strict && typeof value === 'string') {
+        const lower = value.toLowerCase()
+        if (lower === 'true') return true
+        if (lower === 'false') return false
+      }
+      return wrong('a boolean')
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return wrong('an integer')
+      return value
+    case 'decimal':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return wrong('a number')
+      return value
+    case 'dateTime': {
+      if (typeof value !== 'string') return wrong('a dateTime string')
+      if (value === '') return undefined
+      const iso = normaliseDateTime(value)
+      if (iso === undefined) throw badRequest('invalidValue', `${path} is not a valid xsd:dateTime: ${JSON.stringify(value)}`)
+      return iso
+    }
+    case 'binary':
+      if (typeof value !== 'string') return wrong('a base64 string')
+      if (value === '') return undefined
+      if (!BASE64.test(value)) throw badRequest('invalidValue', `${path} is not valid base64`)
+      return value
+    case 'complex':
+      return parseComplex(def, value, path, ctx, undefined)
+  }
+}
+
+function parseComplex(def: AttributeDefinition, value: unknown, path: string, ctx: Context, existing: Json | undefined): JsonObject | undefined {
+  if (!isObject(value)) throw badRequest('invalidValue', `${path} must be an object, not ${kindOf(value)}`)
+  const subs = subAttributesOf(def)
+  const given = new Map<string, unknown>()
+  for (const k of checkKeyCount(value, path)) {
+    const sub = byName(subs, k)
+    if (!sub) throw badRequest('invalidValue', `unknown attribute ${path}.${k}`)
+    given.set(sub.name, value[k])
+  }
+  const previous = isObject(existing) ? (existing as JsonObject) : undefined
+  const out: JsonObject = {}
+  for (const sub of subs) {
+    const c = characteristics(sub)
+    if (c.mutability === 'readOnly') continue
+    const subPath = `${path}.${sub.name}`
+    const parsed = given.has(sub.name) ? parseValue(sub, given.get(sub.name), subPath, ctx) : undefined
+    const result = c.mutability === 'immutable' && previous ? checkImmutable(sub, previous[sub.name], parsed, given.has(sub.name), subPath) : parsed
+    if (result !== undefined) out[sub.name] = result
+  }
+  if (Object.keys(out).length === 0) return undefined
+  for (const sub of subs) {
+    if (characteristics(sub).required && characteristics(sub).mutability !== 'readOnly' && out[sub.name] === undefined) {
+      throw badRequest('invalidValue', `${path}.${sub.name} is required`)
+    }
+  }
+  return out
+}
+
+function parseValue(def: AttributeDefinition, value: unknown, path: string, ctx: Context, existing?: Json): Json | undefined {
+  if (value === null || value === undefined) return undefined
+  if (!def.multiValued) {
+    if (Array.isArray(value)) throw badRequest('invalidValue', `${path} is single-valued and must not be an array`)
+    return def.type === 'complex' ? parseComplex(def, value, path, ctx, existing) : parseScalar(def, value, path, ctx)
+  }
+  let list: unknown[]
+  if (Array.isArray(value)) list = value
+  else if (ctx.strict) throw badRequest('invalidValue', `${path} is multi-valued and must be an array`)
+  else list = [value]
+  if (list.length > RESOURCE_LIMITS.maxValues) throw badRequest('invalidValue', `${path} has more than ${RESOURCE_LIMITS.maxValues} values`)
+  const out: Json[] = []
+  list.forEach((item, i) => {
+    if (Array.isArray(item)) throw badRequest('invalidValue', `${path}[${i}] must not be an array`)
+    const parsed = item === null ? undefined : parseScalar(def, item, `${path}[${i}]`, ctx)
+    if (parsed !== undefined) out.push(parsed)
+  })
+  if (def.type === 'complex' && out.filter((v) => isObject(v) && v.primary === true).length > 1) {
+    throw badRequest('invalidValue', `${path} has more than one value with "primary": true`)
+  }
+  return out.length > 0 ? out : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// fromWire: mutability
+
+function sameValue(def: AttributeDefinition, a: Json | undefined, b: Json | undefined, ignoreMulti = false): boolean {
+  if (a === undefined || b === undefined || a === null || b === null) return a === b
+  if (def.multiValued && !ignoreMulti) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    const unused = [...b]
+    return a.every((x) => {
+      const i = unused.findIndex((y) => sameValue(def, x, y, true))
+      if (i < 0) return false
+      unused.splice(i, 1)
+      return true
+    })
+  }
+  if (def.type === 'complex') {
+    if (!isObject(a) || !isObject(b)) return false
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    return [...keys].every((k) => {
+      const sub = byName(subAttributesOf(def), k)
+      return sub ? sameValue(sub, a[k], b[k]) : JSON.stringify(a[k]) === JSON.stringify(b[k])
+    })
+  }
+  if (typeof a === 'string' && typeof b === 'string' && (def.type === 'string' || def.type === 'reference') && !characteristics(def).caseExact) {
+    return a.toLowerCase() === b.toLowerCase()
+  }
+  return a === b
+}
+
+/**
+ * RFC 7644 §3.5.1 immutable: with a value already set, the input must match (else 400 mutability).
+ * An omitted immutable attribute keeps its value; `null` is a change. Returns the value to store.
+ */
+function checkImmutable(def: AttributeDefinition, previous: Json | undefined, parsed: Json | undefined, given: boolean, path: string): Json | undefined {
+  if (previous === undefined) return parsed
+  if (!given) return previous
+  if (!sameValue(def, previous, parsed)) throw badRequest('mutability', `${path} is immutable and already has a value`)
+  return parsed
+}
+
+/** Whether an attribute is immutable or is a single-valued complex attribute with an immutable sub-attribute. */
+const holdsImmutable = (def: AttributeDefinition): boolean =>
+  characteristics(def).mutability === 'immutable' ||
+  (def.type === 'complex' && !def.multiValued && subAttributesOf(def).some((s) => characteristics(s).mutability === 'immutable'))
+
+/**
+ * A single-valued complex attribute omitted (or set to null) by a replace: its immutable
+ * sub-attributes with a value are kept when omitted, and are a mutability error when cleared.
+ */
+function keptImmutableSubs(def: AttributeDefinition, previous: Json | undefined, cleared: boolean, path: string): JsonObject | undefined {
+  if (def.type !== 'complex' || def.multiValued || characteristics(def).mutability === 'immutable' || !isObject(previous)) return undefined
+  const kept: JsonObject = {}
+  for (const sub of subAttributesOf(def)) {
+    const value = (previous as JsonObject)[sub.name]
+    if (characteristics(sub).mutability !== 'immutable' || value === undefined) continue
+    if (cleared) throw badRequest('mutability', `${path}.${sub.name} is immutable and already has a value`)
+    kept[sub.name] = value
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// fromWire: members
+
+function parseMembers(def: AttributeDefinition, value: unknown, ctx: Context): MemberInput[] {
+  if (value === null || value === undefined) return []
+  let list: unknown[]
+  if (Array.isArray(value)) list = value
+  else if (ctx.strict) throw badRequest('invalidValue', 'members is multi-valued and must be an array')
+  else list = [value]
+  if (list.length > RESOURCE_LIMITS.maxMembers) throw badRequest('invalidValue', `members has more than ${RESOURCE_LIMITS.maxMembers} values`)
+  const subs = subAttributesOf(def)
+  const byValue = new Map<string, MemberInput>()
+  list.forEach((item, i) => {
+    const path = `members[${i}]`
+    if (item === null) return
+    if (!isObject(item)) throw badRequest('invalidValue', `${path} must be an object, not ${kindOf(item)}`)
+    let memberValue: unknown
+    let memberType: unknown
+    for (const k of checkKeyCount(item, path)) {
+      const sub = byName(subs, k)
+      if (!sub) throw badRequest('invalidValue', `unknown attribute ${path}.${k}`)
+      if (sub.name === 'value') memberValue = item[k]
+      else if (sub.name === 'type') memberType = item[k]
+      // $ref and display are derived by the server; primary means nothing for members.
+    }
+    if (typeof memberValue !== 'string' || memberValue.trim() === '') throw badRequest('invalidValue', `${path}.value is required and must be a non-empty string`)
+    const member: MemberInput = { value: memberValue }
+    if (memberType !== undefined && memberType !== null && memberType !== '') {
+      const lower = typeof memberType === 'string' ? memberType.toLowerCase() : undefined
+      if (lower === 'user') member.type = 'User'
+      else if (lower === 'group') member.type = 'Group'
+      else throw badRequest('invalidValue', `${path}.type must be "User" or "Group"`)
+    }
+    const seen = byValue.get(memberValue)
+    if (!seen) byValue.set(memberValue, member)
+    else if (member.type !== undefined) {
+      if (seen.type !== undefined && seen.type !== member.type) throw badRequest('invalidValue', `members lists ${memberValue} as both a User and a Group`)
+      seen.type = member.type
+    }
+  })
+  return [...byValue.values()]
+}
+
+// ---------------------------------------------------------------------------------------------
+// fromWire
+
+function isRequired(schemaUrn: string, def: AttributeDefinition): boolean {
+  const c = characteristics(def)
+  if (c.mutability === 'readOnly') return false
+  return c.required || (REQUIRED_OVERRIDES.get(schemaUrn.toLowerCase())?.has(def.name.toLowerCase()) ?? false)
+}
+
+const isBlank = (v: Json | undefined): boolean => v === undefined || (typeof v === 'string' && v.trim() === '')
+
+/**
+ * Parses a POST (`create`) or PUT (`replace`) body into the stored document. Throws ScimError (400)
+ * as described in the module comment.
+ */
+export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceType, body: unknown, options: FromWireOptions): FromWireResult {
+  const ctx: Context = { strict: options.strict ?? false }
+  const rt = resourceTypeOf(registry, resourceType)
+  const coreUrn = rt.schema
+  const extensions = rt.schemaExtensions ?? []
+  const existing = options.mode === 'replace' ? options.existing : undefined
+
+  if (!isObject(body)) throw badRequest('invalidSyntax', `the request body must be a JSON object, not ${kindOf(body)}`)
+  const keys = checkKeyCount(body, '')
+
+  // schemas (RFC 7643 §3)
+  const schemasKey = keys.find((k) => k.toLowerCase() === 'schemas')
+  const schemas = schemasKey === undefined ? undefined : body[schemasKey]
+  if (!Array.isArray(schemas) || schemas.some((s) => typeof s !== 'string')) {
+    throw badRequest('invalidSyntax', `"schemas" is required and must be an array of schema URNs including ${coreUrn}`)
+  }
+  const listed = new Set<string>()
+  for (const urn of schemas as string[]) {
+    const lower = urn.toLowerCase()
+    if (listed.has(lower)) {
+      if (ctx.strict) throw badRequest('invalidValue', `"schemas" lists ${urn} more than once`)
+      continue
+    }
+    if (!registry.get(urn)) throw badRequest('invalidValue', `unknown schema ${urn}`)
+    if (lower !== coreUrn.toLowerCase() && !extensions.some((e) => e.schema.toLowerCase() === lower)) {
+      throw badRequest('invalidValue', `schema ${urn} is not a schema of the ${rt.name} resource type`)
+    }
+    listed.add(lower)
+  }
+  if (!listed.has(coreUrn.toLowerCase())) throw badRequest('invalidSyntax', `"schemas" must include ${coreUrn}`)
+
+  const coreAttributes = topLevelAttributes(registry, coreUrn, true)
+  const document: JsonObject = {}
+  const result: FromWireResult = { document }
+  const extensionBodies = new Map<string, Record<string, unknown>>()
+
+  // Sort the keys into core attributes and extension objects.
+  const coreGiven = new Map<string, unknown>()
+  for (const k of keys) {
+    if (k === schemasKey) continue
+    const ext = extensions.find((e) => e.schema.toLowerCase() === k.toLowerCase())
+    if (ext) {
+      const v = body[k]
+      if (v === null || v === undefined) continue
+      if (!isObject(v)) throw badRequest('invalidValue', `${ext.schema} must be an object, not ${kindOf(v)}`)
+      if (ctx.strict && !listed.has(ext.schema.toLowerCase())) throw badRequest('invalidValue', `${ext.schema} is present but not listed in "schemas"`)
+      extensionBodies.set(ext.schema, v)
+      continue
+    }
+    if (k.includes(':') && registry.get(k)) throw badRequest('invalidValue', `schema ${k} is not a schema of the ${rt.name} resource type`)
+    const def = byName(coreAttributes, k)
+    if (!def) throw badRequest('invalidValue', `unknown attribute ${k}`)
+    coreGiven.set(def.name, body[k])
+  }
+
+  const parseAttributes = (schemaUrn: string, defs: readonly AttributeDefinition[], given: Map<string, unknown>, into: JsonObject, previous: JsonObject | undefined, prefix: string): void => {
+    for (const def of defs) {
+      const c = characteristics(def)
+      const path = prefix + def.name
+      const has = given.has(def.name)
+      if (c.mutability === 'readOnly' || def.name === 'schemas') continue
+      if (schemaUrn === coreUrn && rt.name === 'Group' && def.name === 'members') {
+        if (has) result.members = parseMembers(def, given.get(def.name), ctx)
+        continue
+      }
+      const raw = given.get(def.name)
+      let parsed = has ? parseValue(def, raw, path, ctx, previous?.[def.name]) : undefined
+      if ((!has || raw === null) && previous) parsed = keptImmutableSubs(def, previous[def.name], has, path) ?? parsed
+      if (c.mutability === 'writeOnly' && schemaUrn === coreUrn && def.name === 'password') {
+        if (parsed !== undefined) result.password = parsed as string
+        continue
+      }
+      const value = c.mutability === 'immutable' && previous ? checkImmutable(def, previous[def.name], parsed, has, path) : parsed
+      if (value !== undefined) into[def.name] = value
+      if (isRequired(schemaUrn, def) && isBlank(value)) throw badRequest('invalidValue', `${path} is required`)
+    }
+  }
+
+  parseAttributes(coreUrn, coreAttributes, coreGiven, document, existing, '')
+
+  for (const ext of extensions) {
+    const schema = registry.get(ext.schema)
+    if (!schema) throw new Error(`internal: unknown schema ${ext.schema}`)
+    const source = extensionBodies.get(ext.schema)
+    const previousRaw = existing ? Object.entries(existing).find(([k]) => k.toLowerCase() === ext.schema.toLowerCase())?.[1] : undefined
+    const previous = isObject(previousRaw) ? (previousRaw as JsonObject) : undefined
+    const given = new Map<string, unknown>()
+    if (source) {
+      for (const k of checkKeyCount(source, ext.schema)) {
+        const def = byName(schema.attributes, k)
+        if (!def) throw badRequest('invalidValue', `unknown attribute ${ext.schema}:${k}`)
+        given.set(def.name, source[k])
+      }
+    }
+    const into: JsonObject = {}
+    // Required attributes of an extension apply when the extension is present (or required).
+    const present = source !== undefined || ext.required
+    // Absent: only immutable values of the document being replaced carry over.
+    const defs = present ? schema.attributes : previous ? schema.attributes.filter(holdsImmutable) : []
+    parseAttributes(ext.schema, defs, given, into, previous, `${ext.schema}:`)
+    if (Object.keys(into).length > 0) document[ext.schema] = into
+    else if (ext.required) throw badRequest('invalidValue', `the ${ext.schema} extension is required`)
+  }
+
+  return result
+}
+
+// ---------------------------------------------------------------------------------------------
+// toWire
+
+const trimSlash = (url: string): string => url.replace(/\/+$/, '')
+
+function endpointOf(registry: SchemaRegistry, resourceType: string): string {
+  return resourceTypeOf(registry, resourceType).endpoint
+}
+
+const findKey = (obj: JsonObject, name: string): Json | undefined => {
+  if (Object.hasOwn(obj, name)) return obj[name]
+  const lower = name.toLowerCase()
+  const k = Object.keys(obj).find((x) => x.toLowerCase() === lower)
+  return k === undefined ? undefined : obj[k]
+}
+
+/**
+ * The SCIM representation of a stored resource: `schemas` (base + extensions present), `id`, the
+ * document's attributes, `groups` / `members` with `$ref`, and `meta`, reduced by the projection.
+ * `returned: never` and writeOnly attributes are never included.
+ */
+export function toWire(registry: SchemaRegistry, resourceType: ScimResourceType, record: ResourceRecord, options: ToWireOptions): Record<string, unknown> {
+  const rt = resourceTypeOf(registry, resourceType)
+  const projection = options.projection ?? defaultProjection(registry, rt.name)
+  if (projection.resourceType !== rt.name) throw new Error(`internal: a ${projection.resourceType} projection used for ${rt.name}`)
+  const base = trimSlash(options.baseUrl)
+  const doc = record.document
+  const out: Record<string, unknown> = { schemas: [rt.schema], id: record.id }
+
+  for (const def of topLevelAttributes(registry, rt.schema, true)) {
+    const name = def.name
+    if (name === 'schemas' || name === 'id' || name === 'meta') continue
+    if (rt.name === 'User' && name === 'groups') {
+      if (record.groups && record.groups.length > 0) {
+        out.groups = record.groups.map((g) => ({
+          value: g.value,
+          $ref: `${base}${endpointOf(registry, 'Group')}/${encodeURIComponent(g.value)}`,
+          ...(g.display ? { display: g.display } : {}),
+          type: g.type,
+        }))
+      }
+      continue
+    }
+    if (rt.name === 'Group' && name === 'members') {
+      if (record.members && record.members.length > 0) {
+        out.members = record.members.map((m) => ({
+          value: m.value,
+          $ref: `${base}${endpointOf(registry, m.type)}/${encodeURIComponent(m.value)}`,
+          ...(m.display ? { display: m.display } : {}),
+          type: m.type,
+        }))
+      }
+      continue
+    }
+    const value = findKey(doc, name)
+    if (value !== undefined && value !== null) out[name] = structuredClone(value)
+  }
+
+  const schemas = out.schemas as string[]
+  for (const ext of rt.schemaExtensions ?? []) {
+    const value = findKey(doc, ext.schema)
+    if (isObject(value) && Object.keys(value).length > 0) {
+      schemas.push(ext.schema)
+      out[ext.schema] = structuredClone(value)
+    }
+  }
+
+  out.meta = {
+    resourceType: rt.name,
+    created: record.created.toISOString(),
+    lastModified: record.modified.toISOString(),
+    location: `${base}${rt.endpoint}/${encodeURIComponent(record.id)}`,
+    version: `W/"${record.version}"`,
+  }
+  return applyProjection(projection, out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+const str = (v: Json | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null)
+
+/**
+ * The values kept in columns next to the document (users / groups tables). `email`: the primary
+ * email's value, else the first `work` one, else the first one.
+ */
+export function documentColumns(resourceType: ScimResourceType, document: ResourceDocument): DocumentColumns {
+  const externalId = str(document.externalId)
+  const displayName = str(document.displayName)
+  if (resourceType === 'Group') return { externalId, displayName, email: null, active: true }
+  const emails = (Array.isArray(document.emails) ? document.emails : []).filter(
+    (e): e is JsonObject => isObject(e) && typeof e.value === 'string' && e.value !== '',
+  )
+  const chosen =
+    emails.find((e) => e.primary === true) ?? emails.find((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work') ?? emails[0]
+  const userName = str(document.userName)
+  return {
+    ...(userName !== null ? { userName } : {}),
+    externalId,
+    displayName,
+    email: chosen ? (chosen.value as string) : null,
+    active: document.active !== false,
+  }
+}
