@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { IDENTITY_SOURCES, type IdentitySource } from '../directory/model.js'
-import { createTenant, SLUG_PATTERN } from '../directory/tenants.js'
-import { withStore } from './context.js'
+import { createTenant, SLUG_PATTERN, updateTenant } from '../directory/tenants.js'
+import { CliError, withStore } from './context.js'
 import { printJsonLines, printTable } from './output.js'
 
 export function parseSlug(value: string): string {
@@ -31,6 +31,29 @@ export function tenantCommand(): Command {
     })
 
   cmd
+    .command('update')
+    .description('change a tenant\'s display name, identity source or SCIM strict mode')
+    .argument('<slug>', 'the tenant', parseSlug)
+    .option('--name <display name>', 'new display name')
+    .addOption(new Option('--source <source>', 'new identity source: local, scim or ldap').choices(IDENTITY_SOURCES as string[]))
+    .addOption(
+      new Option('--scim-strict <on|off>', 'on: refuse identity-provider dialects (Entra ID, Okta deviations) instead of normalising them').choices(['on', 'off']),
+    )
+    .action(async (slug: string, opts: { name?: string; source?: IdentitySource; scimStrict?: 'on' | 'off' }) => {
+      if (opts.name === undefined && opts.source === undefined && opts.scimStrict === undefined) {
+        throw new CliError('nothing to change: give --name, --source or --scim-strict', 2)
+      }
+      await withStore('tenant update', async ({ store, actor }) => {
+        const t = await updateTenant(store, actor, slug, {
+          displayName: opts.name,
+          source: opts.source,
+          ...(opts.scimStrict ? { scimStrict: opts.scimStrict === 'on' } : {}),
+        })
+        process.stderr.write(`Updated tenant ${t.slug} ("${t.displayName}", source ${t.source}, SCIM strict mode ${t.settings.scimStrict === true ? 'on' : 'off'}).\n`)
+      })
+    })
+
+  cmd
     .command('list')
     .description('list tenants')
     .option('--json', 'one JSON object per line')
@@ -38,7 +61,9 @@ export function tenantCommand(): Command {
       await withStore('tenant list', async ({ store }) => {
         const tenants = await store.tenants.list()
         if (opts.json) {
-          printJsonLines(tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.displayName, source: t.source, created: t.created.toISOString() })))
+          printJsonLines(
+            tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.displayName, source: t.source, scimStrict: t.settings.scimStrict === true, created: t.created.toISOString() })),
+          )
           return
         }
         printTable(

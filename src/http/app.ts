@@ -27,6 +27,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(bodyLimit(deps.config.bodyLimitBytes))
   const health = healthRouter(deps.store)
   app.use(health.routes()).use(health.allowedMethods())
-  app.use(scimService({ store: deps.store, usage: deps.usage }))
+  app.use(scimService({ store: deps.store, usage: deps.usage, publicUrl: deps.config.publicUrl, bodyLimitBytes: deps.config.bodyLimitBytes }))
   return app
 }

@@ -1,12 +1,14 @@
 import {
   ConflictError,
   ForbiddenError,
+  InvalidCursorError,
   NotFoundError,
   PreconditionFailedError,
   StoreUnavailableError,
   UnauthenticatedError,
   ValidationError,
 } from '../errors.js'
+import { ManagedBySourceError } from '../directory/source-of-truth.js'
 
 /** An error that already knows its HTTP status (used by the HTTP layer itself, e.g. body limits). */
 export class HttpError extends Error {
@@ -37,10 +39,13 @@ export interface ErrorShape {
 export function describeError(err: unknown): ErrorShape {
   const base = { headers: {} as Record<string, string>, unexpected: false }
   if (err instanceof HttpError) return { ...base, status: err.status, detail: err.message, code: err.code, headers: err.headers }
+  if (err instanceof InvalidCursorError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidCursor' }
   if (err instanceof ValidationError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidValue' }
   if (err instanceof UnauthenticatedError) return { ...base, status: 401, detail: err.message }
   if (err instanceof ForbiddenError) return { ...base, status: 403, detail: err.message }
   if (err instanceof NotFoundError) return { ...base, status: 404, detail: err.message }
+  // The source-of-truth rule: 409, with the message saying where the change belongs instead.
+  if (err instanceof ManagedBySourceError) return { ...base, status: 409, detail: err.message }
   if (err instanceof ConflictError) return { ...base, status: 409, detail: err.message, field: err.field, code: 'uniqueness' }
   if (err instanceof PreconditionFailedError) return { ...base, status: 412, detail: err.message }
   if (err instanceof StoreUnavailableError) {

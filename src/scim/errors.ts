@@ -15,9 +15,14 @@ export type ScimType =
   | 'invalidValue'
   | 'invalidVers'
   | 'sensitive'
+  // RFC 9865 §2.3 (cursor paging)
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount'
 
 const SCIM_TYPES = new Set<string>([
   'invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive',
+  'invalidCursor', 'expiredCursor', 'invalidCount',
 ])
 
 /** A SCIM protocol error: status, optional scimType, and a detail message for the client. */

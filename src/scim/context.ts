@@ -1,0 +1,50 @@
+import type { Context } from 'koa'
+import type { Store } from '../store/port.js'
+import type { Actor, Tenant } from '../directory/model.js'
+import type { WriteContext } from '../directory/writes.js'
+import { loadSchemas, type SchemaRegistry } from './schema-definitions.js'
+import { readJson } from '../http/body.js'
+
+/** Everything a SCIM handler needs about the request it serves. */
+export interface ScimContext {
+  store: Store
+  registry: SchemaRegistry
+  tenant: Tenant
+  actor: Actor
+  requestId: string | null
+  /** `<PUBLIC_URL>/scim/v2`: the base of every `location` and `$ref`. */
+  baseUrl: string
+  /** The tenant's strict mode: IdP dialects are rejected instead of normalised. */
+  strict: boolean
+  bodyLimitBytes: number
+}
+
+let shared: SchemaRegistry | undefined
+/** The schema registry, loaded and validated once per process. */
+export function schemaRegistry(): SchemaRegistry {
+  return (shared ??= loadSchemas())
+}
+
+export function scimContext(ctx: Context, deps: { store: Store; baseUrl: string; bodyLimitBytes: number }): ScimContext {
+  const tenant = ctx.state.tenant as Tenant
+  return {
+    store: deps.store,
+    registry: schemaRegistry(),
+    tenant,
+    actor: ctx.state.actor as Actor,
+    requestId: (ctx.state.requestId as string | undefined) ?? null,
+    baseUrl: deps.baseUrl,
+    strict: tenant.settings.scimStrict === true,
+    bodyLimitBytes: deps.bodyLimitBytes,
+  }
+}
+
+export function writeContext(sc: ScimContext): WriteContext {
+  return { tenant: sc.tenant, actor: sc.actor, channel: 'scim', requestId: sc.requestId }
+}
+
+export const SCIM_MEDIA_TYPES = ['application/scim+json', 'application/json']
+
+export function readScimBody(ctx: Context, sc: ScimContext): Promise<unknown> {
+  return readJson(ctx, { limitBytes: sc.bodyLimitBytes, types: SCIM_MEDIA_TYPES })
+}

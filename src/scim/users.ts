@@ -1,0 +1,112 @@
+import type { User } from '../directory/model.js'
+import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../directory/users.js'
+import type { ResourceDocument } from './document.js'
+import type { ScimContext } from './context.js'
+import { documentColumns, fromWire, toWire } from './resource.js'
+import { needs, type Projection } from './projection.js'
+import { applyPatch, parsePatchRequest } from './patch.js'
+import { SCHEMA_URNS } from './schema-definitions.js'
+import type { ResourceHandler, WireRecord } from './resources.js'
+import { runQuery } from './query.js'
+
+/** The enterprise extension's manager id, which must name a user of the tenant (RFC 7643 §4.3). */
+function managerOf(document: ResourceDocument): string | null {
+  const ext = document[SCHEMA_URNS.EnterpriseUser]
+  if (!ext || typeof ext !== 'object' || Array.isArray(ext)) return null
+  const manager = (ext as Record<string, unknown>).manager
+  if (!manager || typeof manager !== 'object' || Array.isArray(manager)) return null
+  const value = (manager as Record<string, unknown>).value
+  return typeof value === 'string' && value ? value : null
+}
+
+/** The domain's view of a user document: its indexed fields, checked references, the document itself. */
+function userWrite(document: ResourceDocument, password: string | undefined): UserWrite {
+  const cols = documentColumns('User', document)
+  return {
+    userName: cols.userName ?? '',
+    externalId: cols.externalId ?? null,
+    displayName: cols.displayName ?? null,
+    email: cols.email ?? null,
+    active: cols.active ?? true,
+    managerId: managerOf(document),
+    document,
+    ...(password !== undefined ? { password } : {}),
+  }
+}
+
+async function render(sc: ScimContext, users: User[], projection: Projection): Promise<WireRecord[]> {
+  const groups = needs(projection, 'groups') && users.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, users.map((u) => u.id)) : undefined
+  return users.map((u) => ({
+    version: u.version,
+    resource: toWire(
+      sc.registry,
+      'User',
+      {
+        id: u.id,
+        document: u.resource,
+        created: u.created,
+        modified: u.modified,
+        version: u.version,
+        ...(groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? 'direct' : 'indirect' })) } : {}),
+      },
+      { baseUrl: sc.baseUrl, projection },
+    ),
+  }))
+}
+
+async function renderOne(sc: ScimContext, user: User, projection: Projection): Promise<WireRecord> {
+  return (await render(sc, [user], projection))[0]!
+}
+
+export const usersHandler: ResourceHandler = {
+  type: 'User',
+  endpoint: 'Users',
+
+  async get(sc, id, projection) {
+    return renderOne(sc, await getUser(sc.store, sc.tenant.id, id), projection)
+  },
+
+  async list(sc, request, projection) {
+    const result = await runQuery(sc, 'User', request, (q) => sc.store.users.query(sc.tenant.id, q))
+    return { ...result, records: await render(sc, result.items, projection) }
+  },
+
+  async create(sc, body, projection, ctx) {
+    const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict })
+    const user = await createUser(sc.store, ctx, userWrite(input.document, input.password))
+    return renderOne(sc, user, projection)
+  },
+
+  async replace(sc, id, body, projection, ctx, check) {
+    const user = await updateUser(
+      sc.store,
+      ctx,
+      id,
+      (current) => {
+        const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
+        return userWrite(input.document, input.password)
+      },
+      check,
+    )
+    return renderOne(sc, user, projection)
+  },
+
+  async patch(sc, id, body, projection, ctx, check, render) {
+    const ops = parsePatchRequest(body, { strict: sc.strict })
+    const user = await updateUser(
+      sc.store,
+      ctx,
+      id,
+      (current) => {
+        const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
+        return userWrite(result.document, result.password)
+      },
+      check,
+    )
+    return render ? renderOne(sc, user, projection) : { version: user.version }
+  },
+
+  async delete(sc, id, ctx, check) {
+    await deleteUser(sc.store, ctx, id, check)
+  },
+}
