@@ -7,7 +7,7 @@ import { requestContext } from './request-context.js'
 import { errorHandler } from './error-handler.js'
 import { bodyLimit } from './body.js'
 import { healthRouter } from './health.js'
-import { scimService, SCIM_PREFIX } from '../scim/router.js'
+import { scimService } from '../scim/router.js'
 import { scimError } from '../scim/errors.js'
 
 export interface AppDeps {
@@ -23,7 +23,8 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
   app.silent = true
   app.use(requestContext(deps.log))
-  app.use(errorHandler(deps.log, [{ prefix: SCIM_PREFIX, format: scimError }]))
+  // Everything under /scim answers in SCIM's error format, including versions we do not serve.
+  app.use(errorHandler(deps.log, [{ prefix: '/scim', format: scimError }]))
   app.use(bodyLimit(deps.config.bodyLimitBytes))
   const health = healthRouter(deps.store)
   app.use(health.routes()).use(health.allowedMethods())

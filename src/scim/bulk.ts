@@ -2,7 +2,7 @@ import type { Context } from 'koa'
 import { describeError } from '../http/errors.js'
 import { readJson } from '../http/body.js'
 import { SCIM_MEDIA_TYPES, writeContext, type ScimContext } from './context.js'
-import { ERROR_SCHEMA, ScimError, badRequest } from './errors.js'
+import { ERROR_SCHEMA, ScimError, badRequest, isScimType } from './errors.js'
 import { etagOf, ifMatch } from './etag.js'
 import { SCIM_LIMITS } from './limits.js'
 import { parseProjection } from './projection.js'
@@ -101,7 +101,7 @@ function substitute(v: unknown, ids: Map<string, string>): unknown {
 
 function errorResponse(err: unknown): { status: string; response: unknown } {
   const shape = describeError(err)
-  const scimType = shape.code && (shape.status === 400 || shape.status === 409) ? shape.code : undefined
+  const scimType = shape.code && isScimType(shape.code) ? shape.code : undefined
   return {
     status: String(shape.status),
     response: { schemas: [ERROR_SCHEMA], status: String(shape.status), ...(scimType ? { scimType } : {}), detail: shape.detail },

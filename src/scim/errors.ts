@@ -25,6 +25,8 @@ const SCIM_TYPES = new Set<string>([
   'invalidCursor', 'expiredCursor', 'invalidCount',
 ])
 
+export const isScimType = (code: string): code is ScimType => SCIM_TYPES.has(code)
+
 /** A SCIM protocol error: status, optional scimType, and a detail message for the client. */
 export class ScimError extends HttpError {
   constructor(status: number, scimType: ScimType | undefined, detail: string) {
@@ -36,10 +38,13 @@ export class ScimError extends HttpError {
 /** 400 with a scimType: the common case. */
 export const badRequest = (scimType: ScimType, detail: string): ScimError => new ScimError(400, scimType, detail)
 
-/** RFC 7644 §3.12 error body, as application/scim+json. scimType accompanies 400 and 409 only. */
+/**
+ * RFC 7644 §3.12 error body, as application/scim+json. A scimType goes with the status the RFC pairs
+ * it with: 400 for most, 409 `uniqueness`, 403 `sensitive` (§7.5.2).
+ */
 export const scimError: ErrorFormatter = (ctx, shape) => {
   ctx.type = 'application/scim+json'
-  const scimType = shape.code && SCIM_TYPES.has(shape.code) && (shape.status === 400 || shape.status === 409) ? shape.code : undefined
+  const scimType = shape.code && isScimType(shape.code) ? shape.code : undefined
   ctx.body = {
     schemas: [ERROR_SCHEMA],
     status: String(shape.status),

@@ -30,7 +30,7 @@
  * - Attributes with `returned: never` (`password`) cannot be filtered on or sorted by: a filter on
  *   them would reveal what they hold.
  */
-import { badRequest } from './errors.js'
+import { ScimError, badRequest } from './errors.js'
 import { formatAttrPath, type AttrPath, type CompareOp, type Filter, type FilterValue } from './filter.js'
 import type { AttributeDefinition, ResolvedAttribute, SchemaRegistry } from './schema-definitions.js'
 import { characteristics } from './schema-definitions.js'
@@ -58,6 +58,18 @@ interface Scope {
   registry: SchemaRegistry
   resourceType: QueryResourceType
   urns: string[]
+  /** The filter came in the request URI (GET), where naming a secret is itself the error. */
+  inUri: boolean
+}
+
+/**
+ * A filter on a never-returned attribute (password) would let a client test guesses of it. In a
+ * GET the guess also sits in the URI, which proxies and logs keep: RFC 7644 §3.12 `sensitive`, 403.
+ */
+function secret(scope: Scope, name: string) {
+  return scope.inUri
+    ? new ScimError(403, 'sensitive', `the attribute "${name}" cannot be used in a filter, and must never be sent in a URI`)
+    : invalid(`the attribute "${name}" cannot be used in a filter`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -68,8 +80,8 @@ interface Scope {
  * attribute for unknown attributes, attributes that cannot be filtered, operands of the wrong type
  * and operators that do not apply to the attribute's type.
  */
-export function resolveFilter(registry: SchemaRegistry, resourceType: QueryResourceType, filter: Filter): ResourceFilter {
-  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType) }
+export function resolveFilter(registry: SchemaRegistry, resourceType: QueryResourceType, filter: Filter, options: { inUri?: boolean } = {}): ResourceFilter {
+  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType), inUri: options.inUri ?? false }
   if (!scope.urns.length) throw new Error(`internal: no schemas for resource type ${resourceType}`)
   return simplify(resolveNode(scope, filter))
 }
@@ -96,9 +108,7 @@ function lookup(scope: Scope, path: AttrPath): { resolved: ResolvedAttribute; ta
   if (!resolved) throw invalid(`unknown attribute "${name}" in the filter`)
   const top = resolved.parent ?? resolved.definition
   const sub = resolved.parent ? resolved.definition : undefined
-  if (characteristics(top).returned === 'never' || (sub && characteristics(sub).returned === 'never')) {
-    throw invalid(`the attribute "${name}" cannot be used in a filter`)
-  }
+  if (characteristics(top).returned === 'never' || (sub && characteristics(sub).returned === 'never')) throw secret(scope, name)
   return { resolved, target: targetOf(scope, resolved, name) }
 }
 
@@ -463,7 +473,7 @@ export function resolveSort(registry: SchemaRegistry, resourceType: QueryResourc
     if (order !== 'ascending' && order !== 'descending') throw invalidSort('sortOrder must be "ascending" or "descending"')
     descending = order === 'descending'
   }
-  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType) }
+  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType), inUri: false }
   const resolved = registry.findAttribute(scope.urns, sortBy)
   if (!resolved) throw invalidSort(`cannot sort by "${sortBy}": no such attribute`)
   const top = resolved.parent ?? resolved.definition

@@ -9,6 +9,8 @@ export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Sear
 /** A query for resources, from GET query parameters or a POST .search body (RFC 7644 §3.4.2, §3.4.3; RFC 9865). */
 export interface ListRequest {
   filter?: Filter
+  /** The filter came in the URI (GET) rather than a SearchRequest body. */
+  filterInUri?: boolean
   sortBy?: string
   sortOrder?: string
   page: ResourcePage
@@ -66,7 +68,7 @@ function list(raw: Raw, name: string): string[] | undefined {
  * - `startIndex` below 1 is 1;
  * - `cursor` present (even empty) selects cursor paging (RFC 9865); with `startIndex` too it is an error.
  */
-export function parseListRequest(input: Raw, options: { strict?: boolean } = {}): ListRequest {
+export function parseListRequest(input: Raw, options: { strict?: boolean; inBody?: boolean } = {}): ListRequest {
   const raw = lowerKeys(input)
   const filterText = text(raw, 'filter')
   let filter: Filter | undefined
@@ -98,7 +100,7 @@ export function parseListRequest(input: Raw, options: { strict?: boolean } = {})
   const attributes = list(raw, 'attributes')
   const excludedAttributes = list(raw, 'excludedAttributes')
   return {
-    ...(filter ? { filter } : {}),
+    ...(filter ? { filter, filterInUri: !options.inBody } : {}),
     ...(text(raw, 'sortBy') ? { sortBy: text(raw, 'sortBy') } : {}),
     ...(sortOrder ? { sortOrder: sortOrder.toLowerCase() } : {}),
     page,
@@ -117,7 +119,7 @@ export function parseSearchRequest(body: unknown, options: { strict?: boolean } 
   }
   const known = new Set(['schemas', 'filter', 'sortby', 'sortorder', 'startindex', 'count', 'cursor', 'attributes', 'excludedattributes'])
   for (const key of Object.keys(b)) if (!known.has(key)) throw badRequest('invalidSyntax', `unknown SearchRequest attribute "${key}"`)
-  return parseListRequest(b, options)
+  return parseListRequest(b, { ...options, inBody: true })
 }
 
 export interface ListResponseInput {

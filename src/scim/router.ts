@@ -164,6 +164,9 @@ export function scimService(deps: ScimDeps): Middleware {
   const routes = router.routes() as unknown as Middleware
   const allowed = router.allowedMethods({ throw: false }) as unknown as Middleware
   return async (ctx, next) => {
+    // RFC 7644 §3.13: the version is in the path; a version we do not speak gets invalidVers.
+    const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
+    if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
     await auth(ctx, () => routes(ctx, () => allowed(ctx, next)))
   }

@@ -259,3 +259,59 @@ for (const backend of backends()) {
     })
   })
 }
+
+describe('SCIM protocol-level errors', function () {
+  let fx: ScimFixture
+  let c: ScimClient
+  before(async () => {
+    fx = await scimFixture(backends()[0]!)
+    c = await fx.client()
+  })
+  after(async () => fx?.dispose())
+
+  it('answers another protocol version with 400 invalidVers', async () => {
+    const res = await request(fx.callback).get('/scim/v1/Users').set('Authorization', `Bearer ${c.token}`).expect(400)
+    assert.equal(res.body.scimType, 'invalidVers')
+    assert.match(res.headers['content-type'] as string, /^application\/scim\+json/)
+  })
+
+  it('answers a secret in a GET filter with 403 sensitive, and in a search body with invalidFilter', async () => {
+    const res = await c.get(`/Users?filter=${encodeURIComponent('password eq "guess"')}`).expect(403)
+    assert.equal(res.body.scimType, 'sensitive')
+    assert.match(res.body.detail, /URI/)
+    const body = await c.post('/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'password eq "guess"' }).expect(400)
+    assert.equal(body.body.scimType, 'invalidFilter')
+  })
+
+  it('answers invalid UTF-8 and oversized bodies without writing anything', async () => {
+    const bad = await c.post('/Users').set('Content-Type', 'application/scim+json').send(Buffer.from('{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\xff\xfe"}', 'latin1'))
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body.scimType, 'invalidSyntax')
+    const huge = await c.post('/Users', { schemas: [USER], userName: 'huge', title: 'x'.repeat(2 * 1024 * 1024) })
+    assert.equal(huge.status, 413)
+    assert.equal((await c.get('/Users').expect(200)).body.totalResults, 0)
+  })
+
+  it('refuses a Bulk body over maxPayloadSize with 413', async () => {
+    const config = await c.get('/ServiceProviderConfig').expect(200)
+    const max = config.body.bulk.maxPayloadSize as number
+    const big = { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: { schemas: [USER], userName: 'a', title: 'y'.repeat(max) } }] }
+    const res = await c.post('/Bulk', big)
+    assert.equal(res.status, 413)
+    assert.deepEqual(res.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
+  })
+
+  it('answers circular bulkId references with 409 and creates nothing', async () => {
+    const res = await c
+      .post('/Bulk', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [
+          { method: 'POST', path: '/Groups', bulkId: 'qwerty', data: { schemas: [GROUP], displayName: 'Group A', members: [{ type: 'Group', value: 'bulkId:ytrewq' }] } },
+          { method: 'POST', path: '/Groups', bulkId: 'ytrewq', data: { schemas: [GROUP], displayName: 'Group B', members: [{ type: 'Group', value: 'bulkId:qwerty' }] } },
+        ],
+      })
+      .expect(200)
+    assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['409', '409'])
+    assert.equal((await c.get('/Groups').expect(200)).body.totalResults, 0)
+  })
+})
