@@ -195,8 +195,10 @@ async function answerList(ctx: Context, sc: ScimContext, handler: ResourceHandle
 }
 
 /**
- * Root search: the filter applies to every resource type; results are Users then Groups. Index
- * paging spans both lists; cursor paging is per resource type, so it is refused here.
+ * Root search: the filter applies to every resource type; results are Users then Groups. A filter
+ * naming attributes one type lacks (`userName` for Groups) simply matches nothing of that type;
+ * only a filter no type understands is an error. Index paging spans both lists; cursor paging and
+ * sorting are per resource type, so they are refused here.
  */
 async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequest, body: Record<string, unknown>): Promise<void> {
   if (request.page.kind !== 'index') throw badRequest('invalidValue', 'cursor paging is not supported for searches across resource types; search /Users or /Groups')
@@ -206,10 +208,20 @@ async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequ
   let total = 0
   let skip = startIndex - 1
   let remaining = count
+  const refusals: ScimError[] = []
   for (const handler of HANDLERS) {
     const projection = projectionOf(sc, handler.type, body)
     // First learn how many match, then read only the slice of this type that the page covers.
-    const counted = await handler.list(sc, { ...request, page: { kind: 'index', startIndex: 1, count: 0 } }, projection)
+    let counted
+    try {
+      counted = await handler.list(sc, { ...request, page: { kind: 'index', startIndex: 1, count: 0 } }, projection)
+    } catch (err) {
+      if (err instanceof ScimError && err.code === 'invalidFilter') {
+        refusals.push(err)
+        continue
+      }
+      throw err
+    }
     total += counted.totalResults
     if (remaining > 0 && skip < counted.totalResults) {
       const page = await handler.list(sc, { ...request, page: { kind: 'index', startIndex: skip + 1, count: remaining } }, projection)
@@ -220,5 +232,6 @@ async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequ
       skip = Math.max(0, skip - counted.totalResults)
     }
   }
+  if (refusals.length === HANDLERS.length) throw refusals[0]
   send(ctx, 200, listResponse({ resources, totalResults: total, page: request.page }))
 }

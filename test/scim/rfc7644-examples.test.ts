@@ -186,6 +186,11 @@ for (const backend of backends()) {
         assert.equal(users.body.Resources[0].displayName, 'Smith Smithers')
         const all = await c.post('/.search', { ...body, attributes: ['displayName'] }).expect(200)
         assert.equal(all.body.totalResults, 2)
+        // userName exists only on Users: Groups simply do not match.
+        const byUserName = await c.post('/.search', { schemas: [SEARCH], filter: 'userName sw "smith"' }).expect(200)
+        assert.deepEqual(byUserName.body.Resources.map((r: { userName: string }) => r.userName), ['smithers'])
+        const nonsense = await c.post('/.search', { schemas: [SEARCH], filter: 'noSuchAttribute eq 1' }).expect(400)
+        assert.equal(nonsense.body.scimType, 'invalidFilter')
       })
     })
 
