@@ -63,9 +63,10 @@ export interface TokenRepo {
   create(token: NewApiToken): Promise<ApiToken>
   /**
    * The one lookup not scoped by tenant: a presented credential is what tells us the tenant.
-   * Returns the stored hash so the caller can compare it in constant time.
+   * Returns the stored hash so the caller can compare it in constant time, and the tenant with it
+   * (one round trip on every authenticated request).
    */
-  findForVerification(id: string): Promise<{ token: ApiToken; secretHash: Buffer } | null>
+  findForVerification(id: string): Promise<{ token: ApiToken; secretHash: Buffer; tenant: Tenant } | null>
   list(tenantId: string, options?: { includeRevoked?: boolean }): Promise<ApiToken[]>
   /** Revokes the live token with this label; null when there is none. */
   revokeByLabel(tenantId: string, label: string, at: Date): Promise<ApiToken | null>

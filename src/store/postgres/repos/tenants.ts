@@ -6,7 +6,7 @@ import { setClause, str, toDate, isUuid } from './rows.js'
 
 const COLUMNS = 'id, slug, display_name, source, settings, created, modified'
 
-function toTenant(r: Record<string, unknown>): Tenant {
+export function toTenant(r: Record<string, unknown>): Tenant {
   return {
     id: str(r.id),
     slug: str(r.slug),

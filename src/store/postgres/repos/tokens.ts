@@ -2,6 +2,7 @@ import type { ApiToken } from '../../../directory/model.js'
 import type { TokenRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { str, toDate, toDateOrNull } from './rows.js'
+import { toTenant } from './tenants.js'
 
 const COLUMNS = 'id, tenant_id, label, created, last_used, revoked'
 
@@ -28,9 +29,26 @@ export function tokenRepo(sql: Sql): TokenRepo {
       return toToken(rows[0]!)
     },
     async findForVerification(id) {
-      const rows = await sql.query(`SELECT ${COLUMNS}, secret_hash FROM tokens WHERE id = $1`, [id])
+      const rows = await sql.query(
+        `SELECT t.id, t.tenant_id, t.label, t.created, t.last_used, t.revoked, t.secret_hash,
+                n.slug AS tenant_slug, n.display_name AS tenant_display_name, n.source AS tenant_source,
+                n.settings AS tenant_settings, n.created AS tenant_created, n.modified AS tenant_modified
+           FROM tokens t JOIN tenants n ON n.id = t.tenant_id
+          WHERE t.id = $1`,
+        [id],
+      )
       const r = rows[0]
-      return r ? { token: toToken(r), secretHash: toBuffer(r.secret_hash) } : null
+      if (!r) return null
+      const tenant = toTenant({
+        id: r.tenant_id,
+        slug: r.tenant_slug,
+        display_name: r.tenant_display_name,
+        source: r.tenant_source,
+        settings: r.tenant_settings,
+        created: r.tenant_created,
+        modified: r.tenant_modified,
+      })
+      return { token: toToken(r), secretHash: toBuffer(r.secret_hash), tenant }
     },
     async list(tenantId, options = {}) {
       const rows = await sql.query(
