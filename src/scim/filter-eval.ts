@@ -11,7 +11,7 @@
  *   `gt`/`ge`/`lt`/`le` on strings are lexicographic (UTF-16 code units, after case folding when
  *   not caseExact).
  * - dateTime compares chronologically (`2011-05-13T04:42:34Z` eq `2011-05-13T04:42:34.000Z`), both
- *   sides read with resource.ts `normaliseDateTime` (no time zone = UTC).
+ *   sides read with values.ts `normaliseDateTime` (no time zone = UTC).
  * - integer/decimal compare numerically; booleans with `eq`/`ne` only.
  * - `gt`/`ge`/`lt`/`le` on boolean or binary, `co`/`sw`/`ew` on boolean or numbers, and a filter
  *   value whose JSON type does not fit the attribute's type are 400 `invalidFilter`.
@@ -26,8 +26,8 @@ import type { AttrPath, CompareOp, Filter, FilterValue } from './filter.js'
 import { formatAttrPath } from './filter.js'
 import { badRequest } from './errors.js'
 import { subAttributesOf } from './projection.js'
-import { normaliseDateTime } from './resource.js'
 import { characteristics, type AttributeDefinition, type AttributeType, type ResolvedAttribute, type SchemaRegistry } from './schema-definitions.js'
+import { normaliseDateTime } from './values.js'
 
 export type FilterParent = ResolvedAttribute | AttributeDefinition
 

@@ -2,7 +2,7 @@ import type { Group } from '../directory/model.js'
 import { createGroup, deleteGroup, getGroup, updateGroup, type GroupWrite, type MemberChanges } from '../directory/groups.js'
 import type { ResourceDocument } from './document.js'
 import type { ScimContext } from './context.js'
-import { documentColumns, fromWire, toWire } from './resource.js'
+import { documentColumns, fromWire, storedRecord, toWire } from './resource.js'
 import { needs, type Projection } from './projection.js'
 import { applyPatch, parsePatchRequest } from './patch.js'
 import type { ResourceHandler, WireRecord } from './resources.js'
@@ -16,22 +16,10 @@ function groupWrite(document: ResourceDocument): GroupWrite {
 /** Members are read only when the response will show them: `excludedAttributes=members` reads none. */
 async function render(sc: ScimContext, groups: Group[], projection: Projection): Promise<WireRecord[]> {
   const members = needs(projection, 'members') && groups.length ? await sc.store.memberships.membersOf(sc.tenant.id, groups.map((g) => g.id)) : undefined
-  return groups.map((g) => ({
-    version: g.version,
-    resource: toWire(
-      sc.registry,
-      'Group',
-      {
-        id: g.id,
-        document: g.resource,
-        created: g.created,
-        modified: g.modified,
-        version: g.version,
-        ...(members ? { members: (members.get(g.id) ?? []).map((m) => ({ value: m.memberId, type: m.memberType })) } : {}),
-      },
-      { baseUrl: sc.baseUrl, projection },
-    ),
-  }))
+  return groups.map((g) => {
+    const related = members ? { members: (members.get(g.id) ?? []).map((m) => ({ value: m.memberId, type: m.memberType })) } : {}
+    return { version: g.version, resource: toWire(sc.registry, 'Group', storedRecord(g, related), { baseUrl: sc.baseUrl, projection }) }
+  })
 }
 
 async function renderOne(sc: ScimContext, group: Group, projection: Projection): Promise<WireRecord> {

@@ -25,16 +25,9 @@ import { badRequest, ScimError, type ScimType } from './errors.js'
 import { FilterSyntaxError, formatFilter, formatPatchPath, parsePath, type Filter, type PatchPath } from './filter.js'
 import { compileValueFilter } from './filter-eval.js'
 import { subAttributesOf } from './projection.js'
-import { normaliseDateTime, RESOURCE_LIMITS } from './resource.js'
-import {
-  characteristics,
-  COMMON_ATTRIBUTES,
-  SCHEMA_URNS,
-  type AttributeDefinition,
-  type ResolvedAttribute,
-  type SchemaDefinition,
-  type SchemaRegistry,
-} from './schema-definitions.js'
+import { isRequired, parseMembers } from './resource.js'
+import { characteristics, COMMON_ATTRIBUTES, type AttributeDefinition, type ResolvedAttribute, type SchemaDefinition, type SchemaRegistry } from './schema-definitions.js'
+import { checkedKeys, coerceMultiValued, coerceSimpleValue, isObject, kindOf, RESOURCE_LIMITS, sameSimpleValue, type CoerceOptions } from './values.js'
 
 export const PATCH_OP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 
@@ -91,10 +84,6 @@ export interface PatchResult {
 type OpName = 'add' | 'remove' | 'replace'
 const OPS: ReadonlySet<string> = new Set<OpName>(['add', 'remove', 'replace'])
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v)
-
 const fail = (scimType: ScimType, detail: string): never => {
   throw badRequest(scimType, detail)
 }
@@ -117,20 +106,6 @@ function member(obj: Record<string, unknown>, name: string, where: string): unkn
     found = k
   }
   return found === undefined ? undefined : obj[found]
-}
-
-/** The keys of a value object, bounded, with no two differing only in case (resource.ts rules). */
-function checkedKeys(obj: Record<string, unknown>, where: string): string[] {
-  const keys = Object.keys(obj)
-  if (keys.length > RESOURCE_LIMITS.maxKeys) fail('invalidValue', `${where} has more than ${RESOURCE_LIMITS.maxKeys} attributes`)
-  const seen = new Map<string, string>()
-  for (const k of keys) {
-    const lower = k.toLowerCase()
-    const other = seen.get(lower)
-    if (other !== undefined) fail('invalidSyntax', `attribute given twice: "${other}" and "${k}" in ${where}`)
-    seen.set(lower, k)
-  }
-  return keys
 }
 
 /** Structural JSON equality (object key order ignored). */
@@ -160,10 +135,7 @@ function sameValue(def: AttributeDefinition, a: unknown, b: unknown): boolean {
       return sub ? sameValue(sub, a[k], b[k]) : jsonEqual(a[k], b[k])
     })
   }
-  if (typeof a === 'string' && typeof b === 'string' && (def.type === 'string' || def.type === 'reference') && !characteristics(def).caseExact) {
-    return a.toLowerCase() === b.toLowerCase()
-  }
-  return a === b
+  return sameSimpleValue(def, a, b)
 }
 
 /**
@@ -187,18 +159,6 @@ function canonical(def: AttributeDefinition, v: unknown): unknown {
 }
 
 const keyOf = (def: AttributeDefinition, v: unknown): string => JSON.stringify(canonical(def, v))
-
-/** Attributes treated as required although the schema file says otherwise (mirrors resource.ts). */
-const REQUIRED_OVERRIDES: ReadonlyMap<string, ReadonlySet<string>> = new Map([[SCHEMA_URNS.Group.toLowerCase(), new Set(['displayname'])]])
-
-function isRequired(schemaUrn: string, def: AttributeDefinition): boolean {
-  const c = characteristics(def)
-  if (c.mutability === 'readOnly') return false
-  return c.required || (REQUIRED_OVERRIDES.get(schemaUrn.toLowerCase())?.has(def.name.toLowerCase()) ?? false)
-}
-
-/** RFC 4648 §4 base64 (standard alphabet); padding may be omitted (as resource.ts). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
 
 // ---------------------------------------------------------------------------------------------
 // Bounds
@@ -476,43 +436,12 @@ function resolveTarget(ctx: Ctx, pp: PatchPath, where: 'path' | 'value'): Target
 // ---------------------------------------------------------------------------------------------
 // Values
 
+/** PATCH's wording of value errors: it names strict mode, and quotes at most 100 characters of a bad dateTime. */
+const coercion = (ctx: Ctx): CoerceOptions => ({ strict: ctx.strict, explainStrict: true, quoteLimit: 100 })
+
 function coerceScalar(ctx: Ctx, def: AttributeDefinition, value: unknown, label: string): Json | undefined {
-  const wrong = (expected: string): never => fail('invalidValue', `${label} must be ${expected}, not ${kindOf(value)}`)
   if (value === null) return undefined
-  switch (def.type) {
-    case 'string':
-    case 'reference':
-      if (typeof value !== 'string') return wrong('a string')
-      return value === '' ? undefined : value
-    case 'boolean':
-      if (typeof value === 'boolean') return value
-      if (!ctx.strict && typeof value === 'string') {
-        const lower = value.toLowerCase()
-        if (lower === 'true') return true
-        if (lower === 'false') return false
-      }
-      return wrong(ctx.strict ? 'a boolean (true or false, not a string: strict mode)' : 'a boolean')
-    case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return wrong('an integer')
-      return value
-    case 'decimal':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return wrong('a number')
-      return value
-    case 'dateTime': {
-      if (typeof value !== 'string') return wrong('a dateTime string')
-      if (value === '') return undefined
-      const iso = normaliseDateTime(value)
-      if (iso === undefined) return fail('invalidValue', `${label} is not a valid xsd:dateTime: ${JSON.stringify(value.slice(0, 100))}`)
-      return iso
-    }
-    case 'binary':
-      if (typeof value !== 'string') return wrong('a base64 string')
-      if (value === '') return undefined
-      if (!BASE64.test(value)) return fail('invalidValue', `${label} is not valid base64`)
-      return value
-    case 'complex':
-      return buildComplex(ctx, def, value, label, undefined)
-  }
+  return def.type === 'complex' ? buildComplex(ctx, def, value, label, undefined) : coerceSimpleValue(def.type, value, label, coercion(ctx))
 }
 
 /**
@@ -554,28 +483,16 @@ function buildComplex(ctx: Ctx, def: AttributeDefinition, value: unknown, label:
   return out
 }
 
+/** The values of a multi-valued attribute, without duplicates (equal as the schema defines it). */
 function coerceList(ctx: Ctx, def: AttributeDefinition, value: unknown, label: string): Json[] {
-  if (value === null || value === undefined) return []
-  let list: unknown[]
-  if (Array.isArray(value)) list = value
-  else if (ctx.strict) return fail('invalidValue', `${label} is multi-valued: the value must be an array (strict mode), not ${kindOf(value)}`)
-  else list = [value]
-  if (list.length > RESOURCE_LIMITS.maxValues) return fail('invalidValue', `${label} has more than ${RESOURCE_LIMITS.maxValues} values`)
-  const out: Json[] = []
-  const seen = new Set<string>()
-  list.forEach((item, i) => {
-    if (Array.isArray(item)) fail('invalidValue', `${label}[${i}] must not be an array`)
-    const v = item === null ? undefined : coerceScalar(ctx, def, item, `${label}[${i}]`)
-    if (v === undefined) return
-    const key = keyOf(def, v)
-    if (seen.has(key)) return
-    seen.add(key)
-    out.push(v)
-  })
-  if (def.type === 'complex' && out.filter((v) => isObject(v) && v.primary === true).length > 1) {
-    fail('invalidValue', `${label} has more than one value with "primary": true`)
-  }
-  return out
+  return coerceMultiValued(
+    def,
+    value,
+    label,
+    coercion(ctx),
+    (item, itemLabel) => coerceScalar(ctx, def, item, itemLabel),
+    (v) => keyOf(def, v),
+  )
 }
 
 function coerceValue(ctx: Ctx, def: AttributeDefinition, value: unknown, label: string): Json | undefined {
@@ -931,48 +848,6 @@ function memberState(state: State): MemberState {
   return state.members
 }
 
-function parseMembers(ctx: Ctx, def: AttributeDefinition, value: unknown): MemberInput[] {
-  if (value === null || value === undefined) return []
-  let list: unknown[]
-  if (Array.isArray(value)) list = value
-  else if (ctx.strict) return fail('invalidValue', `members is multi-valued: the value must be an array (strict mode), not ${kindOf(value)}`)
-  else list = [value]
-  if (list.length > RESOURCE_LIMITS.maxMembers) return fail('invalidValue', `members has more than ${RESOURCE_LIMITS.maxMembers} values`)
-  const subs = subAttributesOf(def)
-  const byValue = new Map<string, MemberInput>()
-  list.forEach((item, i) => {
-    const where = `members[${i}]`
-    if (item === null) return
-    if (!isObject(item)) fail('invalidValue', `${where} must be an object, not ${kindOf(item)}`)
-    const obj = item as Record<string, unknown>
-    let memberValue: unknown
-    let memberType: unknown
-    for (const k of checkedKeys(obj, where)) {
-      const sub = findByName(subs, k)
-      if (!sub) fail('invalidValue', `unknown attribute ${where}.${k}`)
-      else if (sub.name === 'value') memberValue = obj[k]
-      else if (sub.name === 'type') memberType = obj[k]
-      // $ref and display are derived by the server.
-    }
-    if (typeof memberValue !== 'string' || memberValue.trim() === '') fail('invalidValue', `${where}.value is required and must be a non-empty string`)
-    const id = memberValue as string
-    const m: MemberInput = { value: id }
-    if (memberType !== undefined && memberType !== null && memberType !== '') {
-      const lower = typeof memberType === 'string' ? memberType.toLowerCase() : undefined
-      if (lower === 'user') m.type = 'User'
-      else if (lower === 'group') m.type = 'Group'
-      else fail('invalidValue', `${where}.type must be "User" or "Group"`)
-    }
-    const seen = byValue.get(id)
-    if (!seen) byValue.set(id, m)
-    else if (m.type !== undefined) {
-      if (seen.type !== undefined && seen.type !== m.type) fail('invalidValue', `members lists ${id} as both a User and a Group`)
-      seen.type = m.type
-    }
-  })
-  return [...byValue.values()]
-}
-
 /** Entra ID's `remove` of `members` with a value list: the ids it names. */
 function memberIdsFromValue(ctx: Ctx, value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value]
@@ -1035,9 +910,9 @@ function applyMembers(ctx: Ctx, state: State, op: OpName, t: Extract<Target, { k
     return
   }
   const def = t.resolved.definition
-  if (op === 'add') add(parseMembers(ctx, def, value))
+  if (op === 'add') add(parseMembers(def, value, coercion(ctx)))
   else if (op === 'replace') {
-    const list = parseMembers(ctx, def, value)
+    const list = parseMembers(def, value, coercion(ctx))
     removeAll()
     add(list)
   } else if (!hasValue) removeAll()

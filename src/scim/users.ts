@@ -2,7 +2,7 @@ import type { User } from '../directory/model.js'
 import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../directory/users.js'
 import type { ResourceDocument } from './document.js'
 import type { ScimContext } from './context.js'
-import { documentColumns, fromWire, toWire } from './resource.js'
+import { documentColumns, fromWire, storedRecord, toWire } from './resource.js'
 import { needs, type Projection } from './projection.js'
 import { applyPatch, parsePatchRequest } from './patch.js'
 import { SCHEMA_URNS } from './schema-definitions.js'
@@ -36,22 +36,10 @@ function userWrite(document: ResourceDocument, password: string | undefined): Us
 
 async function render(sc: ScimContext, users: User[], projection: Projection): Promise<WireRecord[]> {
   const groups = needs(projection, 'groups') && users.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, users.map((u) => u.id)) : undefined
-  return users.map((u) => ({
-    version: u.version,
-    resource: toWire(
-      sc.registry,
-      'User',
-      {
-        id: u.id,
-        document: u.resource,
-        created: u.created,
-        modified: u.modified,
-        version: u.version,
-        ...(groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? 'direct' : 'indirect' })) } : {}),
-      },
-      { baseUrl: sc.baseUrl, projection },
-    ),
-  }))
+  return users.map((u) => {
+    const related = groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? ('direct' as const) : ('indirect' as const) })) } : {}
+    return { version: u.version, resource: toWire(sc.registry, 'User', storedRecord(u, related), { baseUrl: sc.baseUrl, projection }) }
+  })
 }
 
 async function renderOne(sc: ScimContext, user: User, projection: Projection): Promise<WireRecord> {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { parseFilter } from '../../src/scim/filter.js'
 import { normaliseDateTime, resolveFilter, resolveSort } from '../../src/scim/filter-resolve.js'
 import { ScimError } from '../../src/scim/errors.js'
-import { createRegistry, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
 import type { ResourceFilter, ValueRef } from '../../src/store/query.js'
+import { withUserExtension } from '../support/scim-fixtures.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const TEST_EXT = 'urn:example:params:scim:schemas:extension:test:2.0:User'
@@ -11,7 +12,6 @@ const TEST_EXT = 'urn:example:params:scim:schemas:extension:test:2.0:User'
 describe('scim/filter-resolve', () => {
   let registry: SchemaRegistry
   before(() => {
-    const base = loadSchemas()
     const ext = validateSchemaDefinition({
       id: TEST_EXT,
       name: 'Test',
@@ -22,10 +22,7 @@ describe('scim/filter-resolve', () => {
         { name: 'secret', type: 'string', multiValued: false, returned: 'never' },
       ],
     })
-    registry = createRegistry(
-      [...base.schemas, ext],
-      base.resourceTypes.map((rt) => (rt.name === 'User' ? { ...rt, schemaExtensions: [...(rt.schemaExtensions ?? []), { schema: TEST_EXT, required: false }] } : rt)),
-    )
+    registry = withUserExtension(loadSchemas(), ext)
   })
 
   const user = (text: string): ResourceFilter => resolveFilter(registry, 'User', parseFilter(text))

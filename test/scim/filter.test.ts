@@ -11,6 +11,7 @@ import {
   type Filter,
   type FilterValue,
 } from '../../src/scim/filter.js'
+import { prng } from '../support/prng.js'
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -385,17 +386,6 @@ describe('scim/filter parseFilter', () => {
   })
 
   describe('generative: random and mutated filters only ever parse or throw FilterSyntaxError', () => {
-    // mulberry32: tiny deterministic PRNG, so failures reproduce.
-    function prng(seed: number): () => number {
-      let s = seed >>> 0
-      return () => {
-        s = (s + 0x6d2b79f5) >>> 0
-        let t = s
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-      }
-    }
     const random = prng(0x5c1a2025)
     const int = (n: number): number => Math.floor(random() * n)
     const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T

@@ -7,19 +7,8 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pgliteBackend } from '../support/stores.js'
+import { prng } from '../support/prng.js'
 import { ENTERPRISE, GROUP, PATCH_OP, USER, scimFixture, type ScimFixture } from '../support/scim.js'
-
-/** mulberry32: a tiny deterministic PRNG, so a failure replays with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const ATTRS = [
   'userName', 'USERNAME', 'name.givenName', 'name.familyName', 'emails', 'emails.value', 'emails.type', 'emails.primary', 'active', 'title',

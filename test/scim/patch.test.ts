@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import type { JsonObject } from '../../src/directory/model.js'
 import { ScimError } from '../../src/scim/errors.js'
 import { applyPatch, PATCH_LIMITS, PATCH_OP_URN, parsePatchRequest, type PatchOperation, type PatchResult } from '../../src/scim/patch.js'
-import { createRegistry, loadSchemas, type SchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import { loadSchemas, type SchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import { prng } from '../support/prng.js'
+import { rfc7643EnterpriseAttributes, rfc7643UserAttributes, withUserExtension } from '../support/scim-fixtures.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -28,68 +30,9 @@ const body = (...ops: unknown[]): unknown => ({ schemas: [PATCH_OP_URN], Operati
 
 /** RFC 7643 §8.2 (full User), as a stored document: no id/meta/schemas/groups/password, no readOnly manager.displayName. */
 const BJENSEN: JsonObject = deepFreeze<JsonObject>({
-  externalId: '701984',
-  userName: 'bjensen@example.com',
-  name: {
-    formatted: 'Ms. Barbara J Jensen, III',
-    familyName: 'Jensen',
-    givenName: 'Barbara',
-    middleName: 'Jane',
-    honorificPrefix: 'Ms.',
-    honorificSuffix: 'III',
-  },
-  displayName: 'Babs Jensen',
-  nickName: 'Babs',
-  profileUrl: 'https://login.example.com/bjensen',
-  emails: [
-    { value: 'bjensen@example.com', type: 'work', primary: true },
-    { value: 'babs@jensen.org', type: 'home' },
-  ],
-  addresses: [
-    {
-      type: 'work',
-      streetAddress: '100 Universal City Plaza',
-      locality: 'Hollywood',
-      region: 'CA',
-      postalCode: '91608',
-      country: 'USA',
-      formatted: '100 Universal City Plaza\nHollywood, CA 91608 USA',
-      primary: true,
-    },
-    {
-      type: 'home',
-      streetAddress: '456 Hollywood Blvd',
-      locality: 'Hollywood',
-      region: 'CA',
-      postalCode: '91608',
-      country: 'USA',
-      formatted: '456 Hollywood Blvd\nHollywood, CA 91608 USA',
-    },
-  ],
-  phoneNumbers: [
-    { value: '555-555-5555', type: 'work' },
-    { value: '555-555-4444', type: 'mobile' },
-  ],
-  ims: [{ value: 'someaimhandle', type: 'aim' }],
-  photos: [
-    { value: 'https://photos.example.com/profilephoto/72930000000Ccne/F', type: 'photo' },
-    { value: 'https://photos.example.com/profilephoto/72930000000Ccne/T', type: 'thumbnail' },
-  ],
-  userType: 'Employee',
-  title: 'Tour Guide',
-  preferredLanguage: 'en-US',
-  locale: 'en-US',
-  timezone: 'America/Los_Angeles',
-  active: true,
+  ...rfc7643UserAttributes(),
   x509Certificates: [{ value: 'MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAwTjELMAkGA1UEBhMCVVMx' }],
-  [ENTERPRISE]: {
-    employeeNumber: '701984',
-    costCenter: '4130',
-    organization: 'Universal Studios',
-    division: 'Theme Park',
-    department: 'Tour Operations',
-    manager: { value: '26118915-6090-4610-87e4-49d8ca9f808d', $ref: '../Users/26118915-6090-4610-87e4-49d8ca9f808d' },
-  },
+  [ENTERPRISE]: rfc7643EnterpriseAttributes(),
 })
 
 /** RFC 7643 §8.4 "Tour Guides": members are never part of the document. */
@@ -130,10 +73,7 @@ describe('scim/patch', () => {
 
   before(() => {
     registry = loadSchemas()
-    testRegistry = createRegistry(
-      [...registry.schemas, TEST_SCHEMA],
-      registry.resourceTypes.map((rt) => (rt.name === 'User' ? { ...rt, schemaExtensions: [...(rt.schemaExtensions ?? []), { schema: TEST_EXT, required: false }] } : rt)),
-    )
+    testRegistry = withUserExtension(registry, TEST_SCHEMA)
   })
 
   interface Options {
@@ -1081,18 +1021,6 @@ describe('scim/patch', () => {
 
   // -------------------------------------------------------------------------------------------
   describe('generative: 5,000 random PATCH bodies', () => {
-    /** mulberry32: a tiny deterministic PRNG. */
-    function prng(seed: number): () => number {
-      let a = seed >>> 0
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0
-        let t = a
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-      }
-    }
-
     const PATHS = [
       'title', 'userName', 'active', 'name', 'name.givenName', 'NAME.FAMILYNAME', 'emails', 'emails.value', 'emails.primary',
       'emails[type eq "work"]', 'emails[type eq "work"].value', 'emails[type eq "home" or primary eq true].display',

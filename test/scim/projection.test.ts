@@ -3,14 +3,8 @@ import type { JsonObject } from '../../src/directory/model.js'
 import { ScimError } from '../../src/scim/errors.js'
 import { PROJECTION_LIMITS, applyProjection, defaultProjection, needs, parseProjection, wantsAttribute, type ProjectionParams } from '../../src/scim/projection.js'
 import { toWire, type ResourceRecord } from '../../src/scim/resource.js'
-import {
-  SCHEMA_URNS,
-  createRegistry,
-  loadSchemas,
-  validateSchemaDefinition,
-  type ResourceTypeDefinition,
-  type SchemaRegistry,
-} from '../../src/scim/schema-definitions.js'
+import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import { withUserExtension } from '../support/scim-fixtures.js'
 
 const USER = SCHEMA_URNS.User
 const GROUP = SCHEMA_URNS.Group
@@ -100,11 +94,7 @@ describe('scim/projection', () => {
   let registry: SchemaRegistry
 
   before(() => {
-    const base = loadSchemas()
-    const resourceTypes: ResourceTypeDefinition[] = base.resourceTypes.map((rt) =>
-      rt.name === 'User' ? { ...rt, schemaExtensions: [...(rt.schemaExtensions ?? []), { schema: TEST, required: false }] } : rt,
-    )
-    registry = createRegistry([...base.schemas, TEST_SCHEMA], resourceTypes)
+    registry = withUserExtension(loadSchemas(), TEST_SCHEMA)
   })
 
   const render = (params: ProjectionParams, strict = false) =>

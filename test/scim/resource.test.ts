@@ -3,14 +3,8 @@ import type { JsonObject } from '../../src/directory/model.js'
 import { ScimError, type ScimType } from '../../src/scim/errors.js'
 import { parseProjection } from '../../src/scim/projection.js'
 import { RESOURCE_LIMITS, documentColumns, fromWire, normaliseDateTime, toWire, type FromWireOptions, type ResourceRecord } from '../../src/scim/resource.js'
-import {
-  SCHEMA_URNS,
-  createRegistry,
-  loadSchemas,
-  validateSchemaDefinition,
-  type ResourceTypeDefinition,
-  type SchemaRegistry,
-} from '../../src/scim/schema-definitions.js'
+import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import { rfc7643EnterpriseAttributes, rfc7643UserAttributes, withUserExtension } from '../support/scim-fixtures.js'
 
 const USER = SCHEMA_URNS.User
 const GROUP = SCHEMA_URNS.Group
@@ -62,72 +56,13 @@ const TEST_SCHEMA = validateSchemaDefinition(
   true,
 )
 
-function registryWith(base: SchemaRegistry, extensionRequired: boolean): SchemaRegistry {
-  const resourceTypes: ResourceTypeDefinition[] = base.resourceTypes.map((rt) =>
-    rt.name === 'User' ? { ...rt, schemaExtensions: [...(rt.schemaExtensions ?? []), { schema: TEST, required: extensionRequired }] } : rt,
-  )
-  return createRegistry([...base.schemas, TEST_SCHEMA], resourceTypes)
-}
-
 const clone = <T>(v: T): T => structuredClone(v)
 
 // RFC 7643 §8.2, full User representation.
 const RFC_FULL_USER = {
   schemas: [USER],
   id: '2819c223-7f76-453a-919d-413861904646',
-  externalId: '701984',
-  userName: 'bjensen@example.com',
-  name: {
-    formatted: 'Ms. Barbara J Jensen, III',
-    familyName: 'Jensen',
-    givenName: 'Barbara',
-    middleName: 'Jane',
-    honorificPrefix: 'Ms.',
-    honorificSuffix: 'III',
-  },
-  displayName: 'Babs Jensen',
-  nickName: 'Babs',
-  profileUrl: 'https://login.example.com/bjensen',
-  emails: [
-    { value: 'bjensen@example.com', type: 'work', primary: true },
-    { value: 'babs@jensen.org', type: 'home' },
-  ],
-  addresses: [
-    {
-      type: 'work',
-      streetAddress: '100 Universal City Plaza',
-      locality: 'Hollywood',
-      region: 'CA',
-      postalCode: '91608',
-      country: 'USA',
-      formatted: '100 Universal City Plaza\nHollywood, CA 91608 USA',
-      primary: true,
-    },
-    {
-      type: 'home',
-      streetAddress: '456 Hollywood Blvd',
-      locality: 'Hollywood',
-      region: 'CA',
-      postalCode: '91608',
-      country: 'USA',
-      formatted: '456 Hollywood Blvd\nHollywood, CA 91608 USA',
-    },
-  ],
-  phoneNumbers: [
-    { value: '555-555-5555', type: 'work' },
-    { value: '555-555-4444', type: 'mobile' },
-  ],
-  ims: [{ value: 'someaimhandle', type: 'aim' }],
-  photos: [
-    { value: 'https://photos.example.com/profilephoto/72930000000Ccne/F', type: 'photo' },
-    { value: 'https://photos.example.com/profilephoto/72930000000Ccne/T', type: 'thumbnail' },
-  ],
-  userType: 'Employee',
-  title: 'Tour Guide',
-  preferredLanguage: 'en-US',
-  locale: 'en-US',
-  timezone: 'America/Los_Angeles',
-  active: true,
+  ...rfc7643UserAttributes(),
   password: 't1meMa$heen',
   groups: [
     { value: 'e9e30dba-f08f-4109-8486-d5c6a331660a', $ref: 'https://example.com/v2/Groups/e9e30dba-f08f-4109-8486-d5c6a331660a', display: 'Tour Guides' },
@@ -149,23 +84,14 @@ const RFC_FULL_USER = {
   },
 }
 
-// RFC 7643 §8.3, enterprise User: the §8.2 user with relative group $refs, the extension, another version.
+// RFC 7643 §8.3, enterprise User: the §8.2 user with relative group $refs, the extension (with the
+// readOnly manager.displayName the server does not store), another version.
+const RFC_ENTERPRISE = rfc7643EnterpriseAttributes()
 const RFC_ENTERPRISE_USER = {
   ...clone(RFC_FULL_USER),
   schemas: [USER, ENTERPRISE],
   groups: RFC_FULL_USER.groups.map((g) => ({ ...g, $ref: `../Groups/${g.value}` })),
-  [ENTERPRISE]: {
-    employeeNumber: '701984',
-    costCenter: '4130',
-    organization: 'Universal Studios',
-    division: 'Theme Park',
-    department: 'Tour Operations',
-    manager: {
-      value: '26118915-6090-4610-87e4-49d8ca9f808d',
-      $ref: '../Users/26118915-6090-4610-87e4-49d8ca9f808d',
-      displayName: 'John Smith',
-    },
-  },
+  [ENTERPRISE]: { ...RFC_ENTERPRISE, manager: { ...(RFC_ENTERPRISE.manager as JsonObject), displayName: 'John Smith' } },
   meta: { ...RFC_FULL_USER.meta, version: 'W/"3694e05e9dff591"' },
 }
 
@@ -204,7 +130,7 @@ describe('scim/resource', () => {
 
   before(() => {
     registry = loadSchemas()
-    testRegistry = registryWith(registry, false)
+    testRegistry = withUserExtension(registry, TEST_SCHEMA)
   })
 
   const create = (body: unknown, options: Partial<FromWireOptions> = {}, reg?: SchemaRegistry) =>
@@ -337,7 +263,7 @@ describe('scim/resource', () => {
     })
 
     it('requires a required extension', () => {
-      const required = registryWith(registry, true)
+      const required = withUserExtension(registry, TEST_SCHEMA, true)
       rejects(() => create(user({}), {}, required), 'invalidValue', new RegExp(`${TEST} extension is required`))
       assert.deepEqual(create(testUser({ aString: 'x' }), {}, required).document[TEST], { aString: 'x' })
     })
