@@ -137,17 +137,21 @@ export async function updateGroup(
     }
     const { group: input, members } = await change(current)
     if (input) validate(input)
-    const updated = input
+    const documentChanged = !!input && (JSON.stringify(input.document) !== JSON.stringify(current.resource) || (input.sourceAnchor !== undefined && input.sourceAnchor !== current.sourceAnchor))
+    const result = members ? await applyMemberChanges(tx, ctx, id, members) : { added: 0, removed: 0 }
+    // RFC 7644 §3.5.2.1: a change that changes nothing (an existing member added again, an absent
+    // one removed) leaves version and lastModified alone, and is not audited.
+    if (!documentChanged && result.added === 0 && result.removed === 0) return current
+    const updated = documentChanged
       ? await tx.groups.update(ctx.tenant.id, id, {
-          displayName: input.displayName,
-          externalId: input.externalId,
-          resource: input.document,
-          ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+          displayName: input!.displayName,
+          externalId: input!.externalId,
+          resource: input!.document,
+          ...(input!.sourceAnchor !== undefined ? { sourceAnchor: input!.sourceAnchor } : {}),
         })
       : await tx.groups.touch(ctx.tenant.id, id)
     if (!updated) throw new NotFoundError(`no group with id "${id}"`)
-    const result = members ? await applyMemberChanges(tx, ctx, id, members) : { added: 0, removed: 0 }
-    const diff = input ? diffDocuments(current.resource, input.document) : { attributes: [] as string[] }
+    const diff = documentChanged ? diffDocuments(current.resource, input!.document) : { attributes: [] as string[] }
     await tx.audit.append({
       tenantId: ctx.tenant.id,
       actor: ctx.actor,

@@ -141,3 +141,9 @@ export interface AuditChanges {
 }
 
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'> & { at?: Date }
+
+/**
+ * Where a user's manager reference sits in its document. Documents follow the SCIM layout
+ * (src/scim/document.ts), and the manager is the enterprise extension's `manager.value`.
+ */
+export const MANAGER_PATH = ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'manager'] as const

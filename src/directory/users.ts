@@ -1,6 +1,6 @@
 import type { Store } from '../store/port.js'
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
-import type { JsonObject, User, UserStatus } from './model.js'
+import { MANAGER_PATH, type Json, type JsonObject, type User, type UserStatus } from './model.js'
 import { hashPassword } from './passwords.js'
 import { assertMayWrite } from './source-of-truth.js'
 import { diffDocuments, type WriteContext } from './writes.js'
@@ -45,6 +45,15 @@ async function checkManager(store: Store, ctx: WriteContext, userId: string | nu
   if (!(await store.users.existing(ctx.tenant.id, [managerId])).has(managerId)) {
     throw new ValidationError(`manager "${managerId}" is not a user of this tenant`, 'manager')
   }
+}
+
+/** The manager id a stored document names, if any. */
+function managerIdOf(document: JsonObject): string | null {
+  let node: Json | undefined = document
+  for (const key of [...MANAGER_PATH, 'value']) {
+    node = node && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined
+  }
+  return typeof node === 'string' ? node : null
 }
 
 export async function getUser(store: Store, tenantId: string, id: string): Promise<User> {
@@ -105,14 +114,23 @@ export async function updateUser(
     }
     const input = await change(current)
     validate(input)
+    const status = nextStatus(current.status, input.active)
+    const unchanged =
+      input.password === undefined &&
+      status === current.status &&
+      (input.sourceAnchor === undefined || input.sourceAnchor === current.sourceAnchor) &&
+      JSON.stringify(input.document) === JSON.stringify(current.resource)
+    // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
+    if (unchanged) return current
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
-    await checkManager(tx, ctx, id, input.managerId)
+    // Only a new manager reference is checked: a report whose manager left stays writable.
+    if (input.managerId !== managerIdOf(current.resource)) await checkManager(tx, ctx, id, input.managerId)
     const updated = await tx.users.update(ctx.tenant.id, id, {
       userName: input.userName,
       externalId: input.externalId,
       displayName: input.displayName,
       email: input.email,
-      status: nextStatus(current.status, input.active),
+      status,
       resource: input.document,
       ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
       ...(passwordHash !== undefined ? { passwordHash } : {}),
@@ -139,6 +157,18 @@ export async function deleteUser(store: Store, ctx: WriteContext, id: string, ch
       throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
     }
     if (!(await tx.users.delete(ctx.tenant.id, id))) throw new NotFoundError(`no user with id "${id}"`)
+    // Reports of a departed manager no longer name them (a reference must resolve, RFC 7643 §4.3).
+    for (const reportId of await tx.users.clearReference(ctx.tenant.id, MANAGER_PATH, id)) {
+      await tx.audit.append({
+        tenantId: ctx.tenant.id,
+        actor: ctx.actor,
+        action: 'user.update',
+        resourceType: 'User',
+        resourceId: reportId,
+        changes: { attributes: [MANAGER_PATH.join(':')], before: { [MANAGER_PATH.join(':')]: { value: id } } },
+        requestId: ctx.requestId,
+      })
+    }
     await tx.audit.append({
       tenantId: ctx.tenant.id,
       actor: ctx.actor,

@@ -27,11 +27,11 @@ export async function readJson(ctx: Context, options: ReadJsonOptions): Promise<
   try {
     type = parseContentType(ctx.get('Content-Type'))
   } catch {
-    throw new HttpError(415, `send the body as ${options.types.join(' or ')}`, 'invalidSyntax')
+    throw new HttpError(415, `send the body as ${options.types.join(' or ')}`)
   }
-  if (!options.types.includes(type.type)) throw new HttpError(415, `unsupported content type ${type.type}: send ${options.types.join(' or ')}`, 'invalidSyntax')
+  if (!options.types.includes(type.type)) throw new HttpError(415, `unsupported content type ${type.type}: send ${options.types.join(' or ')}`)
   const charset = (type.parameters.charset ?? 'utf-8').toLowerCase()
-  if (charset !== 'utf-8' && charset !== 'utf8') throw new HttpError(415, `unsupported charset ${charset}: send UTF-8`, 'invalidSyntax')
+  if (charset !== 'utf-8' && charset !== 'utf8') throw new HttpError(415, `unsupported charset ${charset}: send UTF-8`)
   let raw: Buffer
   try {
     raw = await getRawBody(ctx.req, { limit: options.limitBytes, length: ctx.get('Content-Length') || undefined })

@@ -32,6 +32,7 @@ interface BulkResult {
 export const bulkPayloadLimit = (bodyLimitBytes: number): number => Math.min(bodyLimitBytes, SCIM_LIMITS.bulkMaxPayloadSize)
 
 const BULK_REF = /^bulkId:(.+)$/
+const QUOTED_BULK_REF = /"bulkId:([^"\\]+)"/g
 
 function parseOperations(body: unknown): { operations: BulkOperation[]; failOnErrors: number | undefined } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalidSyntax', 'the body must be a BulkRequest object')
@@ -74,13 +75,14 @@ function parseOperations(body: unknown): { operations: BulkOperation[]; failOnEr
   return { operations, failOnErrors }
 }
 
-/** bulkIds an operation refers to (`bulkId:<id>` anywhere in its path or data). */
+/** bulkIds an operation refers to: `bulkId:<id>` as a whole value or path segment, or quoted inside a PATCH path filter. */
 function references(op: BulkOperation): Set<string> {
   const refs = new Set<string>()
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      const m = BULK_REF.exec(v)
-      if (m) refs.add(m[1]!)
+      const whole = BULK_REF.exec(v)
+      if (whole) refs.add(whole[1]!)
+      for (const m of v.matchAll(QUOTED_BULK_REF)) refs.add(m[1]!)
     } else if (Array.isArray(v)) v.forEach(visit)
     else if (v && typeof v === 'object') Object.values(v).forEach(visit)
   }
@@ -91,8 +93,10 @@ function references(op: BulkOperation): Set<string> {
 
 function substitute(v: unknown, ids: Map<string, string>): unknown {
   if (typeof v === 'string') {
-    const m = BULK_REF.exec(v)
-    return m && ids.has(m[1]!) ? ids.get(m[1]!) : v
+    const whole = BULK_REF.exec(v)
+    if (whole) return ids.get(whole[1]!) ?? v
+    // `members[value eq "bulkId:u"]`: the reference sits inside a filter's string literal.
+    return v.replace(QUOTED_BULK_REF, (quoted, id: string) => (ids.has(id) ? JSON.stringify(ids.get(id)) : quoted))
   }
   if (Array.isArray(v)) return v.map((x) => substitute(x, ids))
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, ids)]))
@@ -176,29 +180,25 @@ export async function bulk(sc: ScimContext, ctx: Context, handlers: readonly Res
     errors++
   }
   const stop = () => failOnErrors !== undefined && errors >= failOnErrors
-  // In request order, run each operation as soon as the bulkIds it refers to exist; repeat until
-  // everything ran or nothing more can (what is left then waits on itself: a cycle).
+  // Take, each time, the first operation in request order that can run (every bulkId it names
+  // exists) or can never run (one it names failed or is not in the request). An operation waiting
+  // for a later POST thus runs right after that POST, as if the client had ordered them so. When
+  // nothing qualifies, what is left waits on itself: a cycle.
   while (pending.length && !stop()) {
-    let progressed = false
-    for (const p of [...pending]) {
-      if (stop()) break
-      const refs = [...p.refs]
-      if (refs.every((r) => created.has(r))) {
-        pending = pending.filter((x) => x !== p)
-        const result = await run(p.op)
-        results[p.index] = result
-        if (Number(result.status) >= 400) errors++
-        progressed = true
-      } else if (refs.some((r) => failedBulkIds.has(r) || !operations.some((o) => o.bulkId === r))) {
-        pending = pending.filter((x) => x !== p)
-        fail(p, `operation ${p.index} refers to bulkId ${refs.filter((r) => !created.has(r)).join(', ')}, which failed or does not exist`)
-        progressed = true
-      }
-    }
-    if (!progressed) {
+    const next = pending.find((p) => [...p.refs].every((r) => created.has(r) || failedBulkIds.has(r) || !operations.some((o) => o.bulkId === r)))
+    if (!next) {
       for (const p of pending) fail(p, `operation ${p.index} is part of a circular bulkId reference`)
-      pending = []
+      break
     }
+    pending = pending.filter((p) => p !== next)
+    const missing = [...next.refs].filter((r) => !created.has(r))
+    if (missing.length) {
+      fail(next, `operation ${next.index} refers to bulkId ${missing.join(', ')}, which failed or does not exist`)
+      continue
+    }
+    const result = await run(next.op)
+    results[next.index] = result
+    if (Number(result.status) >= 400) errors++
   }
 
   return { schemas: [BULK_RESPONSE_SCHEMA], Operations: results.filter((r): r is BulkResult => r !== undefined) }

@@ -60,6 +60,11 @@ interface Scope {
   urns: string[]
   /** The filter came in the request URI (GET), where naming a secret is itself the error. */
   inUri: boolean
+  /**
+   * Root searches (`POST /.search`): an attribute this resource type does not have is treated as
+   * unassigned, so `userName eq "x"` matches no Group, as it matches no User without a userName.
+   */
+  unknownIsUnassigned: boolean
 }
 
 /**
@@ -80,8 +85,19 @@ function secret(scope: Scope, name: string) {
  * attribute for unknown attributes, attributes that cannot be filtered, operands of the wrong type
  * and operators that do not apply to the attribute's type.
  */
-export function resolveFilter(registry: SchemaRegistry, resourceType: QueryResourceType, filter: Filter, options: { inUri?: boolean } = {}): ResourceFilter {
-  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType), inUri: options.inUri ?? false }
+export function resolveFilter(
+  registry: SchemaRegistry,
+  resourceType: QueryResourceType,
+  filter: Filter,
+  options: { inUri?: boolean; unknownIsUnassigned?: boolean } = {},
+): ResourceFilter {
+  const scope: Scope = {
+    registry,
+    resourceType,
+    urns: registry.schemaUrnsFor(resourceType),
+    inUri: options.inUri ?? false,
+    unknownIsUnassigned: options.unknownIsUnassigned ?? false,
+  }
   if (!scope.urns.length) throw new Error(`internal: no schemas for resource type ${resourceType}`)
   return simplify(resolveNode(scope, filter))
 }
@@ -94,11 +110,39 @@ function resolveNode(scope: Scope, f: Filter): ResourceFilter {
     case 'not':
       return { kind: 'not', filter: resolveNode(scope, f.filter) }
     case 'present':
+      if (unassigned(scope, f.path)) return { kind: 'const', value: false }
       return present(f.path, lookup(scope, f.path))
     case 'compare':
+      // Unassigned is "not equal" to anything and nothing else (as for absent values in the store).
+      if (unassigned(scope, f.path)) return { kind: 'const', value: f.op === 'ne' && f.value !== null }
       return compare(scope, f.path, lookup(scope, f.path), f.op, f.value)
     case 'valuePath':
+      if (unassigned(scope, f.path)) return { kind: 'const', value: false }
       return valuePath(scope, f.path, lookup(scope, f.path), f.filter)
+  }
+}
+
+const unassigned = (scope: Scope, path: AttrPath): boolean => scope.unknownIsUnassigned && !scope.registry.findAttribute(scope.urns, path)
+
+/** The attribute paths a filter names at its top level (value filters' inner names are relative). */
+function namedPaths(f: Filter): AttrPath[] {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return f.filters.flatMap(namedPaths)
+    case 'not':
+      return namedPaths(f.filter)
+    default:
+      return [f.path]
+  }
+}
+
+/** For searches across resource types: refuses a filter naming an attribute no type has. */
+export function assertKnownToSome(registry: SchemaRegistry, resourceTypes: readonly QueryResourceType[], filter: Filter): void {
+  for (const path of namedPaths(filter)) {
+    if (!resourceTypes.some((t) => registry.findAttribute(registry.schemaUrnsFor(t), path))) {
+      throw invalid(`unknown attribute "${formatAttrPath(path)}" in the filter`)
+    }
   }
 }
 
@@ -473,7 +517,7 @@ export function resolveSort(registry: SchemaRegistry, resourceType: QueryResourc
     if (order !== 'ascending' && order !== 'descending') throw invalidSort('sortOrder must be "ascending" or "descending"')
     descending = order === 'descending'
   }
-  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType), inUri: false }
+  const scope: Scope = { registry, resourceType, urns: registry.schemaUrnsFor(resourceType), inUri: false, unknownIsUnassigned: false }
   const resolved = registry.findAttribute(scope.urns, sortBy)
   if (!resolved) throw invalidSort(`cannot sort by "${sortBy}": no such attribute`)
   const top = resolved.parent ?? resolved.definition

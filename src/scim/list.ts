@@ -11,6 +11,8 @@ export interface ListRequest {
   filter?: Filter
   /** The filter came in the URI (GET) rather than a SearchRequest body. */
   filterInUri?: boolean
+  /** A search across resource types: attributes a type lacks count as unassigned for it. */
+  acrossTypes?: boolean
   sortBy?: string
   sortOrder?: string
   page: ResourcePage
@@ -93,6 +95,9 @@ export function parseListRequest(input: Raw, options: { strict?: boolean; inBody
     if (startIndex !== undefined) throw badRequest('invalidValue', 'use either cursor or startIndex, not both')
     // RFC 9865: cursors consist of URL-unreserved characters only.
     if (!/^[A-Za-z0-9._~-]*$/.test(cursor)) throw badRequest('invalidCursor', 'the cursor is not one this server issued')
+    // RFC 9865 §2: count is a positive integer with cursors; an empty page without nextCursor
+    // would read as the last one.
+    if (requested !== undefined && requested < 1) throw badRequest('invalidCount', 'with cursor paging, count must be a positive integer')
     page = { kind: 'cursor', cursor: cursor === '' ? null : cursor, count }
   } else {
     page = { kind: 'index', startIndex: Math.max(startIndex ?? 1, 1), count }

@@ -11,7 +11,7 @@ export async function runQuery<T>(
   execute: (q: ResourceQuery) => Promise<QueryResult<T>>,
 ): Promise<QueryResult<T> & { page: ListRequest['page'] }> {
   const query: ResourceQuery = {
-    ...(request.filter ? { filter: resolveFilter(sc.registry, type, request.filter, { inUri: request.filterInUri }) } : {}),
+    ...(request.filter ? { filter: resolveFilter(sc.registry, type, request.filter, { inUri: request.filterInUri, unknownIsUnassigned: request.acrossTypes }) } : {}),
     ...(request.sortBy ? { sort: resolveSort(sc.registry, type, request.sortBy, request.sortOrder) } : {}),
     page: request.page,
   }

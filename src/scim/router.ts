@@ -12,6 +12,7 @@ import type { ResourceHandler, WireRecord } from './resources.js'
 import { usersHandler } from './users.js'
 import { groupsHandler } from './groups.js'
 import { resourceTypeResource, schemaResource, serviceProviderConfig } from './discovery.js'
+import { assertKnownToSome } from './filter-resolve.js'
 import { bulk } from './bulk.js'
 
 export const SCIM_PREFIX = '/scim/v2'
@@ -162,13 +163,17 @@ export function scimService(deps: ScimDeps): Middleware {
   const auth = bearerAuth(deps.store, deps.usage)
   // The router's middleware types carry router-specific context; at run time they are koa middleware.
   const routes = router.routes() as unknown as Middleware
-  const allowed = router.allowedMethods({ throw: false }) as unknown as Middleware
+  const allowed = router.allowedMethods() as unknown as Middleware
   return async (ctx, next) => {
     // RFC 7644 §3.13: the version is in the path; a version we do not speak gets invalidVers.
     const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
     if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
     await auth(ctx, () => routes(ctx, () => allowed(ctx, next)))
+    // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
+    // a SCIM error like every other (RFC 7644 §3.12).
+    if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
+    if (ctx.status === 501) throw new ScimError(501, undefined, `${ctx.method} is not implemented`)
   }
 }
 
@@ -195,9 +200,9 @@ async function answerList(ctx: Context, sc: ScimContext, handler: ResourceHandle
 }
 
 /**
- * Root search: the filter applies to every resource type; results are Users then Groups. A filter
- * naming attributes one type lacks (`userName` for Groups) simply matches nothing of that type;
- * only a filter no type understands is an error. Index paging spans both lists; cursor paging and
+ * Root search: the filter applies to every resource type; results are Users then Groups. An
+ * attribute one type lacks (`userName` for Groups) is unassigned for that type; only an attribute no
+ * type has is an error. Index paging spans both lists; cursor paging and
  * sorting are per resource type, so they are refused here.
  */
 async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequest, body: Record<string, unknown>): Promise<void> {
@@ -208,23 +213,15 @@ async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequ
   let total = 0
   let skip = startIndex - 1
   let remaining = count
-  const refusals: ScimError[] = []
+  if (request.filter) assertKnownToSome(sc.registry, HANDLERS.map((h) => h.type), request.filter)
+  const across: ListRequest = { ...request, acrossTypes: true }
   for (const handler of HANDLERS) {
     const projection = projectionOf(sc, handler.type, body)
     // First learn how many match, then read only the slice of this type that the page covers.
-    let counted
-    try {
-      counted = await handler.list(sc, { ...request, page: { kind: 'index', startIndex: 1, count: 0 } }, projection)
-    } catch (err) {
-      if (err instanceof ScimError && err.code === 'invalidFilter') {
-        refusals.push(err)
-        continue
-      }
-      throw err
-    }
+    const counted = await handler.list(sc, { ...across, page: { kind: 'index', startIndex: 1, count: 0 } }, projection)
     total += counted.totalResults
     if (remaining > 0 && skip < counted.totalResults) {
-      const page = await handler.list(sc, { ...request, page: { kind: 'index', startIndex: skip + 1, count: remaining } }, projection)
+      const page = await handler.list(sc, { ...across, page: { kind: 'index', startIndex: skip + 1, count: remaining } }, projection)
       resources.push(...page.records.map((r) => r.resource))
       remaining -= page.records.length
       skip = 0
@@ -232,6 +229,5 @@ async function answerRootSearch(ctx: Context, sc: ScimContext, request: ListRequ
       skip = Math.max(0, skip - counted.totalResults)
     }
   }
-  if (refusals.length === HANDLERS.length) throw refusals[0]
   send(ctx, 200, listResponse({ resources, totalResults: total, page: request.page }))
 }

@@ -96,6 +96,11 @@ export interface UserRepo {
   update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions): Promise<User | null>
   /** Deletes the user and its memberships; false when there was no such user. */
   delete(tenantId: string, id: string): Promise<boolean>
+  /**
+   * Removes the reference at `path` (an object with a `value`) from every user whose reference
+   * names `id`, bumping their versions; returns their ids. Used when the referenced user goes.
+   */
+  clearReference(tenantId: string, path: readonly string[], id: string): Promise<string[]>
   count(tenantId: string): Promise<number>
   /** Stable order by id; `after` is the `next` of the previous page. */
   list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<User>>

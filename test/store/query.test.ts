@@ -6,14 +6,9 @@ import type { QueryResult, ResourceFilter, ResourcePage, ResourceQuery, Resource
 import { parseFilter } from '../../src/scim/filter.js'
 import { resolveFilter, resolveSort } from '../../src/scim/filter-resolve.js'
 import { InvalidCursorError } from '../../src/errors.js'
-import {
-  createRegistry,
-  loadSchemas,
-  validateSchemaDefinition,
-  type ResourceTypeDefinition,
-  type SchemaRegistry,
-} from '../../src/scim/schema-definitions.js'
+import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
 import { compileResourceQuery, type QueryTarget } from '../../src/store/postgres/query-sql.js'
+import { withUserExtension } from '../support/scim-fixtures.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 /** A test-only extension with the attribute types the standard schemas lack (numbers, multi-valued strings, …). */
@@ -21,7 +16,6 @@ const TEST_EXT = 'urn:example:params:scim:schemas:extension:test:2.0:User'
 
 /** The standard schemas plus TEST_EXT on User. */
 function testRegistry(): SchemaRegistry {
-  const base = loadSchemas()
   const ext = validateSchemaDefinition({
     id: TEST_EXT,
     name: 'Test',
@@ -34,10 +28,7 @@ function testRegistry(): SchemaRegistry {
       { name: 'verified', type: 'boolean', multiValued: false },
     ],
   })
-  const resourceTypes: ResourceTypeDefinition[] = base.resourceTypes.map((rt) =>
-    rt.name === 'User' ? { ...rt, schemaExtensions: [...(rt.schemaExtensions ?? []), { schema: TEST_EXT, required: false }] } : rt,
-  )
-  return createRegistry([...base.schemas, ext], resourceTypes)
+  return withUserExtension(loadSchemas(), ext)
 }
 
 const uid = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`
@@ -166,6 +157,8 @@ for (const backend of backends()) {
       registry = testRegistry()
       A = (await store.tenants.create({ slug: `qa${Date.now().toString(36)}`, displayName: 'A', source: 'scim' })).id
       B = (await store.tenants.create({ slug: `qb${Date.now().toString(36)}`, displayName: 'B', source: 'scim' })).id
+      // Joining a group moves a user's lastModified on, so the seeded timestamps are set last.
+      const stamps: Array<[string, string, string]> = []
       for (const [tenant, users] of [[A, usersOfA()], [B, usersOfB()]] as const) {
         for (const u of users) {
           await store.users.insert({
@@ -178,7 +171,7 @@ for (const backend of backends()) {
             origin: 'scim',
             resource: u.resource,
           })
-          await t.db.query('UPDATE users SET created = $3::timestamptz, modified = $3::timestamptz WHERE tenant_id = $1 AND id = $2', [tenant, u.id, u.created])
+          stamps.push([tenant, u.id, u.created])
         }
       }
       // Groups: Engineering ⊂ Staff ⊂ All; Loop1 and Loop2 contain each other; Empty has no members.
@@ -203,6 +196,9 @@ for (const backend of backends()) {
       // A trap: tenant B's group "Secret" lists tenant A's carol (member ids carry no foreign key).
       await store.groups.insert({ tenantId: B, id: otherGid(9), displayName: 'Secret', origin: 'scim', resource: { displayName: 'Secret' } })
       await store.memberships.add(B, otherGid(9), [{ memberId: uid(3), memberType: 'User' }])
+      for (const [tenant, id, created] of stamps) {
+        await t.db.query('UPDATE users SET created = $3::timestamptz, modified = $3::timestamptz WHERE tenant_id = $1 AND id = $2', [tenant, id, created])
+      }
     })
     after(async () => t?.dispose())
 

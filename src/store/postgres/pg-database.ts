@@ -41,27 +41,41 @@ export function openPg(options: PgOptions): Database {
     }
   }
 
+  const once = async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
+    const client = await connect()
+    let broken: Error | undefined
+    try {
+      await run(client, 'BEGIN')
+      const result = await fn({ query: (text, params) => run(client, text, params) } satisfies Sql)
+      await run(client, 'COMMIT')
+      return result
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK')
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error
+      }
+      throw err
+    } finally {
+      // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
+      client.release(broken)
+    }
+  }
+
   return {
     kind: 'postgres',
     query: (text, params) => run(pool, text, params),
     async transaction(fn) {
-      const client = await connect()
-      let broken: Error | undefined
-      try {
-        await run(client, 'BEGIN')
-        const result = await fn({ query: (text, params) => run(client, text, params) } satisfies Sql)
-        await run(client, 'COMMIT')
-        return result
-      } catch (err) {
+      // A deadlock or serialization failure means another transaction won a race; the whole
+      // transaction is rolled back, so running it again is safe.
+      for (let attempt = 1; ; attempt++) {
         try {
-          await client.query('ROLLBACK')
-        } catch (rollbackErr) {
-          broken = rollbackErr as Error
+          return await once(fn)
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          if (attempt >= 4 || (code !== '40P01' && code !== '40001')) throw err
+          options.log.debug({ code, attempt }, 'retrying a transaction that lost a race')
         }
-        throw err
-      } finally {
-        // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
-        client.release(broken)
       }
     },
     async withConnection(fn) {

@@ -76,8 +76,15 @@ export function groupRepo(sql: Sql): GroupRepo {
     async delete(tenantId, id) {
       if (!isUuid(id)) return false
       const rows = await sql.query(
+        // Its members' own rows go with the group (FK cascade); the users among them, and the groups
+        // that contained it, change too: their version and lastModified move on.
         `WITH gone AS (DELETE FROM groups WHERE tenant_id = $1 AND id = $2 RETURNING id),
-              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone))
+              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone) RETURNING group_id),
+              parents AS (UPDATE groups SET version = version + 1, modified = now()
+                           WHERE tenant_id = $1 AND id IN (SELECT group_id FROM unlinked) RETURNING 1),
+              members AS (UPDATE users SET version = version + 1, modified = now()
+                           WHERE tenant_id = $1 AND id IN (SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_type = 'User')
+                           RETURNING 1)
          SELECT count(*)::int AS n FROM gone`,
         [tenantId, id],
       )

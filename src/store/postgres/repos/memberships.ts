@@ -1,6 +1,15 @@
 import type { MemberType, Membership } from '../../../directory/model.js'
 import type { GroupOfMember, MembershipRepo } from '../../port.js'
 
+/**
+ * A user's `groups` attribute is part of its representation, so joining or leaving a group moves the
+ * user's version and lastModified on (its ETag changes). Only direct memberships: a change deep in a
+ * nesting chain would touch every user below it.
+ */
+const TOUCH_USERS = (changed: string) => `touched AS (
+           UPDATE users SET version = version + 1, modified = now()
+            WHERE tenant_id = $1 AND id IN (SELECT member_id FROM ${changed} WHERE member_type = 'User') RETURNING 1)`
+
 /** Deepest group nesting followed; deeper chains are not expected in practice. */
 const MAX_NESTING = 32
 import type { Sql } from '../sql.js'
@@ -15,7 +24,8 @@ export function membershipRepo(sql: Sql): MembershipRepo {
         `WITH added AS (
            INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
            SELECT $1, $2, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
-           ON CONFLICT DO NOTHING RETURNING 1)
+           ON CONFLICT DO NOTHING RETURNING member_id, member_type),
+         ${TOUCH_USERS('added')}
          SELECT count(*)::int AS n FROM added`,
         [tenantId, groupId, valid.map((m) => m.memberId), valid.map((m) => m.memberType)],
       )
@@ -26,7 +36,8 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       if (!valid.length) return 0
       const rows = await sql.query<{ n: number }>(
         `WITH removed AS (
-           DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[]) RETURNING 1)
+           DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[]) RETURNING member_id, member_type),
+         ${TOUCH_USERS('removed')}
          SELECT count(*)::int AS n FROM removed`,
         [tenantId, groupId, valid],
       )
@@ -34,7 +45,9 @@ export function membershipRepo(sql: Sql): MembershipRepo {
     },
     async removeAll(tenantId, groupId) {
       const rows = await sql.query<{ n: number }>(
-        `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING 1) SELECT count(*)::int AS n FROM removed`,
+        `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type),
+         ${TOUCH_USERS('removed')}
+         SELECT count(*)::int AS n FROM removed`,
         [tenantId, groupId],
       )
       return rows[0]!.n

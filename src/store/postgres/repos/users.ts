@@ -98,12 +98,29 @@ export function userRepo(sql: Sql): UserRepo {
     async delete(tenantId, id) {
       if (!isUuid(id)) return false
       const rows = await sql.query(
+        // The groups that lose the member change too: their version and lastModified move on.
         `WITH gone AS (DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING id),
-              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone))
+              unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone) RETURNING group_id),
+              touched AS (UPDATE groups SET version = version + 1, modified = now()
+                           WHERE tenant_id = $1 AND id IN (SELECT group_id FROM unlinked) RETURNING 1)
          SELECT count(*)::int AS n FROM gone`,
         [tenantId, id],
       )
       return (rows[0] as { n: number }).n > 0
+    },
+    async clearReference(tenantId, path, id) {
+      if (!isUuid(id) || !path.length) return []
+      // Containment on the lower-cased document finds the rows through its GIN index; ids are
+      // lower-case already, so the probe needs no folding of its own.
+      let probe: Record<string, unknown> = { value: id.toLowerCase() }
+      for (const key of [...path].reverse()) probe = { [key.toLowerCase()]: probe }
+      const rows = await sql.query<{ id: string }>(
+        `UPDATE users SET resource = resource #- $3::text[], version = version + 1, modified = now()
+          WHERE tenant_id = $1 AND resource_ci @> $2::jsonb AND resource #>> $4::text[] = $5
+          RETURNING id`,
+        [tenantId, JSON.stringify(probe), [...path], [...path, 'value'], id],
+      )
+      return rows.map((r) => str(r.id))
     },
     async count(tenantId) {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE tenant_id = $1', [tenantId])
