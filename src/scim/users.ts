@@ -19,17 +19,23 @@ function managerOf(document: ResourceDocument): string | null {
   return typeof value === 'string' && value ? value : null
 }
 
-/** The domain's view of a user document: its indexed fields, checked references, the document itself. */
-function userWrite(document: ResourceDocument, password: string | undefined): UserWrite {
-  const cols = documentColumns('User', document)
+/**
+ * The domain's view of a user document. `active` left out (a PUT without it, `remove active`, a
+ * null) keeps the user's current state: a deactivated account is never switched back on by an
+ * attribute's absence. New users are active unless they say otherwise.
+ */
+function userWrite(document: ResourceDocument, password: string | undefined, current?: User): UserWrite {
+  const stated = Object.prototype.hasOwnProperty.call(document, 'active')
+  const doc: ResourceDocument = stated ? document : { ...document, active: current?.active ?? true }
+  const cols = documentColumns('User', doc)
   return {
     userName: cols.userName ?? '',
     externalId: cols.externalId ?? null,
     displayName: cols.displayName ?? null,
     email: cols.email ?? null,
-    active: cols.active ?? true,
-    managerId: managerOf(document),
-    document,
+    active: cols.active,
+    managerId: managerOf(doc),
+    document: doc,
     ...(password !== undefined ? { password } : {}),
   }
 }
@@ -38,7 +44,9 @@ async function render(sc: ScimContext, users: User[], projection: Projection): P
   const groups = needs(projection, 'groups') && users.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, users.map((u) => u.id)) : undefined
   return users.map((u) => {
     const related = groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? ('direct' as const) : ('indirect' as const) })) } : {}
-    return { version: u.version, resource: toWire(sc.registry, 'User', storedRecord(u, related), { baseUrl: sc.baseUrl, projection }) }
+    // `active` follows the user's status, which the directory sync and the console change too.
+    const record = storedRecord({ ...u, resource: { ...u.resource, active: u.active } }, related)
+    return { version: u.version, resource: toWire(sc.registry, 'User', record, { baseUrl: sc.baseUrl, projection }) }
   })
 }
 
@@ -72,7 +80,7 @@ export const usersHandler: ResourceHandler = {
       id,
       (current) => {
         const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
-        return userWrite(input.document, input.password)
+        return userWrite(input.document, input.password, current)
       },
       check,
     )
@@ -87,7 +95,7 @@ export const usersHandler: ResourceHandler = {
       id,
       (current) => {
         const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
-        return userWrite(result.document, result.password)
+        return userWrite(result.document, result.password, current)
       },
       check,
     )

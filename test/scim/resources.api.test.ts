@@ -315,3 +315,26 @@ describe('SCIM protocol-level errors', function () {
     assert.equal((await c.get('/Groups').expect(200)).body.totalResults, 0)
   })
 })
+
+describe('SCIM active state', function () {
+  let fx: ScimFixture
+  let c: ScimClient
+  before(async () => {
+    fx = await scimFixture(backends()[0]!)
+    c = await fx.client()
+  })
+  after(async () => fx?.dispose())
+
+  it('never re-enables a deactivated user because active is left out', async () => {
+    const u = (await c.post('/Users', { schemas: [USER], userName: 'off', active: false }).expect(201)).body as { id: string; active: boolean }
+    assert.equal(u.active, false)
+    const put = await c.put(`/Users/${u.id}`, { schemas: [USER], userName: 'off', title: 'still off' }).expect(200)
+    assert.equal(put.body.active, false)
+    const removed = await c.patch(`/Users/${u.id}`, patchOp({ op: 'remove', path: 'active' })).expect(200)
+    assert.equal(removed.body.active, false)
+    const on = await c.patch(`/Users/${u.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(200)
+    assert.equal(on.body.active, true)
+    const fresh = await c.post('/Users', { schemas: [USER], userName: 'default-on' }).expect(201)
+    assert.equal(fresh.body.active, true)
+  })
+})
