@@ -286,6 +286,33 @@ for (const backend of backends()) {
       })
     })
 
+    describe('kept totals', () => {
+      it('stay exact through inserts, deletes, bulk statements and rollbacks', async () => {
+        const tenant = await newTenant()
+        const totalsOnly = { page: { kind: 'index', startIndex: 1, count: 0 } } as const
+        const total = async (table: 'users' | 'groups') => (await store[table].query(tenant.id, totalsOnly)).totalResults
+        const users = await Promise.all([1, 2, 3].map((i) => store.users.insert({ tenantId: tenant.id, userName: `k${i}`, origin: 'local' })))
+        await store.groups.insert({ tenantId: tenant.id, displayName: 'G', origin: 'local' })
+        assert.equal(await total('users'), 3)
+        assert.equal(await total('groups'), 1)
+        await store.users.delete(tenant.id, users[0]!.id)
+        assert.equal(await total('users'), 2)
+        await t.db.query(
+          `INSERT INTO users (tenant_id, id, user_name, origin) SELECT $1, gen_random_uuid(), 'bulk' || n, 'local' FROM generate_series(1, 50) n`,
+          [tenant.id],
+        )
+        assert.equal(await total('users'), 52)
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.users.insert({ tenantId: tenant.id, userName: 'gone', origin: 'local' })
+            throw new Error('rollback')
+          }),
+        )
+        assert.equal(await total('users'), 52)
+        assert.equal(await total('users'), await store.users.count(tenant.id))
+      })
+    })
+
     it('answers ping', async () => {
       await store.ping()
     })

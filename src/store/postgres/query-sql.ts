@@ -629,7 +629,10 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
   const params = new Params(tenantId)
   const c = new Compiler(target, params)
   const where = `${ROW}.tenant_id = $1${query.filter ? ` AND ${c.filter(query.filter, { kind: 'row' })}` : ''}`
-  const count: Statement = { text: `SELECT count(*)::int AS n FROM ${target.table} ${ROW} WHERE ${where}`, params: [...params.values] }
+  // Without a filter the total is the tenant's kept count (migration 0003), not a scan of every row.
+  const count: Statement = query.filter
+    ? { text: `SELECT count(*)::int AS n FROM ${target.table} ${ROW} WHERE ${where}`, params: [...params.values] }
+    : { text: `SELECT coalesce((SELECT ${target.table}::int FROM tenant_stats WHERE tenant_id = $1), 0) AS n`, params: [tenantId] }
   // With a GIN-indexed condition, find the matches first (through the index), then order and cut:
   // the count visits every match anyway, while an ordered scan guessing at 1% selectivity would test
   // the whole table for a rare value. MATERIALIZED keeps the planner from merging the two steps.

@@ -1,5 +1,6 @@
 import { initial } from './0001_initial.js'
 import { queryIndexes } from './0002_query_indexes.js'
+import { tenantStats } from './0003_tenant_stats.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -12,4 +13,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats]
