@@ -18,6 +18,8 @@ export interface Config {
   bodyLimitBytes: number
   shutdownTimeoutMs: number
   tokenUsageFlushMs: number
+  /** How long a verified token is remembered in memory (0: verify against the database every time). */
+  tokenCacheTtlMs: number
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     bodyLimitBytes,
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
     tokenUsageFlushMs: duration('TOKEN_USAGE_FLUSH_INTERVAL', '30s', 100, 3_600_000),
+    tokenCacheTtlMs: duration('TOKEN_CACHE_TTL', '5s', 0, 300_000),
   }
   const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)
   config.logFormat = fmt === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : fmt

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa'
 import type { Store } from '../store/port.js'
 import { UnauthenticatedError } from '../errors.js'
-import { verifyToken, type UsageRecorder } from '../directory/tokens.js'
+import { verifyToken, type TokenCache, type UsageRecorder } from '../directory/tokens.js'
 import { HttpError } from '../http/errors.js'
 import type { RequestState } from '../http/request-context.js'
 
@@ -11,7 +11,7 @@ const REALM = 'roster'
  * Bearer authentication (RFC 6750) for the SCIM endpoints: the token names the tenant. Failures
  * get 401 with a WWW-Authenticate challenge; the error body is written by the surface's formatter.
  */
-export function bearerAuth(store: Store, usage: UsageRecorder): Middleware {
+export function bearerAuth(store: Store, usage: UsageRecorder, cache?: TokenCache): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('Authorization')
     if (!header) {
@@ -22,7 +22,7 @@ export function bearerAuth(store: Store, usage: UsageRecorder): Middleware {
     if (!m) throw challenge('malformed Authorization header: expected Bearer <token>')
     let auth
     try {
-      auth = await verifyToken(store, m[1]!)
+      auth = await verifyToken(store, m[1]!, cache)
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw challenge(err.message)
       throw err

@@ -50,8 +50,15 @@ export async function issueToken(store: Store, tenant: Tenant, label: string, ac
   })
 }
 
-export async function revokeToken(store: Store, tenant: Tenant, label: string, actor: Actor, requestId: string | null = null): Promise<ApiToken> {
-  return store.transaction(async (tx) => {
+export async function revokeToken(
+  store: Store,
+  tenant: Tenant,
+  label: string,
+  actor: Actor,
+  requestId: string | null = null,
+  cache?: TokenCache,
+): Promise<ApiToken> {
+  const revoked = await store.transaction(async (tx) => {
     const token = await tx.tokens.revokeByLabel(tenant.id, label.trim(), new Date())
     if (!token) throw new NotFoundError(`tenant ${tenant.slug} has no live token named "${label}"`)
     await tx.audit.append({
@@ -65,6 +72,8 @@ export async function revokeToken(store: Store, tenant: Tenant, label: string, a
     })
     return token
   })
+  cache?.forget(revoked.id)
+  return revoked
 }
 
 export interface Authenticated {
@@ -75,15 +84,59 @@ export interface Authenticated {
 // Compared against when the id is unknown, so that an unknown id costs the same as a wrong secret.
 const DUMMY_HASH = hashSecret('roster-dummy-secret')
 
+/**
+ * A short-lived memory of tokens verified against the database, so that a busy IdP connection does
+ * not cost a lookup per request. Only successes are kept (a flood of bad tokens cannot fill it);
+ * the secret is still compared, in constant time, on every request. A token revoked through this
+ * process is forgotten at once; revoked through another process, it keeps working for at most
+ * `ttlMs`. A ttl of 0 turns the cache off.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, { until: number; secretHash: Buffer; auth: Authenticated }>()
+
+  constructor(
+    readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(id: string): { secretHash: Buffer; auth: Authenticated } | undefined {
+    const e = this.entries.get(id)
+    if (!e) return undefined
+    if (e.until <= this.now()) {
+      this.entries.delete(id)
+      return undefined
+    }
+    return e
+  }
+
+  set(id: string, secretHash: Buffer, auth: Authenticated): void {
+    if (this.ttlMs <= 0) return
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    this.entries.set(id, { until: this.now() + this.ttlMs, secretHash, auth })
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id)
+  }
+}
+
 /** Resolves a presented bearer token to its tenant, or throws UnauthenticatedError saying why. */
-export async function verifyToken(store: Store, presented: string): Promise<Authenticated> {
+export async function verifyToken(store: Store, presented: string, cache?: TokenCache): Promise<Authenticated> {
   const parsed = parseToken(presented)
   if (!parsed) throw new UnauthenticatedError('malformed bearer token')
+  const hit = cache?.get(parsed.id)
+  if (hit) {
+    if (!timingSafeEqual(hashSecret(parsed.secret), hit.secretHash)) throw new UnauthenticatedError('unknown bearer token')
+    return hit.auth
+  }
   const found = await store.tokens.findForVerification(parsed.id)
   const ok = timingSafeEqual(hashSecret(parsed.secret), found?.secretHash ?? DUMMY_HASH)
   if (!found || !ok) throw new UnauthenticatedError('unknown bearer token')
   if (found.token.revoked) throw new UnauthenticatedError('revoked bearer token')
-  return { tenant: found.tenant, token: found.token }
+  const auth = { tenant: found.tenant, token: found.token }
+  cache?.set(parsed.id, found.secretHash, auth)
+  return auth
 }
 
 /**

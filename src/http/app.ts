@@ -2,7 +2,7 @@ import Koa from 'koa'
 import type { Config } from '../config.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../store/port.js'
-import type { UsageRecorder } from '../directory/tokens.js'
+import { TokenCache, type UsageRecorder } from '../directory/tokens.js'
 import { requestContext } from './request-context.js'
 import { errorHandler } from './error-handler.js'
 import { bodyLimit } from './body.js'
@@ -15,6 +15,8 @@ export interface AppDeps {
   log: Logger
   store: Store
   usage: UsageRecorder
+  /** Verified tokens, remembered for TOKEN_CACHE_TTL; revocations through this process forget them. */
+  tokens?: TokenCache
 }
 
 /** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
@@ -28,6 +30,14 @@ export function createApp(deps: AppDeps): Koa {
   app.use(bodyLimit(deps.config.bodyLimitBytes))
   const health = healthRouter(deps.store)
   app.use(health.routes()).use(health.allowedMethods())
-  app.use(scimService({ store: deps.store, usage: deps.usage, publicUrl: deps.config.publicUrl, bodyLimitBytes: deps.config.bodyLimitBytes }))
+  app.use(
+    scimService({
+      store: deps.store,
+      usage: deps.usage,
+      tokens: deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs),
+      publicUrl: deps.config.publicUrl,
+      bodyLimitBytes: deps.config.bodyLimitBytes,
+    }),
+  )
   return app
 }

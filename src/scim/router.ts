@@ -1,7 +1,7 @@
 import Router from '@koa/router'
 import type { Context, Middleware } from 'koa'
 import type { Store } from '../store/port.js'
-import type { UsageRecorder } from '../directory/tokens.js'
+import type { TokenCache, UsageRecorder } from '../directory/tokens.js'
 import { bearerAuth } from '../auth/bearer.js'
 import { scimContext, readScimBody, writeContext, type ScimContext } from './context.js'
 import { ScimError, badRequest } from './errors.js'
@@ -20,6 +20,7 @@ export const SCIM_PREFIX = '/scim/v2'
 export interface ScimDeps {
   store: Store
   usage: UsageRecorder
+  tokens?: TokenCache
   publicUrl: string
   bodyLimitBytes: number
 }
@@ -160,7 +161,7 @@ export function scimService(deps: ScimDeps): Middleware {
     send(ctx, 200, schemaResource(schema, baseUrl))
   })
 
-  const auth = bearerAuth(deps.store, deps.usage)
+  const auth = bearerAuth(deps.store, deps.usage, deps.tokens)
   // The router's middleware types carry router-specific context; at run time they are koa middleware.
   const routes = router.routes() as unknown as Middleware
   const allowed = router.allowedMethods() as unknown as Middleware

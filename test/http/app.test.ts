@@ -3,7 +3,7 @@ import request from 'supertest'
 import { pgliteBackend, type TestStore } from '../support/stores.js'
 import { capturingLogger, testApp } from '../support/app.js'
 import { createTenant } from '../../src/directory/tenants.js'
-import { issueToken, revokeToken } from '../../src/directory/tokens.js'
+import { issueToken, revokeToken, TokenCache } from '../../src/directory/tokens.js'
 import type { Actor, Tenant } from '../../src/directory/model.js'
 import type { Store } from '../../src/store/port.js'
 
@@ -100,6 +100,24 @@ describe('HTTP basics', () => {
       const res = await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${secret}`)
       await expect401(res, /invalid_token/)
       assert.match(res.body.detail, /revoked/)
+    })
+
+    it('remembers verified tokens briefly, forgets one revoked through the same process at once', async () => {
+      let now = 1_000_000
+      const cache = new TokenCache(5000, 100, () => now)
+      const { callback } = testApp(t.store, { tokens: cache })
+      const a = await issueToken(t.store, tenant, 'cached-a', actor)
+      const b = await issueToken(t.store, tenant, 'cached-b', actor)
+      for (const { secret } of [a, b]) await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${secret}`).expect(404)
+      // The secret is still compared on a cache hit.
+      await expect401(await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${a.secret.slice(0, -1)}${a.secret.endsWith('A') ? 'B' : 'A'}`), /invalid_token/)
+      await revokeToken(t.store, tenant, 'cached-a', actor, null, cache)
+      await expect401(await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${a.secret}`), /invalid_token/)
+      // Revoked elsewhere (no cache to tell): valid until the entry expires, then refused.
+      await revokeToken(t.store, tenant, 'cached-b', actor)
+      await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${b.secret}`).expect(404)
+      now += 5001
+      await expect401(await request(callback).get('/scim/v2/x').set('Authorization', `Bearer ${b.secret}`), /invalid_token/)
     })
 
     it('records last use off the request path, in a batch', async () => {

@@ -4,12 +4,13 @@ import type { Config } from '../../src/config.js'
 import { loadConfig } from '../../src/config.js'
 import { createApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/log.js'
-import { UsageRecorder } from '../../src/directory/tokens.js'
+import { UsageRecorder, type TokenCache } from '../../src/directory/tokens.js'
 import type { Store } from '../../src/store/port.js'
 import { silentLog } from './stores.js'
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }), ...overrides }
+  // Tokens are verified against the store on every request unless a test asks for the cache.
+  return { ...loadConfig({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }), tokenCacheTtlMs: 0, ...overrides }
 }
 
 /** A logger that keeps every line it writes, parsed, for assertions about logging. */
@@ -24,9 +25,9 @@ export function capturingLogger(): { log: pino.Logger; lines: Array<Record<strin
   return { log: createLogger({ logLevel: 'debug', logFormat: 'json' }, 'test', sink), lines }
 }
 
-export function testApp(store: Store, options: { config?: Partial<Config>; log?: pino.Logger } = {}) {
+export function testApp(store: Store, options: { config?: Partial<Config>; log?: pino.Logger; tokens?: TokenCache } = {}) {
   const log = options.log ?? silentLog
   const usage = new UsageRecorder(store, log, 60_000)
-  const app = createApp({ config: testConfig(options.config), log, store, usage })
+  const app = createApp({ config: testConfig(options.config), log, store, usage, ...(options.tokens ? { tokens: options.tokens } : {}) })
   return { app, usage, callback: app.callback() }
 }
