@@ -1,0 +1,731 @@
+/**
+ * `npm run bench`: the SCIM service provider under load (see docs/benchmarks.md).
+ *
+ * For each store (PGlite always, a PostgreSQL server when BENCH_DATABASE_URL is set or with --pg):
+ * seed a tenant (bench/seed.ts), start Roster as its own process and a bare koa server
+ * (bench/bare-server.ts) with the same JSON, run every scenario with autocannon from this process,
+ * print a table and write it into docs/benchmarks.md. Everything listens on 127.0.0.1; every
+ * child process, scratch database and temporary directory is removed on exit, error or Ctrl-C.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes, randomInt } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import pg from 'pg'
+import { startCluster, type PostgresCluster } from '../test/services/postgres.mjs'
+import { SMALL_GROUP_SIZE, TITLE_COUNT, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
+import { measure, type LoadSettings, type Measurement, type Req, type Scenario } from './load.js'
+import { cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, startNode, tempDir, treeCpuMs, type NodeProcess } from './processes.js'
+import { describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
+import { summariseProfile } from './profile.js'
+import { inspect, seed, type SeedTarget, type Seeded } from './seed.js'
+
+const USAGE = `npm run bench [-- options]
+
+Seeds a tenant (default 100,000 users, a 100,000-member group and a 10-member group), starts Roster
+and a bare koa baseline on 127.0.0.1, drives both with autocannon and prints req/s, p50 and p99 per
+scenario; full runs also write their section of docs/benchmarks.md.
+
+Options (environment variable in brackets):
+  --users N          users to seed [BENCH_USERS] (default 100000)
+  --duration S       measured seconds per scenario, 1-60 [BENCH_DURATION] (default 8)
+  --warmup S         warm-up seconds per scenario, 0-30 [BENCH_WARMUP] (default 2)
+  --connections N    concurrent connections, 1-256 [BENCH_CONNECTIONS] (default 10)
+  --database-url URL also run against this PostgreSQL server [BENCH_DATABASE_URL]; a scratch
+                     database is created there and dropped afterwards (needs CREATEDB)
+  --pg               also run against a throwaway local PostgreSQL cluster (test/services/postgres.mjs),
+                     with pg_stat_statements to show which statements dominate
+  --store S          only this store: pglite or postgres
+  --quick            smoke run: 5,000 users, 2 s per scenario, 1 s warm-up, docs untouched
+  --docs / --no-docs write docs/benchmarks.md or not (default: yes, except with --quick)
+  --json FILE        also write every measurement as JSON
+  --retries N        measure a scenario again, up to N times [BENCH_RETRIES], when other processes used more than
+                     --max-other-load % of a CPU meanwhile (default 2; 0 = never)
+  --max-other-load P see --retries [BENCH_MAX_OTHER_LOAD] (default 25)
+  --profile          run Roster with --cpu-prof and summarise where its CPU time went (the
+                     profile covers the whole run; it is kept and its path printed)
+`
+
+interface Options {
+  users: number
+  durationS: number
+  warmupS: number
+  connections: number
+  databaseUrl: string | undefined
+  pgCluster: boolean
+  stores: Array<'pglite' | 'postgres'>
+  quick: boolean
+  docs: boolean
+  json: string | undefined
+  profile: boolean
+  retries: number
+  maxOtherLoadPct: number
+}
+
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const flags = new Map<string, string | true>()
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)}`)
+    const eq = a.indexOf('=')
+    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1))
+    else if (['users', 'duration', 'warmup', 'connections', 'database-url', 'store', 'json', 'retries', 'max-other-load'].includes(a.slice(2))) {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      flags.set(a.slice(2), v)
+    } else flags.set(a.slice(2), true)
+  }
+  const known = new Set(['users', 'duration', 'warmup', 'connections', 'database-url', 'pg', 'store', 'quick', 'docs', 'no-docs', 'json', 'profile', 'retries', 'max-other-load', 'help'])
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`)
+  if (flags.has('help')) {
+    process.stdout.write(USAGE)
+    process.exit(0)
+  }
+  const quick = flags.has('quick')
+  const num = (flag: string, variable: string, def: number, min: number, max: number): number => {
+    const raw = flags.get(flag) ?? env[variable]
+    if (raw === undefined || raw === true || raw === '') return def
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} / ${variable}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
+    return n
+  }
+  const store = flags.get('store')
+  if (store !== undefined && store !== 'pglite' && store !== 'postgres') throw new Error('--store must be pglite or postgres')
+  const databaseUrl = (typeof flags.get('database-url') === 'string' ? (flags.get('database-url') as string) : env.BENCH_DATABASE_URL) || undefined
+  const pgCluster = flags.has('pg')
+  if (databaseUrl && pgCluster) throw new Error('use either --pg or BENCH_DATABASE_URL, not both')
+  if (store === 'postgres' && !databaseUrl && !pgCluster) throw new Error('--store postgres needs BENCH_DATABASE_URL or --pg')
+  const stores: Options['stores'] = store ? [store] : databaseUrl || pgCluster ? ['pglite', 'postgres'] : ['pglite']
+  const json = flags.get('json')
+  return {
+    users: num('users', 'BENCH_USERS', quick ? 5_000 : 100_000, 200, 2_000_000),
+    durationS: num('duration', 'BENCH_DURATION', quick ? 2 : 8, 1, 60),
+    warmupS: num('warmup', 'BENCH_WARMUP', quick ? 1 : 2, 0, 30),
+    connections: num('connections', 'BENCH_CONNECTIONS', 10, 1, 256),
+    databaseUrl,
+    pgCluster,
+    stores,
+    quick,
+    docs: flags.has('no-docs') ? false : flags.has('docs') || !quick,
+    json: typeof json === 'string' ? path.resolve(json) : undefined,
+    profile: flags.has('profile'),
+    retries: num('retries', 'BENCH_RETRIES', quick ? 0 : 2, 0, 5),
+    maxOtherLoadPct: num('max-other-load', 'BENCH_MAX_OTHER_LOAD', 25, 1, 1000),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const t0 = performance.now()
+function say(line: string): void {
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
+}
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
+
+type Json = Record<string, unknown>
+const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!
+
+/** GET through fetch, for set-up steps (captures, cursor walk); throws with the answer on non-2xx. */
+async function getJson(base: string, token: string, p: string): Promise<Json> {
+  const res = await fetch(base + p, { headers: { authorization: `Bearer ${token}`, accept: 'application/scim+json' }, signal: AbortSignal.timeout(60_000) })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`GET ${p} answered ${res.status}: ${text.slice(0, 300)}`)
+  return JSON.parse(text) as Json
+}
+
+/** Adds or removes users of a pool, flipping each user's membership; a user comes back after the whole pool. */
+function memberCycler(groupId: string, pool: string[], initiallyMembers: boolean): () => Req {
+  const member = new Map(pool.map((id) => [id, initiallyMembers]))
+  let i = 0
+  return () => {
+    const id = pool[i++ % pool.length]!
+    const isMember = member.get(id)!
+    member.set(id, !isMember)
+    const op = isMember ? { op: 'remove', path: `members[value eq "${id}"]` } : { op: 'add', path: 'members', value: [{ value: id, type: 'User' }] }
+    return { method: 'PATCH', path: `/scim/v2/Groups/${groupId}`, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [op] }) }
+  }
+}
+
+function postUser(runId: string): () => Req {
+  let k = 0
+  return () => {
+    const n = ++k
+    const given = pick(GIVEN)
+    const family = pick(FAMILY)
+    const name = `bench-${runId}-${n}@example.com`
+    return {
+      method: 'POST',
+      path: '/scim/v2/Users',
+      body: JSON.stringify({
+        schemas: [USER_SCHEMA],
+        userName: name,
+        externalId: `post-${runId}-${n}`,
+        name: { givenName: given, familyName: family, formatted: `${given} ${family}` },
+        displayName: `${given} ${family}`,
+        emails: [{ value: name, type: 'work', primary: true }],
+        title: titleOf(n),
+        active: true,
+      }),
+    }
+  }
+}
+
+const get = (p: string) => (): Req => ({ method: 'GET', path: p })
+const isList = (b: unknown): b is { totalResults: number; Resources: Json[]; nextCursor?: string } =>
+  !!b && typeof b === 'object' && Array.isArray((b as Json).Resources) && typeof (b as Json).totalResults === 'number'
+
+interface Prepared {
+  deepPosition: number
+  deepCursor?: string
+  cursorProblem?: string
+  walkSeconds?: number
+}
+
+function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
+  const users = seeded.users
+  const q = (filter: string) => `/scim/v2/Users?filter=${encodeURIComponent(filter)}`
+  const pageOf = (size: number) => (_status: number, b: unknown) =>
+    !isList(b) ? 'not a ListResponse' : b.Resources.length !== Math.min(size, b.totalResults) ? `${b.Resources.length} resources, expected ${size}` : undefined
+  const deep = prepared.deepPosition
+  return [
+    { key: 'bare-user', label: 'bare koa, GET user JSON', server: 'bare', kind: 'baseline', next: get('/user'), extraWarmupS: 3 },
+    { key: 'bare-list', label: 'bare koa, GET 100-user list JSON', server: 'bare', kind: 'baseline', next: get('/list') },
+    {
+      key: 'get-user',
+      label: 'GET /Users/{id}',
+      server: 'roster',
+      kind: 'read',
+      sameBody: 'bare-user',
+      next: () => ({ method: 'GET', path: `/scim/v2/Users/${pick(seeded.sampleUserIds)}` }),
+      check: (_s, b) => (b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer'),
+    },
+    {
+      key: 'filter-username',
+      label: 'filter userName eq',
+      server: 'roster',
+      kind: 'read',
+      sameBody: 'bare-user',
+      next: () => ({ method: 'GET', path: q(`userName eq "${userName(1 + randomInt(users))}"`) }),
+      check: (_s, b) => (!isList(b) ? 'not a ListResponse' : b.totalResults !== 1 ? `totalResults ${b.totalResults}, expected 1` : undefined),
+    },
+    {
+      key: 'filter-title',
+      label: 'filter title eq (non-indexed attribute)',
+      server: 'roster',
+      kind: 'read',
+      sameBody: 'bare-list',
+      next: () => ({ method: 'GET', path: q(`title eq "${titleOf(randomInt(TITLE_COUNT))}"`) }),
+      check: (_s, b) => (!isList(b) ? 'not a ListResponse' : b.totalResults < Math.floor(users / TITLE_COUNT) ? `totalResults ${b.totalResults}, expected ≥ ${Math.floor(users / TITLE_COUNT)}` : undefined),
+    },
+    { key: 'index-1', label: 'list page 1 (startIndex=1, count=100)', short: 'page 1 by startIndex', server: 'roster', kind: 'read', sameBody: 'bare-list', next: get('/scim/v2/Users?startIndex=1&count=100'), check: pageOf(100) },
+    { key: 'cursor-1', label: 'list page 1 by cursor (count=100)', short: 'page 1 by cursor', server: 'roster', kind: 'read', sameBody: 'bare-list', next: get('/scim/v2/Users?cursor=&count=100'), check: pageOf(100) },
+    {
+      key: 'cursor-deep',
+      label: `deep page by cursor (position ${deep})`,
+      server: 'roster',
+      kind: 'read',
+      sameBody: 'bare-list',
+      baseline: 'cursor-1',
+      next: get(`/scim/v2/Users?cursor=${prepared.deepCursor ?? ''}&count=100`),
+      check: pageOf(Math.min(100, users - deep + 1)),
+      ...(prepared.deepCursor ? {} : { unavailable: prepared.cursorProblem ?? 'no cursor' }),
+    },
+    {
+      key: 'index-deep',
+      label: `deep page (startIndex=${deep}, count=100)`,
+      server: 'roster',
+      kind: 'read',
+      sameBody: 'bare-list',
+      baseline: 'index-1',
+      next: get(`/scim/v2/Users?startIndex=${deep}&count=100`),
+      check: pageOf(Math.min(100, users - deep + 1)),
+    },
+    {
+      key: 'post-user',
+      label: 'POST /Users',
+      server: 'roster',
+      kind: 'write',
+      sameBody: 'bare-user',
+      next: postUser(randomBytes(3).toString('hex')),
+      check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer'),
+    },
+    {
+      key: 'patch-small',
+      label: `PATCH add/remove member, ${SMALL_GROUP_SIZE}-member group`,
+      short: `the ${SMALL_GROUP_SIZE}-member group`,
+      server: 'roster',
+      kind: 'write',
+      next: memberCycler(seeded.smallGroupId, seeded.smallGroupPool, false),
+    },
+    {
+      key: 'patch-big',
+      label: `PATCH add/remove member, ${users.toLocaleString('en')}-member group`,
+      server: 'roster',
+      kind: 'write',
+      baseline: 'patch-small',
+      next: memberCycler(seeded.bigGroupId, seeded.bigGroupPool, true),
+    },
+    { key: 'bare-user-end', label: 'bare koa, GET user JSON (again, at the end)', server: 'bare', kind: 'baseline', next: get('/user') },
+  ]
+}
+
+/** The cursor whose page starts at `position` (1-based), walking from the start in pages of up to 1,000. */
+async function cursorAt(base: string, token: string, position: number): Promise<string> {
+  let cursor = ''
+  let seen = 0
+  while (seen < position - 1) {
+    const count = Math.min(1000, position - 1 - seen)
+    const page = await getJson(base, token, `/scim/v2/Users?cursor=${cursor}&count=${count}&attributes=id`)
+    if (!isList(page) || !page.Resources.length) throw new Error(`cursor walk stopped after ${seen} users: empty page`)
+    seen += page.Resources.length
+    if (typeof page.nextCursor !== 'string') throw new Error(`cursor walk stopped after ${seen} users: no nextCursor`)
+    cursor = page.nextCursor
+  }
+  return cursor
+}
+
+/** A stand-in for GET /Users/{id} when Roster cannot answer yet, so the baseline still runs. */
+function syntheticUser(n: number): Json {
+  const given = GIVEN[n % GIVEN.length]!
+  const family = FAMILY[Math.floor(n / GIVEN.length) % FAMILY.length]!
+  const id = '2819c223-7f76-453a-919d-413861904646'
+  return {
+    schemas: [USER_SCHEMA],
+    id,
+    externalId: `ext-${String(n).padStart(7, '0')}`,
+    userName: userName(n),
+    name: { formatted: `${given} ${family}`, familyName: family, givenName: given },
+    displayName: `${given} ${family}`,
+    title: titleOf(n),
+    active: true,
+    emails: [{ value: userName(n), type: 'work', primary: true }],
+    groups: [{ value: '9d2f4c8e-3b7a-4f0e-8c1d-5a6b7c8d9e0f', $ref: 'http://127.0.0.1/scim/v2/Groups/9d2f4c8e-3b7a-4f0e-8c1d-5a6b7c8d9e0f', display: 'All Employees', type: 'direct' }],
+    meta: { resourceType: 'User', created: '2026-01-01T00:00:00.000Z', lastModified: '2026-01-01T00:00:00.000Z', location: `http://127.0.0.1/scim/v2/Users/${id}`, version: 'W/"1"' },
+  }
+}
+
+function pidsOf(settings: LoadSettings): number[] {
+  return [...Object.values(settings.pids).filter((p): p is number => typeof p === 'number'), ...(settings.postmasterPid ? [settings.postmasterPid] : [])]
+}
+
+/** CPU used by processes other than ours over a short window, in % of one CPU. */
+async function otherLoad(windowMs: number, pids: number[]): Promise<number> {
+  const ours = () => {
+    const self = process.cpuUsage()
+    return (self.user + self.system) / 1000 + pids.reduce((a, p) => a + (treeCpuMs(p) ?? 0), 0)
+  }
+  const b0 = machineBusyMs()
+  const o0 = ours()
+  const t0 = performance.now()
+  await new Promise((r) => setTimeout(r, windowMs))
+  const b1 = machineBusyMs()
+  if (b0 === null || b1 === null) return 0
+  return Math.max(0, ((b1 - b0 - (ours() - o0)) / (performance.now() - t0)) * 100)
+}
+
+/** Waits (at most maxMs) until other processes use at most `limit` % of a CPU; returns the last reading. */
+async function waitForQuiet(limit: number, maxMs: number, pids: number[]): Promise<number> {
+  const until = performance.now() + maxMs
+  let load = await otherLoad(2000, pids)
+  while (load > limit && performance.now() < until) load = await otherLoad(2000, pids)
+  return load
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL servers
+
+interface ServerDb {
+  url: string
+  description: string
+  postmasterPid?: number
+  stats?: pg.Client
+  cleanup: () => Promise<void>
+}
+
+async function scratchDatabase(adminUrl: string, cluster: PostgresCluster | undefined): Promise<ServerDb> {
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 })
+  await admin.connect()
+  const name = `roster_bench_${randomBytes(4).toString('hex')}`
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  let stats: pg.Client | undefined = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 })
+  await stats.connect()
+  try {
+    await stats.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    await stats.query('SELECT pg_stat_statements_reset()')
+  } catch (err) {
+    say(`pg_stat_statements unavailable (${(err as Error).message.split('\n')[0]}); statement statistics skipped`)
+    await stats.end().catch(() => undefined)
+    stats = undefined
+  }
+  let postmasterPid: number | undefined
+  if (cluster) {
+    const pid = Number(fs.readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+    if (Number.isInteger(pid) && pid > 0) postmasterPid = pid
+  } else if (['127.0.0.1', 'localhost', '[::1]', ''].includes(url.hostname)) {
+    // A server on this machine: our backend's parent process is the postmaster.
+    const backend = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+    const parent = localPostmaster(backend)
+    if (parent) postmasterPid = parent
+  }
+  const setting = async (name: string) => (await admin.query<{ v: string }>('SELECT current_setting($1) AS v', [name])).rows[0]!.v
+  const settings = `shared_buffers ${await setting('shared_buffers')}, fsync ${await setting('fsync')}, synchronous_commit ${await setting('synchronous_commit')}`
+  const redacted = new URL(url)
+  if (redacted.password) redacted.password = '***'
+  const client = stats
+  let dropped: Promise<void> | undefined
+  const cleanup = () =>
+    (dropped ??= (async () => {
+      await client?.end().catch(() => undefined)
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((err: Error) => say(`could not drop ${name}: ${err.message}`))
+      await admin.end().catch(() => undefined)
+    })())
+  const where = postmasterPid ? 'on this machine' : `at ${redacted.host}`
+  return { url: url.toString(), description: `${where}, ${settings}`, ...(postmasterPid ? { postmasterPid } : {}), ...(stats ? { stats } : {}), cleanup }
+}
+
+/** The parent of a PostgreSQL backend process when it runs here and is a postgres process, else undefined. */
+function localPostmaster(backendPid: number): number | undefined {
+  try {
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${backendPid}/status`, 'utf8'))?.[1])
+    const comm = fs.readFileSync(`/proc/${ppid}/comm`, 'utf8').trim()
+    return ppid > 1 && /postgres|postmaster/.test(comm) ? ppid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function throwawayCluster(): Promise<PostgresCluster> {
+  const cluster = await startCluster()
+  onCleanup(() => cluster.destroy())
+  // pg_stat_statements must be preloaded: append it (later lines win) and restart.
+  fs.appendFileSync(path.join(cluster.dataDir, 'postgresql.conf'), "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.max = 1000\n")
+  await cluster.stop()
+  await cluster.start()
+  return cluster
+}
+
+async function topStatements(client: pg.Client): Promise<Record<string, unknown>> {
+  const { rows } = await client.query<{ calls: string; total: number; mean: number; query: string; all_total: number }>(
+    `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, query, sum(total_exec_time) OVER () AS all_total
+       FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND query NOT ILIKE '%pg_stat_statements%'
+      ORDER BY total_exec_time DESC LIMIT 3`,
+  )
+  const statements: StatementStat[] = rows.map((r) => ({
+    calls: Number(r.calls),
+    totalMs: Math.round(r.total),
+    meanMs: Math.round(r.mean * 1000) / 1000,
+    share: r.all_total > 0 ? r.total / r.all_total : 0,
+    query: r.query.replace(/\s+/g, ' ').slice(0, 2000),
+  }))
+  return { statements }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Machine, cluster: PostgresCluster | undefined): Promise<StoreReport> {
+  const started = performance.now()
+  const notes: string[] = []
+  let target: SeedTarget
+  let server: ServerDb | undefined
+  let dataDir: string | undefined
+  if (store === 'pglite') {
+    dataDir = tempDir('roster-bench-data-')
+    target = { kind: 'pglite', dataDir }
+  } else {
+    const adminUrl = cluster?.url ?? opts.databaseUrl!
+    server = await scratchDatabase(adminUrl, cluster)
+    onCleanup(server.cleanup)
+    target = { kind: 'postgres', url: server.url }
+  }
+
+  say(`${store}: seeding ${opts.users.toLocaleString('en')} users…`)
+  const poolSize = Math.max(20, 2 * opts.connections)
+  const seeded = await seed(target, opts.users, poolSize, (l) => say(`${store}:${l}`))
+  const st = seeded.timings
+  say(`${store}: seeded in ${(st.total! / 1000).toFixed(1)} s (users ${(st.users! / 1000).toFixed(1)} s, groups ${(st.groups! / 1000).toFixed(1)} s, VACUUM ANALYZE ${(st.vacuumAnalyze! / 1000).toFixed(1)} s); database ${seeded.sizes.databaseMiB} MiB`)
+
+  const cwd = tempDir('roster-bench-cwd-')
+  const rosterPort = await freePort()
+  let roster: NodeProcess | undefined
+  // Kept after the run (not a registered temporary directory): the profile is for reading later.
+  const profileDir = opts.profile ? fs.mkdtempSync(path.join(os.tmpdir(), `roster-bench-profile-${store}-`)) : undefined
+  let rosterProblem: string | undefined
+  const rosterStarted = performance.now()
+  try {
+    roster = await startNode(
+      path.join(ROOT, 'src/main.ts'),
+      {
+        PORT: String(rosterPort),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://127.0.0.1:${rosterPort}`,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        ...(store === 'pglite' ? { DATA_DIR: dataDir! } : { DATABASE_URL: server!.url }),
+      },
+      { ready: /^SCIM base URL: /m, waitMs: 180_000, cwd, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) },
+    )
+    say(`${store}: Roster pid ${roster.pid} listening on 127.0.0.1:${rosterPort} (started in ${((performance.now() - rosterStarted) / 1000).toFixed(1)} s)`)
+  } catch (err) {
+    rosterProblem = `Roster did not start: ${(err as Error).message.split('\n').slice(0, 6).join(' ')}`
+    say(`${store}: ${rosterProblem}`)
+  }
+
+  const rosterBase = `http://127.0.0.1:${rosterPort}`
+  const deepPosition = Math.max(1, Math.floor(opts.users * 0.9))
+  const prepared: Prepared = { deepPosition }
+
+  // The bare server answers with what Roster answers (captured), or a stand-in when it cannot.
+  let userBody: Json = syntheticUser(1)
+  let listBody: Json = { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: opts.users, itemsPerPage: 100, startIndex: 1, Resources: Array.from({ length: 100 }, (_, i) => syntheticUser(i + 1)) }
+  if (roster) {
+    try {
+      userBody = await getJson(rosterBase, seeded.token, `/scim/v2/Users/${seeded.sampleUserIds[0]}`)
+      listBody = await getJson(rosterBase, seeded.token, '/scim/v2/Users?startIndex=1&count=100')
+    } catch (err) {
+      notes.push(`The bare endpoint served a synthetic user document: Roster could not answer GET /Users yet (${(err as Error).message.slice(0, 200)}).`)
+    }
+    try {
+      const w0 = performance.now()
+      say(`${store}: walking cursor pages to position ${deepPosition.toLocaleString('en')}…`)
+      prepared.deepCursor = await cursorAt(rosterBase, seeded.token, deepPosition)
+      prepared.walkSeconds = (performance.now() - w0) / 1000
+      // The cursor page and the startIndex page must start at the same user.
+      const byCursor = await getJson(rosterBase, seeded.token, `/scim/v2/Users?cursor=${prepared.deepCursor}&count=1&attributes=id`)
+      const byIndex = await getJson(rosterBase, seeded.token, `/scim/v2/Users?startIndex=${deepPosition}&count=1&attributes=id`)
+      const a = isList(byCursor) ? byCursor.Resources[0]?.id : undefined
+      const b = isList(byIndex) ? byIndex.Resources[0]?.id : undefined
+      if (a !== b) notes.push(`The deep cursor page and startIndex=${deepPosition} start at different users (${String(a)} vs ${String(b)}): index and cursor paging disagree on the order.`)
+      say(`${store}: cursor for position ${deepPosition.toLocaleString('en')} found in ${prepared.walkSeconds.toFixed(1)} s`)
+    } catch (err) {
+      prepared.cursorProblem = `cursor paging unavailable: ${(err as Error).message.slice(0, 300)}`
+      say(`${store}: ${prepared.cursorProblem}`)
+    }
+  }
+  const bodiesFile = path.join(cwd, 'bare-bodies.json')
+  fs.writeFileSync(bodiesFile, JSON.stringify({ user: userBody, list: listBody }))
+  const bare = await startNode(path.join(ROOT, 'bench/bare-server.ts'), { PORT: '0', BARE_BODIES: bodiesFile }, { ready: /listening on \d+/, waitMs: 60_000, cwd })
+  const barePort = Number(/listening on (\d+)/.exec(bare.output())![1])
+
+  const all = scenarios(seeded, prepared)
+  if (!roster) for (const s of all) if (s.server === 'roster') s.unavailable = rosterProblem
+  const settings: LoadSettings = {
+    connections: opts.connections,
+    durationS: opts.durationS,
+    warmupS: opts.warmupS,
+    headers: { authorization: `Bearer ${seeded.token}`, accept: 'application/scim+json' },
+    urls: { bare: `http://127.0.0.1:${barePort}`, roster: rosterBase },
+    pids: { bare: bare.pid, ...(roster ? { roster: roster.pid } : {}) },
+    ...(server?.postmasterPid ? { postmasterPid: server.postmasterPid } : {}),
+    ...(server?.stats
+      ? {
+          before: async () => {
+            await server!.stats!.query('SELECT pg_stat_statements_reset()')
+          },
+          after: () => topStatements(server!.stats!),
+        }
+      : {}),
+  }
+
+  const results: Measurement[] = []
+  const repeated = new Set<string>()
+  for (const scenario of all) {
+    if (roster && scenario.server === 'roster' && (roster.child.exitCode !== null || roster.child.signalCode !== null)) {
+      scenario.unavailable = `Roster exited (code ${roster.child.exitCode ?? roster.child.signalCode}): ${roster.output().slice(-300)}`
+    }
+    say(`${store}: ${scenario.label}…`)
+    // On a shared machine, a measurement disturbed by other processes is repeated (after waiting a
+    // little for quiet), and the least disturbed one is kept.
+    let best: Measurement | undefined
+    for (let attempt = 0; attempt <= opts.retries; attempt++) {
+      if (attempt > 0) {
+        repeated.add(scenario.key)
+        const quiet = await waitForQuiet(opts.maxOtherLoadPct, 30_000, pidsOf(settings))
+        say(`${store}:   other processes used ${Math.round(best!.otherLoadPct!)} % of a CPU; measuring again (now ${Math.round(quiet)} %)`)
+      }
+      const m = await measure(scenario, scenario.server === 'roster' ? settings : ({ ...settings, before: undefined, after: undefined } as LoadSettings))
+      say(
+        m.ok
+          ? `${store}:   ${Math.round(m.rps!).toLocaleString('en')} req/s, p50 ${m.p50!.toFixed(2)} ms, p99 ${m.p99!.toFixed(2)} ms${m.cpuMsPerReq !== undefined ? `, server CPU ${m.cpuMsPerReq.toFixed(2)} ms/req` : ''}${m.otherLoadPct !== undefined ? `, other load ${Math.round(m.otherLoadPct)} %` : ''}`
+          : `${store}:   FAILED: ${m.reason}`,
+      )
+      if (!best || (m.ok && (!best.ok || (m.otherLoadPct ?? 0) < (best.otherLoadPct ?? 0)))) best = m
+      if (!m.ok || (m.otherLoadPct ?? 0) <= opts.maxOtherLoadPct) break
+    }
+    results.push(best!)
+  }
+
+  const rss = roster ? rssMiB(roster.pid) : null
+  if (roster) await roster.stop(30_000)
+  await bare.stop()
+  if (roster) {
+    const errors = roster
+      .output()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l))
+    if (errors.length) notes.push(`Roster logged ${errors.length} errors; first: ${errors[0]!.slice(0, 300)}`)
+  }
+
+  let after: Awaited<ReturnType<typeof inspect>> | undefined
+  try {
+    after = await inspect(target, seeded)
+  } catch (err) {
+    notes.push(`Could not inspect the database after the run: ${(err as Error).message}`)
+  }
+
+  // Targets.
+  const report0 = { scenarios: all, results }
+  const byKey = new Map(results.map((r) => [r.key, r]))
+  const targets: Target[] = []
+  const reads = all.filter((s) => s.kind === 'read')
+  const readRatios = reads.map((s) => ({ s, m: byKey.get(s.key)!, r: ratios(report0, byKey.get(s.key)!) }))
+  const measuredReads = readRatios.filter((x) => x.m.ok && x.r.vsSameBody !== undefined)
+  const slow = measuredReads.filter((x) => x.r.vsSameBody! < 1 / 3)
+  const failedReads = readRatios.filter((x) => !x.m.ok)
+  targets.push({
+    name: 'reads within 3× of the bare endpoint (same JSON)',
+    met: measuredReads.length === 0 ? null : slow.length === 0 && failedReads.length === 0,
+    detail: [
+      measuredReads.length ? `${measuredReads.map((x) => `${x.s.label} ${(1 / x.r.vsSameBody!).toFixed(1)}×`).join(', ')} slower than bare` : '',
+      failedReads.length ? `failed: ${failedReads.map((x) => x.s.label).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  })
+  const versus = (name: string, key: string) => {
+    const m = byKey.get(key)!
+    const r = ratios(report0, m)
+    targets.push({
+      name,
+      met: r.vsBaseline === undefined ? null : r.vsBaseline >= 0.85,
+      detail: r.vsBaseline === undefined ? `not measured (${m.ok ? 'its baseline failed' : 'it failed'})` : `${(r.vsBaseline * 100).toFixed(0)} % of ${r.baselineLabel}'s req/s`,
+    })
+  }
+  versus('member PATCH on the big group as fast as on the 10-member group', 'patch-big')
+  versus('deep page by cursor as fast as page 1 by cursor', 'cursor-deep')
+
+  const b0 = byKey.get('bare-user')
+  const b1 = byKey.get('bare-user-end')
+  if (b0?.ok && b1?.ok) notes.push(`The bare endpoint measured ${Math.round(b0.rps!).toLocaleString('en')} req/s at the start and ${Math.round(b1.rps!).toLocaleString('en')} at the end (${(((b1.rps! - b0.rps!) / b0.rps!) * 100).toFixed(0)} %): the run-to-run noise on this machine.`)
+  const titleMatches = Math.round(opts.users / TITLE_COUNT)
+  notes.push(
+    `\`title eq\` matches about ${titleMatches.toLocaleString('en')} users (${TITLE_COUNT} titles); title has no column or B-tree index of its own, but migration 0002's GIN index on the lower-cased document (\`resource_ci\`) serves \`eq\` on any attribute. Every ListResponse counts all matches for totalResults.`,
+  )
+  if (prepared.walkSeconds !== undefined) notes.push(`Finding the cursor at position ${deepPosition.toLocaleString('en')} took ${prepared.walkSeconds.toFixed(1)} s (pages of 1,000 with attributes=id).`)
+  notes.push(
+    `PATCH scenarios alternate adding and removing users from a pool of ${poolSize} (members of the big group, non-members of the small one), so the big group stays within ${poolSize} of ${opts.users.toLocaleString('en')} members and the small one within ${poolSize} of ${SMALL_GROUP_SIZE}; the group's row is locked per request, so concurrent member PATCHes to one group queue up.`,
+  )
+  if (after) {
+    const posted = byKey.get('post-user')
+    notes.push(
+      `After the run: ${after.users.toLocaleString('en')} users (${(after.users - opts.users).toLocaleString('en')} created by POST${posted?.ok ? ' incl. warm-up' : ''}), big group ${after.bigGroupMembers.toLocaleString('en')} members, small group ${after.smallGroupMembers} members, ${after.auditEvents.toLocaleString('en')} audit events.`,
+    )
+  }
+  if (rss !== null) notes.push(`Roster's resident memory at the end of the run: ${Math.round(rss)} MiB.`)
+  if (repeated.size) notes.push(`${repeated.size} scenario(s) were measured again because other processes were busy (more than ${opts.maxOtherLoadPct} % of a CPU); the table keeps the least disturbed measurement.`)
+  const loads = results.filter((m) => m.otherLoadPct !== undefined)
+  if (loads.length) {
+    const mean = loads.reduce((a, m) => a + m.otherLoadPct!, 0) / loads.length
+    const worst = loads.reduce((a, m) => (m.otherLoadPct! > a.otherLoadPct! ? m : a))
+    notes.push(
+      mean < 5 && worst.otherLoadPct! < 15
+        ? `The machine was otherwise idle: other processes used ${Math.round(mean)} % of a CPU on average during the measured phases.`
+        : `The machine was shared: other processes used ${Math.round(mean)} % of a CPU on average during the measured phases (up to ${Math.round(worst.otherLoadPct!)} % during "${worst.label}"), so some figures are lower than on an idle machine; see the "other load" column.`,
+    )
+  }
+  const profile = profileDir ? summariseProfile(profileDir) : null
+  if (profile) {
+    const share = (x: { name: string; share: number }) => `${x.name} ${Math.round(x.share * 100)} %`
+    notes.push(
+      `CPU profile of Roster over the whole run (${formatSeconds(profile.totalMs / 1000)} busy): by area ${profile.areas.slice(0, 8).map(share).join(', ')}; top functions ${profile.functions.slice(0, 8).map(share).join(', ')}. Profile: ${profile.file}`,
+    )
+  } else if (profileDir) notes.push(`No CPU profile was written in ${profileDir}.`)
+
+  if (dataDir) removeTempDir(dataDir)
+  removeTempDir(cwd)
+  if (server) await server.cleanup()
+
+  const serverVersion = seeded.serverVersion.replace(/ on .*$/, '').replace(/,.*$/, '')
+  return {
+    store,
+    storeDescription: store === 'pglite' ? `embedded PGlite ${machine.pglite} (${serverVersion}, WASM, inside the Roster process)` : `${serverVersion} ${server!.description}${cluster ? ' (throwaway cluster from test/services/postgres.mjs)' : ''}; Roster's pool: 10 connections`,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine,
+    settings: { users: opts.users, durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, quick: opts.quick },
+    dataset: `${opts.users.toLocaleString('en')} users (≈${Math.round((seeded.sizes.usersMiB * 1024 * 1024) / opts.users)} bytes each on disk with indexes), a group of ${seeded.sizes.bigGroupMembers.toLocaleString('en')} members and one of ${seeded.sizes.smallGroupMembers}; database ${seeded.sizes.databaseMiB} MiB (users ${seeded.sizes.usersMiB} MiB, group_members ${seeded.sizes.groupMembersMiB} MiB).`,
+    seeding: `${formatSeconds(st.total! / 1000)} (open/create ${formatSeconds(st.open! / 1000)}, users ${formatSeconds(st.users! / 1000)}, groups and memberships ${formatSeconds(st.groups! / 1000)}, VACUUM ANALYZE ${formatSeconds(st.vacuumAnalyze! / 1000)}).`,
+    totalSeconds: (performance.now() - started) / 1000,
+    scenarios: all,
+    results,
+    targets,
+    notes,
+  }
+}
+
+async function main(): Promise<void> {
+  let opts: Options
+  try {
+    opts = parseOptions(process.argv.slice(2), process.env)
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  installExitHooks()
+  const machine = describeMachine()
+  const load = os.loadavg()[0]!
+  if (load > 0.5) say(`note: the machine is not idle (load average ${load.toFixed(1)}); the "other load" column shows how much that costs each scenario`)
+  say(
+    `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node.js ${machine.node}; ${opts.users.toLocaleString('en')} users, ${opts.durationS} s per scenario (+${opts.warmupS} s warm-up), ${opts.connections} connections; stores: ${opts.stores.join(', ')}`,
+  )
+  const reports: StoreReport[] = []
+  let cluster: PostgresCluster | undefined
+  for (const store of opts.stores) {
+    try {
+      if (store === 'postgres' && opts.pgCluster) {
+        say('starting a throwaway PostgreSQL cluster…')
+        cluster = await throwawayCluster()
+        say(`PostgreSQL cluster on 127.0.0.1:${cluster.port} (${cluster.binDir})`)
+      }
+      const report = await runStore(store, opts, machine, cluster)
+      reports.push(report)
+      process.stdout.write(`\n${report.store === 'pglite' ? 'PGlite' : 'PostgreSQL server'}: ${report.storeDescription}\n\n${textTable(report)}\n\n`)
+      for (const t of report.targets) process.stdout.write(`  ${t.met === null ? 'not measured' : t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.detail}\n`)
+      process.stdout.write('\n')
+      for (const n of report.notes) process.stdout.write(`  - ${n}\n`)
+      const statements = statementLines(report, false)
+      if (statements.length) process.stdout.write(`\n  Top statements (pg_stat_statements; share of database execution time, mean × calls per request):\n${statements.join('\n')}\n`)
+      process.stdout.write(`\n  ${store} run: ${formatSeconds(report.totalSeconds)} (seeding ${report.seeding})\n`)
+      if (opts.docs) {
+        writeSection(path.join(ROOT, 'docs/benchmarks.md'), `scim:${store}`, markdownSection(report))
+        say(`wrote the ${store} section of docs/benchmarks.md`)
+      }
+    } catch (err) {
+      say(`${store} run failed: ${(err as Error).stack ?? String(err)}`)
+      process.exitCode = 1
+    } finally {
+      if (cluster) {
+        await cluster.destroy().catch(() => undefined)
+        cluster = undefined
+      }
+    }
+  }
+  if (opts.json) {
+    fs.writeFileSync(opts.json, JSON.stringify(reports.map((r) => ({ ...r, scenarios: r.scenarios.map(({ key, label, server, kind, baseline, sameBody }) => ({ key, label, server, kind, baseline, sameBody })) })), null, 2))
+    say(`wrote ${opts.json}`)
+  }
+  say(`done in ${formatSeconds((performance.now() - t0) / 1000)}`)
+  if (reports.some((r) => r.results.some((m) => !m.ok))) process.exitCode = 1
+  await cleanupAll()
+}
+
+void main().catch(async (err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
+  await cleanupAll()
+  process.exit(1)
+})
