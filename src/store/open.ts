@@ -5,6 +5,7 @@ import type { Store } from './port.js'
 import { lockDataDir, type LockHolder } from './datadir-lock.js'
 import { openPglite } from './postgres/pglite-database.js'
 import { openPg } from './postgres/pg-database.js'
+import type { Database } from './postgres/sql.js'
 import { migrate } from './postgres/migrate.js'
 import { postgresStore } from './postgres/store.js'
 import { StoreUnavailableError } from '../errors.js'
@@ -35,6 +36,7 @@ export async function openStore(
       await db.close().catch(() => undefined)
       throw new StoreOpenError(`DATABASE_URL (${redact(config.databaseUrl)}): ${describePgError(err)}`)
     }
+    await warnAboutCaseFolding(db, log)
     return { store, location: `PostgreSQL ${redact(config.databaseUrl)}`, describe: () => undefined }
   }
 
@@ -76,5 +78,21 @@ function describePgError(err: unknown): string {
       return `${e.message}: create the database first`
     default:
       return e.message ?? String(err)
+  }
+}
+
+/**
+ * userName uniqueness and case-insensitive filters rely on the database's lower(). A database
+ * created with the plain C locale folds only ASCII, so "Ä" and "ä" would count as different names.
+ */
+async function warnAboutCaseFolding(db: { query: Database['query'] }, log: Logger): Promise<void> {
+  const rows = await db.query<{ folds: boolean; collation: string }>(
+    `SELECT lower('ÄÖÜ') = 'äöü' AS folds, (SELECT datctype FROM pg_database WHERE datname = current_database()) AS collation`,
+  )
+  if (rows[0] && !rows[0].folds) {
+    log.warn(
+      { ctype: rows[0].collation },
+      'the database does not fold non-ASCII case (LC_CTYPE is C?): userNames differing only in accents\' case count as different. Create the database with a UTF-8 locale, e.g. C.UTF-8.',
+    )
   }
 }
