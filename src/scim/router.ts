@@ -174,7 +174,7 @@ export function scimService(deps: ScimDeps): Middleware {
     // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
     // a SCIM error like every other (RFC 7644 §3.12).
     if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
-    if (ctx.status === 501) throw new ScimError(501, undefined, `${ctx.method} is not implemented`)
+    if (ctx.status === 501) throw new ScimError(501, undefined, `this server does not support the ${ctx.method} method`)
   }
 }
 

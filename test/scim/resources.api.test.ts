@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { backends } from '../support/stores.js'
-import { GROUP, LIST, PATCH_OP, USER, patchOp, scimFixture, type ScimClient, type ScimFixture } from '../support/scim.js'
+import { GROUP, LIST, USER, patchOp, scimFixture, type ScimClient, type ScimFixture } from '../support/scim.js'
 import type { Store } from '../../src/store/port.js'
 import { testApp } from '../support/app.js'
 import request from 'supertest'
@@ -255,12 +255,11 @@ for (const backend of backends()) {
       const u = await newUser('strictish')
       const res = await c.patch(`/Users/${u.id}`, { Operations: [{ op: 'replace', path: 'title', value: 'x' }] }).expect(400)
       assert.equal(res.body.scimType, 'invalidSyntax')
-      void PATCH_OP
     })
   })
 }
 
-describe('SCIM protocol-level errors', function () {
+describe('SCIM protocol-level behaviour', function () {
   let fx: ScimFixture
   let c: ScimClient
   before(async () => {
@@ -314,16 +313,6 @@ describe('SCIM protocol-level errors', function () {
     assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['409', '409'])
     assert.equal((await c.get('/Groups').expect(200)).body.totalResults, 0)
   })
-})
-
-describe('SCIM active state', function () {
-  let fx: ScimFixture
-  let c: ScimClient
-  before(async () => {
-    fx = await scimFixture(backends()[0]!)
-    c = await fx.client()
-  })
-  after(async () => fx?.dispose())
 
   it('never re-enables a deactivated user because active is left out', async () => {
     const u = (await c.post('/Users', { schemas: [USER], userName: 'off', active: false }).expect(201)).body as { id: string; active: boolean }
