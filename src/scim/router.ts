@@ -7,7 +7,7 @@ import { scimContext, readScimBody, writeContext, type ScimContext } from './con
 import { ScimError, badRequest } from './errors.js'
 import { etagOf, ifMatch, notModified } from './etag.js'
 import { listResponse, parseListRequest, parseSearchRequest, type ListRequest } from './list.js'
-import { parseProjection, type Projection } from './projection.js'
+import { defaultProjection, parseProjection, type Projection } from './projection.js'
 import type { ResourceHandler, WireRecord } from './resources.js'
 import { usersHandler } from './users.js'
 import { groupsHandler } from './groups.js'
@@ -42,7 +42,11 @@ function projectionOf(sc: ScimContext, type: 'User' | 'Group', source: Record<st
     const v = key === undefined ? undefined : source[key]
     return typeof v === 'string' || Array.isArray(v) ? (v as string | string[]) : undefined
   }
-  return parseProjection(sc.registry, type, { attributes: pick('attributes'), excludedAttributes: pick('excludedAttributes') })
+  const attributes = pick('attributes')
+  const excludedAttributes = pick('excludedAttributes')
+  // Most requests shape nothing: the default projection is computed once per resource type.
+  if (attributes === undefined && excludedAttributes === undefined) return defaultProjection(sc.registry, type)
+  return parseProjection(sc.registry, type, { attributes, excludedAttributes })
 }
 
 const query = (ctx: Context) => ctx.query as Record<string, unknown>
