@@ -13,12 +13,15 @@
 // socket inside that directory), runs with fsync off, and writes all output of the PostgreSQL
 // programs to <dir>/postgres.log - never to this process's stdout/stderr.
 
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {
+  aptGetInstall, describeExit, exitCleanupSet, getFreePort, isExecutable, isRoot, killQuietly, removeDirQuietly, run, tail, tmpParentDir, withLogTail,
+} from './common.mjs'
+
+export { getFreePort } from './common.mjs'
 
 const PG_ROOT = '/usr/lib/postgresql'
 const STATE_FILE = 'cluster.json'
@@ -33,66 +36,8 @@ const TIMEOUTS = {
   probe: 15_000,
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
-
 // ---------------------------------------------------------------------------------------------
 // Child processes
-
-/**
- * Run a command with a timeout. Output goes to `logFd` (a file descriptor) when given, otherwise
- * it is collected (bounded) and returned. Resolves { code, signal, output }; rejects only when the
- * command cannot be started or times out.
- */
-function run(cmd, args, { logFd, timeoutMs, env, label } = {}) {
-  return new Promise((resolve, reject) => {
-    let child
-    const collect = logFd === undefined
-    try {
-      child = spawn(cmd, args, {
-        stdio: ['ignore', collect ? 'pipe' : logFd, collect ? 'pipe' : logFd],
-        env: env ?? process.env,
-      })
-    } catch (err) {
-      reject(new Error(`${label ?? cmd}: could not start ${cmd}: ${err.message}`))
-      return
-    }
-    let output = ''
-    if (collect) {
-      const onData = (chunk) => {
-        output += chunk.toString()
-        if (output.length > 64_000) output = output.slice(-32_000)
-      }
-      child.stdout.on('data', onData)
-      child.stderr.on('data', onData)
-    }
-    let timedOut = false
-    let killTimer
-    const timer = timeoutMs
-      ? setTimeout(() => {
-          timedOut = true
-          child.kill('SIGTERM')
-          killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          killTimer.unref?.()
-        }, timeoutMs)
-      : undefined
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      reject(new Error(`${label ?? cmd}: could not run ${cmd}: ${err.message}`))
-    })
-    // 'exit', not 'close': with collected output 'close' waits for the pipes, which is what we want
-    // there; with a log fd there are no pipes and 'exit' is enough.
-    child.on(collect ? 'close' : 'exit', (code, signal) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      if (timedOut) {
-        reject(new Error(`${label ?? cmd}: timed out after ${Math.round(timeoutMs / 1000)} s`))
-        return
-      }
-      resolve({ code, signal, output })
-    })
-  })
-}
 
 function shellQuote(s) {
   return `'${String(s).replace(/'/g, `'\\''`)}'`
@@ -112,28 +57,6 @@ function asUser(user, cmd, args) {
   const runuser = findRunuser()
   if (runuser) return [runuser, ['-u', user, '--', cmd, ...args]]
   return ['su', [user, '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')]]
-}
-
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
-async function tail(file, lines = 30) {
-  try {
-    const text = await fsp.readFile(file, 'utf8')
-    return text.trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no log)'
-  }
-}
-
-function describeExit({ code, signal }) {
-  return signal ? `killed by ${signal}` : `exit code ${code}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,13 +95,6 @@ export function findPostgresBinDir() {
   return null
 }
 
-async function aptCandidateKnown(logFd) {
-  // Are the package lists present and do they know the package? (If not: apt-get update.)
-  const r = await run('apt-cache', ['show', 'postgresql'], { timeoutMs: 60_000, label: 'apt-cache show' })
-  fs.writeSync(logFd, `$ apt-cache show postgresql -> ${describeExit(r)}\n`)
-  return r.code === 0 && /^Package: postgresql$/m.test(r.output)
-}
-
 /**
  * Find the PostgreSQL server binaries (initdb, pg_ctl) and return their directory, installing the
  * Debian `postgresql` package first when they are missing and `allowInstall` is true (root only).
@@ -209,33 +125,11 @@ export async function ensurePostgresInstalled({ allowInstall = false } = {}) {
   const logFile = path.join(logDir, 'apt.log')
   const logFd = fs.openSync(logFile, 'a')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' }
-  const apt = async (label, args, timeoutMs) => {
-    fs.writeSync(logFd, `\n$ apt-get ${args.join(' ')}\n`)
-    const r = await run('apt-get', args, { logFd, timeoutMs, env, label })
-    fs.writeSync(logFd, `-> ${describeExit(r)}\n`)
-    return r
-  }
   const fail = async (what) => {
-    throw new Error(`${missing}; ${what}. Log: ${logFile}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+    throw new Error(await withLogTail(`${missing}; ${what}. Log: ${logFile}`, logFile))
   }
-  const lock = ['-o', 'DPkg::Lock::Timeout=120']
-  const install = () => apt('apt-get install', [...lock, 'install', '-y', '-q', 'postgresql'], TIMEOUTS.aptInstall)
-  const update = () => apt('apt-get update', [...lock, 'update', '-q'], TIMEOUTS.aptUpdate)
   try {
-    let updated = false
-    if (!(await aptCandidateKnown(logFd))) {
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get update failed (${describeExit(u)})`)
-      updated = true
-    }
-    let r = await install()
-    if (r.code !== 0 && !updated) {
-      // Stale package lists (404s) are the usual reason: refresh once and retry.
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get install failed and apt-get update failed too (${describeExit(u)})`)
-      r = await install()
-    }
-    if (r.code !== 0) await fail(`apt-get install -y postgresql failed (${describeExit(r)})`)
+    await aptGetInstall(['postgresql'], { logFd, env, timeouts: TIMEOUTS, fail, logCandidateCheck: true, maxOutput: 64_000 })
   } catch (err) {
     if (err.message.startsWith(missing)) throw err
     await fail(err.message)
@@ -251,35 +145,6 @@ export async function ensurePostgresInstalled({ allowInstall = false } = {}) {
 
 // ---------------------------------------------------------------------------------------------
 // Clusters
-
-/**
- * Where cluster directories go: ROSTER_PG_TMPDIR when it names a directory (test/run.mjs sets it to
- * a per-run directory it sweeps afterwards), else the system temp directory.
- */
-function clusterParentDir() {
-  const wanted = process.env.ROSTER_PG_TMPDIR
-  if (wanted) {
-    try {
-      if (fs.statSync(wanted).isDirectory()) return wanted
-    } catch {
-      // fall back
-    }
-  }
-  return os.tmpdir()
-}
-
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
-export function getFreePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function lookupUser(name) {
   try {
@@ -311,31 +176,13 @@ function processAlive(pid) {
   }
 }
 
-const liveClusters = new Set()
-let exitHookInstalled = false
-function installExitHook() {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  // Last resort when a test process exits without destroy(): stop the postmaster (immediate
-  // shutdown) and remove the directory. Synchronous, as 'exit' handlers must be.
-  process.on('exit', () => {
-    for (const c of liveClusters) {
-      const pid = pidFromPostmasterPid(c.dataDir)
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGQUIT')
-        } catch {
-          // already gone
-        }
-      }
-      try {
-        fs.rmSync(c.dir, { recursive: true, force: true, maxRetries: 3 })
-      } catch {
-        // best effort
-      }
-    }
-  })
-}
+// Last resort when a test process exits without destroy(): stop the postmaster (immediate
+// shutdown) and remove the directory.
+const liveClusters = exitCleanupSet((c) => {
+  const pid = pidFromPostmasterPid(c.dataDir)
+  if (pid) killQuietly(pid, 'SIGQUIT')
+  removeDirQuietly(c.dir)
+})
 
 function settingsFor({ port, dir }) {
   // Appended to postgresql.conf (later lines win) instead of `pg_ctl -o "-c ..."`: no shell quoting,
@@ -373,8 +220,7 @@ function makeHandle(state, { keepOnExit = false } = {}) {
     }
   }
 
-  const failure = async (what) =>
-    new Error(`PostgreSQL test cluster (${dataDir}, port ${port}): ${what}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+  const failure = async (what) => new Error(await withLogTail(`PostgreSQL test cluster (${dataDir}, port ${port}): ${what}`, logFile))
 
   const handle = {
     url,
@@ -434,7 +280,6 @@ function makeHandle(state, { keepOnExit = false } = {}) {
   }
   if (!keepOnExit) {
     liveClusters.add(handle)
-    installExitHook()
   }
   return handle
 }
@@ -462,7 +307,7 @@ export async function startCluster({ binDir, port, keepOnExit = false } = {}) {
   }
 
   const started = Date.now()
-  const dir = await fsp.mkdtemp(path.join(clusterParentDir(), 'roster-pg-'))
+  const dir = await fsp.mkdtemp(path.join(tmpParentDir('ROSTER_PG_TMPDIR'), 'roster-pg-'))
   const dataDir = path.join(dir, 'data')
   const logFile = path.join(dir, LOG_FILE)
   try {
@@ -490,7 +335,7 @@ export async function startCluster({ binDir, port, keepOnExit = false } = {}) {
       if (r.code === 0 || !/locale/i.test(await tail(logFile, 10))) break
     }
     if (r.code !== 0) {
-      throw new Error(`PostgreSQL test cluster: initdb failed (${describeExit(r)}) in ${dataDir}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+      throw new Error(await withLogTail(`PostgreSQL test cluster: initdb failed (${describeExit(r)}) in ${dataDir}`, logFile))
     }
 
     const fixedPort = port !== undefined && port !== null

@@ -27,9 +27,12 @@ import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {
+  canConnect, describeExit, ensureDebianPackages, exitCleanupSet, isExecutable, isRoot, killQuietly, processAlive, removeDirQuietly, run,
+  sleep, terminateChild, tmpParentDir, which, withLogTail,
+} from './common.mjs'
 
 const PACKAGES = ['samba', 'samba-ad-dc', 'winbind', 'krb5-user', 'ldap-utils']
 const PROGRAMS = { samba: '/usr/sbin/samba', sambaTool: '/usr/bin/samba-tool' }
@@ -50,193 +53,11 @@ const TIMEOUTS = {
   sambaTool: 120_000,
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// ---------------------------------------------------------------------------------------------
-// Child processes (same conventions as postgres.mjs)
-
-function run(cmd, args, { logFd, timeoutMs, env, label, input } = {}) {
-  return new Promise((resolve, reject) => {
-    let child
-    const collect = logFd === undefined
-    try {
-      child = spawn(cmd, args, {
-        stdio: [input === undefined ? 'ignore' : 'pipe', collect ? 'pipe' : logFd, collect ? 'pipe' : logFd],
-        env: env ?? process.env,
-      })
-    } catch (err) {
-      reject(new Error(`${label ?? cmd}: could not start ${cmd}: ${err.message}`))
-      return
-    }
-    let stdout = ''
-    let stderr = ''
-    let output = ''
-    if (collect) {
-      const bound = (s) => (s.length > 4_000_000 ? s.slice(-2_000_000) : s)
-      child.stdout.on('data', (chunk) => {
-        stdout = bound(stdout + chunk)
-        output = bound(output + chunk)
-      })
-      child.stderr.on('data', (chunk) => {
-        stderr = bound(stderr + chunk)
-        output = bound(output + chunk)
-      })
-    }
-    if (input !== undefined) {
-      child.stdin.on('error', () => {})
-      child.stdin.end(input)
-    }
-    let timedOut = false
-    let killTimer
-    const timer = timeoutMs
-      ? setTimeout(() => {
-          timedOut = true
-          child.kill('SIGTERM')
-          killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          killTimer.unref?.()
-        }, timeoutMs)
-      : undefined
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      reject(new Error(`${label ?? cmd}: could not run ${cmd}: ${err.message}`))
-    })
-    child.on(collect ? 'close' : 'exit', (code, signal) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      if (timedOut) {
-        reject(new Error(`${label ?? cmd}: timed out after ${Math.round(timeoutMs / 1000)} s`))
-        return
-      }
-      resolve({ code, signal, stdout, stderr, output })
-    })
-  })
-}
-
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
-function which(name) {
-  for (const dir of (process.env.PATH || '/usr/local/bin:/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
-    const file = path.join(dir, name)
-    if (isExecutable(file)) return file
-  }
-  return null
-}
-
-async function tail(file, lines = 30) {
-  try {
-    const text = await fsp.readFile(file, 'utf8')
-    return text.trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no log)'
-  }
-}
-
-function describeExit({ code, signal }) {
-  return signal ? `killed by ${signal}` : `exit code ${code}`
-}
-
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return err.code === 'EPERM'
-  }
-  // A zombie (exited, not yet reaped - containers whose pid 1 does not reap leave them) is not alive.
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
-
-function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port })
-    const done = (ok) => {
-      sock.destroy()
-      resolve(ok)
-    }
-    sock.setTimeout(timeoutMs, () => done(false))
-    sock.once('connect', () => done(true))
-    sock.once('error', () => done(false))
-  })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Installation
 
 function sambaInstalled() {
   return isExecutable(PROGRAMS.samba) && isExecutable(PROGRAMS.sambaTool) && CLIENTS.every((c) => which(c)) && Boolean(which('kinit'))
-}
-
-/**
- * Install Debian packages noninteractively (debconf answers from `preseed`; no service started by
- * the maintainer scripts, thanks to a temporary /usr/sbin/policy-rc.d unless one is there already).
- * Same recipe as in slapd.mjs.
- */
-async function aptInstall(packages, { what, preseed = '' }) {
-  const logDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'roster-samba-install-'))
-  const logFile = path.join(logDir, 'apt.log')
-  const logFd = fs.openSync(logFile, 'a')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true', NEEDRESTART_MODE: 'a' }
-  const fail = async (why) => {
-    throw new Error(`${what}; ${why}. Log: ${logFile}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
-  }
-  const policy = '/usr/sbin/policy-rc.d'
-  let ownPolicy = false
-  try {
-    if (preseed) {
-      fs.writeSync(logFd, `$ debconf-set-selections <<EOF\n${preseed}EOF\n`)
-      const r = await run('debconf-set-selections', [], { input: preseed, timeoutMs: 60_000, label: 'debconf-set-selections' })
-      fs.writeSync(logFd, `${r.output}-> ${describeExit(r)}\n`)
-      if (r.code !== 0) await fail(`debconf-set-selections failed (${describeExit(r)})`)
-    }
-    if (!fs.existsSync(policy)) {
-      // Never let the packages start their system daemons (smbd, nmbd, winbind, samba-ad-dc...).
-      fs.writeFileSync(policy, '#!/bin/sh\n# temporary, from roster test/services: no service starts during apt-get install\nexit 101\n', { mode: 0o755 })
-      ownPolicy = true
-    }
-    const apt = async (label, args, timeoutMs) => {
-      fs.writeSync(logFd, `\n$ apt-get ${args.join(' ')}\n`)
-      const r = await run('apt-get', args, { logFd, timeoutMs, env, label })
-      fs.writeSync(logFd, `-> ${describeExit(r)}\n`)
-      return r
-    }
-    const lock = ['-o', 'DPkg::Lock::Timeout=120']
-    const install = () =>
-      apt('apt-get install', [...lock, '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'install', '-y', '-q', ...packages], TIMEOUTS.aptInstall)
-    const update = () => apt('apt-get update', [...lock, 'update', '-q'], TIMEOUTS.aptUpdate)
-    const known = await run('apt-cache', ['show', packages[0]], { timeoutMs: 60_000, label: 'apt-cache show' })
-    let updated = false
-    if (known.code !== 0 || !new RegExp(`^Package: ${packages[0]}$`, 'm').test(known.output)) {
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get update failed (${describeExit(u)})`)
-      updated = true
-    }
-    let r = await install()
-    if (r.code !== 0 && !updated) {
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get install failed and apt-get update failed too (${describeExit(u)})`)
-      r = await install()
-    }
-    if (r.code !== 0) await fail(`apt-get install -y ${packages.join(' ')} failed (${describeExit(r)})`)
-  } catch (err) {
-    if (err.message.startsWith(what)) throw err
-    await fail(err.message)
-  } finally {
-    fs.closeSync(logFd)
-    if (ownPolicy) fs.rmSync(policy, { force: true })
-  }
-  await fsp.rm(logDir, { recursive: true, force: true })
 }
 
 // krb5-config (pulled in by krb5-user) asks for a default realm and its servers. Answer for the test
@@ -261,14 +82,14 @@ const KRB5_PRESEED = [
  * @returns {Promise<{ samba: string, sambaTool: string, version: string }>}
  */
 export async function ensureSambaInstalled({ allowInstall = false } = {}) {
-  if (!sambaInstalled()) {
-    const missing = `Samba AD DC programs not found (looked for ${PROGRAMS.samba}, ${PROGRAMS.sambaTool}, kinit, ${CLIENTS.join(', ')})`
-    if (!allowInstall) throw new Error(`${missing}. Install them with: apt-get install -y ${PACKAGES.join(' ')}`)
-    if (!isRoot()) throw new Error(`${missing}, and installing them needs root. Run: sudo apt-get install -y ${PACKAGES.join(' ')}`)
-    if (!isExecutable('/usr/bin/apt-get')) throw new Error(`${missing}, and apt-get is not available to install ${PACKAGES.join(' ')}.`)
-    await aptInstall(PACKAGES, { what: missing, preseed: KRB5_PRESEED })
-    if (!sambaInstalled()) throw new Error(`${missing}: still missing after apt-get install -y ${PACKAGES.join(' ')}`)
-  }
+  await ensureDebianPackages(PACKAGES, {
+    installed: sambaInstalled,
+    missing: `Samba AD DC programs not found (looked for ${PROGRAMS.samba}, ${PROGRAMS.sambaTool}, kinit, ${CLIENTS.join(', ')})`,
+    allowInstall,
+    preseed: KRB5_PRESEED,
+    logPrefix: 'roster-samba-install-',
+    timeouts: TIMEOUTS,
+  })
   return { ...PROGRAMS, version: await sambaVersion() }
 }
 
@@ -365,47 +186,23 @@ async function assertPortsFree() {
   }
 }
 
-const live = new Set()
-let exitHookInstalled = false
-function installExitHook() {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', () => {
-    for (const dc of live) {
-      const pid = dc.pid
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // gone
-        }
-      }
-      try {
-        const lock = JSON.parse(fs.readFileSync(LOCK_FILE, 'utf8'))
-        if (lock.dir === dc.dir) fs.rmSync(LOCK_FILE, { force: true })
-      } catch {
-        // none
-      }
-      try {
-        fs.rmSync(dc.dir, { recursive: true, force: true, maxRetries: 3 })
-      } catch {
-        // best effort
-      }
-    }
-  })
+/** Remove the machine-wide lock file if it is the one of the DC in dir. */
+function releaseLock(dir) {
+  try {
+    const lock = JSON.parse(fs.readFileSync(LOCK_FILE, 'utf8'))
+    if (lock.dir === dir) fs.rmSync(LOCK_FILE, { force: true })
+  } catch {
+    // none
+  }
 }
 
-function parentDir() {
-  const wanted = process.env.ROSTER_LDAP_TMPDIR
-  if (wanted) {
-    try {
-      if (fs.statSync(wanted).isDirectory()) return wanted
-    } catch {
-      // fall back
-    }
-  }
-  return os.tmpdir()
-}
+// Last resort when a test process exits without destroy(): kill samba, release the lock, remove the directory.
+const live = exitCleanupSet((dc) => {
+  const pid = dc.pid
+  if (pid) killQuietly(pid, 'SIGKILL')
+  releaseLock(dc.dir)
+  removeDirQuietly(dc.dir)
+})
 
 // ---------------------------------------------------------------------------------------------
 // Provisioning
@@ -457,7 +254,7 @@ async function provision(targetDir, { realm, domain, adminPassword, logFile }) {
     fs.writeSync(logFd, `\n[${new Date().toISOString()}] $ samba-tool ${args.map((a) => (a.startsWith('--adminpass=') ? '--adminpass=***' : a)).join(' ')}\n`)
     const r = await run(PROGRAMS.sambaTool, args, { logFd, timeoutMs: TIMEOUTS.provision, label: 'samba-tool domain provision' })
     if (r.code !== 0) {
-      throw new Error(`Samba test DC: samba-tool domain provision failed (${describeExit(r)}) in ${targetDir}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+      throw new Error(await withLogTail(`Samba test DC: samba-tool domain provision failed (${describeExit(r)}) in ${targetDir}`, logFile))
     }
     await makeTlsFiles(path.join(targetDir, 'private', 'tls'), {
       cn: `dc1.${realm.toLowerCase()}`,
@@ -528,7 +325,7 @@ export async function startSambaDc({ realm = 'EXAMPLE.TEST', domain = 'EXAMPLE',
   const version = await sambaVersion()
   const timings = {}
   const t0 = Date.now()
-  const dir = await fsp.mkdtemp(path.join(parentDir(), 'roster-samba-'))
+  const dir = await fsp.mkdtemp(path.join(tmpParentDir('ROSTER_LDAP_TMPDIR'), 'roster-samba-'))
   const logFile = path.join(dir, LOG_FILE)
   try {
     let fromTemplate = false
@@ -590,16 +387,8 @@ function makeHandle(state) {
   let running = false
   let destroyed = false
 
-  const failure = async (what) => new Error(`Samba test DC (${dir}): ${what}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+  const failure = async (what) => new Error(await withLogTail(`Samba test DC (${dir}): ${what}`, logFile))
   const bindArgs = () => ['-x', '-H', url, '-D', bindDn, '-w', adminPassword]
-  const releaseLock = () => {
-    try {
-      const lock = JSON.parse(fs.readFileSync(LOCK_FILE, 'utf8'))
-      if (lock.dir === dir) fs.rmSync(LOCK_FILE, { force: true })
-    } catch {
-      // none
-    }
-  }
 
   const handle = {
     url,
@@ -650,7 +439,7 @@ function makeHandle(state) {
           running = false
           child = null
         }
-        releaseLock()
+        releaseLock(dir)
       })
       me.on('error', (err) => {
         exited = { code: null, signal: null, error: err }
@@ -658,7 +447,6 @@ function makeHandle(state) {
       running = true
       fs.writeFileSync(LOCK_FILE, JSON.stringify({ pid: me.pid, owner: process.pid, dir }) + '\n')
       live.add(handle)
-      installExitHook()
       const deadline = Date.now() + TIMEOUTS.start
       let last = ''
       for (;;) {
@@ -685,30 +473,11 @@ function makeHandle(state) {
         running = false
         return
       }
-      const gone = new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', resolve)))
-      try {
-        process.kill(c.pid, 'SIGTERM')
-      } catch {
-        // gone
-      }
-      let t
-      const timer = new Promise((resolve) => {
-        t = setTimeout(() => resolve('timeout'), TIMEOUTS.stop)
-      })
-      const outcome = await Promise.race([gone, timer])
-      clearTimeout(t)
-      if (outcome === 'timeout') {
-        try {
-          process.kill(c.pid, 'SIGKILL')
-        } catch {
-          // gone
-        }
-        await gone
-      }
+      await terminateChild(c, TIMEOUTS.stop)
       c.stdin.destroy()
       running = false
       if (child === c) child = null
-      releaseLock()
+      releaseLock(dir)
     },
     async destroy() {
       if (destroyed) return
@@ -716,7 +485,7 @@ function makeHandle(state) {
         const pid = child?.pid
         if (pid && processAlive(pid)) process.kill(pid, 'SIGKILL')
         await sleep(200)
-        releaseLock()
+        releaseLock(dir)
       })
       destroyed = true
       live.delete(handle)

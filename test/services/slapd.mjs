@@ -19,9 +19,13 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
+import {
+  canConnect, describeExit, ensureDebianPackages, exitCleanupSet, getFreePort, isExecutable, killQuietly, processAlive, removeDirQuietly,
+  run, sleep, tail, terminateChild, tmpParentDir, which, withLogTail,
+} from './common.mjs'
+
+export { getFreePort } from './common.mjs'
 
 const SLAPD = '/usr/sbin/slapd'
 const SLAPADD = '/usr/sbin/slapadd'
@@ -40,200 +44,11 @@ const TIMEOUTS = {
   client: 120_000,
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
-
-// ---------------------------------------------------------------------------------------------
-// Child processes (same conventions as postgres.mjs)
-
-/**
- * Run a command with a timeout. Output goes to `logFd` when given, otherwise stdout and stderr are
- * collected (bounded) and returned. `input` is written to stdin. Resolves { code, signal, stdout,
- * stderr, output }; rejects only when the command cannot be started or times out.
- */
-function run(cmd, args, { logFd, timeoutMs, env, label, input } = {}) {
-  return new Promise((resolve, reject) => {
-    let child
-    const collect = logFd === undefined
-    try {
-      child = spawn(cmd, args, {
-        stdio: [input === undefined ? 'ignore' : 'pipe', collect ? 'pipe' : logFd, collect ? 'pipe' : logFd],
-        env: env ?? process.env,
-      })
-    } catch (err) {
-      reject(new Error(`${label ?? cmd}: could not start ${cmd}: ${err.message}`))
-      return
-    }
-    let stdout = ''
-    let stderr = ''
-    let output = ''
-    if (collect) {
-      const bound = (s) => (s.length > 4_000_000 ? s.slice(-2_000_000) : s)
-      child.stdout.on('data', (chunk) => {
-        stdout = bound(stdout + chunk)
-        output = bound(output + chunk)
-      })
-      child.stderr.on('data', (chunk) => {
-        stderr = bound(stderr + chunk)
-        output = bound(output + chunk)
-      })
-    }
-    if (input !== undefined) {
-      child.stdin.on('error', () => {}) // EPIPE when the command exits early: its exit code tells
-      child.stdin.end(input)
-    }
-    let timedOut = false
-    let killTimer
-    const timer = timeoutMs
-      ? setTimeout(() => {
-          timedOut = true
-          child.kill('SIGTERM')
-          killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          killTimer.unref?.()
-        }, timeoutMs)
-      : undefined
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      reject(new Error(`${label ?? cmd}: could not run ${cmd}: ${err.message}`))
-    })
-    child.on(collect ? 'close' : 'exit', (code, signal) => {
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      if (timedOut) {
-        reject(new Error(`${label ?? cmd}: timed out after ${Math.round(timeoutMs / 1000)} s`))
-        return
-      }
-      resolve({ code, signal, stdout, stderr, output })
-    })
-  })
-}
-
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
-function which(name) {
-  for (const dir of (process.env.PATH || '/usr/local/bin:/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
-    const file = path.join(dir, name)
-    if (isExecutable(file)) return file
-  }
-  return null
-}
-
-async function tail(file, lines = 30) {
-  try {
-    const text = await fsp.readFile(file, 'utf8')
-    return text.trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no log)'
-  }
-}
-
-function describeExit({ code, signal }) {
-  return signal ? `killed by ${signal}` : `exit code ${code}`
-}
-
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return err.code === 'EPERM'
-  }
-  // A zombie (exited, not yet reaped - containers whose pid 1 does not reap leave them) is not alive.
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
-export function getFreePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Installation
 
 function slapdInstalled() {
   return isExecutable(SLAPD) && isExecutable(SLAPADD) && fs.existsSync(path.join(SCHEMA_DIR, 'inetorgperson.schema')) && CLIENTS.every((c) => which(c))
-}
-
-/**
- * Install Debian packages noninteractively: debconf answers from `preseed` (debconf-set-selections
- * lines), and no service is started by the maintainer scripts (a temporary /usr/sbin/policy-rc.d
- * that says 101, unless one is there already). apt output goes to a log file; its path and tail are
- * in the error message on failure. Shared recipe with samba.mjs (kept in each file on purpose).
- */
-async function aptInstall(packages, { what, preseed = '' }) {
-  const logDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'roster-ldap-install-'))
-  const logFile = path.join(logDir, 'apt.log')
-  const logFd = fs.openSync(logFile, 'a')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true', NEEDRESTART_MODE: 'a' }
-  const fail = async (why) => {
-    throw new Error(`${what}; ${why}. Log: ${logFile}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
-  }
-  const policy = '/usr/sbin/policy-rc.d'
-  let ownPolicy = false
-  try {
-    if (preseed) {
-      fs.writeSync(logFd, `$ debconf-set-selections <<EOF\n${preseed}EOF\n`)
-      const r = await run('debconf-set-selections', [], { input: preseed, timeoutMs: 60_000, label: 'debconf-set-selections' })
-      fs.writeSync(logFd, `${r.output}-> ${describeExit(r)}\n`)
-      if (r.code !== 0) await fail(`debconf-set-selections failed (${describeExit(r)})`)
-    }
-    if (!fs.existsSync(policy)) {
-      // Never let the packages start their system daemons (slapd on 389, smbd, nmbd, winbind...).
-      fs.writeFileSync(policy, '#!/bin/sh\n# temporary, from roster test/services: no service starts during apt-get install\nexit 101\n', { mode: 0o755 })
-      ownPolicy = true
-    }
-    const apt = async (label, args, timeoutMs) => {
-      fs.writeSync(logFd, `\n$ apt-get ${args.join(' ')}\n`)
-      const r = await run('apt-get', args, { logFd, timeoutMs, env, label })
-      fs.writeSync(logFd, `-> ${describeExit(r)}\n`)
-      return r
-    }
-    const lock = ['-o', 'DPkg::Lock::Timeout=120']
-    const install = () =>
-      apt('apt-get install', [...lock, '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'install', '-y', '-q', ...packages], TIMEOUTS.aptInstall)
-    const update = () => apt('apt-get update', [...lock, 'update', '-q'], TIMEOUTS.aptUpdate)
-    const known = await run('apt-cache', ['show', packages[0]], { timeoutMs: 60_000, label: 'apt-cache show' })
-    let updated = false
-    if (known.code !== 0 || !new RegExp(`^Package: ${packages[0]}$`, 'm').test(known.output)) {
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get update failed (${describeExit(u)})`)
-      updated = true
-    }
-    let r = await install()
-    if (r.code !== 0 && !updated) {
-      const u = await update()
-      if (u.code !== 0) await fail(`apt-get install failed and apt-get update failed too (${describeExit(u)})`)
-      r = await install()
-    }
-    if (r.code !== 0) await fail(`apt-get install -y ${packages.join(' ')} failed (${describeExit(r)})`)
-  } catch (err) {
-    if (err.message.startsWith(what)) throw err
-    await fail(err.message)
-  } finally {
-    fs.closeSync(logFd)
-    if (ownPolicy) fs.rmSync(policy, { force: true })
-  }
-  await fsp.rm(logDir, { recursive: true, force: true })
 }
 
 // slapd's postinst would otherwise build a system database in /etc/ldap/slapd.d for the host's
@@ -249,55 +64,25 @@ const SLAPD_PRESEED = 'slapd slapd/no_configuration boolean true\n'
  * @returns {Promise<{ slapd: string, slapadd: string, moduleDir: string, schemaDir: string }>}
  */
 export async function ensureSlapdInstalled({ allowInstall = false } = {}) {
-  const result = { slapd: SLAPD, slapadd: SLAPADD, moduleDir: MODULE_DIR, schemaDir: SCHEMA_DIR }
-  if (slapdInstalled()) return result
-  const missing = `OpenLDAP slapd and/or ldap-utils not found (looked for ${SLAPD}, ${SCHEMA_DIR}/*.schema, ${CLIENTS.join(', ')})`
-  if (!allowInstall) throw new Error(`${missing}. Install them with: apt-get install -y ${PACKAGES.join(' ')}`)
-  if (!isRoot()) throw new Error(`${missing}, and installing them needs root. Run: sudo apt-get install -y ${PACKAGES.join(' ')}`)
-  if (!isExecutable('/usr/bin/apt-get')) throw new Error(`${missing}, and apt-get is not available to install ${PACKAGES.join(' ')}.`)
-  await aptInstall(PACKAGES, { what: missing, preseed: SLAPD_PRESEED })
-  if (!slapdInstalled()) throw new Error(`${missing}: still missing after apt-get install -y ${PACKAGES.join(' ')}`)
-  return result
+  await ensureDebianPackages(PACKAGES, {
+    installed: slapdInstalled,
+    missing: `OpenLDAP slapd and/or ldap-utils not found (looked for ${SLAPD}, ${SCHEMA_DIR}/*.schema, ${CLIENTS.join(', ')})`,
+    allowInstall,
+    preseed: SLAPD_PRESEED,
+    logPrefix: 'roster-ldap-install-',
+    timeouts: TIMEOUTS,
+  })
+  return { slapd: SLAPD, slapadd: SLAPADD, moduleDir: MODULE_DIR, schemaDir: SCHEMA_DIR }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-function parentDir() {
-  const wanted = process.env.ROSTER_LDAP_TMPDIR
-  if (wanted) {
-    try {
-      if (fs.statSync(wanted).isDirectory()) return wanted
-    } catch {
-      // fall back
-    }
-  }
-  return os.tmpdir()
-}
-
-const live = new Set()
-let exitHookInstalled = false
-function installExitHook() {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  // Last resort when a test process exits without destroy(): kill slapd and remove its directory.
-  process.on('exit', () => {
-    for (const s of live) {
-      if (s.pid) {
-        try {
-          process.kill(s.pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      try {
-        fs.rmSync(s.dir, { recursive: true, force: true, maxRetries: 3 })
-      } catch {
-        // best effort
-      }
-    }
-  })
-}
+// Last resort when a test process exits without destroy(): kill slapd and remove its directory.
+const live = exitCleanupSet((s) => {
+  if (s.pid) killQuietly(s.pid, 'SIGKILL')
+  removeDirQuietly(s.dir)
+})
 
 /** The base entry for a suffix such as dc=example,dc=org, o=Acme or ou=Test,dc=x. */
 function suffixEntry(suffix) {
@@ -380,19 +165,6 @@ async function makeTlsFiles(tlsDir, { cn, altNames }) {
   await fsp.chmod(path.join(tlsDir, 'key.pem'), 0o600)
 }
 
-function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port })
-    const done = (ok) => {
-      sock.destroy()
-      resolve(ok)
-    }
-    sock.setTimeout(timeoutMs, () => done(false))
-    sock.once('connect', () => done(true))
-    sock.once('error', () => done(false))
-  })
-}
-
 /**
  * Create and start a throwaway slapd in a new temporary directory, with the base entries
  * (suffix, ou=People, ou=Groups) loaded.
@@ -405,7 +177,7 @@ export async function startSlapd({ port, suffix = 'dc=example,dc=org', password 
   if (!slapdInstalled()) await ensureSlapdInstalled({ allowInstall: false })
   const started = Date.now()
   const bindDn = `cn=admin,${suffix}`
-  const dir = await fsp.mkdtemp(path.join(parentDir(), 'roster-slapd-'))
+  const dir = await fsp.mkdtemp(path.join(tmpParentDir('ROSTER_LDAP_TMPDIR'), 'roster-slapd-'))
   const logFile = path.join(dir, LOG_FILE)
   const confFile = path.join(dir, 'slapd.conf')
   try {
@@ -425,7 +197,7 @@ export async function startSlapd({ port, suffix = 'dc=example,dc=org', password 
       try {
         fs.writeSync(logFd, `[${new Date().toISOString()}] $ slapadd -f ${confFile} (base entries)\n`)
         const r = await run(SLAPADD, ['-f', confFile, '-q'], { logFd, input: base, timeoutMs: TIMEOUTS.slapadd, label: 'slapadd' })
-        if (r.code !== 0) throw new Error(`slapd test server: slapadd of the base entries failed (${describeExit(r)})\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+        if (r.code !== 0) throw new Error(await withLogTail(`slapd test server: slapadd of the base entries failed (${describeExit(r)})`, logFile))
       } finally {
         fs.closeSync(logFd)
       }
@@ -464,7 +236,7 @@ function makeHandle(state, { keepOnExit }) {
   let running = false
   let destroyed = false
 
-  const failure = async (what) => new Error(`slapd test server (${dir}, port ${port}): ${what}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`)
+  const failure = async (what) => new Error(await withLogTail(`slapd test server (${dir}, port ${port}): ${what}`, logFile))
 
   const client = async (tool, args, { input, label } = {}) => {
     const r = await run(tool, args, { input, env: clientEnv, timeoutMs: TIMEOUTS.client, label: label ?? tool })
@@ -525,10 +297,7 @@ function makeHandle(state, { keepOnExit }) {
         exited = { code: null, signal: null, error: err }
       })
       running = true
-      if (!keepOnExit) {
-        live.add(handle)
-        installExitHook()
-      }
+      if (!keepOnExit) live.add(handle)
       const deadline = Date.now() + TIMEOUTS.start
       for (;;) {
         if (exited) {
@@ -556,26 +325,7 @@ function makeHandle(state, { keepOnExit }) {
         running = false
         return
       }
-      const gone = new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', resolve)))
-      try {
-        process.kill(c.pid, 'SIGTERM')
-      } catch {
-        // gone
-      }
-      let t
-      const timer = new Promise((resolve) => {
-        t = setTimeout(() => resolve('timeout'), TIMEOUTS.stop)
-      })
-      const outcome = await Promise.race([gone, timer])
-      clearTimeout(t)
-      if (outcome === 'timeout') {
-        try {
-          process.kill(c.pid, 'SIGKILL')
-        } catch {
-          // gone
-        }
-        await gone
-      }
+      await terminateChild(c, TIMEOUTS.stop)
       running = false
       if (child === c) child = null
     },
