@@ -6,6 +6,7 @@ import { ERROR_SCHEMA, ScimError, badRequest, isScimType } from './errors.js'
 import { etagOf, ifMatch } from './etag.js'
 import { SCIM_LIMITS } from './limits.js'
 import { parseProjection } from './projection.js'
+import { lowerKeys } from './list.js'
 import type { ResourceHandler } from './resources.js'
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest'
@@ -36,7 +37,7 @@ const QUOTED_BULK_REF = /"bulkId:([^"\\]+)"/g
 
 function parseOperations(body: unknown): { operations: BulkOperation[]; failOnErrors: number | undefined } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalidSyntax', 'the body must be a BulkRequest object')
-  const b = Object.fromEntries(Object.entries(body).map(([k, v]) => [k.toLowerCase(), v])) as Record<string, unknown>
+  const b = lowerKeys(body as Record<string, unknown>)
   if (!Array.isArray(b.schemas) || !b.schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_SCHEMA.toLowerCase())) {
     throw badRequest('invalidSyntax', `schemas must contain "${BULK_REQUEST_SCHEMA}"`)
   }
@@ -52,7 +53,7 @@ function parseOperations(body: unknown): { operations: BulkOperation[]; failOnEr
   const seen = new Set<string>()
   const operations = b.operations.map((raw, i): BulkOperation => {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('invalidSyntax', `Operations[${i}] must be an object`)
-    const o = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v])) as Record<string, unknown>
+    const o = lowerKeys(raw as Record<string, unknown>)
     const method = typeof o.method === 'string' ? o.method.toUpperCase() : ''
     if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw badRequest('invalidValue', `Operations[${i}].method must be POST, PUT, PATCH or DELETE`)
     if (typeof o.path !== 'string' || !o.path.startsWith('/')) throw badRequest('invalidValue', `Operations[${i}].path must be a path such as /Users or /Groups/{id}`)

@@ -22,8 +22,11 @@ export interface ListRequest {
 
 type Raw = Record<string, unknown>
 
-/** Query parameter names are case-insensitive in practice (clients send `startindex`, `Count`). */
-function lowerKeys(input: Raw): Raw {
+/**
+ * Message attribute and query parameter names are case-insensitive (clients send `startindex`,
+ * `Operations`, `failOnErrors`): keys lower-cased for lookup.
+ */
+export function lowerKeys(input: Raw): Raw {
   const out: Raw = {}
   for (const [k, v] of Object.entries(input)) out[k.toLowerCase()] = v
   return out

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { getFreePort } from '../services/postgres.mjs'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // `--import tsx` would resolve from the child's working directory, which tests set elsewhere.
@@ -13,16 +13,8 @@ export function tempDir(prefix = 'roster-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
+/** A free port on 127.0.0.1: the same helper the test services use. */
+export const freePort = getFreePort
 
 /** The environment a child Roster sees: only what the test sets, plus PATH/HOME (no stray .env values). */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
