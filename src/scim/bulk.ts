@@ -5,7 +5,7 @@ import { SCIM_MEDIA_TYPES, writeContext, type ScimContext } from './context.js'
 import { ERROR_SCHEMA, ScimError, badRequest, isScimType } from './errors.js'
 import { etagOf, ifMatch } from './etag.js'
 import { SCIM_LIMITS } from './limits.js'
-import { parseProjection } from './projection.js'
+import { defaultProjection } from './projection.js'
 import { lowerKeys } from './list.js'
 import type { ResourceHandler } from './resources.js'
 
@@ -146,7 +146,7 @@ export async function bulk(sc: ScimContext, ctx: Context, handlers: readonly Res
         throw badRequest('invalidValue', op.method === 'POST' ? 'POST goes to a resource type endpoint, e.g. /Users' : `${op.method} needs a resource id in its path`)
       }
       const data = substitute(op.data, created)
-      const projection = parseProjection(sc.registry, handler.type, {})
+      const projection = defaultProjection(sc.registry, handler.type)
       const write = writeContext(sc)
       const check = { ifVersion: ifMatch(op.version) }
       const location = (rid: string) => `${sc.baseUrl}/${handler.endpoint}/${rid}`
