@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { parseEncryptionKey } from './directory/secrets.js'
 
 /**
  * Every setting Roster reads, typed. `loadConfig` is the only place that touches `process.env`,
@@ -20,6 +21,22 @@ export interface Config {
   tokenUsageFlushMs: number
   /** How long a verified token is remembered in memory (0: verify against the database every time). */
   tokenCacheTtlMs: number
+  /** Seals stored secrets such as directory bind passwords; absent: those features refuse to store one. */
+  encryptionKey: Buffer | undefined
+  sync: SyncConfig
+}
+
+export interface SyncConfig {
+  /** Time between scheduled sync runs of each `ldap` tenant. */
+  intervalMs: number
+  /** Every this many runs, a full reconciliation instead of an incremental run. */
+  fullEvery: number
+  /** A run that would archive more than this share of a tenant's synced users stops (unless forced). */
+  maxArchivePercent: number
+  /** How long a worker's claim on a tenant lasts without renewal (a killed worker's claim expires). */
+  leaseTtlMs: number
+  /** Run the scheduler inside the server: `auto` = only with the embedded store. */
+  worker: 'auto' | 'on' | 'off'
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -128,6 +145,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     bodyLimitBytes = 1024 ** 2
   }
 
+  const keyRaw = read('ENCRYPTION_KEY')
+  let encryptionKey: Buffer | undefined
+  if (keyRaw !== undefined) {
+    encryptionKey = parseEncryptionKey(keyRaw)
+    if (!encryptionKey) problems.push('ENCRYPTION_KEY: must be 32 random bytes as base64 (44 characters) or hex (64), e.g. the output of `openssl rand -base64 32`')
+  }
+
   const config: Config = {
     port,
     host,
@@ -142,6 +166,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
     tokenUsageFlushMs: duration('TOKEN_USAGE_FLUSH_INTERVAL', '30s', 100, 3_600_000),
     tokenCacheTtlMs: duration('TOKEN_CACHE_TTL', '5s', 0, 300_000),
+    encryptionKey,
+    sync: {
+      intervalMs: duration('SYNC_INTERVAL', '5m', 1000),
+      fullEvery: int('SYNC_FULL_EVERY', 12, 1, 100_000),
+      maxArchivePercent: int('SYNC_MAX_ARCHIVE_PERCENT', 10, 0, 100),
+      leaseTtlMs: duration('SYNC_LEASE_TTL', '60s', 1000, 3_600_000),
+      worker: oneOf('SYNC_WORKER', 'auto', ['auto', 'on', 'off'] as const),
+    },
   }
   const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)
   config.logFormat = fmt === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : fmt

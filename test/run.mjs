@@ -21,6 +21,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensurePostgresInstalled, startCluster, openCluster } from './services/postgres.mjs'
+import { ensureSlapdInstalled } from './services/slapd.mjs'
+import { ensureSambaInstalled } from './services/samba.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const extraArgs = process.argv.slice(2)
@@ -141,6 +143,37 @@ async function setUpPostgres() {
   }
 }
 
+/**
+ * The directory sync tests run against a real OpenLDAP slapd and a real Samba AD domain controller,
+ * started on demand by test/support/directories.ts. Installing their packages happens here, once,
+ * before mocha. Missing under CI=true: fatal. Otherwise the sync suites are skipped, loudly; the
+ * reason reaches them in ROSTER_TEST_LDAP_MISSING.
+ */
+async function setUpDirectories() {
+  const missing = []
+  for (const [name, ensure] of [
+    ['OpenLDAP slapd', () => ensureSlapdInstalled({ allowInstall: isRoot })],
+    ['Samba AD DC', () => ensureSambaInstalled({ allowInstall: isRoot })],
+  ]) {
+    const t0 = Date.now()
+    try {
+      await ensure()
+      log(`${name} available (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    } catch (err) {
+      missing.push(`${name}: ${err.message.split('\n')[0]}`)
+    }
+  }
+  if (!isRoot) missing.push('Samba AD DC: needs root (it listens on ports 389 and 636)')
+  if (!missing.length) return
+  if (isCI) {
+    log(`CI=true and the directory servers for the sync tests are missing:\n  ${missing.join('\n  ')}`)
+    return 'fatal'
+  }
+  childEnv.ROSTER_TEST_LDAP_MISSING = missing.join('; ')
+  const bar = '!'.repeat(78)
+  process.stderr.write(`\n${bar}\n!! WARNING: directory sync tests that need these servers will be SKIPPED:\n!!   ${missing.join('\n!!   ')}\n${bar}\n\n`)
+}
+
 function runMocha() {
   return new Promise((resolve) => {
     const mochaBin = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')
@@ -209,7 +242,7 @@ function finish(passed, failed, skipped, exitCode) {
 }
 
 async function main() {
-  const setup = await setUpPostgres()
+  const setup = (await setUpPostgres()) ?? (interrupted ? undefined : await setUpDirectories())
   if (setup === 'fatal' || interrupted) {
     await cleanUp()
     finish(0, 1, 0, interrupted ? 128 + SIGNALS[interrupted] : 1)

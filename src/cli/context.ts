@@ -5,6 +5,7 @@ import { openStore } from '../store/open.js'
 import type { Store } from '../store/port.js'
 import type { Actor } from '../directory/model.js'
 import { DomainError } from '../errors.js'
+import { SecretBox } from '../directory/secrets.js'
 
 /** Thrown for a failure the user can fix; printed as one line, exit status 1 (2 for configuration). */
 export class CliError extends Error {
@@ -57,4 +58,12 @@ export async function withStore<T>(command: string, fn: (ctx: CliContext) => Pro
   } finally {
     await opened.store.close()
   }
+}
+
+/** The box that seals stored secrets; a clear configuration error without ENCRYPTION_KEY. */
+export function requireSecretBox(config: Config): SecretBox {
+  if (!config.encryptionKey) {
+    throw new CliError('ENCRYPTION_KEY is not set: it seals the directory bind password in the database. Generate one with `openssl rand -base64 32`, keep it safe and set it for every Roster process', 2)
+  }
+  return new SecretBox(config.encryptionKey)
 }

@@ -2,15 +2,20 @@ import { Command, CommanderError } from 'commander'
 import { CliError } from './context.js'
 import { tenantCommand } from './tenant.js'
 import { tokenCommand } from './token.js'
+import { directoryCommand } from './directory.js'
+import { syncCommand } from './sync.js'
 
 /** `roster`: administration from the shell. Every level answers --help. */
 export function buildProgram(): Command {
   const program = new Command('roster')
-    .description('Roster administration: tenants and SCIM tokens.\nConfiguration comes from the environment (and .env), as for the server.')
+    .description('Roster administration: tenants, SCIM tokens, directory connections and sync.\nConfiguration comes from the environment (and .env), as for the server.')
     .showHelpAfterError()
     .exitOverride()
+    .enablePositionalOptions()
   program.addCommand(tenantCommand())
   program.addCommand(tokenCommand())
+  program.addCommand(directoryCommand())
+  program.addCommand(syncCommand())
   // Subcommands are built first; settings on the program do not reach them, so set them again.
   const everywhere = (cmd: Command) => {
     cmd.showHelpAfterError().exitOverride()

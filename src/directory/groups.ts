@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { MemberRef, Store } from '../store/port.js'
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
-import type { Group, JsonObject, MemberType } from './model.js'
+import type { Group, JsonObject, MemberType, RecordOrigin } from './model.js'
 import { assertMayWrite } from './source-of-truth.js'
 import { diffDocuments, type WriteContext } from './writes.js'
 import type { VersionCheck } from './users.js'
@@ -10,6 +11,8 @@ export interface GroupWrite {
   externalId: string | null
   document: JsonObject
   sourceAnchor?: string | null
+  sourceDn?: string | null
+  origin?: RecordOrigin
 }
 
 export interface MemberSpec {
@@ -32,6 +35,16 @@ export const MAX_MEMBERS_PER_REQUEST = 10_000
 function validate(input: GroupWrite): void {
   if (typeof input.displayName !== 'string' || !input.displayName.trim()) throw new ValidationError('displayName is required', 'displayName')
   if (input.displayName.length > 256) throw new ValidationError('displayName must be at most 256 characters', 'displayName')
+}
+
+/** Whether writing `input` would change the group's own attributes (members aside). */
+export function groupWouldChange(current: Group, input: GroupWrite): boolean {
+  return (
+    (input.sourceAnchor !== undefined && input.sourceAnchor !== current.sourceAnchor) ||
+    (input.sourceDn !== undefined && input.sourceDn !== current.sourceDn) ||
+    (input.origin !== undefined && input.origin !== current.origin) ||
+    !isDeepStrictEqual(input.document, current.resource)
+  )
 }
 
 export async function getGroup(store: Store, tenantId: string, id: string): Promise<Group> {
@@ -90,8 +103,9 @@ export async function createGroup(store: Store, ctx: WriteContext, input: GroupW
       tenantId: ctx.tenant.id,
       displayName: input.displayName,
       externalId: input.externalId,
-      origin: ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local',
+      origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
       sourceAnchor: input.sourceAnchor ?? null,
+      sourceDn: input.sourceDn ?? null,
       resource: input.document,
     })
     const changes: MemberChanges = { add: members, remove: [], removeAll: false }
@@ -137,7 +151,7 @@ export async function updateGroup(
     }
     const { group: input, members } = await change(current)
     if (input) validate(input)
-    const documentChanged = !!input && (JSON.stringify(input.document) !== JSON.stringify(current.resource) || (input.sourceAnchor !== undefined && input.sourceAnchor !== current.sourceAnchor))
+    const documentChanged = !!input && groupWouldChange(current, input)
     const result = members ? await applyMemberChanges(tx, ctx, id, members) : { added: 0, removed: 0 }
     // RFC 7644 §3.5.2.1: a change that changes nothing (an existing member added again, an absent
     // one removed) leaves version and lastModified alone, and is not audited.
@@ -148,6 +162,8 @@ export async function updateGroup(
           externalId: input!.externalId,
           resource: input!.document,
           ...(input!.sourceAnchor !== undefined ? { sourceAnchor: input!.sourceAnchor } : {}),
+          ...(input!.sourceDn !== undefined ? { sourceDn: input!.sourceDn } : {}),
+          ...(input!.origin !== undefined ? { origin: input!.origin } : {}),
         })
       : await tx.groups.touch(ctx.tenant.id, id)
     if (!updated) throw new NotFoundError(`no group with id "${id}"`)

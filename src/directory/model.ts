@@ -39,6 +39,8 @@ export interface User {
   origin: RecordOrigin
   /** Stable id in the upstream source (AD objectGUID, LDAP entryUUID, IdP id). */
   sourceAnchor: string | null
+  /** The directory entry's DN as last synced, normalised (sync/dn.ts); null for others. */
+  sourceDn: string | null
   /** The full SCIM resource as last written (core + extensions), without meta and password. */
   resource: JsonObject
   passwordHash: string | null
@@ -59,12 +61,13 @@ export interface NewUser {
   status?: UserStatus
   origin: RecordOrigin
   sourceAnchor?: string | null
+  sourceDn?: string | null
   resource?: JsonObject
   passwordHash?: string | null
 }
 
 export type UserChanges = Partial<
-  Pick<User, 'userName' | 'externalId' | 'displayName' | 'email' | 'active' | 'status' | 'sourceAnchor' | 'resource' | 'passwordHash'>
+  Pick<User, 'userName' | 'externalId' | 'displayName' | 'email' | 'active' | 'status' | 'origin' | 'sourceAnchor' | 'sourceDn' | 'resource' | 'passwordHash'>
 >
 
 export interface Group {
@@ -74,6 +77,7 @@ export interface Group {
   externalId: string | null
   origin: RecordOrigin
   sourceAnchor: string | null
+  sourceDn: string | null
   resource: JsonObject
   version: number
   created: Date
@@ -87,10 +91,11 @@ export interface NewGroup {
   externalId?: string | null
   origin: RecordOrigin
   sourceAnchor?: string | null
+  sourceDn?: string | null
   resource?: JsonObject
 }
 
-export type GroupChanges = Partial<Pick<Group, 'displayName' | 'externalId' | 'sourceAnchor' | 'resource'>>
+export type GroupChanges = Partial<Pick<Group, 'displayName' | 'externalId' | 'origin' | 'sourceAnchor' | 'sourceDn' | 'resource'>>
 
 export type MemberType = 'User' | 'Group'
 

@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { Store } from '../store/port.js'
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
-import { MANAGER_PATH, type Json, type JsonObject, type User, type UserStatus } from './model.js'
+import { MANAGER_PATH, type Json, type JsonObject, type RecordOrigin, type User, type UserStatus } from './model.js'
 import { hashPassword } from './passwords.js'
 import { assertMayWrite } from './source-of-truth.js'
 import { diffDocuments, type WriteContext } from './writes.js'
@@ -20,11 +21,25 @@ export interface UserWrite {
   password?: string
   /** Upstream anchor (directory objectGUID/entryUUID); kept when absent. */
   sourceAnchor?: string | null
+  /** The directory entry's normalised DN; kept when absent. */
+  sourceDn?: string | null
+  /** Takes over a record that came from elsewhere (the sync adopting a local user); kept when absent. */
+  origin?: RecordOrigin
+  /**
+   * An explicit status, for the sync (which archives and restores). Without it the status follows
+   * `active`, and an archived user stays archived until activated.
+   */
+  status?: UserStatus
 }
 
 export interface VersionCheck {
   /** Versions the caller's change may be based on (If-Match); any other stored version → 412. */
   ifVersion?: number[]
+}
+
+export interface UpdateOptions extends VersionCheck {
+  /** The audit action recorded (default `user.update`). */
+  action?: string
 }
 
 const MAX_USERNAME = 256
@@ -56,6 +71,20 @@ function managerIdOf(document: JsonObject): string | null {
   return typeof node === 'string' ? node : null
 }
 
+/**
+ * Whether writing `input` (with its status settled) would change the stored user: the document
+ * (key order aside), the status, or the upstream anchor, DN or origin when given.
+ */
+export function userWouldChange(current: User, input: Pick<UserWrite, 'document' | 'sourceAnchor' | 'sourceDn' | 'origin'> & { status: UserStatus }): boolean {
+  return (
+    input.status !== current.status ||
+    (input.sourceAnchor !== undefined && input.sourceAnchor !== current.sourceAnchor) ||
+    (input.sourceDn !== undefined && input.sourceDn !== current.sourceDn) ||
+    (input.origin !== undefined && input.origin !== current.origin) ||
+    !isDeepStrictEqual(input.document, current.resource)
+  )
+}
+
 export async function getUser(store: Store, tenantId: string, id: string): Promise<User> {
   const user = await store.users.get(tenantId, id)
   if (!user) throw new NotFoundError(`no user with id "${id}"`)
@@ -74,9 +103,10 @@ export async function createUser(store: Store, ctx: WriteContext, input: UserWri
       externalId: input.externalId,
       displayName: input.displayName,
       email: input.email,
-      status: input.active ? 'active' : 'inactive',
-      origin: ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local',
+      status: input.status ?? (input.active ? 'active' : 'inactive'),
+      origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
       sourceAnchor: input.sourceAnchor ?? null,
+      sourceDn: input.sourceDn ?? null,
       resource: input.document,
       passwordHash,
     })
@@ -103,7 +133,7 @@ export async function updateUser(
   ctx: WriteContext,
   id: string,
   change: (current: User) => UserWrite | Promise<UserWrite>,
-  check: VersionCheck = {},
+  check: UpdateOptions = {},
 ): Promise<User> {
   assertMayWrite(ctx.tenant, ctx.channel)
   return store.transaction(async (tx) => {
@@ -114,12 +144,8 @@ export async function updateUser(
     }
     const input = await change(current)
     validate(input)
-    const status = nextStatus(current.status, input.active)
-    const unchanged =
-      input.password === undefined &&
-      status === current.status &&
-      (input.sourceAnchor === undefined || input.sourceAnchor === current.sourceAnchor) &&
-      JSON.stringify(input.document) === JSON.stringify(current.resource)
+    const status = input.status ?? nextStatus(current.status, input.active)
+    const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
     // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
     if (unchanged) return current
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
@@ -133,16 +159,24 @@ export async function updateUser(
       status,
       resource: input.document,
       ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+      ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
+      ...(input.origin !== undefined ? { origin: input.origin } : {}),
       ...(passwordHash !== undefined ? { passwordHash } : {}),
     })
     if (!updated) throw new NotFoundError(`no user with id "${id}"`)
+    const diff = diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined })
+    if (status !== current.status) {
+      diff.attributes = [...diff.attributes, 'status'].sort()
+      diff.before = { ...diff.before, status: current.status }
+      diff.after = { ...diff.after, status }
+    }
     await tx.audit.append({
       tenantId: ctx.tenant.id,
       actor: ctx.actor,
-      action: 'user.update',
+      action: check.action ?? 'user.update',
       resourceType: 'User',
       resourceId: id,
-      changes: diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined }),
+      changes: diff,
       requestId: ctx.requestId,
     })
     return updated

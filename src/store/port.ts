@@ -25,6 +25,18 @@ import type {
   User,
   UserChanges,
 } from '../directory/model.js'
+import type {
+  HighWaterMark,
+  NewSyncRun,
+  SnapshotEntry,
+  SnapshotKind,
+  StoredDirectoryConnection,
+  SyncLease,
+  SyncOutcome,
+  SyncRun,
+  SyncState,
+} from '../directory/sync-model.js'
+import type { JsonObject } from '../directory/model.js'
 import type { GroupQueryResult, ResourceQuery, UserQueryResult } from './query.js'
 
 export interface NewTenant {
@@ -91,6 +103,12 @@ export interface UserRepo {
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<User | null>
+  /** Users with these anchors, by anchor (absent when there is none). */
+  getBySourceAnchors(tenantId: string, sourceAnchors: string[]): Promise<Map<string, User>>
+  /** Users with these userNames (case-insensitive), by lower-cased userName. */
+  getByUserNames(tenantId: string, userNames: string[]): Promise<Map<string, User>>
+  /** Ids of the users last synced from these (normalised) DNs, by DN. */
+  idsBySourceDn(tenantId: string, dns: string[]): Promise<Map<string, string>>
   /** Which of these ids are users of the tenant. */
   existing(tenantId: string, ids: string[]): Promise<Set<string>>
   update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions): Promise<User | null>
@@ -116,6 +134,8 @@ export interface GroupRepo {
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<Group | null>
   getByDisplayName(tenantId: string, displayName: string): Promise<Group | null>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<Group | null>
+  getBySourceAnchors(tenantId: string, sourceAnchors: string[]): Promise<Map<string, Group>>
+  idsBySourceDn(tenantId: string, dns: string[]): Promise<Map<string, string>>
   existing(tenantId: string, ids: string[]): Promise<Set<string>>
   update(tenantId: string, id: string, changes: GroupChanges, options?: UpdateOptions): Promise<Group | null>
   /** Records a change to the group's members: bumps version and modified without touching the rest. */
@@ -172,6 +192,62 @@ export interface AuditRepo {
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>
 }
 
+export interface DirectoryConnectionRepo {
+  get(tenantId: string): Promise<StoredDirectoryConnection | null>
+  /** Creates or replaces the tenant's connection. */
+  put(tenantId: string, settings: JsonObject, sealedBindPassword: string): Promise<StoredDirectoryConnection>
+  /** Tenants whose source is `ldap` and that have a connection: what the scheduler syncs. */
+  syncedTenantIds(): Promise<string[]>
+}
+
+export interface SyncRunRepo {
+  insert(run: NewSyncRun): Promise<SyncRun>
+  get(tenantId: string, id: string): Promise<SyncRun | null>
+  finish(tenantId: string, id: string, outcome: SyncOutcome): Promise<SyncRun | null>
+  /** Most recent first. */
+  list(tenantId: string, limit: number): Promise<SyncRun[]>
+  /**
+   * Marks the tenant's runs still `running` that no live lease covers as failed with `message`
+   * (their worker died); returns how many.
+   */
+  abandon(tenantId: string, message: string): Promise<number>
+}
+
+export interface SyncStateRepo {
+  get(tenantId: string): Promise<SyncState>
+  /**
+   * Takes the tenant's sync lease for `ttlMs` when it is free, expired or already ours.
+   * Returns null when taken, else the lease now held.
+   */
+  acquireLease(tenantId: string, holder: string, runId: string, ttlMs: number): Promise<{ acquired: true; lease: SyncLease } | { acquired: false; lease: SyncLease }>
+  /** Extends our lease; false when it is no longer ours (expired and taken over). */
+  renewLease(tenantId: string, holder: string, ttlMs: number): Promise<boolean>
+  releaseLease(tenantId: string, holder: string): Promise<void>
+  /** A run succeeded: store its mark; a full run resets the count of incremental runs since. */
+  recordSuccess(tenantId: string, update: { highWaterMark: HighWaterMark | null; full: boolean }): Promise<void>
+}
+
+/** The directory entries a run has read, kept apart until the run applies them. */
+export interface SyncSnapshotRepo {
+  add(tenantId: string, runId: string, kind: SnapshotKind, entries: SnapshotEntry[]): Promise<void>
+  /** In anchor order; `after` is the last anchor of the previous page. */
+  page(tenantId: string, runId: string, kind: SnapshotKind, options: { after: string | null; limit: number }): Promise<SnapshotEntry[]>
+  count(tenantId: string, runId: string, kind: SnapshotKind): Promise<number>
+  /** Which of these normalised DNs the run read, and as what. */
+  resolveDns(tenantId: string, runId: string, dns: string[]): Promise<Map<string, { kind: SnapshotKind; anchor: string }>>
+  /** Users synced from the directory, not archived, whose anchor the run did not read (full runs). */
+  absentUsers(tenantId: string, runId: string, options: { after: string | null; limit: number }): Promise<User[]>
+  countAbsentUsers(tenantId: string, runId: string): Promise<number>
+  /** Users synced from the directory and not archived: the base of the archive safety rule. */
+  countSyncedUsers(tenantId: string): Promise<number>
+  countSyncedGroups(tenantId: string): Promise<number>
+  /** Groups synced from the directory whose anchor the run did not read (full runs). */
+  absentGroups(tenantId: string, runId: string, options: { after: string | null; limit: number }): Promise<Group[]>
+  countAbsentGroups(tenantId: string, runId: string): Promise<number>
+  /** Removes a run's rows; with `allRuns`, every run's rows of the tenant (left by killed runs). */
+  clear(tenantId: string, runId: string, options?: { allRuns?: boolean }): Promise<void>
+}
+
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repos {
   tenants: TenantRepo
@@ -180,6 +256,10 @@ export interface Repos {
   groups: GroupRepo
   memberships: MembershipRepo
   audit: AuditRepo
+  directoryConnections: DirectoryConnectionRepo
+  syncRuns: SyncRunRepo
+  syncState: SyncStateRepo
+  syncSnapshot: SyncSnapshotRepo
 }
 
 export interface Store extends Repos {

@@ -7,6 +7,7 @@ import { membershipRepo } from './repos/memberships.js'
 import { tenantRepo } from './repos/tenants.js'
 import { tokenRepo } from './repos/tokens.js'
 import { userRepo } from './repos/users.js'
+import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
   return {
@@ -16,6 +17,10 @@ function repos(sql: Sql): Repos {
     groups: groupRepo(sql),
     memberships: membershipRepo(sql),
     audit: auditRepo(sql),
+    directoryConnections: directoryConnectionRepo(sql),
+    syncRuns: syncRunRepo(sql),
+    syncState: syncStateRepo(sql),
+    syncSnapshot: syncSnapshotRepo(sql),
   }
 }
 

@@ -1,6 +1,7 @@
 import { initial } from './0001_initial.js'
 import { queryIndexes } from './0002_query_indexes.js'
 import { tenantStats } from './0003_tenant_stats.js'
+import { directorySync } from './0004_directory_sync.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -13,4 +14,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync]

@@ -6,11 +6,11 @@ import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
-const COLUMN_LIST = ['id', 'tenant_id', 'display_name', 'external_id', 'origin', 'source_anchor', 'resource', 'version', 'created', 'modified'] as const
-const COLUMNS = COLUMN_LIST.join(', ')
+const COLUMN_LIST = ['id', 'tenant_id', 'display_name', 'external_id', 'origin', 'source_anchor', 'source_dn', 'resource', 'version', 'created', 'modified'] as const
+export const GROUP_COLUMNS = COLUMN_LIST.join(', ')
 const QUERY_TARGET: QueryTarget = { table: 'groups', columns: COLUMN_LIST }
 
-function toGroup(r: Record<string, unknown>): Group {
+export function toGroup(r: Record<string, unknown>): Group {
   return {
     id: str(r.id),
     tenantId: str(r.tenant_id),
@@ -18,6 +18,7 @@ function toGroup(r: Record<string, unknown>): Group {
     externalId: strOrNull(r.external_id),
     origin: r.origin as RecordOrigin,
     sourceAnchor: strOrNull(r.source_anchor),
+    sourceDn: strOrNull(r.source_dn),
     resource: (r.resource ?? {}) as JsonObject,
     version: Number(r.version),
     created: toDate(r.created),
@@ -27,15 +28,15 @@ function toGroup(r: Record<string, unknown>): Group {
 
 export function groupRepo(sql: Sql): GroupRepo {
   const one = async (where: string, params: unknown[]): Promise<Group | null> => {
-    const rows = await sql.query(`SELECT ${COLUMNS} FROM groups WHERE ${where}`, params)
+    const rows = await sql.query(`SELECT ${GROUP_COLUMNS} FROM groups WHERE ${where}`, params)
     return rows[0] ? toGroup(rows[0]) : null
   }
   const repo: GroupRepo = {
     async insert(g) {
       const rows = await sql.query(
-        `INSERT INTO groups (tenant_id, id, display_name, external_id, origin, source_anchor, resource)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-        [g.tenantId, g.id ?? randomUUID(), g.displayName, g.externalId ?? null, g.origin, g.sourceAnchor ?? null, JSON.stringify(g.resource ?? {})],
+        `INSERT INTO groups (tenant_id, id, display_name, external_id, origin, source_anchor, resource, source_dn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${GROUP_COLUMNS}`,
+        [g.tenantId, g.id ?? randomUUID(), g.displayName, g.externalId ?? null, g.origin, g.sourceAnchor ?? null, JSON.stringify(g.resource ?? {}), g.sourceDn ?? null],
       )
       return toGroup(rows[0]!)
     },
@@ -43,6 +44,16 @@ export function groupRepo(sql: Sql): GroupRepo {
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByDisplayName: (tenantId, name) => one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]),
     getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
+    async getBySourceAnchors(tenantId, anchors) {
+      if (!anchors.length) return new Map()
+      const rows = await sql.query(`SELECT ${GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND source_anchor = ANY($2::text[])`, [tenantId, anchors])
+      return new Map(rows.map((r) => [str(r.source_anchor), toGroup(r)]))
+    },
+    async idsBySourceDn(tenantId, dns) {
+      if (!dns.length) return new Map()
+      const rows = await sql.query<{ id: string; source_dn: string }>('SELECT id, source_dn FROM groups WHERE tenant_id = $1 AND source_dn = ANY($2::text[])', [tenantId, dns])
+      return new Map(rows.map((r) => [str(r.source_dn), str(r.id)]))
+    },
     async existing(tenantId, ids) {
       const valid = ids.filter(isUuid)
       if (!valid.length) return new Set()
@@ -56,6 +67,8 @@ export function groupRepo(sql: Sql): GroupRepo {
           display_name: changes.displayName,
           external_id: changes.externalId,
           source_anchor: changes.sourceAnchor,
+          source_dn: changes.sourceDn,
+          origin: changes.origin,
           resource: changes.resource && JSON.stringify(changes.resource),
         },
         2,
@@ -63,7 +76,7 @@ export function groupRepo(sql: Sql): GroupRepo {
       const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
       const rows = await sql.query(
         `UPDATE groups SET ${set.sql ? `${set.sql}, ` : ''}version = version + 1, modified = now()
-          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${COLUMNS}`,
+          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${GROUP_COLUMNS}`,
         [tenantId, id, ...set.params],
       )
       if (rows[0]) return toGroup(rows[0])
@@ -97,7 +110,7 @@ export function groupRepo(sql: Sql): GroupRepo {
     async list(tenantId, { limit, after }) {
       const afterId = after ? decodeCursor(after) : null
       const rows = await sql.query(
-        `SELECT ${COLUMNS} FROM groups WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
+        `SELECT ${GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
         afterId ? [tenantId, limit + 1, afterId] : [tenantId, limit + 1],
       )
       const items = rows.slice(0, limit).map(toGroup)

@@ -7,12 +7,12 @@ import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
 const COLUMN_LIST = [
-  'id', 'tenant_id', 'user_name', 'external_id', 'display_name', 'email', 'active', 'status', 'origin', 'source_anchor', 'resource', 'password_hash', 'version', 'created', 'modified',
+  'id', 'tenant_id', 'user_name', 'external_id', 'display_name', 'email', 'active', 'status', 'origin', 'source_anchor', 'source_dn', 'resource', 'password_hash', 'version', 'created', 'modified',
 ] as const
-const COLUMNS = COLUMN_LIST.join(', ')
+export const USER_COLUMNS = COLUMN_LIST.join(', ')
 const QUERY_TARGET: QueryTarget = { table: 'users', columns: COLUMN_LIST }
 
-function toUser(r: Record<string, unknown>): User {
+export function toUser(r: Record<string, unknown>): User {
   return {
     id: str(r.id),
     tenantId: str(r.tenant_id),
@@ -24,6 +24,7 @@ function toUser(r: Record<string, unknown>): User {
     status: r.status as UserStatus,
     origin: r.origin as RecordOrigin,
     sourceAnchor: strOrNull(r.source_anchor),
+    sourceDn: strOrNull(r.source_dn),
     resource: (r.resource ?? {}) as JsonObject,
     passwordHash: strOrNull(r.password_hash),
     version: Number(r.version),
@@ -34,14 +35,14 @@ function toUser(r: Record<string, unknown>): User {
 
 export function userRepo(sql: Sql): UserRepo {
   const one = async (where: string, params: unknown[]): Promise<User | null> => {
-    const rows = await sql.query(`SELECT ${COLUMNS} FROM users WHERE ${where}`, params)
+    const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE ${where}`, params)
     return rows[0] ? toUser(rows[0]) : null
   }
   return {
     async insert(u) {
       const rows = await sql.query(
-        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${USER_COLUMNS}`,
         [
           u.tenantId,
           u.id ?? randomUUID(),
@@ -54,6 +55,7 @@ export function userRepo(sql: Sql): UserRepo {
           u.sourceAnchor ?? null,
           JSON.stringify(u.resource ?? {}),
           u.passwordHash ?? null,
+          u.sourceDn ?? null,
         ],
       )
       return toUser(rows[0]!)
@@ -62,6 +64,24 @@ export function userRepo(sql: Sql): UserRepo {
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
     getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
+    async getBySourceAnchors(tenantId, anchors) {
+      if (!anchors.length) return new Map()
+      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND source_anchor = ANY($2::text[])`, [tenantId, anchors])
+      return new Map(rows.map((r) => [str(r.source_anchor), toUser(r)]))
+    },
+    async getByUserNames(tenantId, userNames) {
+      if (!userNames.length) return new Map()
+      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND user_name_lower = ANY($2::text[])`, [
+        tenantId,
+        userNames.map((n) => n.toLowerCase()),
+      ])
+      return new Map(rows.map((r) => [str(r.user_name).toLowerCase(), toUser(r)]))
+    },
+    async idsBySourceDn(tenantId, dns) {
+      if (!dns.length) return new Map()
+      const rows = await sql.query<{ id: string; source_dn: string }>('SELECT id, source_dn FROM users WHERE tenant_id = $1 AND source_dn = ANY($2::text[])', [tenantId, dns])
+      return new Map(rows.map((r) => [str(r.source_dn), str(r.id)]))
+    },
     async existing(tenantId, ids) {
       const valid = ids.filter(isUuid)
       if (!valid.length) return new Set()
@@ -78,6 +98,8 @@ export function userRepo(sql: Sql): UserRepo {
           email: changes.email,
           status: changes.status ?? (changes.active === undefined ? undefined : changes.active ? 'active' : 'inactive'),
           source_anchor: changes.sourceAnchor,
+          source_dn: changes.sourceDn,
+          origin: changes.origin,
           resource: changes.resource && JSON.stringify(changes.resource),
           password_hash: changes.passwordHash,
         },
@@ -86,7 +108,7 @@ export function userRepo(sql: Sql): UserRepo {
       const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
       const rows = await sql.query(
         `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}version = version + 1, modified = now()
-          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${COLUMNS}`,
+          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${USER_COLUMNS}`,
         [tenantId, id, ...set.params],
       )
       if (rows[0]) return toUser(rows[0])
@@ -129,7 +151,7 @@ export function userRepo(sql: Sql): UserRepo {
     async list(tenantId, { limit, after }) {
       const afterId = after ? decodeCursor(after) : null
       const rows = await sql.query(
-        `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
+        `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 ${afterId ? 'AND id > $3' : ''} ORDER BY id LIMIT $2`,
         afterId ? [tenantId, limit + 1, afterId] : [tenantId, limit + 1],
       )
       const items = rows.slice(0, limit).map(toUser)

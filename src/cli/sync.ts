@@ -1,0 +1,152 @@
+import { Command } from 'commander'
+import { requireTenant } from '../directory/tenants.js'
+import type { SecretBox } from '../directory/secrets.js'
+import type { SyncRun } from '../directory/sync-model.js'
+import { createLogger } from '../log.js'
+import type { Config } from '../config.js'
+import { runSync, type SyncPolicy, type SyncReport } from '../../sync/run.js'
+import { SyncScheduler } from '../../sync/scheduler.js'
+import { CliError, requireSecretBox, withStore } from './context.js'
+import { isoOrDash, printJsonLines, printTable } from './output.js'
+import { parseSlug } from './tenant.js'
+
+export function syncPolicy(config: Config): SyncPolicy {
+  return { fullEvery: config.sync.fullEvery, maxArchivePercent: config.sync.maxArchivePercent, leaseTtlMs: config.sync.leaseTtlMs }
+}
+
+function duration(run: SyncRun): string {
+  if (!run.finished) return '-'
+  const ms = run.finished.getTime() - run.started.getTime()
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`
+}
+
+function printReport(report: SyncReport): void {
+  const { run, samples } = report
+  for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`)
+  const c = run.counts
+  const out = (line: string) => process.stdout.write(`${line}\n`)
+  out(`Run ${run.id}: ${run.mode}${run.dryRun ? ', dry run' : ''}${run.forced ? ', forced' : ''} — ${run.status} in ${duration(run)}`)
+  out(`  read      ${c.usersRead} users, ${c.groupsRead} groups${c.deletionsRead ? `, ${c.deletionsRead} deletions` : ''}`)
+  out(`  users     ${c.usersCreated} created, ${c.usersUpdated} updated, ${c.usersArchived} archived, ${c.usersRestored} restored, ${c.usersUnchanged} unchanged`)
+  out(`  groups    ${c.groupsCreated} created, ${c.groupsUpdated} updated, ${c.groupsDeleted} deleted`)
+  out(`  members   ${c.membersAdded} added, ${c.membersRemoved} removed`)
+  if (samples && run.dryRun) {
+    const show: Array<[keyof typeof samples, string]> = [
+      ['usersCreated', 'would create'],
+      ['usersUpdated', 'would update'],
+      ['usersArchived', 'would archive'],
+      ['usersRestored', 'would restore'],
+      ['groupsCreated', 'would create group'],
+      ['groupsUpdated', 'would update group'],
+      ['groupsDeleted', 'would delete group'],
+      ['membersAdded', 'would add member'],
+      ['membersRemoved', 'would remove member'],
+    ]
+    for (const [key, label] of show) for (const s of samples[key]) out(`  ${label}: ${s}`)
+  }
+  if (c.errors) {
+    out(`  problems  ${c.errors}${run.errors.length < c.errors ? ` (first ${run.errors.length} shown)` : ''}`)
+    for (const e of run.errors) out(`    ${e.entry ? `${e.entry}: ` : ''}${e.message}`)
+  }
+  if (run.status !== 'succeeded') out(`  ${run.message ?? ''}`)
+}
+
+export function syncCommand(): Command {
+  const cmd = new Command('sync')
+    .description(
+      'sync users and groups from directories.\n' +
+        '  roster sync --tenant <slug> --once   one run now\n' +
+        '  roster sync                          the worker: every SYNC_INTERVAL, each directory-managed tenant, until stopped',
+    )
+    // `roster sync status --tenant x`: options after `status` are the subcommand's own.
+    .enablePositionalOptions()
+    .option('--tenant <slug>', 'only this tenant', parseSlug)
+    .option('--once', 'one run, then exit (needs --tenant)')
+    .option('--full', 'read everything and reconcile (default: incremental from the last mark; full every SYNC_FULL_EVERY runs)')
+    .option('--dry-run', 'print what would change (counts and samples); write nothing')
+    .option('--force', 'go ahead even when more than SYNC_MAX_ARCHIVE_PERCENT of the users would be archived')
+    .option('--json', 'with --once: the run record as JSON')
+    .action(async (opts: { tenant?: string; once?: boolean; full?: boolean; dryRun?: boolean; force?: boolean; json?: boolean }) => {
+      if (!opts.once && (opts.full || opts.dryRun || opts.force)) throw new CliError('--full, --dry-run and --force apply to one run: add --once', 2)
+      if (opts.once && !opts.tenant) throw new CliError('--once needs --tenant <slug>', 2)
+      await withStore('sync', async ({ config, store }) => {
+        const box = requireSecretBox(config)
+        const log = createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr)
+        if (opts.once) {
+          const tenant = await requireTenant(store, opts.tenant!)
+          const report = await runSync(store, box, tenant, syncPolicy(config), { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' }, log.child({}, { level: 'warn' }))
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ...report.run, samples: report.samples, warnings: report.warnings })}\n`)
+          else printReport(report)
+          if (report.run.status !== 'succeeded') throw new CliError(report.run.message ?? `run ${report.run.status}`)
+          return
+        }
+        const tenantIds = opts.tenant ? [(await requireTenant(store, opts.tenant)).id] : undefined
+        await runWorker(config, box, store, tenantIds, log)
+      })
+    })
+
+  cmd
+    .command('status')
+    .description("a tenant's recent sync runs and where incremental sync resumes")
+    .requiredOption('--tenant <slug>', 'tenant', parseSlug)
+    .option('--limit <n>', 'how many runs (default 10)', (v) => Math.max(1, Math.min(1000, Number(v) || 10)), 10)
+    .option('--json', 'one JSON object per run')
+    .action(async (opts: { tenant: string; limit: number; json?: boolean }) => {
+      await withStore('sync status', async ({ store }) => {
+        const tenant = await requireTenant(store, opts.tenant)
+        const [runs, state] = await Promise.all([store.syncRuns.list(tenant.id, opts.limit), store.syncState.get(tenant.id)])
+        if (opts.json) return printJsonLines(runs)
+        process.stdout.write(
+          `Tenant ${tenant.slug} (source ${tenant.source}). Resumes from: ${state.highWaterMark ? JSON.stringify(state.highWaterMark) : 'nothing yet (next run is full)'}; ` +
+            `last full run: ${isoOrDash(state.lastFull)}; incremental runs since: ${state.runsSinceFull}` +
+            `${state.lease && state.lease.expires > new Date() ? `; running now on ${state.lease.holder}` : ''}\n`,
+        )
+        if (!runs.length) {
+          process.stdout.write('No runs yet.\n')
+          return
+        }
+        printTable(
+          runs.map((r) => ({
+            started: r.started.toISOString(),
+            mode: `${r.mode}${r.dryRun ? ' (dry)' : ''}${r.forced ? ' (forced)' : ''}`,
+            status: r.status,
+            took: duration(r),
+            read: `${r.counts.usersRead}u/${r.counts.groupsRead}g`,
+            users: `+${r.counts.usersCreated} ~${r.counts.usersUpdated} -${r.counts.usersArchived} ^${r.counts.usersRestored}`,
+            groups: `+${r.counts.groupsCreated} ~${r.counts.groupsUpdated} -${r.counts.groupsDeleted}`,
+            members: `+${r.counts.membersAdded} -${r.counts.membersRemoved}`,
+            problems: String(r.counts.errors),
+            message: r.status === 'succeeded' && !r.counts.errors ? '' : (r.message ?? ''),
+          })),
+          [
+            ['started', 'STARTED'],
+            ['mode', 'MODE'],
+            ['status', 'STATUS'],
+            ['took', 'TOOK'],
+            ['read', 'READ'],
+            ['users', 'USERS +new ~upd -arch ^rest'],
+            ['groups', 'GROUPS'],
+            ['members', 'MEMBERS'],
+            ['problems', 'PROBLEMS'],
+            ['message', 'MESSAGE'],
+          ],
+        )
+      })
+    })
+
+  return cmd
+}
+
+async function runWorker(config: Config, box: SecretBox, store: Parameters<typeof runSync>[0], tenantIds: string[] | undefined, log: ReturnType<typeof createLogger>): Promise<void> {
+  const scheduler = new SyncScheduler(store, box, { intervalMs: config.sync.intervalMs, policy: syncPolicy(config), tenantIds }, log)
+  log.info({ intervalMs: config.sync.intervalMs, tenants: tenantIds ?? 'every ldap tenant' }, 'sync worker started')
+  scheduler.start()
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'sync worker stopping')
+      scheduler.stop().then(resolve, resolve)
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+}

@@ -1,0 +1,42 @@
+/**
+ * `roster directory test`: connect, bind, count, and show a few users as Roster would map them.
+ * Reads only; writes nothing anywhere.
+ */
+import { DirectoryClient, type ConnectOptions } from './ldap.js'
+import { mapUser, userAttributes, type MappedUser } from './mapping.js'
+import type { EffectiveSettings } from './settings.js'
+
+export interface ProbeResult {
+  users: number
+  groups: number
+  samples: Array<{ dn: string; anchor: string; user: MappedUser }>
+  /** Entries that would be skipped (no anchor or no userName), with why; at most a few. */
+  skipped: Array<{ dn: string; problem: string }>
+  skippedCount: number
+  warnings: string[]
+}
+
+export async function probeDirectory(settings: EffectiveSettings, password: string, options: ConnectOptions = {}, sampleSize = 3): Promise<ProbeResult> {
+  const client = await DirectoryClient.open(settings, password, options)
+  const result: ProbeResult = { users: 0, groups: 0, samples: [], skipped: [], skippedCount: 0, warnings: [] }
+  if (settings.insecureTls) result.warnings.push(`TLS certificate checks are OFF for ${settings.url} (--insecure-tls); use --ca-file outside a lab`)
+  try {
+    const m = settings.effectiveMapping
+    for (const base of settings.baseDns) {
+      for await (const page of client.pages(base, settings.effectiveUserFilter, userAttributes(m, []))) {
+        result.users += page.length
+        for (const e of page) {
+          const mapped = mapUser(e, m)
+          if (!mapped.ok) {
+            result.skippedCount++
+            if (result.skipped.length < sampleSize) result.skipped.push({ dn: mapped.dn, problem: mapped.problem })
+          } else if (result.samples.length < sampleSize) result.samples.push({ dn: e.dn, anchor: mapped.anchor, user: mapped.value })
+        }
+      }
+      for await (const page of client.pages(base, settings.effectiveGroupFilter, ['1.1'])) result.groups += page.length
+    }
+  } finally {
+    await client.close()
+  }
+  return result
+}

@@ -1,0 +1,271 @@
+/**
+ * One sync run of one tenant, start to finish:
+ *   lease → run record → read the directory into the snapshot (retried when the directory
+ *   hiccups) → safety check → reconcile (or, dry run, only count) → mark, record, release.
+ * A run that fails before reconciling has changed nothing; the record says why in one line.
+ */
+import { randomUUID } from 'node:crypto'
+import os from 'node:os'
+import type { Logger } from 'pino'
+import { getDirectoryConnection, openBindPassword } from '../src/directory/directory-connections.js'
+import type { Actor, Tenant } from '../src/directory/model.js'
+import type { SecretBox } from '../src/directory/secrets.js'
+import { assertMayWrite } from '../src/directory/source-of-truth.js'
+import { EMPTY_COUNTS, type HighWaterMark, type SyncCounts, type SyncLease, type SyncMode, type SyncProblem, type SyncRun, type SyncTrigger } from '../src/directory/sync-model.js'
+import { DomainError, NotFoundError } from '../src/errors.js'
+import type { Store } from '../src/store/port.js'
+import { DirectoryError } from './errors.js'
+import { DirectoryClient, type ConnectOptions } from './ldap.js'
+import { readDirectory, type ReadResult } from './read.js'
+import { Reconciler, type Samples } from './reconcile.js'
+import { effectiveSettings, settingsFromJson, type EffectiveSettings } from './settings.js'
+
+export interface SyncPolicy {
+  /** SYNC_FULL_EVERY: every this many runs, a full reconciliation. */
+  fullEvery: number
+  /** SYNC_MAX_ARCHIVE_PERCENT. */
+  maxArchivePercent: number
+  /** SYNC_LEASE_TTL. */
+  leaseTtlMs: number
+}
+
+export interface SyncRequest {
+  /** Read everything and reconcile, whatever the stored mark. */
+  full?: boolean
+  dryRun?: boolean
+  /** Go ahead even when the safety rule would stop the run. */
+  force?: boolean
+  trigger: SyncTrigger
+  /** Reading attempts when the directory fails transiently (default 3), and the first wait. */
+  attempts?: number
+  retryDelayMs?: number
+  connect?: ConnectOptions
+  /** Aborted: the run stops at its next change (the worker is shutting down). */
+  signal?: AbortSignal
+}
+
+export interface SyncReport {
+  run: SyncRun
+  samples: Samples | null
+  /** Notes for the operator (insecure TLS, deletions not visible incrementally, …). */
+  warnings: string[]
+}
+
+/** Another worker holds the tenant's lease: nothing was done, nothing recorded. */
+export class SyncBusyError extends DomainError {
+  constructor(
+    readonly tenant: Pick<Tenant, 'slug'>,
+    readonly lease: SyncLease,
+  ) {
+    super(`tenant ${tenant.slug} is being synced by another worker (${lease.holder}) until at least ${lease.expires.toISOString()}; try again when it has finished`)
+  }
+}
+
+/** The run stopped because its lease was taken over (the worker stalled past SYNC_LEASE_TTL). */
+class LeaseLostError extends DirectoryError {
+  constructor() {
+    super('protocol', 'the run lost its lease (it stalled longer than SYNC_LEASE_TTL and another worker may have taken over); it stopped where it was and the next run finishes the job', true)
+  }
+}
+
+const MAX_PROBLEMS = 50
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function syncActor(runId: string): Actor {
+  return { type: 'sync', id: runId, label: `sync run ${runId}` }
+}
+
+function summary(c: SyncCounts, dryRun: boolean): string {
+  const parts = [
+    `${c.usersRead} users and ${c.groupsRead} groups read`,
+    `${c.usersCreated} created`,
+    `${c.usersUpdated} updated`,
+    `${c.usersArchived} archived`,
+    `${c.usersRestored} restored`,
+    `${c.groupsCreated}/${c.groupsUpdated}/${c.groupsDeleted} groups created/updated/deleted`,
+    `${c.membersAdded} memberships added, ${c.membersRemoved} removed`,
+  ]
+  const problems = c.errors ? `; ${c.errors} problem${c.errors === 1 ? '' : 's'}` : ''
+  return `${dryRun ? 'dry run, nothing written — would have: ' : ''}${parts.join(', ')}${problems}`
+}
+
+export async function runSync(store: Store, box: SecretBox | undefined, tenant: Tenant, policy: SyncPolicy, request: SyncRequest, log: Logger): Promise<SyncReport> {
+  assertMayWrite(tenant, 'sync')
+  const stored = await getDirectoryConnection(store, tenant.id)
+  if (!stored) throw new NotFoundError(`tenant ${tenant.slug} has no directory connection; set one with roster directory set --tenant ${tenant.slug} …`)
+  const settings = effectiveSettings(settingsFromJson(stored.settings))
+
+  const runId = randomUUID()
+  const holder = `${os.hostname()}:${process.pid}:${runId.slice(0, 8)}`
+  const taken = await store.syncState.acquireLease(tenant.id, holder, runId, policy.leaseTtlMs)
+  if (!taken.acquired) throw new SyncBusyError(tenant, taken.lease)
+
+  let lost = false
+  const renew = setInterval(() => {
+    store.syncState.renewLease(tenant.id, holder, policy.leaseTtlMs).then(
+      (ok) => {
+        if (!ok) lost = true
+      },
+      (err: unknown) => log.warn({ err }, 'could not renew the sync lease'),
+    )
+  }, Math.max(200, Math.floor(policy.leaseTtlMs / 3)))
+  renew.unref()
+  const checkpoint = () => {
+    if (lost) throw new LeaseLostError()
+    if (request.signal?.aborted) throw new DirectoryError('protocol', 'the worker is shutting down: the run stopped where it was and the next run finishes the job', false)
+  }
+
+  const counts: SyncCounts = { ...EMPTY_COUNTS }
+  const problems: SyncProblem[] = []
+  const problem = (p: SyncProblem) => {
+    counts.errors++
+    if (problems.length < MAX_PROBLEMS) problems.push(p)
+  }
+  const warnings: string[] = []
+  let run: SyncRun | null = null
+  try {
+    // Runs left `running` by a worker that died are over: say so, and drop what they read.
+    await store.syncRuns.abandon(tenant.id, 'interrupted: the worker stopped before the run finished; a later run completes the work')
+    await store.syncSnapshot.clear(tenant.id, runId, { allRuns: true })
+    const state = await store.syncState.get(tenant.id)
+    const wantFull = !!request.full || !state.highWaterMark || state.runsSinceFull + 1 >= policy.fullEvery
+    let mode: SyncMode = wantFull ? 'full' : 'incremental'
+    run = await store.syncRuns.insert({ id: runId, tenantId: tenant.id, mode, dryRun: !!request.dryRun, forced: !!request.force, trigger: request.trigger, holder })
+    const runLog = log.child({ tenant: tenant.slug, run: runId })
+    if (settings.insecureTls) {
+      const w = `TLS certificate checks are OFF for ${settings.url} (--insecure-tls): anyone on the network path can read the bind password; use --ca-file outside a lab`
+      warnings.push(w)
+      runLog.warn(w)
+    }
+    runLog.info({ mode, dryRun: !!request.dryRun }, 'sync run started')
+
+    const read = await readWithRetry(store, box, stored, settings, tenant, runId, mode === 'full' ? null : state.highWaterMark, request, checkpoint, runLog)
+    if (read.full) mode = 'full'
+    counts.usersRead = read.users
+    counts.groupsRead = read.groups
+    counts.deletionsRead = read.deletions
+    for (const p of read.problems) problem(p)
+    counts.errors += read.problemCount - read.problems.length
+    if (!read.deletionsVisible) {
+      warnings.push(
+        `the bind account cannot read CN=Deleted Objects, so deletions are seen by the full reconciliation every SYNC_FULL_EVERY=${policy.fullEvery} runs rather than at once`,
+      )
+    }
+
+    const refusal = await safetyCheck(store, tenant, runId, mode, policy, !!request.force)
+    if (refusal) {
+      const finished = await store.syncRuns.finish(tenant.id, runId, { status: 'refused', counts, errors: problems, message: refusal, highWaterMark: null })
+      runLog.warn({ reason: refusal }, 'sync run refused by the archive safety rule')
+      return { run: finished ?? run, samples: null, warnings }
+    }
+
+    const ctx = { tenant, actor: syncActor(runId), channel: 'sync' as const, requestId: null }
+    const reconciler = new Reconciler({ store, ctx, runId, dryRun: !!request.dryRun, full: mode === 'full', counts, problem, checkpoint })
+    await reconciler.run(read.deletions > 0)
+
+    // A mark is only worth keeping when everything up to it landed: after problems, the next
+    // incremental run reads the same changes again (applying them twice changes nothing).
+    const advance = !request.dryRun && counts.errors === 0
+    if (!request.dryRun) await store.syncState.recordSuccess(tenant.id, { highWaterMark: advance ? read.highWaterMark : state.highWaterMark, full: mode === 'full' && advance })
+    const message = summary(counts, !!request.dryRun)
+    const finished = await store.syncRuns.finish(tenant.id, runId, {
+      status: 'succeeded',
+      counts,
+      errors: problems,
+      message: mode !== run.mode ? `${message} (full: the stored mark was from another domain controller)` : message,
+      highWaterMark: advance ? read.highWaterMark : null,
+    })
+    runLog.info({ counts }, 'sync run finished')
+    return { run: { ...(finished ?? run), mode }, samples: reconciler.samples, warnings }
+  } catch (err) {
+    const message = err instanceof DomainError || err instanceof DirectoryError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`
+    if (!(err instanceof DirectoryError || err instanceof DomainError)) log.error({ err, tenant: tenant.slug, run: runId }, 'sync run failed')
+    if (run) {
+      const finished = await store.syncRuns
+        .finish(tenant.id, runId, { status: 'failed', counts, errors: problems, message, highWaterMark: null })
+        .catch(() => null)
+      return { run: finished ?? { ...run, status: 'failed', message }, samples: null, warnings }
+    }
+    throw err
+  } finally {
+    clearInterval(renew)
+    await store.syncSnapshot.clear(tenant.id, runId).catch(() => {})
+    await store.syncState.releaseLease(tenant.id, holder).catch(() => {})
+  }
+}
+
+async function readWithRetry(
+  store: Store,
+  box: SecretBox | undefined,
+  stored: NonNullable<Awaited<ReturnType<typeof getDirectoryConnection>>>,
+  settings: EffectiveSettings,
+  tenant: Tenant,
+  runId: string,
+  since: HighWaterMark | null,
+  request: SyncRequest,
+  checkpoint: () => void,
+  log: Logger,
+): Promise<ReadResult> {
+  if (!box) throw new DomainError('ENCRYPTION_KEY is not set, so the stored bind password cannot be opened; set the key it was stored with')
+  const password = openBindPassword(box, stored)
+  const attempts = request.attempts ?? 3
+  for (let attempt = 1; ; attempt++) {
+    let client: DirectoryClient | null = null
+    try {
+      client = await DirectoryClient.open(settings, password, request.connect)
+      return await readDirectory({ store, tenantId: tenant.id, runId, client, settings, since, maxProblems: MAX_PROBLEMS, checkpoint })
+    } catch (err) {
+      if (!(err instanceof DirectoryError) || !err.transient || attempt >= attempts || err instanceof LeaseLostError) throw err
+      const delay = (request.retryDelayMs ?? 2000) * 2 ** (attempt - 1)
+      log.warn({ attempt, delayMs: delay, reason: err.message }, 'reading the directory failed; trying again')
+      await store.syncSnapshot.clear(tenant.id, runId)
+      await sleep(delay)
+    } finally {
+      await client?.close()
+    }
+  }
+}
+
+/**
+ * The archive safety rule: a run that would archive more than SYNC_MAX_ARCHIVE_PERCENT of the
+ * tenant's synced users (or delete that share of its synced groups) stops before writing, unless
+ * forced. A directory that answers with nothing, or with half, looks exactly like this.
+ */
+async function safetyCheck(store: Store, tenant: Tenant, runId: string, mode: SyncMode, policy: SyncPolicy, force: boolean): Promise<string | null> {
+  if (force) return null
+  let users: number
+  let groups: number
+  if (mode === 'full') {
+    users = await store.syncSnapshot.countAbsentUsers(tenant.id, runId)
+    groups = await store.syncSnapshot.countAbsentGroups(tenant.id, runId)
+  } else {
+    const deleted = await store.syncSnapshot.count(tenant.id, runId, 'deleted')
+    if (!deleted) return null
+    // Incremental deletions: count the synced users among them.
+    let after: string | null = null
+    users = 0
+    groups = 0
+    for (;;) {
+      const page = await store.syncSnapshot.page(tenant.id, runId, 'deleted', { after, limit: 1000 })
+      if (!page.length) break
+      after = page[page.length - 1]!.anchor
+      const anchors = page.map((p) => p.anchor)
+      const [u, g] = await Promise.all([store.users.getBySourceAnchors(tenant.id, anchors), store.groups.getBySourceAnchors(tenant.id, anchors)])
+      users += [...u.values()].filter((x) => x.origin === 'ldap' && x.status !== 'archived').length
+      groups += [...g.values()].filter((x) => x.origin === 'ldap').length
+    }
+  }
+  const limit = policy.maxArchivePercent
+  const check = (n: number, of: number, what: string, verb: string) => {
+    if (!n || !of || n * 100 <= limit * of) return null
+    const pct = ((n * 100) / of).toFixed(1)
+    return `refused: this run would ${verb} ${n} of ${of} synced ${what} (${pct}%), more than SYNC_MAX_ARCHIVE_PERCENT=${limit}%. Nothing was changed. If the directory really lost them, run: roster sync --tenant ${tenant.slug} --once --full --force`
+  }
+  return (
+    check(users, await store.syncSnapshot.countSyncedUsers(tenant.id), 'users', 'archive') ??
+    check(groups, await store.syncSnapshot.countSyncedGroups(tenant.id), 'groups', 'delete')
+  )
+}

@@ -1,0 +1,78 @@
+/**
+ * The long-running worker: every SYNC_INTERVAL, one run for each tenant whose source is `ldap`.
+ * Runs inside `npm start` with the embedded store, or as `roster sync` next to servers that share a
+ * PostgreSQL database (the lease keeps two workers off one tenant).
+ */
+import type { Logger } from 'pino'
+import type { SecretBox } from '../src/directory/secrets.js'
+import type { Store } from '../src/store/port.js'
+import { runSync, SyncBusyError, type SyncPolicy } from './run.js'
+
+export interface SchedulerOptions {
+  intervalMs: number
+  policy: SyncPolicy
+  /** Only these tenants (ids); default every `ldap` tenant. */
+  tenantIds?: string[]
+}
+
+export class SyncScheduler {
+  private timer: NodeJS.Timeout | null = null
+  private current: Promise<void> | null = null
+  private stopped = false
+  private readonly abort = new AbortController()
+
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox | undefined,
+    private readonly options: SchedulerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts now and then every interval after the previous round ended. */
+  start(): void {
+    this.schedule(0)
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      this.current = this.round().finally(() => {
+        this.current = null
+        this.schedule(this.options.intervalMs)
+      })
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  /** One run for each tenant, one tenant after another. */
+  async round(): Promise<void> {
+    let ids: string[]
+    try {
+      ids = this.options.tenantIds ?? (await this.store.directoryConnections.syncedTenantIds())
+    } catch (err) {
+      this.log.error({ err }, 'sync scheduler: could not list the tenants to sync')
+      return
+    }
+    for (const id of ids) {
+      if (this.stopped) return
+      try {
+        const tenant = await this.store.tenants.getById(id)
+        if (!tenant || tenant.source !== 'ldap') continue
+        const report = await runSync(this.store, this.box, tenant, this.options.policy, { trigger: 'scheduler', signal: this.abort.signal }, this.log)
+        const level = report.run.status === 'succeeded' ? 'info' : 'warn'
+        this.log[level]({ tenant: tenant.slug, run: report.run.id, status: report.run.status }, report.run.message ?? 'sync run ended')
+      } catch (err) {
+        if (err instanceof SyncBusyError) this.log.debug({ tenant: id }, err.message)
+        else this.log.error({ err, tenant: id }, 'sync scheduler: run failed')
+      }
+    }
+  }
+
+  /** Stops scheduling; a run in progress stops at its next change and the next run finishes it. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.abort.abort()
+    await this.current
+  }
+}
