@@ -176,7 +176,8 @@ export function directoryCommand(): Command {
     .command('test')
     .description('connect, bind, count users and groups, and show three users as they would be synced; writes nothing')
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
-    .action(async (opts: { tenant: string }) => {
+    .option('--user <userName>', 'show this one user as it would be synced (matched on the attribute mapped to userName)')
+    .action(async (opts: { tenant: string; user?: string }) => {
       await withStore('directory test', async ({ config, store }) => {
         const box = requireSecretBox(config)
         const tenant = await requireTenant(store, opts.tenant)
@@ -185,14 +186,15 @@ export function directoryCommand(): Command {
         const settings = effectiveSettings(settingsFromJson(stored.settings))
         let result
         try {
-          result = await probeDirectory(settings, openBindPassword(box, stored))
+          result = await probeDirectory(settings, openBindPassword(box, stored), { userName: opts.user })
         } catch (err) {
           if (err instanceof DirectoryError) throw new CliError(`directory test failed: ${err.message}`)
           throw err
         }
         for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`)
         process.stdout.write(`Connected to ${settings.url} and bound as ${settings.bindDn}.\n`)
-        process.stdout.write(`Users: ${result.users}   Groups: ${result.groups}   (under ${settings.baseDns.join('; ')})\n`)
+        if (opts.user === undefined) process.stdout.write(`Users: ${result.users}   Groups: ${result.groups}   (under ${settings.baseDns.join('; ')})\n`)
+        else process.stdout.write(`Users named ${JSON.stringify(opts.user)}: ${result.users}\n`)
         if (result.skippedCount) {
           process.stdout.write(`${result.skippedCount} user entr${result.skippedCount === 1 ? 'y' : 'ies'} would be skipped, e.g.:\n`)
           for (const s of result.skipped) process.stdout.write(`  ${s.dn}: ${s.problem}\n`)
