@@ -7,10 +7,15 @@ import { UsageRecorder } from './directory/tokens.js'
 import { createApp } from './http/app.js'
 import { listen, type RunningServer } from './http/server.js'
 import { SCIM_PREFIX } from './scim/router.js'
+import { SecretBox } from './directory/secrets.js'
+import { SyncScheduler } from '../sync/scheduler.js'
+import { syncPolicy } from '../sync/run.js'
 
 export interface Service {
   store: Store
   http: RunningServer
+  /** The directory sync scheduler, when it runs in this process (SYNC_WORKER). */
+  sync: SyncScheduler | null
   scimBaseUrl: string
   /** Set on the first start of an empty store only. */
   firstStart: FirstStart | null
@@ -40,16 +45,33 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
     opened.describe({ url: config.publicUrl })
     log.info({ store: opened.location, address: `${config.host}:${http.port}` }, 'Roster is listening')
+    // With the embedded store no other process can open the data, so the server syncs its
+    // directory-managed tenants itself; with a server database a `roster sync` worker may do it.
+    const runSync = config.sync.worker === 'on' || (config.sync.worker === 'auto' && store.kind === 'pglite')
+    const sync = runSync
+      ? new SyncScheduler(
+          store,
+          config.encryptionKey ? new SecretBox(config.encryptionKey) : undefined,
+          {
+            intervalMs: config.sync.intervalMs,
+            policy: syncPolicy(config.sync),
+          },
+          log.child({ component: 'sync' }),
+        )
+      : null
+    sync?.start()
     let stopping: Promise<void> | undefined
     const recorder = usage
     return {
       store,
       http,
+      sync,
       scimBaseUrl: `${config.publicUrl}${SCIM_PREFIX}`,
       firstStart: first,
       stop: () =>
         (stopping ??= (async () => {
           await http.close(config.shutdownTimeoutMs)
+          await sync?.stop()
           await recorder.stop()
           await store.close()
         })()),

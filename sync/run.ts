@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type { Logger } from 'pino'
+import type { SyncConfig } from '../src/config.js'
 import { getDirectoryConnection, openBindPassword } from '../src/directory/directory-connections.js'
 import type { Actor, Tenant } from '../src/directory/model.js'
 import type { SecretBox } from '../src/directory/secrets.js'
@@ -27,6 +28,11 @@ export interface SyncPolicy {
   maxArchivePercent: number
   /** SYNC_LEASE_TTL. */
   leaseTtlMs: number
+}
+
+/** The policy from configuration (SYNC_FULL_EVERY, SYNC_MAX_ARCHIVE_PERCENT, SYNC_LEASE_TTL). */
+export function syncPolicy(c: SyncConfig): SyncPolicy {
+  return { fullEvery: c.fullEvery, maxArchivePercent: c.maxArchivePercent, leaseTtlMs: c.leaseTtlMs }
 }
 
 export interface SyncRequest {

@@ -4,15 +4,11 @@ import type { SecretBox } from '../directory/secrets.js'
 import type { SyncRun } from '../directory/sync-model.js'
 import { createLogger } from '../log.js'
 import type { Config } from '../config.js'
-import { runSync, type SyncPolicy, type SyncReport } from '../../sync/run.js'
+import { runSync, syncPolicy, type SyncReport } from '../../sync/run.js'
 import { SyncScheduler } from '../../sync/scheduler.js'
 import { CliError, requireSecretBox, withStore } from './context.js'
 import { isoOrDash, printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
-
-export function syncPolicy(config: Config): SyncPolicy {
-  return { fullEvery: config.sync.fullEvery, maxArchivePercent: config.sync.maxArchivePercent, leaseTtlMs: config.sync.leaseTtlMs }
-}
 
 function duration(run: SyncRun): string {
   if (!run.finished) return '-'
@@ -74,7 +70,7 @@ export function syncCommand(): Command {
         const log = createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr)
         if (opts.once) {
           const tenant = await requireTenant(store, opts.tenant!)
-          const report = await runSync(store, box, tenant, syncPolicy(config), { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' }, log.child({}, { level: 'warn' }))
+          const report = await runSync(store, box, tenant, syncPolicy(config.sync), { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' }, log.child({}, { level: 'warn' }))
           if (opts.json) process.stdout.write(`${JSON.stringify({ ...report.run, samples: report.samples, warnings: report.warnings })}\n`)
           else printReport(report)
           if (report.run.status !== 'succeeded') throw new CliError(report.run.message ?? `run ${report.run.status}`)
@@ -138,7 +134,7 @@ export function syncCommand(): Command {
 }
 
 async function runWorker(config: Config, box: SecretBox, store: Parameters<typeof runSync>[0], tenantIds: string[] | undefined, log: ReturnType<typeof createLogger>): Promise<void> {
-  const scheduler = new SyncScheduler(store, box, { intervalMs: config.sync.intervalMs, policy: syncPolicy(config), tenantIds }, log)
+  const scheduler = new SyncScheduler(store, box, { intervalMs: config.sync.intervalMs, policy: syncPolicy(config.sync), tenantIds }, log)
   log.info({ intervalMs: config.sync.intervalMs, tenants: tenantIds ?? 'every ldap tenant' }, 'sync worker started')
   scheduler.start()
   await new Promise<void>((resolve) => {
