@@ -59,6 +59,13 @@ const ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/
 
 function checkFilter(name: string, filter: string): void {
   if (!/^\(.*\)$/s.test(filter.trim())) throw new ValidationError(`${name} must be an LDAP filter in parentheses, such as (objectClass=person)`, name)
+  // Literal parentheses in values are escaped (\28, \29), so every parenthesis is syntax.
+  let depth = 0
+  for (const c of filter) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0
+    if (depth < 0) break
+  }
+  if (depth !== 0) throw new ValidationError(`${name} is not a valid LDAP filter: unbalanced parentheses`, name)
   try {
     FilterParser.parseString(filter.trim())
   } catch (err) {

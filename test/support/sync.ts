@@ -30,6 +30,8 @@ let seq = 0
 export interface SyncTenant {
   store: Store
   tenant: Tenant
+  /** The tenant's SCIM bearer token. */
+  token: string
   /** One run; defaults: trigger cli, quick retries. */
   sync(request?: Partial<SyncRequest>, policy?: Partial<SyncPolicy>): Promise<SyncReport>
   /** GET over SCIM with the tenant's token, e.g. scim('/Users?filter=userName eq "a"'). */
@@ -94,6 +96,7 @@ export async function syncTenant(store: Store, target: DirectoryTarget, slugPref
   return {
     store,
     tenant,
+    token,
     sync: (req = {}, policy = {}) =>
       runSync(store, testBox, tenant, { ...defaultPolicy, ...policy }, { trigger: 'cli', retryDelayMs: 50, ...req }, silentLog),
     scim: (path) => scimRequest('get', path),
