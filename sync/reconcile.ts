@@ -68,8 +68,8 @@ export class Reconciler {
     membersAdded: [],
     membersRemoved: [],
   }
-  /** Users whose manager is created later in this pass: anchor → manager DN. */
-  private readonly deferredManagers = new Map<string, string>()
+  /** Some user's manager is created later in the users pass: a second pass sets it. */
+  private managersDeferred = false
 
   constructor(private readonly o: ReconcileOptions) {}
 
@@ -124,7 +124,7 @@ export class Reconciler {
           managerId = managers.get(mapped.managerDn) ?? null
           if (!managerId && pending.get(mapped.managerDn)?.kind === 'user') {
             // Created later in this pass: keep what is there for now, set it afterwards.
-            this.deferredManagers.set(entry.anchor, mapped.managerDn)
+            this.managersDeferred = true
             managerId = current ? managerIdOf(current.resource) : null
           }
         }
@@ -160,21 +160,29 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Second pass over the snapshot for managers created after their reports: reads it again rather
+   * than remembering who waits, so memory stays flat however many do.
+   */
   private async managers(): Promise<void> {
-    if (!this.deferredManagers.size || this.o.dryRun) return
-    const { store } = this.o
-    const anchors = [...this.deferredManagers.keys()]
-    for (let i = 0; i < anchors.length; i += PAGE) {
-      const slice = anchors.slice(i, i + PAGE)
-      const users = await store.users.getBySourceAnchors(this.tenantId, slice)
-      const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(slice.map((a) => this.deferredManagers.get(a)!))])
-      for (const anchor of slice) {
+    if (!this.managersDeferred || this.o.dryRun) return
+    const { store, runId } = this.o
+    let after: string | null = null
+    for (;;) {
+      const page = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
+      if (!page.length) return
+      after = page[page.length - 1]!.anchor
+      const withManager = page.filter((p) => (p.entry as unknown as MappedUser).managerDn)
+      if (!withManager.length) continue
+      const users = await store.users.getBySourceAnchors(this.tenantId, withManager.map((p) => p.anchor))
+      const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => (p.entry as unknown as MappedUser).managerDn!))])
+      for (const entry of withManager) {
         this.o.checkpoint()
-        const user = users.get(anchor)
-        const managerId = ids.get(this.deferredManagers.get(anchor)!) ?? null
+        const user = users.get(entry.anchor)
+        const managerId = ids.get((entry.entry as unknown as MappedUser).managerDn!) ?? null
         if (!user || managerIdOf(user.resource) === managerId) continue
         try {
-          await updateUser(store, this.o.ctx, user.id, (current) => withManager(current, managerId))
+          await updateUser(store, this.o.ctx, user.id, (current) => setManager(current, managerId))
         } catch (err) {
           this.o.problem({ entry: user.sourceDn ?? user.userName, message: `user ${user.userName}: manager: ${describe(err)}` })
         }
@@ -258,15 +266,20 @@ export class Reconciler {
       }
     }
     for (let i = 0; i < g.memberUids.length; i += PAGE) {
-      const byName = await store.users.getByUserNames(this.tenantId, g.memberUids.slice(i, i + PAGE))
+      const uids = g.memberUids.slice(i, i + PAGE)
+      const byName = await store.users.getByUserNames(this.tenantId, uids)
       for (const u of byName.values()) if (u.origin === 'ldap') out.set(u.id, 'User')
+      if (dryRun) {
+        const unknown = uids.filter((uid) => !byName.has(uid.toLowerCase()))
+        for (const name of (await store.syncSnapshot.resolveUserNames(this.tenantId, runId, unknown)).keys()) out.set(`uid:${name}`, 'User')
+      }
     }
     return out
   }
 
   private async changeMembers(group: Group | null, name: string, dn: string, add: [string, 'User' | 'Group'][], remove: string[]): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
-    for (const [key] of add.slice(0, SAMPLE_SIZE)) this.sample('membersAdded', `${name} + ${key.replace(/^dn:/, '')}`)
+    for (const [key] of add.slice(0, SAMPLE_SIZE)) this.sample('membersAdded', `${name} + ${key.replace(/^(dn|uid):/, '')}`)
     for (const key of remove.slice(0, SAMPLE_SIZE)) this.sample('membersRemoved', `${name} - ${key}`)
     if (!group && !dryRun) return // its creation failed, and said so
     if (dryRun || !group) {
@@ -374,7 +387,7 @@ export class Reconciler {
 }
 
 /** The user as it stands, with its manager reference set to `managerId` (or removed). */
-function withManager(current: User, managerId: string | null): UserWrite {
+function setManager(current: User, managerId: string | null): UserWrite {
   const document = structuredClone(current.resource)
   const [urn, attr] = MANAGER_PATH
   const ext = { ...((document[urn] as JsonObject | undefined) ?? {}) }

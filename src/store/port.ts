@@ -235,6 +235,8 @@ export interface SyncSnapshotRepo {
   count(tenantId: string, runId: string, kind: SnapshotKind): Promise<number>
   /** Which of these normalised DNs the run read, and as what. */
   resolveDns(tenantId: string, runId: string, dns: string[]): Promise<Map<string, { kind: SnapshotKind; anchor: string }>>
+  /** Which of these userNames (case-insensitive) the run read as users: lower-cased userName → anchor. */
+  resolveUserNames(tenantId: string, runId: string, userNames: string[]): Promise<Map<string, string>>
   /** Users synced from the directory, not archived, whose anchor the run did not read (full runs). */
   absentUsers(tenantId: string, runId: string, options: { after: string | null; limit: number }): Promise<User[]>
   countAbsentUsers(tenantId: string, runId: string): Promise<number>

@@ -190,6 +190,15 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
       )
       return new Map(rows.map((r) => [str(r.dn), { kind: r.kind as SnapshotKind, anchor: str(r.anchor) }]))
     },
+    async resolveUserNames(tenantId, runId, userNames) {
+      if (!userNames.length) return new Map()
+      const rows = await sql.query(
+        `SELECT lower(entry->>'userName') AS name, anchor FROM sync_snapshot
+          WHERE tenant_id = $1 AND run_id = $2 AND kind = 'user' AND lower(entry->>'userName') = ANY($3::text[])`,
+        [tenantId, runId, userNames.map((n) => n.toLowerCase())],
+      )
+      return new Map(rows.map((r) => [str(r.name), str(r.anchor)]))
+    },
     async absentUsers(tenantId, runId, { after, limit }) {
       const rows = await sql.query(
         `SELECT ${USER_COLUMNS} FROM users u WHERE ${SYNCED_USERS} AND ${NOT_READ('u', 'user')} ${after === null ? '' : 'AND u.id > $4'}
