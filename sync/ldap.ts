@@ -6,6 +6,7 @@
 import { isIP } from 'node:net'
 import { Client, Control, escapeFilter, type Entry } from 'ldapts'
 import { describeLdapError, DirectoryError } from './errors.js'
+import { isUnder, normalizeDn } from './dn.js'
 import { EntryValues } from './mapping.js'
 import { BINARY_ATTRIBUTES } from './presets.js'
 import type { EffectiveSettings } from './settings.js'
@@ -76,9 +77,10 @@ export class DirectoryClient {
     return new EntryValues(r[0] ?? { dn: '' })
   }
 
-  private async search(base: string, options: Parameters<Client['search']>[1], controls?: Control[]): Promise<Entry[]> {
+  private async search(base: string, options: NonNullable<Parameters<Client['search']>[1]>, controls?: Control[]): Promise<Entry[]> {
     try {
-      const { searchEntries } = await this.client.search(base, options, controls)
+      const binary = (options.attributes ?? []).filter((a) => BINARY_ATTRIBUTES.has(a.toLowerCase()))
+      const { searchEntries } = await this.client.search(base, { explicitBufferAttributes: binary, ...options }, controls)
       return searchEntries
     } catch (err) {
       throw describeLdapError(err, { url: this.settings.url, bindDn: this.settings.bindDn, base: base || 'the root DSE', operation: 'search' })
@@ -137,28 +139,47 @@ export class DirectoryClient {
   }
 
   /**
-   * Objects deleted since `sinceUsn` (AD): tombstones in the Deleted Objects container, visible
-   * with the Show Deleted control. Returns null when the bind account may not read them (only
-   * domain administrators can, by default), so the caller falls back to full reconciliation.
+   * Whether this account can see tombstones in CN=Deleted Objects. AD (and Samba) let anyone read
+   * the container itself but list its tombstones only to administrators or accounts granted List
+   * Contents on it, and answer everyone else with an empty list, not an error. So: one tombstone
+   * seen proves it; otherwise membership of Administrators, Domain Admins or Enterprise Admins does
+   * (the bound account's tokenGroups on the root DSE); otherwise an empty answer proves nothing.
    */
-  async deletedSince(domainDn: string, sinceUsn: number, anchorAttribute: string): Promise<string[] | null> {
+  private async canSeeTombstones(container: string, controls: Control[]): Promise<boolean> {
+    const any = await this.search(container, { scope: 'one', filter: '(isDeleted=TRUE)', attributes: ['1.1'], sizeLimit: 1 }, controls).catch((err: unknown) => {
+      if (err instanceof DirectoryError && err.kind === 'size-limit') return [{ dn: container }]
+      throw err
+    })
+    if (any.length) return true
+    const dse = await this.rootDse(['tokenGroups'])
+    return dse.all('tokenGroups').some((sid) => sid === 'S-1-5-32-544' || /^S-1-5-21-\d+-\d+-\d+-(512|519)$/.test(sid))
+  }
+
+  /**
+   * Objects deleted since `sinceUsn` (AD) that lived under one of `bases` (normalised DNs):
+   * tombstones in the Deleted Objects container, visible with the Show Deleted control. Returns null
+   * when this account cannot see them, so the caller relies on full reconciliation instead.
+   */
+  async deletedSince(domainDn: string, sinceUsn: number, anchorAttribute: string, bases: string[]): Promise<string[] | null> {
     const anchors: string[] = []
     const container = `CN=Deleted Objects,${domainDn}`
     const showDeleted = [new Control(SHOW_DELETED, { critical: true })]
     try {
-      // Without the right to list it, AD answers an empty result rather than an error: look first.
-      const visible = await this.search(container, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }, showDeleted)
-      if (!visible.length) return null
+      if (!(await this.canSeeTombstones(container, showDeleted))) return null
     } catch (err) {
       if (err instanceof DirectoryError && (err.kind === 'access' || err.kind === 'no-such-base')) return null
       throw err
     }
     const filter = `(&(isDeleted=TRUE)(uSNChanged>=${escapeFilter`${String(sinceUsn)}`})(|(objectClass=user)(objectClass=group)))`
     try {
-      for await (const page of this.pages(container, filter, [anchorAttribute], showDeleted)) {
+      for await (const page of this.pages(container, filter, [anchorAttribute, 'lastKnownParent'], showDeleted)) {
         for (const e of page) {
           const a = e.first(anchorAttribute)
-          if (a) anchors.push(a)
+          const parent = e.first('lastKnownParent')
+          // Only what was ours: deleted from under a base DN. Kept to be safe: no parent recorded, or
+          // a parent deleted too (then it is itself in Deleted Objects).
+          const p = parent ? normalizeDn(parent) : null
+          if (a && (!p || p.endsWith(normalizeDn(container)) || p.includes('\\0adel:') || bases.some((b) => isUnder(p, b)))) anchors.push(a)
         }
       }
     } catch (err) {

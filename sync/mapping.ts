@@ -5,7 +5,7 @@
 import type { Entry } from 'ldapts'
 import type { JsonObject } from '../src/directory/model.js'
 import { normalizeDn } from './dn.js'
-import { BINARY_ATTRIBUTES, type Mapping } from './presets.js'
+import { GUID_ATTRIBUTES, SID_ATTRIBUTES, type Mapping } from './presets.js'
 
 export interface MappedUser {
   userName: string
@@ -43,6 +43,20 @@ export function guidToString(b: Buffer): string {
   return `${part([3, 2, 1, 0])}-${part([5, 4])}-${part([7, 6])}-${part([8, 9])}-${part([10, 11, 12, 13, 14, 15])}`
 }
 
+/** A binary security identifier in its S-1-5-21-… form. */
+export function sidToString(b: Buffer): string {
+  if (b.length < 8 || b.length !== 8 + 4 * b[1]!) return b.toString('hex')
+  const authority = b.readUIntBE(2, 6)
+  const subs = Array.from({ length: b[1]! }, (_, i) => b.readUInt32LE(8 + 4 * i))
+  return `S-${b[0]}-${authority}${subs.map((s) => `-${s}`).join('')}`
+}
+
+function binaryText(attribute: string, v: Buffer): string {
+  if (GUID_ATTRIBUTES.has(attribute)) return guidToString(v)
+  if (SID_ATTRIBUTES.has(attribute)) return sidToString(v)
+  return v.toString('utf8')
+}
+
 /** An entry's attributes by lower-cased name, values as strings (binary ones in canonical text). */
 export class EntryValues {
   private readonly values = new Map<string, string[]>()
@@ -56,7 +70,7 @@ export class EntryValues {
       const list = Array.isArray(raw) ? raw : [raw]
       this.values.set(
         lower,
-        list.map((v) => (Buffer.isBuffer(v) ? (BINARY_ATTRIBUTES.has(lower) ? guidToString(v) : v.toString('utf8')) : String(v))),
+        list.map((v) => (Buffer.isBuffer(v) ? binaryText(lower, v) : String(v))),
       )
     }
   }

@@ -103,5 +103,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
 }
 
-/** Attributes whose values are binary (read as buffers, written as text in a canonical form). */
-export const BINARY_ATTRIBUTES = new Set(['objectguid', 'objectsid'])
+/** Attributes whose values are binary (read as buffers, turned into their usual text form). */
+export const GUID_ATTRIBUTES = new Set(['objectguid'])
+export const SID_ATTRIBUTES = new Set(['objectsid', 'tokengroups'])
+export const BINARY_ATTRIBUTES = new Set([...GUID_ATTRIBUTES, ...SID_ATTRIBUTES])

@@ -115,7 +115,7 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
 
   result.full = changedSince === ''
   if (!result.full && isUsnMark(o.since) && domainDn && s.presetDefinition.deletedObjects) {
-    const deleted = await o.client.deletedSince(domainDn, o.since.usn + 1, m.anchor)
+    const deleted = await o.client.deletedSince(domainDn, o.since.usn + 1, m.anchor, s.bases)
     if (deleted === null) result.deletionsVisible = false
     else {
       await o.store.syncSnapshot.add(o.tenantId, o.runId, 'deleted', deleted.map((anchor) => ({ anchor, dn: '', entry: {} })))

@@ -106,6 +106,7 @@ export class Reconciler {
       const byAnchor = await store.users.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => (p.entry as unknown as MappedUser).userName)
       const byName = await store.users.getByUserNames(this.tenantId, unmatched)
+      const leaving = await this.leavingAnchors([...byName.values()].filter((u) => u.origin === 'ldap' && u.sourceAnchor && u.status !== 'archived').map((u) => u.sourceAnchor!))
       const managerDns = [...new Set(page.map((p) => (p.entry as unknown as MappedUser).managerDn).filter((d): d is string => !!d))]
       const managers = await store.users.idsBySourceDn(this.tenantId, managerDns)
       const pending = await store.syncSnapshot.resolveDns(this.tenantId, runId, managerDns.filter((d) => !managers.has(d)))
@@ -115,9 +116,10 @@ export class Reconciler {
         let current = byAnchor.get(entry.anchor) ?? null
         if (!current) {
           const holder = byName.get(mapped.userName.toLowerCase())
-          // Adopt a user of the same name that no directory entry claims: a local account the
-          // directory now owns, or an archived one whose entry was recreated (new objectGUID).
-          if (holder && (holder.origin !== 'ldap' || !holder.sourceAnchor || holder.status === 'archived')) current = holder
+          // Adopt a user of the same name that no directory entry claims any more: a local account
+          // the directory now owns, or one whose entry was deleted and recreated (new objectGUID) —
+          // archived already, or leaving in this very run.
+          if (holder && (holder.origin !== 'ldap' || !holder.sourceAnchor || holder.status === 'archived' || leaving.has(holder.sourceAnchor))) current = holder
         }
         let managerId: string | null = null
         if (mapped.managerDn) {
@@ -131,6 +133,20 @@ export class Reconciler {
         await this.upsertUser(current, userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive'))
       }
     }
+  }
+
+  /**
+   * Of these anchors of synced users, those whose entries this run sees leaving: deleted (an
+   * incremental run's tombstones) or not read at all (a full run).
+   */
+  private async leavingAnchors(anchors: string[]): Promise<Set<string>> {
+    if (!anchors.length) return new Set()
+    const { store, runId, full } = this.o
+    if (full) {
+      const read = await store.syncSnapshot.anchorsRead(this.tenantId, runId, 'user', anchors)
+      return new Set(anchors.filter((a) => !read.has(a)))
+    }
+    return store.syncSnapshot.anchorsRead(this.tenantId, runId, 'deleted', anchors)
   }
 
   private async upsertUser(current: User | null, write: UserWrite): Promise<void> {

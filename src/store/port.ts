@@ -233,6 +233,8 @@ export interface SyncSnapshotRepo {
   /** In anchor order; `after` is the last anchor of the previous page. */
   page(tenantId: string, runId: string, kind: SnapshotKind, options: { after: string | null; limit: number }): Promise<SnapshotEntry[]>
   count(tenantId: string, runId: string, kind: SnapshotKind): Promise<number>
+  /** Which of these anchors the run read as `kind`. */
+  anchorsRead(tenantId: string, runId: string, kind: SnapshotKind, anchors: string[]): Promise<Set<string>>
   /** Which of these normalised DNs the run read, and as what. */
   resolveDns(tenantId: string, runId: string, dns: string[]): Promise<Map<string, { kind: SnapshotKind; anchor: string }>>
   /** Which of these userNames (case-insensitive) the run read as users: lower-cased userName → anchor. */

@@ -12,7 +12,7 @@ import { ValidationError } from '../../src/errors.js'
 import { isUnder, normalizeDn } from '../../sync/dn.js'
 import { userWrite } from '../../sync/documents.js'
 import { describeLdapError } from '../../sync/errors.js'
-import { EntryValues, guidToString, mapGroup, mapUser } from '../../sync/mapping.js'
+import { EntryValues, guidToString, mapGroup, mapUser, sidToString } from '../../sync/mapping.js'
 import { PRESETS } from '../../sync/presets.js'
 import { effectiveSettings, parseMapping, validateSettings, type DirectorySettings } from '../../sync/settings.js'
 
@@ -48,6 +48,12 @@ describe('directory sync building blocks', () => {
     it('prints objectGUID the way AD shows it', () => {
       const b = Buffer.from('13a4fe1d0e4c5a4f9f3a0102030405ff', 'hex')
       assert.equal(guidToString(b), '1dfea413-4c0e-4f5a-9f3a-0102030405ff')
+    })
+
+    it('prints security identifiers (objectSid, tokenGroups) in their S-1-… form', () => {
+      assert.equal(sidToString(Buffer.from('01020000000000052000000020020000', 'hex')), 'S-1-5-32-544')
+      const domainAdmins = Buffer.from('010500000000000515000000' + 'a1b2c3d4' + '11223344' + '55667788' + '00020000', 'hex')
+      assert.equal(sidToString(domainAdmins), `S-1-5-21-${0xd4c3b2a1}-${0x44332211}-${0x88776655}-512`)
     })
 
     it('maps an AD user: userName from the UPN, disabled from userAccountControl, manager DN normalised', () => {

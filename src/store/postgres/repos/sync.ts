@@ -182,6 +182,11 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
       const rows = await sql.query('SELECT count(*)::int AS n FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind = $3', [tenantId, runId, kind])
       return Number(rows[0]!.n)
     },
+    async anchorsRead(tenantId, runId, kind, anchors) {
+      if (!anchors.length) return new Set()
+      const rows = await sql.query('SELECT anchor FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind = $3 AND anchor = ANY($4::text[])', [tenantId, runId, kind, anchors])
+      return new Set(rows.map((r) => str(r.anchor)))
+    },
     async resolveDns(tenantId, runId, dns) {
       if (!dns.length) return new Map()
       const rows = await sql.query(
