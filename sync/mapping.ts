@@ -118,14 +118,18 @@ function isActive(values: EntryValues, attribute: string): boolean {
   return !/^(false|0|no|disabled|inactive)$/i.test(raw.trim())
 }
 
-export type MapResult<T> = { ok: true; anchor: string; dn: string; value: T } | { ok: false; dn: string; problem: string }
+/**
+ * A mapped entry, or why it could not be mapped. A failed entry that has its anchor is still
+ * recorded as read (`anchor` set): its user is left as it is, not taken for gone.
+ */
+export type MapResult<T> = { ok: true; anchor: string; dn: string; value: T } | { ok: false; anchor: string | null; dn: string; problem: string }
 
 export function mapUser(values: EntryValues, m: Mapping): MapResult<MappedUser> {
   const dn = normalizeDn(values.dn)
   const anchor = values.first(m.anchor)
-  if (!anchor) return { ok: false, dn: values.dn, problem: `has no ${m.anchor} (the anchor attribute); skipped` }
+  if (!anchor) return { ok: false, anchor: null, dn: values.dn, problem: `has no ${m.anchor} (the anchor attribute); skipped` }
   const userName = values.first(m.userName)
-  if (!userName) return { ok: false, dn: values.dn, problem: `has no ${m.userName} (mapped to userName); skipped` }
+  if (!userName) return { ok: false, anchor, dn: values.dn, problem: `has no ${m.userName} (mapped to userName); skipped, its user left as it is` }
   const manager = values.first(m.manager)
   return {
     ok: true,
@@ -151,9 +155,9 @@ export function mapUser(values: EntryValues, m: Mapping): MapResult<MappedUser> 
 export function mapGroup(values: EntryValues, m: Mapping): MapResult<MappedGroup> {
   const dn = normalizeDn(values.dn)
   const anchor = values.first(m['group.anchor'])
-  if (!anchor) return { ok: false, dn: values.dn, problem: `has no ${m['group.anchor']} (the anchor attribute); skipped` }
+  if (!anchor) return { ok: false, anchor: null, dn: values.dn, problem: `has no ${m['group.anchor']} (the anchor attribute); skipped` }
   const displayName = values.first(m['group.displayName'])
-  if (!displayName) return { ok: false, dn: values.dn, problem: `has no ${m['group.displayName']} (mapped to displayName); skipped` }
+  if (!displayName) return { ok: false, anchor, dn: values.dn, problem: `has no ${m['group.displayName']} (mapped to displayName); skipped, its group left as it is` }
   return {
     ok: true,
     anchor,
@@ -178,3 +182,7 @@ export function groupAttributes(m: Mapping, extra: string[]): string[] {
 }
 
 export const asJson = (v: MappedUser | MappedGroup): JsonObject => v as unknown as JsonObject
+
+/** The snapshot entry of an entry read but not mapped: present, so never taken for gone. */
+export const UNMAPPED: JsonObject = { unmapped: true }
+export const isUnmapped = (entry: JsonObject): boolean => entry.unmapped === true

@@ -8,7 +8,8 @@ import type { Store } from '../src/store/port.js'
 import type { HighWaterMark, SyncProblem } from '../src/directory/sync-model.js'
 import { DirectoryError } from './errors.js'
 import type { DirectoryClient } from './ldap.js'
-import { asJson, groupAttributes, mapGroup, mapUser, userAttributes, type EntryValues } from './mapping.js'
+import { normalizeDn } from './dn.js'
+import { asJson, groupAttributes, mapGroup, mapUser, UNMAPPED, userAttributes, type EntryValues } from './mapping.js'
 import type { EffectiveSettings } from './settings.js'
 
 export interface ReadResult {
@@ -95,8 +96,11 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
       for (const e of page) {
         noteTimestamp(e)
         const mapped = mapUser(e, m)
-        if (!mapped.ok) problem({ entry: mapped.dn, message: mapped.problem })
-        else rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+        else {
+          problem({ entry: mapped.dn, message: mapped.problem })
+          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+        }
       }
       await o.store.syncSnapshot.add(o.tenantId, o.runId, 'user', rows)
     }
@@ -106,8 +110,11 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
       for (const e of page) {
         noteTimestamp(e)
         const mapped = mapGroup(e, m)
-        if (!mapped.ok) problem({ entry: mapped.dn, message: mapped.problem })
-        else rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+        else {
+          problem({ entry: mapped.dn, message: mapped.problem })
+          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+        }
       }
       await o.store.syncSnapshot.add(o.tenantId, o.runId, 'group', rows)
     }

@@ -16,7 +16,7 @@ import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { DomainError, ValidationError } from '../src/errors.js'
 import type { Store } from '../src/store/port.js'
 import { groupWrite, userWrite } from './documents.js'
-import type { MappedGroup, MappedUser } from './mapping.js'
+import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
 
 const PAGE = 500
 /** The domain takes at most this many members per change (MAX_MEMBERS_PER_REQUEST). */
@@ -100,9 +100,10 @@ export class Reconciler {
     const { store, runId } = this.o
     let after: string | null = null
     for (;;) {
-      const page = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.anchor
+      const read = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
+      if (!read.length) return
+      after = read[read.length - 1]!.anchor
+      const page = read.filter((p) => !isUnmapped(p.entry))
       const byAnchor = await store.users.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => (p.entry as unknown as MappedUser).userName)
       const byName = await store.users.getByUserNames(this.tenantId, unmatched)
@@ -153,15 +154,16 @@ export class Reconciler {
     const { store, ctx, dryRun, counts } = this.o
     try {
       if (!current) {
+        if (!dryRun) await createUser(store, ctx, write)
         counts.usersCreated++
         this.sample('usersCreated', write.userName)
-        if (!dryRun) await createUser(store, ctx, write)
         return
       }
       if (!userWouldChange(current, { ...write, status: write.status! })) {
         counts.usersUnchanged++
         return
       }
+      if (!dryRun) await updateUser(store, ctx, current.id, () => write, { action: current.status === 'archived' ? 'user.restore' : 'user.update' })
       if (current.status === 'archived') {
         counts.usersRestored++
         this.sample('usersRestored', write.userName)
@@ -170,7 +172,6 @@ export class Reconciler {
         const changed = diffDocuments(current.resource, write.document).attributes
         this.sample('usersUpdated', `${write.userName}${changed.length ? ` (${changed.join(', ')})` : ' (directory location)'}`)
       }
-      if (!dryRun) await updateUser(store, ctx, current.id, () => write, { action: current.status === 'archived' ? 'user.restore' : 'user.update' })
     } catch (err) {
       this.o.problem({ entry: write.sourceDn ?? write.userName, message: `user ${write.userName}: ${describe(err)}` })
     }
@@ -188,7 +189,7 @@ export class Reconciler {
       const page = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
       if (!page.length) return
       after = page[page.length - 1]!.anchor
-      const withManager = page.filter((p) => (p.entry as unknown as MappedUser).managerDn)
+      const withManager = page.filter((p) => !isUnmapped(p.entry) && (p.entry as unknown as MappedUser).managerDn)
       if (!withManager.length) continue
       const users = await store.users.getBySourceAnchors(this.tenantId, withManager.map((p) => p.anchor))
       const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => (p.entry as unknown as MappedUser).managerDn!))])
@@ -212,9 +213,10 @@ export class Reconciler {
     const { store, ctx, runId, dryRun, counts } = this.o
     let after: string | null = null
     for (;;) {
-      const page = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.anchor
+      const read = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
+      if (!read.length) return
+      after = read[read.length - 1]!.anchor
+      const page = read.filter((p) => !isUnmapped(p.entry))
       const byAnchor = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       for (const entry of page) {
         this.o.checkpoint()
@@ -223,13 +225,13 @@ export class Reconciler {
         const current = byAnchor.get(entry.anchor)
         try {
           if (!current) {
+            if (!dryRun) await createGroup(store, ctx, write)
             counts.groupsCreated++
             this.sample('groupsCreated', write.displayName)
-            if (!dryRun) await createGroup(store, ctx, write)
           } else if (groupWouldChange(current, write)) {
+            if (!dryRun) await updateGroup(store, ctx, current.id, () => ({ group: write }))
             counts.groupsUpdated++
             this.sample('groupsUpdated', write.displayName)
-            if (!dryRun) await updateGroup(store, ctx, current.id, () => ({ group: write }))
           }
         } catch (err) {
           this.o.problem({ entry: entry.dn, message: `group ${write.displayName}: ${describe(err)}` })
@@ -242,9 +244,10 @@ export class Reconciler {
     const { store, runId } = this.o
     let after: string | null = null
     for (;;) {
-      const page = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.anchor
+      const read = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
+      if (!read.length) return
+      after = read[read.length - 1]!.anchor
+      const page = read.filter((p) => !isUnmapped(p.entry))
       const groups = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const current = await store.memberships.membersOf(
         this.tenantId,
@@ -277,8 +280,16 @@ export class Reconciler {
       for (const id of users.values()) out.set(id, 'User')
       for (const id of groups.values()) out.set(id, 'Group')
       if (dryRun) {
+        // Not written yet in a dry run: entries renamed or moved in this run (known by anchor) and
+        // entries this run would create (known only by DN).
         const unknown = dns.filter((d) => !users.has(d) && !groups.has(d))
-        for (const [dn, hit] of await store.syncSnapshot.resolveDns(this.tenantId, runId, unknown)) out.set(`dn:${dn}`, hit.kind === 'group' ? 'Group' : 'User')
+        const hits = await store.syncSnapshot.resolveDns(this.tenantId, runId, unknown)
+        const anchors = [...hits.values()].map((h) => h.anchor)
+        const [byUser, byGroup] = await Promise.all([store.users.getBySourceAnchors(this.tenantId, anchors), store.groups.getBySourceAnchors(this.tenantId, anchors)])
+        for (const [dn, hit] of hits) {
+          const existing = hit.kind === 'group' ? byGroup.get(hit.anchor) : byUser.get(hit.anchor)
+          out.set(existing ? existing.id : `dn:${dn}`, hit.kind === 'group' ? 'Group' : 'User')
+        }
       }
     }
     for (let i = 0; i < g.memberUids.length; i += PAGE) {
@@ -333,11 +344,10 @@ export class Reconciler {
 
   private async archive(user: User): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
-    counts.usersArchived++
-    this.sample('usersArchived', user.userName)
-    if (dryRun) return
     try {
-      await updateUser(store, ctx, user.id, (current) => archived(current), { action: 'user.archive' })
+      if (!dryRun) await updateUser(store, ctx, user.id, (current) => archived(current), { action: 'user.archive' })
+      counts.usersArchived++
+      this.sample('usersArchived', user.userName)
     } catch (err) {
       this.o.problem({ entry: user.sourceDn ?? user.userName, message: `user ${user.userName}: archive: ${describe(err)}` })
     }
@@ -345,11 +355,10 @@ export class Reconciler {
 
   private async removeGroup(group: Group): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
-    counts.groupsDeleted++
-    this.sample('groupsDeleted', group.displayName)
-    if (dryRun) return
     try {
-      await deleteGroup(store, ctx, group.id)
+      if (!dryRun) await deleteGroup(store, ctx, group.id)
+      counts.groupsDeleted++
+      this.sample('groupsDeleted', group.displayName)
     } catch (err) {
       this.o.problem({ entry: group.sourceDn ?? group.displayName, message: `group ${group.displayName}: delete: ${describe(err)}` })
     }

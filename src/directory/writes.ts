@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { Actor, AuditChanges, JsonObject, Json, Tenant } from './model.js'
 import type { WriteChannel } from './source-of-truth.js'
 
@@ -35,7 +36,8 @@ export function diffDocuments(before: JsonObject | null, after: JsonObject | nul
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(key)
     const y = b.get(key)
-    if (JSON.stringify(x) === JSON.stringify(y)) continue
+    // Key order is not a change: documents come back from the store with their keys reordered.
+    if (isDeepStrictEqual(x, y)) continue
     attributes.push(key)
     if (x !== undefined) beforeOut[key] = x
     if (y !== undefined) afterOut[key] = y

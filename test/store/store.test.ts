@@ -233,6 +233,21 @@ for (const backend of backends()) {
         assert.deepEqual(only.items[0]!.changes, { attributes: ['userName'] })
         assert.deepEqual(only.items[0]!.actor, actor)
       })
+
+      it('pages through events numbered past 9 in numeric order, losing none', async () => {
+        const tenant = await newTenant()
+        for (let i = 1; i <= 23; i++) {
+          await store.audit.append({ tenantId: tenant.id, actor, action: `n.${i}`, resourceType: 'User', resourceId: null, changes: null, requestId: null })
+        }
+        const seen: string[] = []
+        let before: string | null = null
+        do {
+          const page = await store.audit.list(tenant.id, { limit: 5, before })
+          seen.push(...page.items.map((e) => e.action))
+          before = page.next
+        } while (before)
+        assert.deepEqual(seen, Array.from({ length: 23 }, (_, i) => `n.${23 - i}`))
+      })
     })
 
     describe('transactions', () => {

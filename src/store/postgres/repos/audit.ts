@@ -56,7 +56,7 @@ export function auditRepo(sql: Sql): AuditRepo {
       if (q.action) add('action = ?', q.action)
       if (q.resourceId) add('resource_id = ?', q.resourceId)
       params.push(q.limit + 1)
-      const rows = await sql.query(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params)
+      const rows = await sql.query(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY audit_events.id DESC LIMIT $${params.length}`, params)
       const items = rows.slice(0, q.limit).map(toEvent)
       return { items, next: rows.length > q.limit ? encodeCursor(items[items.length - 1]!.id) : null }
     },

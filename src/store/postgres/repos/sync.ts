@@ -190,7 +190,7 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
     async resolveDns(tenantId, runId, dns) {
       if (!dns.length) return new Map()
       const rows = await sql.query(
-        `SELECT dn, kind, anchor FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind <> 'deleted' AND dn = ANY($3::text[])`,
+        `SELECT dn, kind, anchor FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind <> 'deleted' AND dn = ANY($3::text[]) AND NOT entry ? 'unmapped'`,
         [tenantId, runId, dns],
       )
       return new Map(rows.map((r) => [str(r.dn), { kind: r.kind as SnapshotKind, anchor: str(r.anchor) }]))
