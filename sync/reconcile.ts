@@ -8,12 +8,12 @@
  * Each change commits on its own, so a run killed halfway leaves every record whole, and the next
  * run, reading the directory again, does what is left.
  */
-import { createGroup, deleteGroup, groupWouldChange, updateGroup, type MemberSpec } from '../src/directory/groups.js'
+import { changeUserMembers, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
 import type { SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
-import { createUser, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
+import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
-import { DomainError, ValidationError } from '../src/errors.js'
+import { ConflictError, DomainError, ValidationError } from '../src/errors.js'
 import type { Store } from '../src/store/port.js'
 import { groupWrite, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
@@ -22,6 +22,8 @@ const PAGE = 500
 /** The domain takes at most this many members per change (MAX_MEMBERS_PER_REQUEST). */
 const MEMBER_CHUNK = 10_000
 const SAMPLE_SIZE = 5
+/** Keys per lookup query (DNs, userNames). */
+const LOOKUP = 2000
 
 export interface Samples {
   usersCreated: string[]
@@ -111,6 +113,7 @@ export class Reconciler {
       const managerDns = [...new Set(page.map((p) => (p.entry as unknown as MappedUser).managerDn).filter((d): d is string => !!d))]
       const managers = await store.users.idsBySourceDn(this.tenantId, managerDns)
       const pending = await store.syncSnapshot.resolveDns(this.tenantId, runId, managerDns.filter((d) => !managers.has(d)))
+      const creates: UserWrite[] = []
       for (const entry of page) {
         this.o.checkpoint()
         const mapped = entry.entry as unknown as MappedUser
@@ -131,8 +134,50 @@ export class Reconciler {
             managerId = current ? managerIdOf(current.resource) : null
           }
         }
-        await this.upsertUser(current, userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive'))
+        const write = userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive')
+        if (current) await this.updateExisting(current, write)
+        else creates.push(write)
       }
+      await this.createAll(creates)
+    }
+  }
+
+  /** New users of one page: one batch, or one by one when the batch as a whole cannot be written. */
+  private async createAll(writes: UserWrite[]): Promise<void> {
+    if (!writes.length) return
+    const { store, ctx, dryRun, counts } = this.o
+    const created = (w: UserWrite) => {
+      counts.usersCreated++
+      this.sample('usersCreated', w.userName)
+    }
+    if (dryRun) {
+      writes.forEach(created)
+      return
+    }
+    let result
+    try {
+      result = await createUsers(store, ctx, writes)
+    } catch (err) {
+      // A conflict the batch's own checks could not foresee (a concurrent writer): one by one, so
+      // only the entry at fault is reported.
+      if (!(err instanceof ConflictError)) throw err
+      for (const w of writes) {
+        try {
+          await createUser(store, ctx, w)
+          created(w)
+        } catch (err) {
+          this.o.problem({ entry: w.sourceDn ?? w.userName, message: `user ${w.userName}: ${describe(err)}` })
+        }
+      }
+      return
+    }
+    const failed = new Set(result.failed.map((f) => f.index))
+    writes.forEach((w, i) => {
+      if (!failed.has(i)) created(w)
+    })
+    for (const f of result.failed) {
+      const w = writes[f.index]!
+      this.o.problem({ entry: w.sourceDn ?? w.userName, message: `user ${w.userName}: ${describe(f.error)}` })
     }
   }
 
@@ -150,15 +195,9 @@ export class Reconciler {
     return store.syncSnapshot.anchorsRead(this.tenantId, runId, 'deleted', anchors)
   }
 
-  private async upsertUser(current: User | null, write: UserWrite): Promise<void> {
+  private async updateExisting(current: User, write: UserWrite): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
     try {
-      if (!current) {
-        if (!dryRun) await createUser(store, ctx, write)
-        counts.usersCreated++
-        this.sample('usersCreated', write.userName)
-        return
-      }
       if (!userWouldChange(current, { ...write, status: write.status! })) {
         counts.usersUnchanged++
         return
@@ -193,16 +232,18 @@ export class Reconciler {
       if (!withManager.length) continue
       const users = await store.users.getBySourceAnchors(this.tenantId, withManager.map((p) => p.anchor))
       const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => (p.entry as unknown as MappedUser).managerDn!))])
+      this.o.checkpoint()
+      const changes: Array<{ user: User; managerId: string | null }> = []
       for (const entry of withManager) {
-        this.o.checkpoint()
         const user = users.get(entry.anchor)
         const managerId = ids.get((entry.entry as unknown as MappedUser).managerDn!) ?? null
-        if (!user || managerIdOf(user.resource) === managerId) continue
-        try {
-          await updateUser(store, this.o.ctx, user.id, (current) => setManager(current, managerId))
-        } catch (err) {
-          this.o.problem({ entry: user.sourceDn ?? user.userName, message: `user ${user.userName}: manager: ${describe(err)}` })
-        }
+        if (user && managerIdOf(user.resource) !== managerId) changes.push({ user, managerId })
+      }
+      if (!changes.length) continue
+      const result = await setManagers(store, this.o.ctx, changes)
+      for (const f of result.failed) {
+        const user = changes[f.index]!.user
+        this.o.problem({ entry: user.sourceDn ?? user.userName, message: `user ${user.userName}: manager: ${describe(f.error)}` })
       }
     }
   }
@@ -218,6 +259,7 @@ export class Reconciler {
       after = read[read.length - 1]!.anchor
       const page = read.filter((p) => !isUnmapped(p.entry))
       const byAnchor = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
+      const creates: Array<{ write: GroupWrite; dn: string }> = []
       for (const entry of page) {
         this.o.checkpoint()
         const mapped = entry.entry as unknown as MappedGroup
@@ -225,9 +267,7 @@ export class Reconciler {
         const current = byAnchor.get(entry.anchor)
         try {
           if (!current) {
-            if (!dryRun) await createGroup(store, ctx, write)
-            counts.groupsCreated++
-            this.sample('groupsCreated', write.displayName)
+            creates.push({ write, dn: entry.dn })
           } else if (groupWouldChange(current, write)) {
             if (!dryRun) await updateGroup(store, ctx, current.id, () => ({ group: write }))
             counts.groupsUpdated++
@@ -237,6 +277,19 @@ export class Reconciler {
           this.o.problem({ entry: entry.dn, message: `group ${write.displayName}: ${describe(err)}` })
         }
       }
+      const failed = new Set<number>()
+      if (!dryRun && creates.length) {
+        const result = await createGroups(store, ctx, creates.map((c) => c.write))
+        for (const f of result.failed) {
+          failed.add(f.index)
+          this.o.problem({ entry: creates[f.index]!.dn, message: `group ${creates[f.index]!.write.displayName}: ${describe(f.error)}` })
+        }
+      }
+      creates.forEach((c, i) => {
+        if (failed.has(i)) return
+        counts.groupsCreated++
+        this.sample('groupsCreated', c.write.displayName)
+      })
     }
   }
 
@@ -253,55 +306,88 @@ export class Reconciler {
         this.tenantId,
         [...groups.values()].map((g) => g.id),
       )
-      for (const entry of page) {
+      const batch: Array<{ group: Group; name: string; dn: string; add: string[]; remove: string[] }> = []
+      const desiredAll = await this.desiredMembersOfPage(page.map((p) => p.entry as unknown as MappedGroup))
+      for (const [k, entry] of page.entries()) {
         this.o.checkpoint()
         const mapped = entry.entry as unknown as MappedGroup
         const group = groups.get(entry.anchor) ?? null
-        const desired = await this.desiredMembers(mapped)
+        const desired = desiredAll[k]!
         const have = new Map((group ? (current.get(group.id) ?? []) : []).map((m) => [m.memberId, m.memberType]))
         const add = [...desired.entries()].filter(([key]) => !have.has(key))
         const remove = [...have.keys()].filter((id) => !desired.has(id))
         if (!add.length && !remove.length) continue
-        await this.changeMembers(group, mapped.displayName, entry.dn, add, remove)
+        // Users only, of a reasonable size, in a group that exists: all such groups of the page
+        // change together. Nested groups (cycle checks) and huge changes go one group at a time.
+        if (group && !this.o.dryRun && add.length <= MEMBER_CHUNK && add.every(([, type]) => type === 'User')) {
+          batch.push({ group, name: mapped.displayName, dn: entry.dn, add: add.map(([id]) => id), remove })
+        } else {
+          await this.changeMembers(group, mapped.displayName, entry.dn, add, remove)
+        }
       }
+      await this.changeMembersTogether(batch)
+    }
+  }
+
+  private async changeMembersTogether(batch: Array<{ group: Group; name: string; dn: string; add: string[]; remove: string[] }>): Promise<void> {
+    if (!batch.length) return
+    const { store, ctx, counts } = this.o
+    const result = await changeUserMembers(store, ctx, batch.map((b) => ({ groupId: b.group.id, add: b.add, remove: b.remove })))
+    for (const f of result.failed) this.o.problem({ entry: batch[f.index]!.dn, message: `group ${batch[f.index]!.name}: members: ${describe(f.error)}` })
+    for (const b of batch) {
+      counts.membersAdded += result.added.get(b.group.id) ?? 0
+      counts.membersRemoved += result.removed.get(b.group.id) ?? 0
     }
   }
 
   /**
-   * A group's members as Roster ids (member DNs of synced users and groups; posix memberUids by
-   * userName). In a dry run, members the run would create count too, keyed by their DN.
+   * The members of a page of groups as Roster ids (member DNs of synced users and groups; posix
+   * memberUids by userName), looked up together: a few queries per page, not per group. In a dry
+   * run, members the run has not written yet count too: renamed or moved ones by their anchor, new
+   * ones keyed by DN (or uid).
    */
-  private async desiredMembers(g: MappedGroup): Promise<Map<string, 'User' | 'Group'>> {
+  private async desiredMembersOfPage(groups: MappedGroup[]): Promise<Array<Map<string, 'User' | 'Group'>>> {
     const { store, runId, dryRun } = this.o
-    const out = new Map<string, 'User' | 'Group'>()
-    for (let i = 0; i < g.memberDns.length; i += PAGE) {
-      const dns = g.memberDns.slice(i, i + PAGE)
-      const [users, groups] = await Promise.all([store.users.idsBySourceDn(this.tenantId, dns), store.groups.idsBySourceDn(this.tenantId, dns)])
-      for (const id of users.values()) out.set(id, 'User')
-      for (const id of groups.values()) out.set(id, 'Group')
+    const byDn = new Map<string, [string, 'User' | 'Group']>()
+    const allDns = [...new Set(groups.flatMap((g) => g.memberDns))]
+    for (let i = 0; i < allDns.length; i += LOOKUP) {
+      const dns = allDns.slice(i, i + LOOKUP)
+      const [users, found] = await Promise.all([store.users.idsBySourceDn(this.tenantId, dns), store.groups.idsBySourceDn(this.tenantId, dns)])
+      for (const [dn, id] of users) byDn.set(dn, [id, 'User'])
+      for (const [dn, id] of found) byDn.set(dn, [id, 'Group'])
       if (dryRun) {
-        // Not written yet in a dry run: entries renamed or moved in this run (known by anchor) and
-        // entries this run would create (known only by DN).
-        const unknown = dns.filter((d) => !users.has(d) && !groups.has(d))
-        const hits = await store.syncSnapshot.resolveDns(this.tenantId, runId, unknown)
+        const hits = await store.syncSnapshot.resolveDns(this.tenantId, runId, dns.filter((d) => !byDn.has(d)))
         const anchors = [...hits.values()].map((h) => h.anchor)
         const [byUser, byGroup] = await Promise.all([store.users.getBySourceAnchors(this.tenantId, anchors), store.groups.getBySourceAnchors(this.tenantId, anchors)])
         for (const [dn, hit] of hits) {
           const existing = hit.kind === 'group' ? byGroup.get(hit.anchor) : byUser.get(hit.anchor)
-          out.set(existing ? existing.id : `dn:${dn}`, hit.kind === 'group' ? 'Group' : 'User')
+          byDn.set(dn, [existing ? existing.id : `dn:${dn}`, hit.kind === 'group' ? 'Group' : 'User'])
         }
       }
     }
-    for (let i = 0; i < g.memberUids.length; i += PAGE) {
-      const uids = g.memberUids.slice(i, i + PAGE)
+    const byUid = new Map<string, string>()
+    const allUids = [...new Set(groups.flatMap((g) => g.memberUids.map((u) => u.toLowerCase())))]
+    for (let i = 0; i < allUids.length; i += LOOKUP) {
+      const uids = allUids.slice(i, i + LOOKUP)
       const byName = await store.users.getByUserNames(this.tenantId, uids)
-      for (const u of byName.values()) if (u.origin === 'ldap') out.set(u.id, 'User')
+      for (const [name, u] of byName) if (u.origin === 'ldap') byUid.set(name, u.id)
       if (dryRun) {
-        const unknown = uids.filter((uid) => !byName.has(uid.toLowerCase()))
-        for (const name of (await store.syncSnapshot.resolveUserNames(this.tenantId, runId, unknown)).keys()) out.set(`uid:${name}`, 'User')
+        const unknown = uids.filter((uid) => !byName.has(uid))
+        for (const name of (await store.syncSnapshot.resolveUserNames(this.tenantId, runId, unknown)).keys()) byUid.set(name, `uid:${name}`)
       }
     }
-    return out
+    return groups.map((g) => {
+      const out = new Map<string, 'User' | 'Group'>()
+      for (const dn of g.memberDns) {
+        const hit = byDn.get(dn)
+        if (hit) out.set(hit[0], hit[1])
+      }
+      for (const uid of g.memberUids) {
+        const id = byUid.get(uid.toLowerCase())
+        if (id) out.set(id, 'User')
+      }
+      return out
+    })
   }
 
   private async changeMembers(group: Group | null, name: string, dn: string, add: [string, 'User' | 'Group'][], remove: string[]): Promise<void> {
@@ -409,18 +495,6 @@ export class Reconciler {
       }
     }
   }
-}
-
-/** The user as it stands, with its manager reference set to `managerId` (or removed). */
-function setManager(current: User, managerId: string | null): UserWrite {
-  const document = structuredClone(current.resource)
-  const [urn, attr] = MANAGER_PATH
-  const ext = { ...((document[urn] as JsonObject | undefined) ?? {}) }
-  if (managerId) ext[attr] = { value: managerId }
-  else delete ext[attr]
-  if (Object.keys(ext).length) document[urn] = ext
-  else delete document[urn]
-  return { ...asWrite(current), managerId, document }
 }
 
 /** The user as it stands, archived: status `archived`, `active` false. */

@@ -75,6 +75,8 @@ class LeaseLostError extends DirectoryError {
 }
 
 const MAX_PROBLEMS = 50
+/** Snapshots smaller than this are planned well enough without fresh statistics. */
+const ANALYZE_ABOVE = 1000
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -161,6 +163,8 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
       )
     }
 
+    // Fresh statistics for the plans of the reconcile phase (see SyncSnapshotRepo.analyze).
+    if (read.users + read.groups + read.deletions >= ANALYZE_ABOVE) await store.syncSnapshot.analyze()
     const refusal = await safetyCheck(store, tenant, runId, mode, policy, !!request.force)
     if (refusal) {
       const finished = await store.syncRuns.finish(tenant.id, runId, { status: 'refused', counts, errors: problems, message: refusal, highWaterMark: null })

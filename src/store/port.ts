@@ -99,6 +99,8 @@ export interface UpdateOptions {
 
 export interface UserRepo {
   insert(user: NewUser): Promise<User>
+  /** Many users in one statement (all or none: a uniqueness violation fails the lot); returned in no particular order. */
+  insertMany(users: NewUser[]): Promise<User[]>
   /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
@@ -119,6 +121,11 @@ export interface UserRepo {
    * names `id`, bumping their versions; returns their ids. Used when the referenced user goes.
    */
   clearReference(tenantId: string, path: readonly string[], id: string): Promise<string[]>
+  /**
+   * Sets (or, with null, removes) the reference at `path` = [extension URN, attribute] of many users
+   * at once, bumping their versions; returns the ids changed. An extension left empty is removed.
+   */
+  setReferences(tenantId: string, path: readonly [string, string], changes: Array<{ id: string; value: string | null }>): Promise<string[]>
   count(tenantId: string): Promise<number>
   /** Stable order by id; `after` is the `next` of the previous page. */
   list(tenantId: string, options: { limit: number; after?: string | null }): Promise<Page<User>>
@@ -131,6 +138,8 @@ export interface UserRepo {
 
 export interface GroupRepo {
   insert(group: NewGroup): Promise<Group>
+  /** Many groups in one statement; returned in no particular order. */
+  insertMany(groups: NewGroup[]): Promise<Group[]>
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<Group | null>
   getByDisplayName(tenantId: string, displayName: string): Promise<Group | null>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<Group | null>
@@ -140,6 +149,7 @@ export interface GroupRepo {
   update(tenantId: string, id: string, changes: GroupChanges, options?: UpdateOptions): Promise<Group | null>
   /** Records a change to the group's members: bumps version and modified without touching the rest. */
   touch(tenantId: string, id: string, options?: UpdateOptions): Promise<Group | null>
+  touchMany(tenantId: string, ids: string[]): Promise<void>
   /** Deletes the group, its own member rows and its rows as a member of other groups. */
   delete(tenantId: string, id: string): Promise<boolean>
   count(tenantId: string): Promise<number>
@@ -160,6 +170,10 @@ export interface MembershipRepo {
   /** Removes these members; returns how many were there. */
   remove(tenantId: string, groupId: string, memberIds: string[]): Promise<number>
   removeAll(tenantId: string, groupId: string): Promise<number>
+  /** Adds members to many groups in one statement; returns how many were new, by group. */
+  addMany(tenantId: string, rows: Array<MemberRef & { groupId: string }>): Promise<Map<string, number>>
+  /** Removes members from many groups in one statement; returns how many were there, by group. */
+  removeMany(tenantId: string, rows: Array<{ groupId: string; memberId: string }>): Promise<Map<string, number>>
   list(tenantId: string, groupId: string, options: { limit: number; after?: string | null }): Promise<Page<Membership>>
   count(tenantId: string, groupId: string): Promise<number>
   /** Groups that directly contain this member. */
@@ -189,6 +203,8 @@ export interface AuditQuery {
 
 export interface AuditRepo {
   append(event: NewAuditEvent): Promise<AuditEvent>
+  /** Many events in one statement. */
+  appendMany(events: NewAuditEvent[]): Promise<void>
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>
 }
 
@@ -248,6 +264,12 @@ export interface SyncSnapshotRepo {
   /** Groups synced from the directory whose anchor the run did not read (full runs). */
   absentGroups(tenantId: string, runId: string, options: { after: string | null; limit: number }): Promise<Group[]>
   countAbsentGroups(tenantId: string, runId: string): Promise<number>
+  /**
+   * Refreshes the planner's statistics of the tables a run reads (the snapshot just filled, and the
+   * users and groups a previous run may have created in bulk): the embedded store has no
+   * autovacuum, and plans made without statistics are many times slower.
+   */
+  analyze(): Promise<void>
   /** Removes a run's rows; with `allRuns`, every run's rows of the tenant (left by killed runs). */
   clear(tenantId: string, runId: string, options?: { allRuns?: boolean }): Promise<void>
 }

@@ -31,21 +31,16 @@ async function directory(ldap: SlapdServer, n: number): Promise<{ target: Direct
   }
 }
 
-/** `store`, except that user inserts fail after the first `limit` (in transactions too). */
-function failAfter(store: Store, limit: number, counter = { n: 0 }): Store {
+/** `store`, except that adding group members fails (in transactions too), as when the database goes away. */
+function failingMembers(store: Store): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'users') {
-        const users = target.users
-        return {
-          ...users,
-          insert: async (u: Parameters<typeof users.insert>[0]) => {
-            if (++counter.n > limit) throw new Error('connection lost')
-            return users.insert(u)
-          },
-        }
+      if (prop === 'memberships') {
+        const m = target.memberships
+        const lost = () => Promise.reject(new Error('connection lost'))
+        return { ...m, add: lost, addMany: lost }
       }
-      if (prop === 'transaction') return <T>(fn: (tx: Store) => Promise<T>) => target.transaction((tx) => fn(failAfter(tx, limit, counter)))
+      if (prop === 'transaction') return <T>(fn: (tx: Store) => Promise<T>) => target.transaction((tx) => fn(failingMembers(tx)))
       return Reflect.get(target, prop, receiver) as unknown
     },
   })
@@ -130,19 +125,23 @@ for (const backend of backends()) {
       const n = 40
       const { target } = await directory(ldap, n)
       const tenant = await syncTenant(t.store, target)
-      // The same tenant through a store whose user inserts fail after the 15th, as when the
-      // database goes away mid-run.
-      const first = await runSync(failAfter(t.store, 15), testBox, tenant.tenant, defaultPolicy, { trigger: 'cli' }, silentLog)
-      assert.ok(first.run.counts.errors > 0)
+      // The same tenant through a store that fails once users and groups are written, when the
+      // members are added.
+      const first = await runSync(failingMembers(t.store), testBox, tenant.tenant, defaultPolicy, { trigger: 'cli' }, silentLog)
+      assert.equal(first.run.status, 'failed')
+      assert.match(first.run.message!, /connection lost/)
       const partial = await tenant.scimUsers()
-      assert.equal(partial.size, 15)
+      assert.equal(partial.size, n)
       for (const u of partial.values()) assert.equal((u.emails as unknown[]).length, 1, 'every stored user is whole')
+      const group = (await tenant.scimGroups()).get('everyone')!
+      assert.equal(((await tenant.scim(`/Groups/${String(group.id)}`).expect(200)).body as { members?: unknown[] }).members?.length ?? 0, 0)
       // The mark did not move: the next run skips nothing.
       assert.equal((await t.store.syncState.get(tenant.tenant.id)).highWaterMark, null)
       const again = await tenant.sync()
       assert.equal(again.run.status, 'succeeded')
       assert.equal(again.run.counts.errors, 0)
-      assert.equal(again.run.counts.usersCreated, n - 15)
+      assert.equal(again.run.counts.usersCreated, 0)
+      assert.equal(again.run.counts.membersAdded, n)
       await assertComplete(tenant, n)
     })
   })
@@ -163,7 +162,8 @@ describe('sync killed with SIGKILL mid-run (PostgreSQL server)', function () {
   })
 
   it('leaves every committed change whole, and the next run finishes the job and closes the dead run', async () => {
-    const n = 600
+    // Users are created 500 to a statement: enough of them that the run is caught between batches.
+    const n = 4000
     const { target } = await directory(ldap, n)
     const tenant = await syncTenant(t.store, target)
     const id = tenant.tenant.id
@@ -174,9 +174,9 @@ describe('sync killed with SIGKILL mid-run (PostgreSQL server)', function () {
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    // Kill it once it has written a few dozen users: well before it could finish 600.
+    // Kill it once its first batch of users is in: well before it could finish.
     let written = 0
-    for (let i = 0; i < 3000 && written < 40; i++) {
+    for (let i = 0; i < 6000 && written < 1; i++) {
       written = await auditBySync(t.store, id)
       if (child.exitCode !== null) break
       await new Promise((r) => setTimeout(r, 10))

@@ -41,6 +41,31 @@ export function auditRepo(sql: Sql): AuditRepo {
       )
       return toEvent(rows[0]!)
     },
+    async appendMany(events) {
+      if (!events.length) return
+      await sql.query(
+        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id)
+         SELECT e.tenant_id, coalesce(e.at, now()), e.actor_type, e.actor_id, e.actor_label, e.action, e.resource_type, e.resource_id, e.changes, e.request_id
+           FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id uuid, at timestamptz, actor_type text, actor_id text, actor_label text, action text,
+                resource_type text, resource_id text, changes jsonb, request_id text)`,
+        [
+          JSON.stringify(
+            events.map((e) => ({
+              tenant_id: e.tenantId,
+              at: e.at ?? null,
+              actor_type: e.actor.type,
+              actor_id: e.actor.id,
+              actor_label: e.actor.label,
+              action: e.action,
+              resource_type: e.resourceType,
+              resource_id: e.resourceId,
+              changes: e.changes,
+              request_id: e.requestId,
+            })),
+          ),
+        ],
+      )
+    },
     async list(tenantId, q) {
       const where = ['tenant_id = $1']
       const params: unknown[] = [tenantId]

@@ -40,6 +40,30 @@ export function groupRepo(sql: Sql): GroupRepo {
       )
       return toGroup(rows[0]!)
     },
+    async insertMany(groups) {
+      if (!groups.length) return []
+      const rows = await sql.query(
+        `INSERT INTO groups (tenant_id, id, display_name, external_id, origin, source_anchor, resource, source_dn)
+         SELECT g.tenant_id, g.id, g.display_name, g.external_id, g.origin, g.source_anchor, g.resource, g.source_dn
+           FROM jsonb_to_recordset($1::jsonb) AS g(tenant_id uuid, id uuid, display_name text, external_id text, origin text, source_anchor text, resource jsonb, source_dn text)
+         RETURNING ${GROUP_COLUMNS}`,
+        [
+          JSON.stringify(
+            groups.map((g) => ({
+              tenant_id: g.tenantId,
+              id: g.id ?? randomUUID(),
+              display_name: g.displayName,
+              external_id: g.externalId ?? null,
+              origin: g.origin,
+              source_anchor: g.sourceAnchor ?? null,
+              resource: g.resource ?? {},
+              source_dn: g.sourceDn ?? null,
+            })),
+          ),
+        ],
+      )
+      return rows.map(toGroup)
+    },
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByDisplayName: (tenantId, name) => one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]),
@@ -86,6 +110,10 @@ export function groupRepo(sql: Sql): GroupRepo {
       return null
     },
     touch: (tenantId, id, options) => repo.update(tenantId, id, {}, options),
+    async touchMany(tenantId, ids) {
+      const valid = ids.filter(isUuid)
+      if (valid.length) await sql.query('UPDATE groups SET version = version + 1, modified = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, valid])
+    },
     async delete(tenantId, id) {
       if (!isUuid(id)) return false
       const rows = await sql.query(

@@ -43,6 +43,33 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       )
       return rows[0]!.n
     },
+    async addMany(tenantId, members) {
+      const valid = members.filter((m) => isUuid(m.memberId) && isUuid(m.groupId))
+      if (!valid.length) return new Map()
+      const rows = await sql.query<{ group_id: string; n: number }>(
+        `WITH added AS (
+           INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+           SELECT $1, m.g, m.id, m.type FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m(g, id, type)
+           ON CONFLICT DO NOTHING RETURNING group_id, member_id, member_type),
+         ${TOUCH_USERS('added')}
+         SELECT group_id, count(*)::int AS n FROM added GROUP BY group_id`,
+        [tenantId, valid.map((m) => m.groupId), valid.map((m) => m.memberId), valid.map((m) => m.memberType)],
+      )
+      return new Map(rows.map((r) => [str(r.group_id), Number(r.n)]))
+    },
+    async removeMany(tenantId, members) {
+      const valid = members.filter((m) => isUuid(m.memberId) && isUuid(m.groupId))
+      if (!valid.length) return new Map()
+      const rows = await sql.query<{ group_id: string; n: number }>(
+        `WITH removed AS (
+           DELETE FROM group_members gm USING unnest($2::uuid[], $3::uuid[]) AS m(g, id)
+            WHERE gm.tenant_id = $1 AND gm.group_id = m.g AND gm.member_id = m.id RETURNING gm.group_id, gm.member_id, gm.member_type),
+         ${TOUCH_USERS('removed')}
+         SELECT group_id, count(*)::int AS n FROM removed GROUP BY group_id`,
+        [tenantId, valid.map((m) => m.groupId), valid.map((m) => m.memberId)],
+      )
+      return new Map(rows.map((r) => [str(r.group_id), Number(r.n)]))
+    },
     async removeAll(tenantId, groupId) {
       const rows = await sql.query<{ n: number }>(
         `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type),

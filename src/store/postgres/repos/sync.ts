@@ -239,6 +239,9 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
       )
       return Number(rows[0]!.n)
     },
+    async analyze() {
+      await sql.query('ANALYZE sync_snapshot, users, groups, group_members')
+    },
     async clear(tenantId, runId, options = {}) {
       if (options.allRuns) await sql.query('DELETE FROM sync_snapshot WHERE tenant_id = $1', [tenantId])
       else await sql.query('DELETE FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2', [tenantId, runId])

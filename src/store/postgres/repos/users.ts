@@ -60,6 +60,35 @@ export function userRepo(sql: Sql): UserRepo {
       )
       return toUser(rows[0]!)
     },
+    async insertMany(users) {
+      if (!users.length) return []
+      const rows = await sql.query(
+        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn)
+         SELECT u.tenant_id, u.id, u.user_name, u.external_id, u.display_name, u.email, u.status, u.origin, u.source_anchor, u.resource, u.password_hash, u.source_dn
+           FROM jsonb_to_recordset($1::jsonb) AS u(tenant_id uuid, id uuid, user_name text, external_id text, display_name text, email text,
+                status text, origin text, source_anchor text, resource jsonb, password_hash text, source_dn text)
+         RETURNING ${USER_COLUMNS}`,
+        [
+          JSON.stringify(
+            users.map((u) => ({
+              tenant_id: u.tenantId,
+              id: u.id ?? randomUUID(),
+              user_name: u.userName,
+              external_id: u.externalId ?? null,
+              display_name: u.displayName ?? null,
+              email: u.email ?? null,
+              status: u.status ?? (u.active === false ? 'inactive' : 'active'),
+              origin: u.origin,
+              source_anchor: u.sourceAnchor ?? null,
+              resource: u.resource ?? {},
+              password_hash: u.passwordHash ?? null,
+              source_dn: u.sourceDn ?? null,
+            })),
+          ),
+        ],
+      )
+      return rows.map(toUser)
+    },
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
@@ -141,6 +170,24 @@ export function userRepo(sql: Sql): UserRepo {
           WHERE tenant_id = $1 AND resource_ci @> $2::jsonb AND resource #>> $4::text[] = $5
           RETURNING id`,
         [tenantId, JSON.stringify(probe), [...path], [...path, 'value'], id],
+      )
+      return rows.map((r) => str(r.id))
+    },
+    async setReferences(tenantId, [urn, attr], changes) {
+      const valid = changes.filter((c) => isUuid(c.id))
+      if (!valid.length) return []
+      const rows = await sql.query<{ id: string }>(
+        `UPDATE users u SET
+           resource = CASE
+             WHEN c.value IS NOT NULL THEN jsonb_set(u.resource, ARRAY[$3], coalesce(u.resource -> $3, '{}'::jsonb) || jsonb_build_object($4::text, jsonb_build_object('value', c.value)))
+             WHEN (coalesce(u.resource -> $3, '{}'::jsonb) - $4::text) = '{}'::jsonb THEN u.resource - $3
+             ELSE jsonb_set(u.resource, ARRAY[$3], (u.resource -> $3) - $4::text)
+           END,
+           version = version + 1, modified = now()
+          FROM jsonb_to_recordset($2::jsonb) AS c(id uuid, value text)
+         WHERE u.tenant_id = $1 AND u.id = c.id
+         RETURNING u.id`,
+        [tenantId, JSON.stringify(valid), urn, attr],
       )
       return rows.map((r) => str(r.id))
     },
