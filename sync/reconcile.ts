@@ -5,16 +5,17 @@
  *
  * Order: users (creates and updates) → managers that point at users created later in the pass →
  * groups → group members (nested groups need every group to exist) → archives and group deletions.
- * Each change commits on its own, so a run killed halfway leaves every record whole, and the next
- * run, reading the directory again, does what is left.
+ * Changes commit a page at a time through the domain's batch functions (creates, managers, user
+ * members) or one by one (updates, nested groups), so a run killed halfway leaves every record
+ * whole, and the next run, reading the directory again, does what is left.
  */
-import { changeUserMembers, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
+import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
 import type { SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { ConflictError, DomainError, ValidationError } from '../src/errors.js'
-import type { Store } from '../src/store/port.js'
+import type { MemberRef, Store } from '../src/store/port.js'
 import { groupWrite, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
 
@@ -306,7 +307,7 @@ export class Reconciler {
         this.tenantId,
         [...groups.values()].map((g) => g.id),
       )
-      const batch: Array<{ group: Group; name: string; dn: string; add: string[]; remove: string[] }> = []
+      const batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }> = []
       const desiredAll = await this.desiredMembersOfPage(page.map((p) => p.entry as unknown as MappedGroup))
       for (const [k, entry] of page.entries()) {
         this.o.checkpoint()
@@ -317,10 +318,12 @@ export class Reconciler {
         const add = [...desired.entries()].filter(([key]) => !have.has(key))
         const remove = [...have.keys()].filter((id) => !desired.has(id))
         if (!add.length && !remove.length) continue
-        // Users only, of a reasonable size, in a group that exists: all such groups of the page
-        // change together. Nested groups (cycle checks) and huge changes go one group at a time.
-        if (group && !this.o.dryRun && add.length <= MEMBER_CHUNK && add.every(([, type]) => type === 'User')) {
-          batch.push({ group, name: mapped.displayName, dn: entry.dn, add: add.map(([id]) => id), remove })
+        // The groups of a page change together; a huge change is split so that no single
+        // statement or audit event grows without bound.
+        if (group && !this.o.dryRun) {
+          for (let i = 0; i === 0 || i < add.length; i += MEMBER_CHUNK) {
+            batch.push({ group, name: mapped.displayName, dn: entry.dn, add: add.slice(i, i + MEMBER_CHUNK).map(([memberId, memberType]) => ({ memberId, memberType })), remove: i === 0 ? remove : [] })
+          }
         } else {
           await this.changeMembers(group, mapped.displayName, entry.dn, add, remove)
         }
@@ -329,14 +332,14 @@ export class Reconciler {
     }
   }
 
-  private async changeMembersTogether(batch: Array<{ group: Group; name: string; dn: string; add: string[]; remove: string[] }>): Promise<void> {
+  private async changeMembersTogether(batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }>): Promise<void> {
     if (!batch.length) return
     const { store, ctx, counts } = this.o
-    const result = await changeUserMembers(store, ctx, batch.map((b) => ({ groupId: b.group.id, add: b.add, remove: b.remove })))
+    const result = await changeMembersMany(store, ctx, batch.map((b) => ({ groupId: b.group.id, add: b.add, remove: b.remove })))
     for (const f of result.failed) this.o.problem({ entry: batch[f.index]!.dn, message: `group ${batch[f.index]!.name}: members: ${describe(f.error)}` })
-    for (const b of batch) {
-      counts.membersAdded += result.added.get(b.group.id) ?? 0
-      counts.membersRemoved += result.removed.get(b.group.id) ?? 0
+    for (const id of new Set(batch.map((b) => b.group.id))) {
+      counts.membersAdded += result.added.get(id) ?? 0
+      counts.membersRemoved += result.removed.get(id) ?? 0
     }
   }
 

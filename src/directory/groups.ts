@@ -167,49 +167,86 @@ export async function createGroups(store: Store, ctx: WriteContext, inputs: Grou
   })
 }
 
-/** User members to add to and remove from one group. */
-export interface UserMembersDelta {
+/** Members to add to and remove from one group. */
+export interface MembersDelta {
   groupId: string
-  add: string[]
+  add: MemberRef[]
   remove: string[]
 }
 
 /**
- * Changes the user members of many groups in one transaction, a few statements in all: what a
- * directory sync needs after creating thousands of groups. Only users: a nested group can close a
- * cycle with another change of the same batch, so group members go through updateGroup, one group
- * at a time. A delta naming a user or group that does not exist is reported and left out; each
- * group that changed gets its version bumped and one audit event, as with updateGroup.
+ * Changes the members of many groups in one transaction, a few statements in all: what a directory
+ * sync needs after creating thousands of groups. The rules are updateGroup's: members must be users
+ * or groups of the tenant, of the stated type, and no group may end up containing itself. Cycles are
+ * checked against the tenant's nesting graph held in memory, with the batch's own changes applied in
+ * order, so two deltas cannot close a cycle between them. A delta naming a missing group or member
+ * is left out; a nesting that would close a cycle is left out of its delta (the rest of it applies).
+ * Both are reported in `failed`. Each group that changed gets its version bumped and one audit event.
  */
-export async function changeUserMembers(
+export async function changeMembersMany(
   store: Store,
   ctx: WriteContext,
-  deltas: UserMembersDelta[],
+  deltas: MembersDelta[],
 ): Promise<{ failed: Array<{ index: number; error: Error }>; added: Map<string, number>; removed: Map<string, number> }> {
   assertMayWrite(ctx.tenant, ctx.channel)
   const failed: Array<{ index: number; error: Error }> = []
   return store.transaction(async (tx) => {
+    const ids = (type: MemberType) => [...new Set(deltas.flatMap((d) => d.add.filter((m) => m.memberType === type).map((m) => m.memberId)))]
     const [users, groups] = await Promise.all([
-      tx.users.existing(ctx.tenant.id, [...new Set(deltas.flatMap((d) => d.add))]),
-      tx.groups.existing(ctx.tenant.id, deltas.map((d) => d.groupId)),
+      tx.users.existing(ctx.tenant.id, ids('User')),
+      tx.groups.existing(ctx.tenant.id, [...ids('Group'), ...deltas.map((d) => d.groupId)]),
     ])
-    const ok = deltas.filter((d, index) => {
-      const missing = d.add.find((id) => !users.has(id))
-      const error = !groups.has(d.groupId)
-        ? new NotFoundError(`no group with id "${d.groupId}"`)
-        : missing
-          ? new ValidationError(`member "${missing}" is not a user of this tenant`, 'members')
-          : null
-      if (error) failed.push({ index, error })
-      return !error
+    const nesting = deltas.some((d) => d.add.some((m) => m.memberType === 'Group'))
+    // parent → children, kept current as the batch's deltas are taken in order.
+    const children = new Map<string, Set<string>>()
+    if (nesting) {
+      for (const e of await tx.memberships.nestingEdges(ctx.tenant.id)) {
+        if (!children.has(e.groupId)) children.set(e.groupId, new Set())
+        children.get(e.groupId)!.add(e.memberId)
+      }
+    }
+    const reaches = (from: string, target: string): boolean => {
+      const seen = new Set<string>()
+      const stack = [from]
+      while (stack.length) {
+        const g = stack.pop()!
+        if (g === target) return true
+        if (seen.has(g)) continue
+        seen.add(g)
+        for (const c of children.get(g) ?? []) stack.push(c)
+      }
+      return false
+    }
+    const ok: MembersDelta[] = []
+    deltas.forEach((d, index) => {
+      const missing = d.add.find((m) => !(m.memberType === 'User' ? users : groups).has(m.memberId))
+      if (!groups.has(d.groupId) || missing) {
+        failed.push({
+          index,
+          error: !groups.has(d.groupId) ? new NotFoundError(`no group with id "${d.groupId}"`) : new ValidationError(`member "${missing!.memberId}" is not a ${missing!.memberType === 'User' ? 'user' : 'group'} of this tenant`, 'members'),
+        })
+        return
+      }
+      for (const r of d.remove) children.get(d.groupId)?.delete(r)
+      const add = d.add.filter((m) => {
+        if (m.memberType !== 'Group') return true
+        if (m.memberId === d.groupId || reaches(m.memberId, d.groupId)) {
+          failed.push({ index, error: new ValidationError(`group "${m.memberId}" left out: as a member it would make the group contain itself through nested groups`, 'members') })
+          return false
+        }
+        if (!children.has(d.groupId)) children.set(d.groupId, new Set())
+        children.get(d.groupId)!.add(m.memberId)
+        return true
+      })
+      ok.push({ ...d, add })
     })
     const removed = await tx.memberships.removeMany(ctx.tenant.id, ok.flatMap((d) => d.remove.map((memberId) => ({ groupId: d.groupId, memberId }))))
-    const added = await tx.memberships.addMany(ctx.tenant.id, ok.flatMap((d) => d.add.map((memberId) => ({ groupId: d.groupId, memberId, memberType: 'User' as const }))))
+    const added = await tx.memberships.addMany(ctx.tenant.id, ok.flatMap((d) => d.add.map((m) => ({ ...m, groupId: d.groupId }))))
     const changed = ok.filter((d) => (added.get(d.groupId) ?? 0) + (removed.get(d.groupId) ?? 0) > 0)
-    await tx.groups.touchMany(ctx.tenant.id, changed.map((d) => d.groupId))
+    await tx.groups.touchMany(ctx.tenant.id, [...new Set(changed.map((d) => d.groupId))])
     await tx.audit.appendMany(
       changed.map((d) => {
-        const changes: MemberChanges = { add: d.add.map((value) => ({ value, type: 'User' as const })), remove: d.remove, removeAll: false }
+        const changes: MemberChanges = { add: d.add.map((m) => ({ value: m.memberId, type: m.memberType })), remove: d.remove, removeAll: false }
         return {
           tenantId: ctx.tenant.id,
           actor: ctx.actor,

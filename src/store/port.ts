@@ -182,6 +182,8 @@ export interface MembershipRepo {
   membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Membership[]>>
   /** Every group each member belongs to, directly or through nested groups, by member id. */
   groupsOfMembers(tenantId: string, memberIds: string[]): Promise<Map<string, GroupOfMember[]>>
+  /** Every group-in-group edge of the tenant (nesting is rare next to user memberships). */
+  nestingEdges(tenantId: string): Promise<Array<{ groupId: string; memberId: string }>>
   /** Whether making these groups members of `groupId` would make a group contain itself. */
   wouldCreateCycle(tenantId: string, groupId: string, memberGroupIds: string[]): Promise<boolean>
 }

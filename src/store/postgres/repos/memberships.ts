@@ -70,6 +70,13 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       )
       return new Map(rows.map((r) => [str(r.group_id), Number(r.n)]))
     },
+    async nestingEdges(tenantId) {
+      const rows = await sql.query<{ group_id: string; member_id: string }>(
+        `SELECT group_id, member_id FROM group_members WHERE tenant_id = $1 AND member_type = 'Group'`,
+        [tenantId],
+      )
+      return rows.map((r) => ({ groupId: str(r.group_id), memberId: str(r.member_id) }))
+    },
     async removeAll(tenantId, groupId) {
       const rows = await sql.query<{ n: number }>(
         `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type),
