@@ -9,7 +9,7 @@ import type { HighWaterMark, SyncProblem } from '../src/directory/sync-model.js'
 import { DirectoryError } from './errors.js'
 import type { DirectoryClient } from './ldap.js'
 import { normalizeDn } from './dn.js'
-import { asJson, groupAttributes, mapGroup, mapUser, UNMAPPED, userAttributes, type EntryValues } from './mapping.js'
+import { asJson, groupAttributes, mapGroup, mapUser, UNMAPPED, userAttributes, type EntryValues, type MapResult, type MappedGroup, type MappedUser } from './mapping.js'
 import type { EffectiveSettings } from './settings.js'
 
 export interface ReadResult {
@@ -89,35 +89,25 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
     if (t && (!maxTimestamp || timeKey(t) > timeKey(maxTimestamp))) maxTimestamp = t
   }
 
+  const stage = async (kind: 'user' | 'group', base: string, filter: string, attributes: string[], map: (e: EntryValues) => MapResult<MappedUser | MappedGroup>) => {
+    for await (const page of o.client.pages(base, withSince(filter), attributes)) {
+      o.checkpoint()
+      const rows = []
+      for (const e of page) {
+        noteTimestamp(e)
+        const mapped = map(e)
+        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+        else {
+          problem({ entry: mapped.dn, message: mapped.problem })
+          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+        }
+      }
+      await o.store.syncSnapshot.add(o.tenantId, o.runId, kind, rows)
+    }
+  }
   for (const base of s.baseDns) {
-    for await (const page of o.client.pages(base, withSince(s.effectiveUserFilter), userAttributes(m, trackAttr))) {
-      o.checkpoint()
-      const rows = []
-      for (const e of page) {
-        noteTimestamp(e)
-        const mapped = mapUser(e, m)
-        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
-        else {
-          problem({ entry: mapped.dn, message: mapped.problem })
-          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
-        }
-      }
-      await o.store.syncSnapshot.add(o.tenantId, o.runId, 'user', rows)
-    }
-    for await (const page of o.client.pages(base, withSince(s.effectiveGroupFilter), groupAttributes(m, trackAttr))) {
-      o.checkpoint()
-      const rows = []
-      for (const e of page) {
-        noteTimestamp(e)
-        const mapped = mapGroup(e, m)
-        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
-        else {
-          problem({ entry: mapped.dn, message: mapped.problem })
-          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
-        }
-      }
-      await o.store.syncSnapshot.add(o.tenantId, o.runId, 'group', rows)
-    }
+    await stage('user', base, s.effectiveUserFilter, userAttributes(m, trackAttr), (e) => mapUser(e, m))
+    await stage('group', base, s.effectiveGroupFilter, groupAttributes(m, trackAttr), (e) => mapGroup(e, m))
   }
 
   result.full = changedSince === ''

@@ -453,30 +453,26 @@ export class Reconciler {
     }
   }
 
-  private async archiveAbsentUsers(): Promise<void> {
+  /** Calls `each` for every record `fetch` pages out, keyset by id. */
+  private async eachAbsent<T extends { id: string }>(fetch: (after: string | null) => Promise<T[]>, each: (record: T) => Promise<void>): Promise<void> {
     let after: string | null = null
     for (;;) {
-      const page = await this.o.store.syncSnapshot.absentUsers(this.tenantId, this.o.runId, { after, limit: PAGE })
+      const page = await fetch(after)
       if (!page.length) return
       after = page[page.length - 1]!.id
-      for (const user of page) {
+      for (const record of page) {
         this.o.checkpoint()
-        await this.archive(user)
+        await each(record)
       }
     }
   }
 
-  private async deleteAbsentGroups(): Promise<void> {
-    let after: string | null = null
-    for (;;) {
-      const page = await this.o.store.syncSnapshot.absentGroups(this.tenantId, this.o.runId, { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.id
-      for (const group of page) {
-        this.o.checkpoint()
-        await this.removeGroup(group)
-      }
-    }
+  private archiveAbsentUsers(): Promise<void> {
+    return this.eachAbsent((after) => this.o.store.syncSnapshot.absentUsers(this.tenantId, this.o.runId, { after, limit: PAGE }), (u) => this.archive(u))
+  }
+
+  private deleteAbsentGroups(): Promise<void> {
+    return this.eachAbsent((after) => this.o.store.syncSnapshot.absentGroups(this.tenantId, this.o.runId, { after, limit: PAGE }), (g) => this.removeGroup(g))
   }
 
   private async applyDeletions(): Promise<void> {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { MemberRef, Store } from '../store/port.js'
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
-import type { Group, JsonObject, MemberType, RecordOrigin } from './model.js'
+import type { Group, JsonObject, MemberType, NewGroup, RecordOrigin } from './model.js'
 import { assertMayWrite } from './source-of-truth.js'
 import { diffDocuments, type WriteContext } from './writes.js'
 import type { VersionCheck } from './users.js'
@@ -45,6 +45,18 @@ export function groupWouldChange(current: Group, input: GroupWrite): boolean {
     (input.origin !== undefined && input.origin !== current.origin) ||
     !isDeepStrictEqual(input.document, current.resource)
   )
+}
+
+function newGroupRecord(ctx: WriteContext, input: GroupWrite): NewGroup {
+  return {
+    tenantId: ctx.tenant.id,
+    displayName: input.displayName,
+    externalId: input.externalId,
+    origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
+    sourceAnchor: input.sourceAnchor ?? null,
+    sourceDn: input.sourceDn ?? null,
+    resource: input.document,
+  }
 }
 
 export async function getGroup(store: Store, tenantId: string, id: string): Promise<Group> {
@@ -99,15 +111,7 @@ export async function createGroup(store: Store, ctx: WriteContext, input: GroupW
   assertMayWrite(ctx.tenant, ctx.channel)
   validate(input)
   return store.transaction(async (tx) => {
-    const group = await tx.groups.insert({
-      tenantId: ctx.tenant.id,
-      displayName: input.displayName,
-      externalId: input.externalId,
-      origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
-      sourceAnchor: input.sourceAnchor ?? null,
-      sourceDn: input.sourceDn ?? null,
-      resource: input.document,
-    })
+    const group = await tx.groups.insert(newGroupRecord(ctx, input))
     const changes: MemberChanges = { add: members, remove: [], removeAll: false }
     const result = await applyMemberChanges(tx, ctx, group.id, changes)
     const diff = diffDocuments(null, input.document)
@@ -141,17 +145,7 @@ export async function createGroups(store: Store, ctx: WriteContext, inputs: Grou
     }
   })
   return store.transaction(async (tx) => {
-    const created = await tx.groups.insertMany(
-      ok.map((input) => ({
-        tenantId: ctx.tenant.id,
-        displayName: input.displayName,
-        externalId: input.externalId,
-        origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
-        sourceAnchor: input.sourceAnchor ?? null,
-        sourceDn: input.sourceDn ?? null,
-        resource: input.document,
-      })),
-    )
+    const created = await tx.groups.insertMany(ok.map((input) => newGroupRecord(ctx, input)))
     await tx.audit.appendMany(
       created.map((group) => ({
         tenantId: ctx.tenant.id,

@@ -3,6 +3,7 @@
  * stored exactly as `roster directory set` stores it, runs go through `runSync`, and the tenant is
  * readable over SCIM with its own token.
  */
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import request from 'supertest'
@@ -38,6 +39,8 @@ export interface SyncTenant {
   scim(path: string): request.Test
   /** Any SCIM request with the token: scimRequest('post', '/Users').send(...). */
   scimRequest(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string): request.Test
+  /** Points the tenant's stored connection elsewhere, as `roster directory set` would. */
+  reconnect(target: DirectoryTarget): Promise<void>
   /** Users of the tenant over SCIM, by userName (lower-cased), all pages. */
   scimUsers(): Promise<Map<string, Record<string, unknown>>>
   scimGroups(): Promise<Map<string, Record<string, unknown>>>
@@ -100,8 +103,18 @@ export async function syncTenant(store: Store, target: DirectoryTarget, slugPref
     sync: (req = {}, policy = {}) =>
       runSync(store, testBox, tenant, { ...defaultPolicy, ...policy }, { trigger: 'cli', retryDelayMs: 50, ...req }, silentLog),
     scim: (path) => scimRequest('get', path),
+    async reconnect(next) {
+      await setDirectoryConnection(store, testBox, { tenant, actor: testActor, requestId: null }, settingsToJson(directorySettings(next)), next.password)
+    },
     scimRequest,
     scimUsers: () => all('Users', 'userName'),
     scimGroups: () => all('Groups', 'displayName'),
   }
+}
+
+/** The report, after asserting that its run succeeded without problems (saying why when not). */
+export function succeeded(report: SyncReport): SyncReport {
+  assert.equal(report.run.status, 'succeeded', `run ${report.run.status}: ${report.run.message} ${JSON.stringify(report.run.errors)}`)
+  assert.equal(report.run.counts.errors, 0, JSON.stringify(report.run.errors))
+  return report
 }

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict'
 import pino from 'pino'
 import type { Context } from 'mocha'
-import { setDirectoryConnection } from '../../src/directory/directory-connections.js'
 import { probeDirectory } from '../../sync/probe.js'
 import { runSync, type SyncReport } from '../../sync/run.js'
-import { effectiveSettings, settingsToJson } from '../../sync/settings.js'
+import { effectiveSettings } from '../../sync/settings.js'
 import { getFreePort, startSlapd, type SlapdServer } from '../services/slapd.mjs'
 import { openLdapServer } from '../support/directories.js'
 import { backends, pgliteBackend, type TestStore } from '../support/stores.js'
-import { defaultPolicy, directorySettings, syncTenant, testActor, testBox, type DirectoryTarget, type SyncTenant } from '../support/sync.js'
+import { defaultPolicy, directorySettings, succeeded, syncTenant, testBox, type DirectoryTarget, type SyncTenant } from '../support/sync.js'
 import { auditOfRun, LdapTree, tenantState } from './ldap-fixtures.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -59,16 +58,7 @@ const userRefs = (...us: ScimUser[]) => us.map((u) => `User:${u.id}`)
 /** A user's groups as sorted `displayName/direct|indirect`. */
 const groupsOf = (u: ScimUser) => (u.groups ?? []).map((g) => `${g.display}/${g.type}`).sort()
 
-function succeeded(report: SyncReport): SyncReport {
-  assert.equal(report.run.status, 'succeeded', `run ${report.run.status}: ${report.run.message} ${JSON.stringify(report.run.errors)}`)
-  assert.equal(report.run.counts.errors, 0, JSON.stringify(report.run.errors))
-  return report
-}
 
-/** Points the tenant's stored connection elsewhere, as `roster directory set` would. */
-async function reconnect(t: SyncTenant, target: DirectoryTarget): Promise<void> {
-  await setDirectoryConnection(t.store, testBox, { tenant: t.tenant, actor: testActor, requestId: null }, settingsToJson(directorySettings(target)), target.password)
-}
 
 for (const backend of backends()) {
   describe(`OpenLDAP sync on ${backend.name}`, function () {
@@ -483,7 +473,7 @@ describe('OpenLDAP sync: mappings, hostile values and failures (pglite)', functi
     after(async () => tree?.destroy())
 
     async function failing(target: DirectoryTarget, request: Parameters<SyncTenant['sync']>[0] = {}): Promise<SyncReport> {
-      await reconnect(t, target)
+      await t.reconnect(target)
       const before = await tenantState(ts.store, t.tenant.id)
       const report = await t.sync({ full: true, ...request })
       assert.equal(report.run.status, 'failed', `expected a failure, got ${report.run.status}: ${report.run.message}`)
@@ -503,7 +493,7 @@ describe('OpenLDAP sync: mappings, hostile values and failures (pglite)', functi
 
     it('closed port: unreachable, after the requested attempts', async () => {
       const port = await getFreePort()
-      await reconnect(t, tree.target({ url: `ldap://127.0.0.1:${port}`, startTls: false, caFile: undefined }))
+      await t.reconnect(tree.target({ url: `ldap://127.0.0.1:${port}`, startTls: false, caFile: undefined }))
       const before = await tenantState(ts.store, t.tenant.id)
       const lines: Array<{ msg?: string; attempt?: number }> = []
       const log = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s)) })
@@ -536,13 +526,13 @@ describe('OpenLDAP sync: mappings, hostile values and failures (pglite)', functi
     })
 
     it('LDAPS with the CA, and StartTLS with insecureTls, work; the latter warns that TLS checks are off', async () => {
-      await reconnect(t, tree.target({ url: server.ldapsUrl!, startTls: false }))
+      await t.reconnect(tree.target({ url: server.ldapsUrl!, startTls: false }))
       const ldaps = succeeded(await t.sync({ full: true }))
       assert.deepEqual(ldaps.warnings, [])
       assert.equal(ldaps.run.counts.usersRead, 3)
       assert.equal(ldaps.run.counts.usersUpdated, 1, 'vic, changed before, is updated now')
 
-      await reconnect(t, tree.target({ caFile: undefined, insecureTls: true }))
+      await t.reconnect(tree.target({ caFile: undefined, insecureTls: true }))
       const insecure = succeeded(await t.sync({ full: true }))
       assert.equal(insecure.run.counts.usersRead, 3)
       assert.equal(insecure.warnings.length, 1)
@@ -574,7 +564,7 @@ describe('OpenLDAP sync: mappings, hostile values and failures (pglite)', functi
       const t = await syncTenant(ts.store, tree.target(plain))
       assert.equal(succeeded(await t.sync()).run.counts.usersCreated, 6)
       // Another account, under the global limit of 3, with paged results of 2.
-      await reconnect(t, tree.target({ ...plain, ...reader, pageSize: 2 }))
+      await t.reconnect(tree.target({ ...plain, ...reader, pageSize: 2 }))
       const before = await tenantState(ts.store, t.tenant.id)
       const report = await t.sync({ full: true })
       assert.equal(report.run.status, 'failed', String(report.run.message))

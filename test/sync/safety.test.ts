@@ -3,14 +3,12 @@
  * the archive safety rule (SYNC_MAX_ARCHIVE_PERCENT), dry runs, and the audit trail of real runs.
  */
 import assert from 'node:assert/strict'
-import { setDirectoryConnection } from '../../src/directory/directory-connections.js'
 import type { SyncCounts } from '../../src/directory/sync-model.js'
 import type { SyncReport } from '../../sync/run.js'
-import { settingsToJson } from '../../sync/settings.js'
 import type { SlapdServer } from '../services/slapd.mjs'
 import { openLdapServer } from '../support/directories.js'
 import { pgliteBackend, type TestStore } from '../support/stores.js'
-import { directorySettings, syncTenant, testActor, testBox, type DirectoryTarget, type SyncTenant } from '../support/sync.js'
+import { succeeded, syncTenant, type SyncTenant } from '../support/sync.js'
 import { auditEvents, auditOfRun, LdapTree, tenantState } from './ldap-fixtures.js'
 
 const pad = (i: number) => String(i).padStart(2, '0')
@@ -47,15 +45,7 @@ function changes(c: SyncCounts) {
   }
 }
 
-function succeeded(report: SyncReport): SyncReport {
-  assert.equal(report.run.status, 'succeeded', `run ${report.run.status}: ${report.run.message} ${JSON.stringify(report.run.errors)}`)
-  assert.equal(report.run.counts.errors, 0, JSON.stringify(report.run.errors))
-  return report
-}
 
-async function reconnect(t: SyncTenant, target: DirectoryTarget): Promise<void> {
-  await setDirectoryConnection(t.store, testBox, { tenant: t.tenant, actor: testActor, requestId: null }, settingsToJson(directorySettings(target)), target.password)
-}
 
 async function activeByName(t: SyncTenant): Promise<Map<string, boolean>> {
   return new Map([...(await t.scimUsers())].map(([name, u]) => [name, u.active as boolean]))
@@ -145,11 +135,11 @@ describe('Sync safety, dry runs and audit (OpenLDAP, pglite)', function () {
     it('refuses an empty answer: a filter that matches nothing, or the users moved out of the base', async () => {
       const { tree, t } = await setUp('C')
       const target = tree.target()
-      await reconnect(t, { ...target, userFilter: '(&(objectClass=inetOrgPerson)(uid=nobody-by-this-name))' })
+      await t.reconnect({ ...target, userFilter: '(&(objectClass=inetOrgPerson)(uid=nobody-by-this-name))' })
       const filtered = await refused(t, { full: true }, /archive 20 of 20 synced users \(100\.0%\)/)
       assert.equal(filtered.run.counts.usersRead, 0)
 
-      await reconnect(t, target)
+      await t.reconnect(target)
       const elsewhere = await LdapTree.create(server, 'Elsewhere')
       trees.push(elsewhere)
       await tree.rename(tree.people, 'ou=People', elsewhere.people)
