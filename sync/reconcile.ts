@@ -11,7 +11,7 @@
  */
 import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
-import type { SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
+import type { SnapshotEntry, SnapshotKind, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { ConflictError, DomainError, ValidationError } from '../src/errors.js'
@@ -97,16 +97,26 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Calls `fn` for each page of the run's snapshot of `kind`, in anchor order. Entries read but not
+   * mapped (reported already) are left out: they only keep their records from being taken for gone.
+   */
+  private async eachSnapshotPage(kind: SnapshotKind, fn: (page: SnapshotEntry[]) => Promise<void>): Promise<void> {
+    let after: string | null = null
+    for (;;) {
+      const read = await this.o.store.syncSnapshot.page(this.tenantId, this.o.runId, kind, { after, limit: PAGE })
+      if (!read.length) return
+      after = read[read.length - 1]!.anchor
+      const page = read.filter((p) => !isUnmapped(p.entry))
+      if (page.length) await fn(page)
+    }
+  }
+
   // ---- users ---------------------------------------------------------------------------------
 
   private async users(): Promise<void> {
     const { store, runId } = this.o
-    let after: string | null = null
-    for (;;) {
-      const read = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
-      if (!read.length) return
-      after = read[read.length - 1]!.anchor
-      const page = read.filter((p) => !isUnmapped(p.entry))
+    await this.eachSnapshotPage('user', async (page) => {
       const byAnchor = await store.users.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => (p.entry as unknown as MappedUser).userName)
       const byName = await store.users.getByUserNames(this.tenantId, unmatched)
@@ -140,7 +150,7 @@ export class Reconciler {
         else creates.push(write)
       }
       await this.createAll(creates)
-    }
+    })
   }
 
   /** New users of one page: one batch, or one by one when the batch as a whole cannot be written. */
@@ -223,14 +233,10 @@ export class Reconciler {
    */
   private async managers(): Promise<void> {
     if (!this.managersDeferred || this.o.dryRun) return
-    const { store, runId } = this.o
-    let after: string | null = null
-    for (;;) {
-      const page = await store.syncSnapshot.page(this.tenantId, runId, 'user', { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.anchor
+    const { store } = this.o
+    await this.eachSnapshotPage('user', async (page) => {
       const withManager = page.filter((p) => !isUnmapped(p.entry) && (p.entry as unknown as MappedUser).managerDn)
-      if (!withManager.length) continue
+      if (!withManager.length) return
       const users = await store.users.getBySourceAnchors(this.tenantId, withManager.map((p) => p.anchor))
       const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => (p.entry as unknown as MappedUser).managerDn!))])
       this.o.checkpoint()
@@ -240,25 +246,20 @@ export class Reconciler {
         const managerId = ids.get((entry.entry as unknown as MappedUser).managerDn!) ?? null
         if (user && managerIdOf(user.resource) !== managerId) changes.push({ user, managerId })
       }
-      if (!changes.length) continue
+      if (!changes.length) return
       const result = await setManagers(store, this.o.ctx, changes)
       for (const f of result.failed) {
         const user = changes[f.index]!.user
         this.o.problem({ entry: user.sourceDn ?? user.userName, message: `user ${user.userName}: manager: ${describe(f.error)}` })
       }
-    }
+    })
   }
 
   // ---- groups --------------------------------------------------------------------------------
 
   private async groups(): Promise<void> {
-    const { store, ctx, runId, dryRun, counts } = this.o
-    let after: string | null = null
-    for (;;) {
-      const read = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
-      if (!read.length) return
-      after = read[read.length - 1]!.anchor
-      const page = read.filter((p) => !isUnmapped(p.entry))
+    const { store, ctx, dryRun, counts } = this.o
+    await this.eachSnapshotPage('group', async (page) => {
       const byAnchor = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const creates: Array<{ write: GroupWrite; dn: string }> = []
       for (const entry of page) {
@@ -291,17 +292,12 @@ export class Reconciler {
         counts.groupsCreated++
         this.sample('groupsCreated', c.write.displayName)
       })
-    }
+    })
   }
 
   private async members(): Promise<void> {
-    const { store, runId } = this.o
-    let after: string | null = null
-    for (;;) {
-      const read = await store.syncSnapshot.page(this.tenantId, runId, 'group', { after, limit: PAGE })
-      if (!read.length) return
-      after = read[read.length - 1]!.anchor
-      const page = read.filter((p) => !isUnmapped(p.entry))
+    const { store } = this.o
+    await this.eachSnapshotPage('group', async (page) => {
       const groups = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const current = await store.memberships.membersOf(
         this.tenantId,
@@ -329,7 +325,7 @@ export class Reconciler {
         }
       }
       await this.changeMembersTogether(batch)
-    }
+    })
   }
 
   private async changeMembersTogether(batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }>): Promise<void> {
@@ -476,12 +472,8 @@ export class Reconciler {
   }
 
   private async applyDeletions(): Promise<void> {
-    const { store, runId } = this.o
-    let after: string | null = null
-    for (;;) {
-      const page = await store.syncSnapshot.page(this.tenantId, runId, 'deleted', { after, limit: PAGE })
-      if (!page.length) return
-      after = page[page.length - 1]!.anchor
+    const { store } = this.o
+    await this.eachSnapshotPage('deleted', async (page) => {
       const anchors = page.map((p) => p.anchor)
       const [users, groups] = await Promise.all([store.users.getBySourceAnchors(this.tenantId, anchors), store.groups.getBySourceAnchors(this.tenantId, anchors)])
       for (const user of users.values()) {
@@ -492,7 +484,7 @@ export class Reconciler {
         this.o.checkpoint()
         if (group.origin === 'ldap') await this.removeGroup(group)
       }
-    }
+    })
   }
 }
 
