@@ -40,18 +40,8 @@ function changes(report: SyncReport): Record<string, number> {
   return rest
 }
 
-const nothingChanged = {
-  usersCreated: 0,
-  usersUpdated: 0,
-  usersArchived: 0,
-  usersRestored: 0,
-  groupsCreated: 0,
-  groupsUpdated: 0,
-  groupsDeleted: 0,
-  membersAdded: 0,
-  membersRemoved: 0,
-  errors: 0,
-}
+/** The counts of a run that changed nothing (what it read aside). */
+const { usersRead: _r, groupsRead: _g, deletionsRead: _d, usersUnchanged: _u, ...nothingChanged } = EMPTY_COUNTS
 
 function adTarget(dc: SambaDc, baseDn: string, overrides: Partial<DirectoryTarget> = {}): DirectoryTarget {
   return { preset: 'ad', url: dc.url, caFile: dc.caFile, bindDn: dc.bindDn, password: dc.password, baseDns: [baseDn], ...overrides }
