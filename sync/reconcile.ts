@@ -11,7 +11,7 @@
  */
 import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
-import type { SnapshotEntry, SnapshotKind, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
+import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { ConflictError, DomainError, ValidationError } from '../src/errors.js'
@@ -101,12 +101,12 @@ export class Reconciler {
    * Calls `fn` for each page of the run's snapshot of `kind`, in anchor order. Entries read but not
    * mapped (reported already) are left out: they only keep their records from being taken for gone.
    */
-  private async eachSnapshotPage(kind: SnapshotKind, fn: (page: SnapshotEntry[]) => Promise<void>): Promise<void> {
-    let after: string | null = null
+  private async eachSnapshotPage(kind: SnapshotKind, fn: (page: RankedSnapshotEntry[]) => Promise<void>): Promise<void> {
+    let after: SnapshotPosition | null = null
     for (;;) {
       const read = await this.o.store.syncSnapshot.page(this.tenantId, this.o.runId, kind, { after, limit: PAGE })
       if (!read.length) return
-      after = read[read.length - 1]!.anchor
+      after = read[read.length - 1]!
       const page = read.filter((p) => !isUnmapped(p.entry))
       if (page.length) await fn(page)
     }
@@ -124,7 +124,7 @@ export class Reconciler {
       const managerDns = [...new Set(page.map((p) => (p.entry as unknown as MappedUser).managerDn).filter((d): d is string => !!d))]
       const managers = await store.users.idsBySourceDn(this.tenantId, managerDns)
       const pending = await store.syncSnapshot.resolveDns(this.tenantId, runId, managerDns.filter((d) => !managers.has(d)))
-      const creates: UserWrite[] = []
+      const creates: Array<{ entry: RankedSnapshotEntry; mapped: MappedUser; waitsForManager: boolean }> = []
       for (const entry of page) {
         this.o.checkpoint()
         const mapped = entry.entry as unknown as MappedUser
@@ -137,19 +137,35 @@ export class Reconciler {
           if (holder && (holder.origin !== 'ldap' || !holder.sourceAnchor || holder.status === 'archived' || leaving.has(holder.sourceAnchor))) current = holder
         }
         let managerId: string | null = null
-        if (mapped.managerDn) {
-          managerId = managers.get(mapped.managerDn) ?? null
-          if (!managerId && pending.get(mapped.managerDn)?.kind === 'user') {
-            // Created later in this pass: keep what is there for now, set it afterwards.
-            this.managersDeferred = true
-            managerId = current ? managerIdOf(current.resource) : null
-          }
+        const waitsForManager = !!mapped.managerDn && !managers.has(mapped.managerDn) && pending.get(mapped.managerDn)?.kind === 'user'
+        if (mapped.managerDn) managerId = managers.get(mapped.managerDn) ?? null
+        if (!current) {
+          creates.push({ entry, mapped, waitsForManager })
+          continue
         }
-        const write = userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive')
-        if (current) await this.updateExisting(current, write)
-        else creates.push(write)
+        if (waitsForManager) {
+          // Created later in this pass: keep what is there for now, set it afterwards.
+          this.managersDeferred = true
+          managerId = managerIdOf(current.resource)
+        }
+        await this.updateExisting(current, userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive'))
       }
-      await this.createAll(creates)
+      // Pages run by management depth, so a manager is created before its reports: in an earlier
+      // page, or in this one at a lower rank, written first. Only managers in a cycle wait for the
+      // second pass.
+      const ranks = [...new Set(creates.map((c) => c.entry.rank))].sort((a, b) => a - b)
+      for (const rank of ranks) {
+        const batch = creates.filter((c) => c.entry.rank === rank)
+        const waiting = [...new Set(batch.filter((c) => c.waitsForManager).map((c) => c.mapped.managerDn!))]
+        const found = waiting.length && !this.o.dryRun ? await store.users.idsBySourceDn(this.tenantId, waiting) : new Map<string, string>()
+        await this.createAll(
+          batch.map(({ entry, mapped, waitsForManager }) => {
+            const managerId = mapped.managerDn ? (waitsForManager ? (found.get(mapped.managerDn) ?? null) : (managers.get(mapped.managerDn) ?? null)) : null
+            if (waitsForManager && !managerId) this.managersDeferred = true
+            return userWrite(mapped, entry.anchor, entry.dn, managerId, mapped.active ? 'active' : 'inactive')
+          }),
+        )
+      }
     })
   }
 

@@ -12,7 +12,7 @@ import { getDirectoryConnection, openBindPassword } from '../src/directory/direc
 import type { Actor, Tenant } from '../src/directory/model.js'
 import type { SecretBox } from '../src/directory/secrets.js'
 import { assertMayWrite } from '../src/directory/source-of-truth.js'
-import { EMPTY_COUNTS, type HighWaterMark, type SyncCounts, type SyncLease, type SyncMode, type SyncProblem, type SyncRun, type SyncTrigger } from '../src/directory/sync-model.js'
+import { EMPTY_COUNTS, type HighWaterMark, type SnapshotPosition, type SyncCounts, type SyncLease, type SyncMode, type SyncProblem, type SyncRun, type SyncTrigger } from '../src/directory/sync-model.js'
 import { DomainError, NotFoundError } from '../src/errors.js'
 import type { Store } from '../src/store/port.js'
 import { DirectoryError } from './errors.js'
@@ -163,8 +163,10 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
       )
     }
 
-    // Fresh statistics for the plans of the reconcile phase (see SyncSnapshotRepo.analyze).
+    // Fresh statistics for the plans of the reconcile phase (see SyncSnapshotRepo.analyze), and
+    // managers ordered before their reports.
     if (read.users + read.groups + read.deletions >= ANALYZE_ABOVE) await store.syncSnapshot.analyze()
+    if (read.users) await store.syncSnapshot.rankByManager(tenant.id, runId)
     const refusal = await safetyCheck(store, tenant, runId, mode, policy, !!request.force)
     if (refusal) {
       const finished = await store.syncRuns.finish(tenant.id, runId, { status: 'refused', counts, errors: problems, message: refusal, highWaterMark: null })
@@ -255,13 +257,13 @@ async function safetyCheck(store: Store, tenant: Tenant, runId: string, mode: Sy
     const deleted = await store.syncSnapshot.count(tenant.id, runId, 'deleted')
     if (!deleted) return null
     // Incremental deletions: count the synced users among them.
-    let after: string | null = null
+    let after: SnapshotPosition | null = null
     users = 0
     groups = 0
     for (;;) {
       const page = await store.syncSnapshot.page(tenant.id, runId, 'deleted', { after, limit: 1000 })
       if (!page.length) break
-      after = page[page.length - 1]!.anchor
+      after = page[page.length - 1]!
       const anchors = page.map((p) => p.anchor)
       const [u, g] = await Promise.all([store.users.getBySourceAnchors(tenant.id, anchors), store.groups.getBySourceAnchors(tenant.id, anchors)])
       users += [...u.values()].filter((x) => x.origin === 'ldap' && x.status !== 'archived').length

@@ -107,6 +107,17 @@ export interface SnapshotEntry {
   entry: JsonObject
 }
 
+/** A snapshot entry as paged out: with its place in the order (rank: see SyncSnapshotRepo.rankByManager). */
+export interface RankedSnapshotEntry extends SnapshotEntry {
+  rank: number
+}
+
+/** Where the next page of a snapshot starts. */
+export interface SnapshotPosition {
+  rank: number
+  anchor: string
+}
+
 /** A tenant's directory connection as stored: settings in the clear, the bind password sealed. */
 export interface StoredDirectoryConnection {
   tenantId: string

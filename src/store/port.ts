@@ -28,7 +28,9 @@ import type {
 import type {
   HighWaterMark,
   NewSyncRun,
+  RankedSnapshotEntry,
   SnapshotEntry,
+  SnapshotPosition,
   SnapshotKind,
   StoredDirectoryConnection,
   SyncLease,
@@ -248,8 +250,14 @@ export interface SyncStateRepo {
 /** The directory entries a run has read, kept apart until the run applies them. */
 export interface SyncSnapshotRepo {
   add(tenantId: string, runId: string, kind: SnapshotKind, entries: SnapshotEntry[]): Promise<void>
-  /** In anchor order; `after` is the last anchor of the previous page. */
-  page(tenantId: string, runId: string, kind: SnapshotKind, options: { after: string | null; limit: number }): Promise<SnapshotEntry[]>
+  /** In (rank, anchor) order; `after` is the position of the last entry of the previous page. */
+  page(tenantId: string, runId: string, kind: SnapshotKind, options: { after: SnapshotPosition | null; limit: number }): Promise<RankedSnapshotEntry[]>
+  /**
+   * Ranks the run's users by their depth in the management chains it read (0: no manager among
+   * them), so that paging writes managers before their reports. Users in a manager cycle stay
+   * unranked and come last.
+   */
+  rankByManager(tenantId: string, runId: string): Promise<void>
   count(tenantId: string, runId: string, kind: SnapshotKind): Promise<number>
   /** Which of these anchors the run read as `kind`. */
   anchorsRead(tenantId: string, runId: string, kind: SnapshotKind, anchors: string[]): Promise<Set<string>>

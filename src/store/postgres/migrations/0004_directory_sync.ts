@@ -69,8 +69,12 @@ export const directorySync: Migration = {
        anchor text NOT NULL,
        dn text NOT NULL,
        entry jsonb NOT NULL,
+       rank integer,
        PRIMARY KEY (tenant_id, run_id, kind, anchor)
      )`,
     `CREATE INDEX sync_snapshot_dn_idx ON sync_snapshot (tenant_id, run_id, dn)`,
+    // Pages run in (rank, anchor) order; rank is a user's depth below the top of its management
+    // chain, so that managers are written before their reports (see rankByManager).
+    `CREATE INDEX sync_snapshot_order_idx ON sync_snapshot (tenant_id, run_id, kind, (coalesce(rank, 2147483647)), anchor)`,
   ],
 }

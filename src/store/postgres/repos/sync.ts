@@ -153,6 +153,9 @@ export function syncStateRepo(sql: Sql): SyncStateRepo {
   }
 }
 
+/** Unranked entries (groups, deletions, users in a manager cycle) sort last, by anchor. */
+const RANK = 'coalesce(rank, 2147483647)'
+
 // Synced = came from the directory (origin ldap) and carries its anchor.
 const SYNCED_USERS = `u.tenant_id = $1 AND u.origin = 'ldap' AND u.source_anchor IS NOT NULL AND u.status <> 'archived'`
 const NOT_READ = (alias: string, kind: SnapshotKind) =>
@@ -172,11 +175,29 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
     },
     async page(tenantId, runId, kind, { after, limit }) {
       const rows = await sql.query(
-        `SELECT anchor, dn, entry FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind = $3 ${after === null ? '' : 'AND anchor > $5'}
-          ORDER BY anchor LIMIT $4`,
-        after === null ? [tenantId, runId, kind, limit] : [tenantId, runId, kind, limit, after],
+        `SELECT anchor, dn, entry, ${RANK} AS rank FROM sync_snapshot
+          WHERE tenant_id = $1 AND run_id = $2 AND kind = $3 ${after === null ? '' : `AND (${RANK}, anchor) > ($5::integer, $6::text)`}
+          ORDER BY ${RANK}, anchor LIMIT $4`,
+        after === null ? [tenantId, runId, kind, limit] : [tenantId, runId, kind, limit, after.rank, after.anchor],
       )
-      return rows.map((r) => ({ anchor: str(r.anchor), dn: str(r.dn), entry: r.entry as JsonObject }))
+      return rows.map((r) => ({ anchor: str(r.anchor), dn: str(r.dn), entry: r.entry as JsonObject, rank: Number(r.rank) }))
+    },
+    async rankByManager(tenantId, runId) {
+      await sql.query(
+        `WITH RECURSIVE chain (anchor, dn, depth) AS (
+           SELECT s.anchor, s.dn, 0 FROM sync_snapshot s
+            WHERE s.tenant_id = $1 AND s.run_id = $2 AND s.kind = 'user'
+              AND NOT EXISTS (SELECT 1 FROM sync_snapshot m
+                               WHERE m.tenant_id = $1 AND m.run_id = $2 AND m.kind = 'user' AND m.dn = s.entry->>'managerDn' AND m.anchor <> s.anchor)
+           UNION ALL
+           SELECT r.anchor, r.dn, c.depth + 1 FROM chain c
+             JOIN sync_snapshot r ON r.tenant_id = $1 AND r.run_id = $2 AND r.kind = 'user' AND r.entry->>'managerDn' = c.dn AND r.anchor <> c.anchor
+            WHERE c.depth < 64)
+         UPDATE sync_snapshot s SET rank = c.depth
+           FROM (SELECT anchor, max(depth) AS depth FROM chain GROUP BY anchor) c
+          WHERE s.tenant_id = $1 AND s.run_id = $2 AND s.kind = 'user' AND s.anchor = c.anchor`,
+        [tenantId, runId],
+      )
     },
     async count(tenantId, runId, kind) {
       const rows = await sql.query('SELECT count(*)::int AS n FROM sync_snapshot WHERE tenant_id = $1 AND run_id = $2 AND kind = $3', [tenantId, runId, kind])
