@@ -255,7 +255,7 @@ export interface SyncSnapshotRepo {
   /**
    * Ranks the run's users by their depth in the management chains it read (0: no manager among
    * them), so that paging writes managers before their reports. Users in a manager cycle stay
-   * unranked and come last.
+   * unranked and come last. Does nothing when every user read exists already.
    */
   rankByManager(tenantId: string, runId: string): Promise<void>
   count(tenantId: string, runId: string, kind: SnapshotKind): Promise<number>

@@ -183,6 +183,13 @@ export function syncSnapshotRepo(sql: Sql): SyncSnapshotRepo {
       return rows.map((r) => ({ anchor: str(r.anchor), dn: str(r.dn), entry: r.entry as JsonObject, rank: Number(r.rank) }))
     },
     async rankByManager(tenantId, runId) {
+      // Order matters only for users about to be created; a run that creates none skips the work.
+      const news = await sql.query(
+        `SELECT EXISTS (SELECT 1 FROM sync_snapshot s WHERE s.tenant_id = $1 AND s.run_id = $2 AND s.kind = 'user'
+                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = $1 AND u.source_anchor = s.anchor)) AS any`,
+        [tenantId, runId],
+      )
+      if (!news[0]?.any) return
       await sql.query(
         `WITH RECURSIVE chain (anchor, dn, depth) AS (
            SELECT s.anchor, s.dn, 0 FROM sync_snapshot s
