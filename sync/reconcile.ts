@@ -14,7 +14,7 @@ import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from 
 import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
-import { ConflictError, DomainError, ValidationError } from '../src/errors.js'
+import { ConflictError, DomainError, StoreUnavailableError, ValidationError } from '../src/errors.js'
 import type { MemberRef, Store } from '../src/store/port.js'
 import { groupWrite, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
@@ -57,7 +57,15 @@ function managerIdOf(doc: JsonObject): string | null {
   return typeof node === 'string' ? node : null
 }
 
-const describe = (err: unknown) => (err instanceof DomainError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`)
+/**
+ * The problem an entry had, in words, for the run record: the domain refused it (invalid, taken,
+ * a cycle, gone meanwhile). Anything else — the database going away, a bug — is not the entry's
+ * problem: it is thrown on and fails the run, whose mark then stays where it was.
+ */
+function describe(err: unknown): string {
+  if (err instanceof DomainError && !(err instanceof StoreUnavailableError)) return err.message
+  throw err
+}
 
 export class Reconciler {
   readonly samples: Samples = {

@@ -178,17 +178,21 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
     const reconciler = new Reconciler({ store, ctx, runId, dryRun: !!request.dryRun, full: mode === 'full', counts, problem, checkpoint })
     await reconciler.run(read.deletions > 0)
 
-    // A mark is only worth keeping when everything up to it landed: after problems, the next
-    // incremental run reads the same changes again (applying them twice changes nothing).
-    const advance = !request.dryRun && counts.errors === 0
-    if (!request.dryRun) await store.syncState.recordSuccess(tenant.id, { highWaterMark: advance ? read.highWaterMark : state.highWaterMark, full: mode === 'full' && advance })
+    // The mark moves on even when some entries had problems: those are the directory's data (an
+    // entry without a userName, two entries with one userName, a nesting cycle) and stay until the
+    // entry changes there — which moves its change stamp, so an incremental run reads it again —
+    // or until the next full reconciliation, which reads everything. Holding the mark back instead
+    // would make every later incremental run re-read all changes since the first problem.
+    // Failures that are not the entry's (the database, a bug) fail the run and keep the mark.
+    const advance = !request.dryRun
+    if (!request.dryRun) await store.syncState.recordSuccess(tenant.id, { highWaterMark: read.highWaterMark ?? state.highWaterMark, full: mode === 'full' })
     const message = summary(counts, !!request.dryRun)
     const finished = await store.syncRuns.finish(tenant.id, runId, {
       status: 'succeeded',
       counts,
       errors: problems,
       message: mode !== run.mode ? `${message} (full: the stored mark was from another domain controller)` : message,
-      highWaterMark: advance ? read.highWaterMark : null,
+      highWaterMark: advance ? (read.highWaterMark ?? state.highWaterMark) : null,
     })
     runLog.info({ counts }, 'sync run finished')
     return { run: { ...(finished ?? run), mode }, samples: reconciler.samples, warnings }
