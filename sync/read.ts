@@ -90,19 +90,31 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
   }
 
   const stage = async (kind: 'user' | 'group', base: string, filter: string, attributes: string[], map: (e: EntryValues) => MapResult<MappedUser | MappedGroup>) => {
-    for await (const page of o.client.pages(base, withSince(filter), attributes)) {
-      o.checkpoint()
-      const rows = []
-      for (const e of page) {
-        noteTimestamp(e)
-        const mapped = map(e)
-        if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
-        else {
-          problem({ entry: mapped.dn, message: mapped.problem })
-          if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+    const pages = o.client.pages(base, withSince(filter), attributes)
+    // The directory prepares the next page while this one is written to the snapshot.
+    let next = pages.next()
+    try {
+      for (;;) {
+        const current = await next
+        if (current.done) return
+        next = pages.next()
+        next.catch(() => {}) // surfaces at the next await; not an unhandled rejection meanwhile
+        o.checkpoint()
+        const rows = []
+        for (const e of current.value) {
+          noteTimestamp(e)
+          const mapped = map(e)
+          if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+          else {
+            problem({ entry: mapped.dn, message: mapped.problem })
+            if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+          }
         }
+        await o.store.syncSnapshot.add(o.tenantId, o.runId, kind, rows)
       }
-      await o.store.syncSnapshot.add(o.tenantId, o.runId, kind, rows)
+    } finally {
+      // Stopped early (a failed write, a lost lease): end the search rather than leave it paused.
+      pages.return(undefined).catch(() => {})
     }
   }
   for (const base of s.baseDns) {
