@@ -5,7 +5,7 @@
  */
 
 /** User attributes Roster can fill from the directory. */
-export const USER_TARGETS = [
+const USER_TARGETS = [
   'anchor',
   'userName',
   'externalId',
@@ -21,7 +21,7 @@ export const USER_TARGETS = [
   'active',
 ] as const
 /** Group attributes: prefixed so that one `--map` namespace covers both. */
-export const GROUP_TARGETS = ['group.anchor', 'group.displayName', 'group.member', 'group.memberUid'] as const
+const GROUP_TARGETS = ['group.anchor', 'group.displayName', 'group.member', 'group.memberUid'] as const
 
 export type MappingTarget = (typeof USER_TARGETS)[number] | (typeof GROUP_TARGETS)[number]
 export type Mapping = Record<MappingTarget, string>

@@ -82,7 +82,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export function syncActor(runId: string): Actor {
+function syncActor(runId: string): Actor {
   return { type: 'sync', id: runId, label: `sync run ${runId}` }
 }
 

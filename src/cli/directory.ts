@@ -86,7 +86,7 @@ function buildSettings(opts: SetOptions): DirectorySettings {
 }
 
 /** What `show` prints: everything but secrets; the CA as its first line and size. */
-export function describeSettings(s: DirectorySettings): Array<[string, string]> {
+function describeSettings(s: DirectorySettings): Array<[string, string]> {
   const e = effectiveSettings(s)
   const rows: Array<[string, string]> = [
     ['preset', `${s.preset} (${PRESETS[s.preset].label})`],
