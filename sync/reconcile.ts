@@ -5,22 +5,22 @@
  *
  * Order: users (creates and updates) → managers that point at users created later in the pass →
  * groups → group members (nested groups need every group to exist) → archives and group deletions.
- * Changes commit a page at a time through the domain's batch functions (creates, managers, user
- * members) or one by one (updates, nested groups), so a run killed halfway leaves every record
+ * Changes commit a page at a time through the domain's batch functions (creates, managers,
+ * members) or one by one (updates, archives, deletions), so a run killed halfway leaves every record
  * whole, and the next run, reading the directory again, does what is left.
  */
-import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite, type MemberSpec } from '../src/directory/groups.js'
+import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
 import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
-import { ConflictError, DomainError, StoreUnavailableError, ValidationError } from '../src/errors.js'
+import { ConflictError, DomainError, StoreUnavailableError } from '../src/errors.js'
 import type { MemberRef, Store } from '../src/store/port.js'
 import { groupWrite, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
 
 const PAGE = 500
-/** The domain takes at most this many members per change (MAX_MEMBERS_PER_REQUEST). */
+/** Members added to one group per batch entry, so that no statement or audit event grows without bound. */
 const MEMBER_CHUNK = 10_000
 const SAMPLE_SIZE = 5
 /** Keys per lookup query (DNs, userNames). */
@@ -340,12 +340,12 @@ export class Reconciler {
         if (!add.length && !remove.length) continue
         // The groups of a page change together; a huge change is split so that no single
         // statement or audit event grows without bound.
-        if (group && !this.o.dryRun) {
+        // A dry run only counts; a group whose creation failed (said so already) gets no members.
+        if (this.o.dryRun) this.planMembers(mapped.displayName, add, remove)
+        else if (group) {
           for (let i = 0; i === 0 || i < add.length; i += MEMBER_CHUNK) {
             batch.push({ group, name: mapped.displayName, dn: entry.dn, add: add.slice(i, i + MEMBER_CHUNK).map(([memberId, memberType]) => ({ memberId, memberType })), remove: i === 0 ? remove : [] })
           }
-        } else {
-          await this.changeMembers(group, mapped.displayName, entry.dn, add, remove)
         }
       }
       await this.changeMembersTogether(batch)
@@ -413,40 +413,12 @@ export class Reconciler {
     })
   }
 
-  private async changeMembers(group: Group | null, name: string, dn: string, add: [string, 'User' | 'Group'][], remove: string[]): Promise<void> {
-    const { store, ctx, dryRun, counts } = this.o
+  /** A dry run's member changes of one group: counted, and the first few kept as samples. */
+  private planMembers(name: string, add: [string, 'User' | 'Group'][], remove: string[]): void {
     for (const [key] of add.slice(0, SAMPLE_SIZE)) this.sample('membersAdded', `${name} + ${key.replace(/^(dn|uid):/, '')}`)
     for (const key of remove.slice(0, SAMPLE_SIZE)) this.sample('membersRemoved', `${name} - ${key}`)
-    if (!group && !dryRun) return // its creation failed, and said so
-    if (dryRun || !group) {
-      counts.membersAdded += add.length
-      counts.membersRemoved += remove.length
-      return
-    }
-    const apply = async (adds: MemberSpec[], removes: string[]) => {
-      await updateGroup(store, ctx, group.id, () => ({ members: { add: adds, remove: removes, removeAll: false } }))
-      counts.membersAdded += adds.length
-      counts.membersRemoved += removes.length
-    }
-    try {
-      for (let i = 0; i < remove.length; i += MEMBER_CHUNK) await apply([], remove.slice(i, i + MEMBER_CHUNK))
-      const specs = add.map(([value, type]) => ({ value, type }))
-      for (let i = 0; i < specs.length; i += MEMBER_CHUNK) {
-        const chunk = specs.slice(i, i + MEMBER_CHUNK)
-        try {
-          await apply(chunk, [])
-        } catch (err) {
-          // Directories allow groups that contain each other; SCIM groups may not. Keep the users
-          // and say which nesting was left out.
-          if (!(err instanceof ValidationError) || !/contain itself|member of itself/.test(err.message)) throw err
-          const users = chunk.filter((m) => m.type === 'User')
-          if (users.length) await apply(users, [])
-          this.o.problem({ entry: dn, message: `group ${name}: nested groups left out: ${err.message}` })
-        }
-      }
-    } catch (err) {
-      this.o.problem({ entry: dn, message: `group ${name}: members: ${describe(err)}` })
-    }
+    this.o.counts.membersAdded += add.length
+    this.o.counts.membersRemoved += remove.length
   }
 
   // ---- removals ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import type { MemberRef, Store } from '../store/port.js'
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
 import type { Group, JsonObject, MemberType, NewGroup, RecordOrigin } from './model.js'
 import { assertMayWrite } from './source-of-truth.js'
-import { diffDocuments, type WriteContext } from './writes.js'
+import { diffDocuments, originOf, type WriteContext } from './writes.js'
 import type { VersionCheck } from './users.js'
 
 export interface GroupWrite {
@@ -52,7 +52,7 @@ function newGroupRecord(ctx: WriteContext, input: GroupWrite): NewGroup {
     tenantId: ctx.tenant.id,
     displayName: input.displayName,
     externalId: input.externalId,
-    origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
+    origin: input.origin ?? originOf(ctx),
     sourceAnchor: input.sourceAnchor ?? null,
     sourceDn: input.sourceDn ?? null,
     resource: input.document,

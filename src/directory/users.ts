@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError 
 import { MANAGER_PATH, type Json, type JsonObject, type NewAuditEvent, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
 import { hashPassword } from './passwords.js'
 import { assertMayWrite } from './source-of-truth.js'
-import { diffDocuments, type WriteContext } from './writes.js'
+import { diffDocuments, originOf, type WriteContext } from './writes.js'
 
 /** A user as a protocol hands it to the domain: the indexed fields and the full document. */
 export interface UserWrite {
@@ -99,7 +99,7 @@ function newUserRecord(ctx: WriteContext, input: UserWrite, passwordHash: string
     displayName: input.displayName,
     email: input.email,
     status: input.status ?? (input.active ? 'active' : 'inactive'),
-    origin: input.origin ?? (ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'),
+    origin: input.origin ?? originOf(ctx),
     sourceAnchor: input.sourceAnchor ?? null,
     sourceDn: input.sourceDn ?? null,
     resource: input.document,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { Actor, AuditChanges, JsonObject, Json, Tenant } from './model.js'
+import type { Actor, AuditChanges, JsonObject, Json, RecordOrigin, Tenant } from './model.js'
 import type { WriteChannel } from './source-of-truth.js'
 
 /** Who is making a change, for which tenant, by which path; every write in the domain takes one. */
@@ -8,6 +8,11 @@ export interface WriteContext {
   actor: Actor
   channel: WriteChannel
   requestId: string | null
+}
+
+/** Where a record written by this context comes from, unless the write says otherwise. */
+export function originOf(ctx: WriteContext): RecordOrigin {
+  return ctx.channel === 'sync' ? 'ldap' : ctx.channel === 'scim' ? 'scim' : 'local'
 }
 
 const REDACTED = '[redacted]'
