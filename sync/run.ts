@@ -184,15 +184,15 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
     // or until the next full reconciliation, which reads everything. Holding the mark back instead
     // would make every later incremental run re-read all changes since the first problem.
     // Failures that are not the entry's (the database, a bug) fail the run and keep the mark.
-    const advance = !request.dryRun
-    if (!request.dryRun) await store.syncState.recordSuccess(tenant.id, { highWaterMark: read.highWaterMark ?? state.highWaterMark, full: mode === 'full' })
+    const mark = request.dryRun ? null : (read.highWaterMark ?? state.highWaterMark)
+    if (!request.dryRun) await store.syncState.recordSuccess(tenant.id, { highWaterMark: mark, full: mode === 'full' })
     const message = summary(counts, !!request.dryRun)
     const finished = await store.syncRuns.finish(tenant.id, runId, {
       status: 'succeeded',
       counts,
       errors: problems,
       message: mode !== run.mode ? `${message} (full: the stored mark was from another domain controller)` : message,
-      highWaterMark: advance ? (read.highWaterMark ?? state.highWaterMark) : null,
+      highWaterMark: mark,
     })
     runLog.info({ counts }, 'sync run finished')
     return { run: { ...(finished ?? run), mode }, samples: reconciler.samples, warnings }
