@@ -24,6 +24,20 @@ export interface Config {
   /** Seals stored secrets such as directory bind passwords; absent: those features refuse to store one. */
   encryptionKey: Buffer | undefined
   sync: SyncConfig
+  signIn: SignInConfig
+}
+
+export interface SignInConfig {
+  /** How far the IdP's clock may be from ours when SAML validity times are checked. */
+  samlClockSkewMs: number
+  /** A session with no request for this long ends. */
+  sessionIdleMs: number
+  /** A session ends this long after sign-in, however active. */
+  sessionMaxMs: number
+  /** Failed password sign-ins (per user name, or 4x per client address) before a lockout. */
+  loginMaxFailures: number
+  /** How long a lockout lasts; failures older than this no longer count. */
+  loginLockoutMs: number
 }
 
 export interface SyncConfig {
@@ -174,10 +188,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       leaseTtlMs: duration('SYNC_LEASE_TTL', '60s', 1000, 3_600_000),
       worker: oneOf('SYNC_WORKER', 'auto', ['auto', 'on', 'off'] as const),
     },
+    signIn: {
+      samlClockSkewMs: duration('SAML_CLOCK_SKEW', '60s', 0, 600_000),
+      sessionIdleMs: duration('SESSION_IDLE', '30m', 60_000, 30 * DURATION_UNITS.d!),
+      sessionMaxMs: duration('SESSION_MAX', '12h', 60_000, 90 * DURATION_UNITS.d!),
+      loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginLockoutMs: duration('LOGIN_LOCKOUT', '15m', 1000, DURATION_UNITS.d!),
+    },
   }
   const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)
   config.logFormat = fmt === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : fmt
 
+  if (config.signIn.sessionIdleMs > config.signIn.sessionMaxMs) {
+    problems.push('SESSION_IDLE: must not be longer than SESSION_MAX (a session ends at SESSION_MAX however active)')
+  }
   if (problems.length) throw new ConfigError(problems)
   return config
 }

@@ -22,6 +22,8 @@ export interface Service {
   stop(): Promise<void>
 }
 
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
+
 export class PortInUseError extends Error {}
 
 /** Opens the store, migrates, bootstraps an empty store, and serves HTTP. */
@@ -60,6 +62,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
         )
       : null
     sync?.start()
+    // Expired sessions, SAML request ids, consumed assertion ids and stale lockout counters are
+    // refused by their checks anyway; this keeps the tables small. Every process may run it.
+    const housekeeping = setInterval(() => {
+      store.signInHousekeeping.purgeExpired(new Date()).catch((err: unknown) => log.warn({ err }, 'sign-in housekeeping failed'))
+    }, HOUSEKEEPING_INTERVAL_MS)
+    housekeeping.unref()
     let stopping: Promise<void> | undefined
     const recorder = usage
     return {
@@ -70,6 +78,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       firstStart: first,
       stop: () =>
         (stopping ??= (async () => {
+          clearInterval(housekeeping)
           await http.close(config.shutdownTimeoutMs)
           await sync?.stop()
           await recorder.stop()

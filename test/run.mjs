@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url'
 import { ensurePostgresInstalled, startCluster, openCluster } from './services/postgres.mjs'
 import { ensureSlapdInstalled } from './services/slapd.mjs'
 import { ensureSambaInstalled } from './services/samba.mjs'
+import { ensureSimpleSamlPhpInstalled } from './services/simplesamlphp.mjs'
+import { ensureChromiumInstalled } from './services/chromium.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const extraArgs = process.argv.slice(2)
@@ -174,6 +176,35 @@ async function setUpDirectories() {
   process.stderr.write(`\n${bar}\n!! WARNING: directory sync tests that need these servers will be SKIPPED:\n!!   ${missing.join('\n!!   ')}\n${bar}\n\n`)
 }
 
+/**
+ * The SAML sign-in tests run against a real IdP (SimpleSAMLphp) in headless Chromium. Installed here,
+ * like the directory servers. Missing under CI=true: fatal. Otherwise those tests are skipped, loudly;
+ * the reason reaches them in ROSTER_TEST_SAML_MISSING / ROSTER_TEST_BROWSER_MISSING.
+ */
+async function setUpSamlBrowser() {
+  const missing = []
+  for (const [name, envVar, ensure] of [
+    ['SimpleSAMLphp', 'ROSTER_TEST_SAML_MISSING', () => ensureSimpleSamlPhpInstalled({ allowInstall: isRoot })],
+    ['Chromium', 'ROSTER_TEST_BROWSER_MISSING', () => ensureChromiumInstalled({ allowInstall: isRoot })],
+  ]) {
+    const t0 = Date.now()
+    try {
+      await ensure()
+      log(`${name} available (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    } catch (err) {
+      childEnv[envVar] = `${name}: ${err.message.split('\n')[0]}`
+      missing.push(childEnv[envVar])
+    }
+  }
+  if (!missing.length) return
+  if (isCI) {
+    log(`CI=true and what the SAML sign-in tests need is missing:\n  ${missing.join('\n  ')}`)
+    return 'fatal'
+  }
+  const bar = '!'.repeat(78)
+  process.stderr.write(`\n${bar}\n!! WARNING: SAML sign-in tests that need these will be SKIPPED:\n!!   ${missing.join('\n!!   ')}\n${bar}\n\n`)
+}
+
 function runMocha() {
   return new Promise((resolve) => {
     const mochaBin = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')
@@ -242,7 +273,8 @@ function finish(passed, failed, skipped, exitCode) {
 }
 
 async function main() {
-  const setup = (await setUpPostgres()) ?? (interrupted ? undefined : await setUpDirectories())
+  const setup =
+    (await setUpPostgres()) ?? (interrupted ? undefined : await setUpDirectories()) ?? (interrupted ? undefined : await setUpSamlBrowser())
   if (setup === 'fatal' || interrupted) {
     await cleanUp()
     finish(0, 1, 0, interrupted ? 128 + SIGNALS[interrupted] : 1)

@@ -63,7 +63,7 @@ export async function withStore<T>(command: string, fn: (ctx: CliContext) => Pro
 /** The box that seals stored secrets; a clear configuration error without ENCRYPTION_KEY. */
 export function requireSecretBox(config: Config): SecretBox {
   if (!config.encryptionKey) {
-    throw new CliError('ENCRYPTION_KEY is not set: it seals the directory bind password in the database. Generate one with `openssl rand -base64 32`, keep it safe and set it for every Roster process', 2)
+    throw new CliError('ENCRYPTION_KEY is not set: it seals stored secrets (directory bind passwords, SAML SP signing keys) in the database. Generate one with `openssl rand -base64 32`, keep it safe and set it for every Roster process', 2)
   }
   return new SecretBox(config.encryptionKey)
 }

@@ -9,6 +9,7 @@ import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, type PresetName } from '../../s
 import { DEFAULT_PAGE_SIZE, effectiveSettings, parseMapping, settingsFromJson, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
 import { CliError, requireSecretBox, withStore } from './context.js'
 import { parseSlug } from './tenant.js'
+import { printPairs } from './output.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -107,11 +108,6 @@ function describeSettings(s: DirectorySettings): Array<[string, string]> {
     rows.push([target === MAPPING_TARGETS[0] ? 'mapping' : '', `${target} = ${attr || '(off)'}${overridden ? ' (override)' : ''}`])
   }
   return rows
-}
-
-function printPairs(rows: Array<[string, string]>): void {
-  const width = Math.max(...rows.map(([k]) => k.length))
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`)
 }
 
 export function directoryCommand(): Command {

@@ -4,11 +4,12 @@ import { tenantCommand } from './tenant.js'
 import { tokenCommand } from './token.js'
 import { directoryCommand } from './directory.js'
 import { syncCommand } from './sync.js'
+import { samlCommand } from './saml.js'
 
 /** `roster`: administration from the shell. Every level answers --help. */
 export function buildProgram(): Command {
   const program = new Command('roster')
-    .description('Roster administration: tenants, SCIM tokens, directory connections and sync.\nConfiguration comes from the environment (and .env), as for the server.')
+    .description('Roster administration: tenants, SCIM tokens, directory connections, sync and SSO.\nConfiguration comes from the environment (and .env), as for the server.')
     .showHelpAfterError()
     .exitOverride()
     .enablePositionalOptions()
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(tokenCommand())
   program.addCommand(directoryCommand())
   program.addCommand(syncCommand())
+  program.addCommand(samlCommand())
   // Subcommands are built first; settings on the program do not reach them, so set them again.
   const everywhere = (cmd: Command) => {
     cmd.showHelpAfterError().exitOverride()

@@ -11,3 +11,9 @@ export function printJsonLines(rows: unknown[]): void {
 }
 
 export const isoOrDash = (d: Date | null): string => (d ? d.toISOString() : '-')
+
+/** Prints label/value pairs with the values aligned (an empty label continues the row above). */
+export function printPairs(rows: Array<[string, string]>): void {
+  const width = Math.max(...rows.map(([k]) => k.length))
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`)
+}

@@ -9,6 +9,14 @@ import { bodyLimit } from './body.js'
 import { healthRouter } from './health.js'
 import { scimService } from '../scim/router.js'
 import { scimError } from '../scim/errors.js'
+import { SecretBox } from '../directory/secrets.js'
+import { systemClock, type Clock } from '../directory/sessions.js'
+import { cookieSettings } from '../auth/session-cookie.js'
+import { sessionOf } from '../auth/session-auth.js'
+import type { SignInDeps } from '../auth/sign-in-flow.js'
+import { samlRoutes } from '../auth/saml-routes.js'
+import { loginRoutes } from '../auth/login-routes.js'
+import { htmlError } from '../auth/pages.js'
 
 export interface AppDeps {
   config: Config
@@ -17,6 +25,8 @@ export interface AppDeps {
   usage: UsageRecorder
   /** Verified tokens, remembered for TOKEN_CACHE_TTL; revocations through this process forget them. */
   tokens?: TokenCache
+  /** Time for sessions, lockouts and SAML requests; tests pass a clock they can move. */
+  clock?: Clock
 }
 
 /** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
@@ -26,12 +36,31 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true
   app.use(requestContext(deps.log))
   // Everything under /scim answers in SCIM's error format, including versions we do not serve.
-  app.use(errorHandler(deps.log, [{ prefix: '/scim', format: scimError }]))
+  // Browser pages answer errors as pages.
+  app.use(
+    errorHandler(deps.log, [
+      { prefix: '/scim', format: scimError },
+      ...['/saml', '/login', '/logout'].map((prefix) => ({ prefix, format: htmlError })),
+    ]),
+  )
   app.use(bodyLimit(deps.config.bodyLimitBytes))
   const health = healthRouter(deps.store)
   app.use(health.routes()).use(health.allowedMethods())
+  const signIn: SignInDeps = {
+    store: deps.store,
+    log: deps.log,
+    config: deps.config,
+    clock: deps.clock ?? systemClock,
+    policy: { idleMs: deps.config.signIn.sessionIdleMs, maxMs: deps.config.signIn.sessionMaxMs },
+    cookies: cookieSettings(deps.config.publicUrl),
+    box: deps.config.encryptionKey ? new SecretBox(deps.config.encryptionKey) : undefined,
+    lockout: { maxFailures: deps.config.signIn.loginMaxFailures, lockoutMs: deps.config.signIn.loginLockoutMs },
+  }
+  app.use(samlRoutes(signIn))
+  app.use(loginRoutes(signIn))
   app.use(
     scimService({
+      session: (ctx) => sessionOf(ctx, signIn),
       store: deps.store,
       usage: deps.usage,
       tokens: deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs),

@@ -32,23 +32,41 @@ export async function readJson(ctx: Context, options: ReadJsonOptions): Promise<
   if (!options.types.includes(type.type)) throw new HttpError(415, `unsupported content type ${type.type}: send ${options.types.join(' or ')}`)
   const charset = (type.parameters.charset ?? 'utf-8').toLowerCase()
   if (charset !== 'utf-8' && charset !== 'utf8') throw new HttpError(415, `unsupported charset ${charset}: send UTF-8`)
-  let raw: Buffer
-  try {
-    raw = await getRawBody(ctx.req, { limit: options.limitBytes, length: ctx.get('Content-Length') || undefined })
-  } catch (err) {
-    const e = err as { type?: string; message?: string }
-    if (e.type === 'entity.too.large') throw new HttpError(413, `request body exceeds the limit of ${options.limitBytes} bytes`, 'tooLarge')
-    throw new HttpError(400, `could not read the request body: ${e.message ?? 'aborted'}`, 'invalidSyntax')
-  }
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw)
-  } catch {
-    throw new HttpError(400, 'the request body is not valid UTF-8', 'invalidSyntax')
-  }
+  const text = await readUtf8(ctx, options.limitBytes)
   try {
     return JSON.parse(text)
   } catch (err) {
     throw new HttpError(400, `the request body is not valid JSON: ${(err as Error).message}`, 'invalidSyntax')
+  }
+}
+
+/** Reads an application/x-www-form-urlencoded body (HTML forms, the SAML POST binding). */
+export async function readForm(ctx: Context, limitBytes: number): Promise<Record<string, string>> {
+  let type: ContentType
+  try {
+    type = parseContentType(ctx.get('Content-Type'))
+  } catch {
+    throw new HttpError(415, 'send the form as application/x-www-form-urlencoded')
+  }
+  if (type.type !== 'application/x-www-form-urlencoded') throw new HttpError(415, `unsupported content type ${type.type}: send application/x-www-form-urlencoded`)
+  const form: Record<string, string> = {}
+  // A repeated field keeps its first value: nothing Roster reads is multi-valued.
+  for (const [k, v] of new URLSearchParams(await readUtf8(ctx, limitBytes))) if (!(k in form)) form[k] = v
+  return form
+}
+
+async function readUtf8(ctx: Context, limitBytes: number): Promise<string> {
+  let raw: Buffer
+  try {
+    raw = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('Content-Length') || undefined })
+  } catch (err) {
+    const e = err as { type?: string; message?: string }
+    if (e.type === 'entity.too.large') throw new HttpError(413, `request body exceeds the limit of ${limitBytes} bytes`, 'tooLarge')
+    throw new HttpError(400, `could not read the request body: ${e.message ?? 'aborted'}`, 'invalidSyntax')
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw)
+  } catch {
+    throw new HttpError(400, 'the request body is not valid UTF-8', 'invalidSyntax')
   }
 }

@@ -1,6 +1,7 @@
 import Router from '@koa/router'
 import type { Context, Middleware } from 'koa'
 import type { Store } from '../store/port.js'
+import type { Tenant, User } from '../directory/model.js'
 import type { TokenCache, UsageRecorder } from '../directory/tokens.js'
 import { bearerAuth } from '../auth/bearer.js'
 import { scimContext, readScimBody, writeContext, type ScimContext } from './context.js'
@@ -23,6 +24,8 @@ export interface ScimDeps {
   tokens?: TokenCache
   publicUrl: string
   bodyLimitBytes: number
+  /** The browser session behind a request, if any: it may read /Me (RFC 7644 §3.11), nothing else. */
+  session?: (ctx: Context) => Promise<{ tenant: Tenant; user: Pick<User, 'id' | 'userName'> } | null>
 }
 
 export const isScimPath = (path: string): boolean => path === SCIM_PREFIX || path.startsWith(`${SCIM_PREFIX}/`)
@@ -84,16 +87,7 @@ export function scimService(deps: ScimDeps): Middleware {
       ctx.set('Location', location(String(created.resource.id)))
       send(ctx, 201, created.resource, created.version)
     })
-    router.get(`${base}/:id`, async (ctx) => {
-      const s = sc(ctx)
-      const found = await handler.get(s, ctx.params.id!, projectionOf(s, handler.type, query(ctx)))
-      if (notModified(ctx.get('If-None-Match') || undefined, found.version)) {
-        ctx.status = 304
-        ctx.set('ETag', etagOf(found.version))
-        return
-      }
-      send(ctx, 200, found.resource, found.version)
-    })
+    router.get(`${base}/:id`, (ctx) => answerGet(ctx, sc(ctx), handler, ctx.params.id!))
     router.put(`${base}/:id`, async (ctx) => {
       const s = sc(ctx)
       const body = await readScimBody(ctx, s)
@@ -137,9 +131,14 @@ export function scimService(deps: ScimDeps): Middleware {
   })
 
   // RFC 7644 §3.11: /Me is the resource of the authenticated subject. A SCIM token belongs to a
-  // tenant, not to a user, so there is no such resource: 501, as the RFC prescribes.
-  router.all(['/Me', '/Me/*rest'], () => {
-    throw new ScimError(501, undefined, 'the /Me alias needs a credential bound to a user; SCIM tokens are bound to a tenant')
+  // tenant, not to a user, so there is no such resource: 501, as the RFC prescribes. A signed-in
+  // browser session is a user: it reads its own User resource (changes go through the console or
+  // the IdP, never through a cookie-authenticated SCIM write).
+  router.all(['/Me', '/Me/*rest'], async (ctx) => {
+    const me = (ctx.state as { me?: string }).me
+    if (!me) throw new ScimError(501, undefined, 'the /Me alias needs a credential bound to a user; SCIM tokens are bound to a tenant')
+    if (ctx.method !== 'GET' || ctx.path !== `${SCIM_PREFIX}/Me`) throw new ScimError(403, undefined, 'a browser session may only read /Me')
+    await answerGet(ctx, sc(ctx), usersHandler, me)
   })
 
   router.get('/ServiceProviderConfig', (ctx) => send(ctx, 200, serviceProviderConfig(baseUrl, deps.bodyLimitBytes)))
@@ -165,7 +164,19 @@ export function scimService(deps: ScimDeps): Middleware {
     send(ctx, 200, schemaResource(schema, baseUrl))
   })
 
-  const auth = bearerAuth(deps.store, deps.usage, deps.tokens)
+  const bearer = bearerAuth(deps.store, deps.usage, deps.tokens)
+  const auth: Middleware = async (ctx, next) => {
+    if (deps.session && !ctx.get('Authorization') && /^\/scim\/v2\/Me(\/|$)/.test(ctx.path)) {
+      const live = await deps.session(ctx)
+      if (live) {
+        ctx.state.tenant = live.tenant
+        ctx.state.actor = { type: 'user', id: live.user.id, label: live.user.userName }
+        ctx.state.me = live.user.id
+        return next()
+      }
+    }
+    return bearer(ctx, next)
+  }
   // The router's middleware types carry router-specific context; at run time they are koa middleware.
   const routes = router.routes() as unknown as Middleware
   const allowed = router.allowedMethods() as unknown as Middleware
@@ -187,6 +198,16 @@ function refuseFilter(ctx: Context): void {
   if (Object.keys(ctx.query).some((k) => k.toLowerCase() === 'filter')) {
     throw new ScimError(403, undefined, 'filtering is not supported on discovery endpoints')
   }
+}
+
+async function answerGet(ctx: Context, sc: ScimContext, handler: ResourceHandler, id: string): Promise<void> {
+  const found = await handler.get(sc, id, projectionOf(sc, handler.type, query(ctx)))
+  if (notModified(ctx.get('If-None-Match') || undefined, found.version)) {
+    ctx.status = 304
+    ctx.set('ETag', etagOf(found.version))
+    return
+  }
+  send(ctx, 200, found.resource, found.version)
 }
 
 async function answerList(ctx: Context, sc: ScimContext, handler: ResourceHandler, request: ListRequest, projection: Projection): Promise<void> {

@@ -10,6 +10,7 @@
  * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
  *   none of it does.
  */
+import type { LoginFailureRecord, SamlRequestKind, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../directory/sign-in-model.js'
 import type {
   ApiToken,
   AuditEvent,
@@ -106,6 +107,8 @@ export interface UserRepo {
   /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
+  /** Users whose primary email is this one (case-insensitive); at most `limit`. */
+  getByEmail(tenantId: string, email: string, limit: number): Promise<User[]>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<User | null>
   /** Users with these anchors, by anchor (absent when there is none). */
   getBySourceAnchors(tenantId: string, sourceAnchors: string[]): Promise<Map<string, User>>
@@ -284,6 +287,46 @@ export interface SyncSnapshotRepo {
   clear(tenantId: string, runId: string, options?: { allRuns?: boolean }): Promise<void>
 }
 
+export interface SamlConfigRepo {
+  get(tenantId: string): Promise<StoredSamlConfig | null>
+  put(tenantId: string, settings: SamlSettings, spCertificate: string, sealedSpKey: string): Promise<StoredSamlConfig>
+}
+
+export interface SamlRequestRepo {
+  save(request: SamlRequestRecord): Promise<void>
+  /** The request if it exists, is of this kind and has not expired at `now`. */
+  find(tenantId: string, id: string, kind: SamlRequestKind, now: Date): Promise<SamlRequestRecord | null>
+  /** Deletes and returns it: of two concurrent responses to one request, only one gets it. */
+  consume(tenantId: string, id: string, kind: SamlRequestKind, now: Date): Promise<SamlRequestRecord | null>
+}
+
+export interface SamlAssertionRepo {
+  /** Records a consumed assertion id; false when it was consumed before (a replay). */
+  consumeOnce(tenantId: string, id: string, expires: Date): Promise<boolean>
+}
+
+export interface SessionRepo {
+  insert(session: SessionRecord): Promise<void>
+  get(idHash: Buffer): Promise<SessionRecord | null>
+  touch(idHash: Buffer, lastSeen: Date): Promise<void>
+  delete(idHash: Buffer): Promise<boolean>
+  deleteForUser(tenantId: string, userId: string): Promise<number>
+  /** Sessions of a SAML subject (optionally one IdP session index); returns the ended sessions. */
+  deleteForSamlSubject(tenantId: string, nameId: string, sessionIndex: string | null): Promise<SessionRecord[]>
+  countForUser(tenantId: string, userId: string): Promise<number>
+}
+
+export interface LoginFailureRepo {
+  get(tenantId: string, key: string): Promise<LoginFailureRecord | null>
+  put(tenantId: string, key: string, record: LoginFailureRecord): Promise<void>
+  clear(tenantId: string, key: string): Promise<void>
+}
+
+/** Removes what has expired at `now` (sessions, SAML requests and assertion ids, stale counters). */
+export interface SignInHousekeeping {
+  purgeExpired(now: Date): Promise<number>
+}
+
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repos {
   tenants: TenantRepo
@@ -296,6 +339,12 @@ export interface Repos {
   syncRuns: SyncRunRepo
   syncState: SyncStateRepo
   syncSnapshot: SyncSnapshotRepo
+  samlConfigs: SamlConfigRepo
+  samlRequests: SamlRequestRepo
+  samlAssertions: SamlAssertionRepo
+  sessions: SessionRepo
+  loginFailures: LoginFailureRepo
+  signInHousekeeping: SignInHousekeeping
 }
 
 export interface Store extends Repos {

@@ -6,6 +6,7 @@ import { createApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/log.js'
 import { UsageRecorder, type TokenCache } from '../../src/directory/tokens.js'
 import type { Store } from '../../src/store/port.js'
+import type { Clock } from '../../src/directory/sessions.js'
 import { silentLog } from './stores.js'
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -25,9 +26,9 @@ export function capturingLogger(): { log: pino.Logger; lines: Array<Record<strin
   return { log: createLogger({ logLevel: 'debug', logFormat: 'json' }, 'test', sink), lines }
 }
 
-export function testApp(store: Store, options: { config?: Partial<Config>; log?: pino.Logger; tokens?: TokenCache } = {}) {
+export function testApp(store: Store, options: { config?: Partial<Config>; log?: pino.Logger; tokens?: TokenCache; clock?: Clock } = {}) {
   const log = options.log ?? silentLog
   const usage = new UsageRecorder(store, log, 60_000)
-  const app = createApp({ config: testConfig(options.config), log, store, usage, ...(options.tokens ? { tokens: options.tokens } : {}) })
+  const app = createApp({ config: testConfig(options.config), log, store, usage, clock: options.clock, ...(options.tokens ? { tokens: options.tokens } : {}) })
   return { app, usage, callback: app.callback() }
 }

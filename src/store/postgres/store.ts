@@ -7,6 +7,7 @@ import { membershipRepo } from './repos/memberships.js'
 import { tenantRepo } from './repos/tenants.js'
 import { tokenRepo } from './repos/tokens.js'
 import { userRepo } from './repos/users.js'
+import { loginFailureRepo, samlAssertionRepo, samlConfigRepo, samlRequestRepo, sessionRepo, signInHousekeeping } from './repos/sign-in.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -21,6 +22,12 @@ function repos(sql: Sql): Repos {
     syncRuns: syncRunRepo(sql),
     syncState: syncStateRepo(sql),
     syncSnapshot: syncSnapshotRepo(sql),
+    samlConfigs: samlConfigRepo(sql),
+    samlRequests: samlRequestRepo(sql),
+    samlAssertions: samlAssertionRepo(sql),
+    sessions: sessionRepo(sql),
+    loginFailures: loginFailureRepo(sql),
+    signInHousekeeping: signInHousekeeping(sql),
   }
 }
 

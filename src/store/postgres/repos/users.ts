@@ -92,6 +92,10 @@ export function userRepo(sql: Sql): UserRepo {
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
     getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
+    async getByEmail(tenantId, email, limit) {
+      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2) ORDER BY id LIMIT $3`, [tenantId, email, limit])
+      return rows.map(toUser)
+    },
     getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
     async getBySourceAnchors(tenantId, anchors) {
       if (!anchors.length) return new Map()

@@ -1,0 +1,146 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import Router from '@koa/router'
+import type { Context, Middleware } from 'koa'
+import type { Tenant } from '../directory/model.js'
+import { endSession } from '../directory/sessions.js'
+import { passwordSignIn, recordRefusedSignIn, SignInRefused } from '../directory/sign-in.js'
+import { readForm } from '../http/body.js'
+import { HttpError } from '../http/errors.js'
+import { logoutRequestUrl } from './saml/logout.js'
+import { openSpKey } from './saml/settings.js'
+import { spEndpoints } from './saml/service-provider.js'
+import { loginPage, messagePage, sendHtml, signedInPage } from './pages.js'
+import { safeReturnTo } from './return-to.js'
+import { clearSessionCookie, formTokenCookieName, readCookie, sessionCookieName, setFormTokenCookie } from './session-cookie.js'
+import { sessionOf } from './session-auth.js'
+import { completeSignIn, landingPath, requestIdOf, type SignInDeps } from './sign-in-flow.js'
+import { composeRouter } from './saml-routes.js'
+
+const sameToken = (a: string | null, b: string | undefined): boolean =>
+  !!a && !!b && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+
+/**
+ * The tenant's sign-in page and local password sign-in (/login/<slug>), sign-out (/logout) and
+ * the signed-in user (/api/me).
+ */
+export function loginRoutes(deps: SignInDeps): Middleware {
+  const router = new Router()
+
+  const tenantOf = async (ctx: Context): Promise<Tenant> => {
+    const tenant = await deps.store.tenants.getBySlug(String(ctx.params.slug))
+    if (!tenant) throw new HttpError(404, 'no such tenant')
+    return tenant
+  }
+
+  const showForm = async (ctx: Context, tenant: Tenant, status: number, extra: { alert?: string; note?: string; userName?: string; returnTo?: string | null }) => {
+    const config = await deps.store.samlConfigs.get(tenant.id)
+    const formToken = randomBytes(24).toString('base64url')
+    setFormTokenCookie(ctx, deps.cookies, formToken)
+    const returnTo = extra.returnTo ?? null
+    const sso = config ? `/saml/${tenant.slug}/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}` : null
+    sendHtml(
+      ctx,
+      status,
+      loginPage({
+        tenantName: tenant.displayName,
+        ssoUrl: sso,
+        passwordAction: !config || config.settings.passwordSignIn ? landingPath(tenant.slug) : null,
+        formToken,
+        returnTo,
+        ...extra,
+      }),
+    )
+  }
+
+  router.get('/login/:slug', async (ctx) => {
+    const tenant = await tenantOf(ctx)
+    const live = await sessionOf(ctx, deps)
+    if (live && live.tenant.id === tenant.id) {
+      const slo = live.session.method === 'saml' ? (await deps.store.samlConfigs.get(tenant.id))?.settings.sloUrl : null
+      return sendHtml(ctx, 200, signedInPage({ tenantName: tenant.displayName, userName: live.user.userName, logoutAction: '/logout' }), slo ? [new URL(slo).origin] : [])
+    }
+    await showForm(ctx, tenant, 200, {
+      returnTo: safeReturnTo(ctx.query.returnTo, deps.config.publicUrl),
+      note: ctx.query.signedOut !== undefined ? 'You have signed out.' : undefined,
+    })
+  })
+
+  router.post('/login/:slug', async (ctx) => {
+    const tenant = await tenantOf(ctx)
+    const form = await readForm(ctx, deps.config.bodyLimitBytes)
+    const returnTo = safeReturnTo(form.returnTo, deps.config.publicUrl)
+    // Double-submit token: another site's form cannot read or send our Strict cookie, so it cannot
+    // sign a browser into an account of the attacker's choosing.
+    if (!sameToken(readCookie(ctx, formTokenCookieName(deps.cookies)), form.formToken)) {
+      return showForm(ctx, tenant, 403, { alert: 'The sign-in form expired. Please try again.', returnTo })
+    }
+    const userName = (form.username ?? '').trim()
+    const password = form.password ?? ''
+    if (!userName || !password) return showForm(ctx, tenant, 400, { alert: 'Enter your user name and password.', userName, returnTo })
+    const config = await deps.store.samlConfigs.get(tenant.id)
+    try {
+      if (config && !config.settings.passwordSignIn) throw new SignInRefused('password-sign-in-disabled', 'this tenant signs in with SSO only')
+      const user = await passwordSignIn(deps.store, tenant, { userName, password, clientAddress: ctx.ip }, deps.lockout, deps.clock)
+      await completeSignIn(ctx, deps, tenant, user, 'password', returnTo)
+    } catch (err) {
+      if (!(err instanceof SignInRefused)) throw err
+      await recordRefusedSignIn(deps.store, tenant, { method: 'password', claimed: userName, reason: err.reason, detail: err.detail, user: err.user }, requestIdOf(ctx))
+      deps.log.warn({ tenantId: tenant.id, method: 'password', reason: err.reason, detail: err.detail }, 'sign-in refused')
+      const alert =
+        err.reason === 'locked-out'
+          ? 'Too many failed attempts. Wait a while before trying again.'
+          : err.reason === 'password-sign-in-disabled'
+            ? 'This organisation signs in with single sign-on.'
+            : 'The user name or password is not right, or this account cannot sign in.'
+      await showForm(ctx, tenant, err.reason === 'locked-out' ? 429 : 401, { alert, userName, returnTo })
+    }
+  })
+
+  router.post('/logout', async (ctx) => {
+    const live = await sessionOf(ctx, deps)
+    const token = readCookie(ctx, sessionCookieName(deps.cookies))
+    clearSessionCookie(ctx, deps.cookies)
+    if (!live || !token) return sendHtml(ctx, 200, messagePage({ title: 'Signed out', message: 'You are signed out.' }))
+    const session = await endSession(deps.store, token, requestIdOf(ctx))
+    const landing = `${landingPath(live.tenant.slug)}?signedOut=1`
+    ctx.status = 303
+    const config = session?.method === 'saml' ? await deps.store.samlConfigs.get(live.tenant.id) : null
+    // SP-initiated Single Logout when the IdP has an endpoint for it: the IdP ends its own session
+    // (and the other SPs'), then sends the browser back to our /slo with a LogoutResponse.
+    if (session?.samlNameId && config?.settings.sloUrl && (!config.settings.signRequests || deps.box)) {
+      const c = {
+        store: deps.store,
+        tenant: live.tenant,
+        config,
+        endpoints: spEndpoints(deps.config.publicUrl, live.tenant.slug),
+        clockSkewMs: deps.config.signIn.samlClockSkewMs,
+        clock: deps.clock,
+        spKey: config.settings.signRequests ? openSpKey(deps.box!, config) : null,
+      }
+      return ctx.redirect(await logoutRequestUrl(c, session, landing))
+    }
+    ctx.redirect(landing)
+  })
+
+  router.get('/api/me', async (ctx) => {
+    const live = await sessionOf(ctx, deps)
+    if (!live) throw new HttpError(401, 'not signed in: sign in at /login/<tenant>')
+    const { user, tenant, session } = live
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = {
+      id: user.id,
+      userName: user.userName,
+      displayName: user.displayName,
+      email: user.email,
+      status: user.status,
+      tenant: { id: tenant.id, slug: tenant.slug, displayName: tenant.displayName, source: tenant.source },
+      session: {
+        method: session.method,
+        signedInAt: session.created.toISOString(),
+        expiresAt: new Date(Math.min(session.expires.getTime(), session.lastSeen.getTime() + deps.policy.idleMs)).toISOString(),
+      },
+    }
+  })
+
+  return composeRouter(router)
+}

@@ -1,0 +1,132 @@
+/**
+ * A tenant's SAML settings: the IdP it trusts (entityID, endpoints, certificates), how a signing-in
+ * user is identified, and the options. The SP signing key is generated here, once per tenant (or on
+ * request), and stored sealed with ENCRYPTION_KEY.
+ */
+import type { Store } from '../../store/port.js'
+import type { Actor, JsonObject, Tenant } from '../../directory/model.js'
+import type { SecretBox } from '../../directory/secrets.js'
+import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../../directory/sign-in-model.js'
+import { diffDocuments } from '../../directory/writes.js'
+import { ValidationError } from '../../errors.js'
+import { generateSpKeyPair, normaliseCertificate } from './certificates.js'
+import { parseIdpMetadata } from './idp-metadata.js'
+
+const keyContext = (tenantId: string) => `saml-sp-key:${tenantId}`
+
+export interface SamlSettingsInput {
+  /** IdP metadata XML; the fields below override what it says. */
+  metadataXml?: string
+  entityId?: string
+  ssoUrl?: string
+  /** null removes the SLO endpoint. */
+  sloUrl?: string | null
+  /** Replace the trusted certificates (with metadata: added to the metadata's). */
+  certificates?: string[]
+  identifier?: SamlIdentifier
+  identifierAttribute?: string | null
+  allowIdpInitiated?: boolean
+  signRequests?: boolean
+  jitProvisioning?: boolean
+  passwordSignIn?: boolean
+  /** Generate a new SP key pair (the IdP must be given the new SP metadata). */
+  rotateSpKey?: boolean
+}
+
+const DEFAULTS = { identifier: 'nameid', identifierAttribute: null, allowIdpInitiated: false, signRequests: true, jitProvisioning: false, passwordSignIn: true } as const
+
+function httpUrl(value: string, field: string): string {
+  let u: URL
+  try {
+    u = new URL(value.trim())
+  } catch {
+    throw new ValidationError(`${field} must be an absolute URL`, field)
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ValidationError(`${field} must be an https:// (or http://) URL`, field)
+  return u.href
+}
+
+function resolveSettings(tenant: Tenant, before: SamlSettings | null, input: SamlSettingsInput): SamlSettings {
+  const meta = input.metadataXml !== undefined ? parseIdpMetadata(input.metadataXml, input.entityId) : null
+  const entityId = (input.entityId ?? meta?.entityId ?? before?.idpEntityId)?.trim()
+  if (!entityId) throw new ValidationError('the IdP entityID is required: give --metadata or --entity-id', 'entityId')
+  if (entityId.length > 1024) throw new ValidationError('the IdP entityID is longer than 1024 characters', 'entityId')
+  const ssoUrl = input.ssoUrl ?? meta?.ssoUrl ?? before?.ssoUrl
+  if (!ssoUrl) throw new ValidationError('the IdP sign-in URL is required: give --metadata or --sso-url', 'ssoUrl')
+  const sloUrl = input.sloUrl !== undefined ? input.sloUrl : meta ? meta.sloUrl : (before?.sloUrl ?? null)
+  const given = input.certificates?.map((c, i) => normaliseCertificate(c, `certificates[${i}]`))
+  const certificates = meta ? [...new Set([...meta.certificates, ...(given ?? [])])] : (given ?? before?.idpCertificates ?? [])
+  if (!certificates.length) throw new ValidationError('at least one IdP signing certificate is required: give --metadata or --cert-file', 'certificates')
+
+  const identifier = input.identifier ?? before?.identifier ?? DEFAULTS.identifier
+  if (!SAML_IDENTIFIERS.includes(identifier)) throw new ValidationError(`identifier must be one of ${SAML_IDENTIFIERS.join(', ')}`, 'identifier')
+  let identifierAttribute = input.identifierAttribute !== undefined ? input.identifierAttribute : (before?.identifierAttribute ?? null)
+  if (identifier === 'nameid') identifierAttribute = null
+  else if (identifierAttribute !== null && !identifierAttribute.trim()) identifierAttribute = null
+
+  const jitProvisioning = input.jitProvisioning ?? before?.jitProvisioning ?? DEFAULTS.jitProvisioning
+  if (jitProvisioning && tenant.source !== 'local') {
+    throw new ValidationError(
+      `just-in-time creation is only possible for tenants Roster manages itself; ${tenant.slug} is managed by ${tenant.source === 'ldap' ? 'its directory' : 'its identity provider over SCIM'}`,
+      'jitProvisioning',
+    )
+  }
+  return {
+    idpEntityId: entityId,
+    ssoUrl: httpUrl(ssoUrl, 'ssoUrl'),
+    sloUrl: sloUrl ? httpUrl(sloUrl, 'sloUrl') : null,
+    idpCertificates: certificates,
+    identifier,
+    identifierAttribute,
+    allowIdpInitiated: input.allowIdpInitiated ?? before?.allowIdpInitiated ?? DEFAULTS.allowIdpInitiated,
+    signRequests: input.signRequests ?? before?.signRequests ?? DEFAULTS.signRequests,
+    jitProvisioning,
+    passwordSignIn: input.passwordSignIn ?? before?.passwordSignIn ?? DEFAULTS.passwordSignIn,
+  }
+}
+
+/** Creates or changes the tenant's SAML settings in one audited transaction. */
+export async function setSamlSettings(
+  store: Store,
+  box: SecretBox,
+  ctx: { tenant: Tenant; actor: Actor; requestId: string | null },
+  input: SamlSettingsInput,
+): Promise<StoredSamlConfig> {
+  const existing = await store.samlConfigs.get(ctx.tenant.id)
+  const settings = resolveSettings(ctx.tenant, existing?.settings ?? null, input)
+  let spCertificate = existing?.spCertificate
+  let sealedKey = existing?.sealedSpKey
+  if (!existing || input.rotateSpKey) {
+    const pair = await generateSpKeyPair(`Roster SP ${ctx.tenant.slug}`)
+    spCertificate = pair.certificatePem
+    sealedKey = box.seal(pair.privateKeyPem, keyContext(ctx.tenant.id))
+  } else {
+    // Opening it proves the configured key is the one it was sealed with, before anything changes.
+    openSpKey(box, existing)
+  }
+  return store.transaction(async (tx) => {
+    const saved = await tx.samlConfigs.put(ctx.tenant.id, settings, spCertificate!, sealedKey!)
+    const changes = diffDocuments((existing?.settings ?? null) as JsonObject | null, settings as unknown as JsonObject)
+    if (spCertificate !== existing?.spCertificate) {
+      changes.attributes = [...changes.attributes, 'spCertificate'].sort()
+      changes.after = { ...changes.after, spCertificate: spCertificate! }
+    }
+    if (changes.attributes.length) {
+      await tx.audit.append({
+        tenantId: ctx.tenant.id,
+        actor: ctx.actor,
+        action: existing ? 'saml.update' : 'saml.create',
+        resourceType: 'SamlConfig',
+        resourceId: ctx.tenant.id,
+        changes,
+        requestId: ctx.requestId,
+      })
+    }
+    return saved
+  })
+}
+
+/** The SP signing key in the clear; throws SecretKeyError when ENCRYPTION_KEY is not the one it was sealed with. */
+export function openSpKey(box: SecretBox, config: StoredSamlConfig): string {
+  return box.open(config.sealedSpKey, keyContext(config.tenantId))
+}

@@ -1,0 +1,79 @@
+import type { Context } from 'koa'
+import type { Config } from '../config.js'
+import type { Tenant, User } from '../directory/model.js'
+import type { SecretBox } from '../directory/secrets.js'
+import type { SignInMethod } from '../directory/sign-in-model.js'
+import { recordRefusedSignIn, type LockoutPolicy, type SignInRefused } from '../directory/sign-in.js'
+import { startSession } from '../directory/sessions.js'
+import { messagePage, sendHtml } from './pages.js'
+import { readCookie, sessionCookieName, setSessionCookie } from './session-cookie.js'
+import type { SessionDeps } from './session-auth.js'
+
+/** What every sign-in route needs. */
+export interface SignInDeps extends SessionDeps {
+  config: Config
+  /** Opens sealed SP keys; absent without ENCRYPTION_KEY. */
+  box: SecretBox | undefined
+  lockout: LockoutPolicy
+}
+
+export const requestIdOf = (ctx: Context): string | null => (ctx.state.requestId as string | undefined) ?? null
+
+/** The tenant's own landing page: the sign-in form, or who is signed in. */
+export const landingPath = (slug: string) => `/login/${slug}`
+
+/** Starts the session (rotating any the browser had), sets the cookie and sends the browser on. */
+export async function completeSignIn(
+  ctx: Context,
+  deps: SignInDeps,
+  tenant: Tenant,
+  user: User,
+  method: SignInMethod,
+  returnTo: string | null,
+  saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null },
+): Promise<void> {
+  const { token } = await startSession(
+    deps.store,
+    {
+      tenant,
+      user,
+      method,
+      samlNameId: saml?.nameId ?? null,
+      samlNameIdFormat: saml?.nameIdFormat ?? null,
+      samlSessionIndex: saml?.sessionIndex ?? null,
+      previousToken: readCookie(ctx, sessionCookieName(deps.cookies)),
+      requestId: requestIdOf(ctx),
+    },
+    deps.policy,
+    deps.clock,
+  )
+  setSessionCookie(ctx, deps.cookies, token, deps.policy.maxMs)
+  deps.log.info({ tenantId: tenant.id, userId: user.id, method }, 'signed in')
+  ctx.status = 303
+  ctx.redirect(returnTo ?? landingPath(tenant.slug))
+}
+
+/**
+ * A refused sign-in: the reason goes to the audit log and the server log; the browser gets a plain
+ * message that says nothing about which check failed or whether the user exists.
+ */
+export async function refuseSignIn(
+  ctx: Context,
+  deps: SignInDeps,
+  tenant: Tenant,
+  method: SignInMethod,
+  claimed: string | null,
+  refusal: SignInRefused,
+): Promise<void> {
+  await recordRefusedSignIn(deps.store, tenant, { method, claimed, reason: refusal.reason, detail: refusal.detail, user: refusal.user }, requestIdOf(ctx))
+  deps.log.warn({ tenantId: tenant.id, method, reason: refusal.reason, detail: refusal.detail }, 'sign-in refused')
+  sendHtml(
+    ctx,
+    403,
+    messagePage({
+      title: 'Sign-in failed',
+      message: `You could not be signed in. If this keeps happening, give your administrator this reference: ${requestIdOf(ctx) ?? 'none'}.`,
+      link: { href: landingPath(tenant.slug), label: 'Back to sign-in' },
+    }),
+  )
+}

@@ -1,0 +1,176 @@
+import type { Store } from '../store/port.js'
+import type { JsonObject, Tenant, User } from './model.js'
+import type { SignInMethod } from './sign-in-model.js'
+import type { Clock } from './sessions.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+import { createUser } from './users.js'
+import { mayWrite } from './source-of-truth.js'
+
+/**
+ * Who may sign in, decided once for every method: the identifying value names exactly one user of
+ * the tenant, and that user is active. Refusal reasons go to the audit log and the server log; the
+ * browser only ever sees a plain message.
+ */
+export type SignInRefusal =
+  | 'unknown-user'
+  | 'ambiguous-user'
+  | 'user-inactive'
+  | 'user-archived'
+  | 'bad-password'
+  | 'locked-out'
+  | 'password-sign-in-disabled'
+  | 'invalid-response'
+
+export class SignInRefused extends Error {
+  constructor(
+    readonly reason: SignInRefusal,
+    /** What went wrong in detail, for the logs (e.g. which SAML check failed). */
+    readonly detail: string,
+    readonly user: User | null = null,
+  ) {
+    super(`sign-in refused: ${reason}: ${detail}`)
+    this.name = 'SignInRefused'
+  }
+}
+
+/**
+ * The user a sign-in names: its userName, case-insensitively; failing that, the one user whose
+ * primary email it is (two users sharing that email name nobody).
+ */
+export async function findSigningInUser(store: Store, tenant: Tenant, value: string): Promise<User> {
+  const byName = await store.users.getByUserName(tenant.id, value)
+  if (byName) return byName
+  const byEmail = await store.users.getByEmail(tenant.id, value, 2)
+  if (byEmail.length === 1) return byEmail[0]!
+  if (byEmail.length > 1) throw new SignInRefused('ambiguous-user', `"${value}" is the email of ${byEmail.length} or more users and the userName of none`)
+  throw new SignInRefused('unknown-user', `no user "${value}" in tenant ${tenant.slug}`)
+}
+
+export function assertMaySignIn(user: User): void {
+  if (user.status === 'archived') throw new SignInRefused('user-archived', `user ${user.userName} is archived`, user)
+  if (user.status !== 'active' || !user.active) throw new SignInRefused('user-inactive', `user ${user.userName} is inactive`, user)
+}
+
+/** What an IdP said about a user it vouches for, for just-in-time creation. */
+export interface AssertedIdentity {
+  userName: string
+  email: string | null
+  givenName: string | null
+  familyName: string | null
+  displayName: string | null
+}
+
+/**
+ * Creates the user an IdP vouched for, when the tenant allows it. Only Roster-managed (`local`)
+ * tenants can: a directory or an IdP's SCIM feed owns the others' users.
+ */
+export async function createJustInTime(store: Store, tenant: Tenant, identity: AssertedIdentity, requestId: string | null): Promise<User> {
+  if (!mayWrite(tenant, 'signin')) throw new SignInRefused('unknown-user', `no user "${identity.userName}"; tenant ${tenant.slug} (${tenant.source}) never creates users at sign-in`)
+  const doc: JsonObject = { userName: identity.userName, active: true }
+  const name: JsonObject = {}
+  if (identity.givenName) name.givenName = identity.givenName
+  if (identity.familyName) name.familyName = identity.familyName
+  if (Object.keys(name).length) {
+    name.formatted = [identity.givenName, identity.familyName].filter(Boolean).join(' ')
+    doc.name = name
+  }
+  if (identity.displayName) doc.displayName = identity.displayName
+  if (identity.email) doc.emails = [{ value: identity.email, type: 'work', primary: true }]
+  return createUser(
+    store,
+    { tenant, actor: { type: 'system', id: null, label: 'just-in-time sign-in' }, channel: 'signin', requestId },
+    { userName: identity.userName, externalId: null, displayName: identity.displayName, email: identity.email, active: true, managerId: null, document: doc },
+  )
+}
+
+/** Records a refused sign-in. The claimed name is what the person typed or the IdP asserted. */
+export async function recordRefusedSignIn(
+  store: Store,
+  tenant: Tenant,
+  refusal: { method: SignInMethod; claimed: string | null; reason: SignInRefusal; detail: string; user: User | null },
+  requestId: string | null,
+): Promise<void> {
+  await store.audit.append({
+    tenantId: tenant.id,
+    actor: refusal.user
+      ? { type: 'user', id: refusal.user.id, label: refusal.user.userName }
+      : { type: 'user', id: null, label: refusal.claimed ?? 'unknown' },
+    action: 'session.sign-in-failed',
+    resourceType: 'User',
+    resourceId: refusal.user?.id ?? null,
+    changes: { attributes: ['method', 'reason'], after: { method: refusal.method, reason: refusal.reason, detail: refusal.detail.slice(0, 500) } },
+    requestId,
+  })
+}
+
+export interface LockoutPolicy {
+  maxFailures: number
+  lockoutMs: number
+}
+
+/** A client address may fail this many times more than one user name before it is locked out too. */
+const ADDRESS_FACTOR = 4
+
+// Compared against when the user does not exist, so an unknown name costs what a known one does.
+let decoyHash: Promise<string> | undefined
+const decoy = () => (decoyHash ??= hashPassword('decoy password that matches nothing'))
+
+/**
+ * Local password sign-in: the user name and the client address each have a failure counter; at
+ * the limit (the address gets ADDRESS_FACTOR times more) sign-in is refused for LOGIN_LOCKOUT
+ * without the password being checked. Success clears the user name's counter only, so one valid
+ * account does not reset an address that is guessing others.
+ */
+export async function passwordSignIn(
+  store: Store,
+  tenant: Tenant,
+  input: { userName: string; password: string; clientAddress: string },
+  policy: LockoutPolicy,
+  clock: Clock,
+): Promise<User> {
+  const now = clock.now()
+  const userKey = `user:${input.userName.toLowerCase()}`
+  const addressKey = `ip:${input.clientAddress}`
+  const limits: Array<[string, number]> = [
+    [userKey, policy.maxFailures],
+    [addressKey, policy.maxFailures * ADDRESS_FACTOR],
+  ]
+  for (const [key] of limits) {
+    const f = await store.loginFailures.get(tenant.id, key)
+    if (f?.lockedUntil && f.lockedUntil > now) {
+      throw new SignInRefused('locked-out', `${key.startsWith('ip:') ? 'client address' : 'user name'} locked until ${f.lockedUntil.toISOString()}`)
+    }
+  }
+  const fail = async (reason: SignInRefusal, detail: string, user: User | null): Promise<never> => {
+    await store.transaction(async (tx) => {
+      for (const [key, max] of limits) {
+        const f = await tx.loginFailures.get(tenant.id, key)
+        const fresh = !f || now.getTime() - f.windowStart.getTime() >= policy.lockoutMs || (f.lockedUntil !== null && f.lockedUntil <= now)
+        const failures = fresh ? 1 : f.failures + 1
+        await tx.loginFailures.put(tenant.id, key, {
+          failures,
+          windowStart: fresh ? now : f.windowStart,
+          lockedUntil: failures >= max ? new Date(now.getTime() + policy.lockoutMs) : null,
+        })
+      }
+    })
+    throw new SignInRefused(reason, detail, user)
+  }
+
+  let user: User
+  try {
+    user = await findSigningInUser(store, tenant, input.userName)
+  } catch (err) {
+    if (!(err instanceof SignInRefused)) throw err
+    await verifyPassword(await decoy(), input.password)
+    return fail(err.reason, err.detail, null)
+  }
+  if (!user.passwordHash) {
+    await verifyPassword(await decoy(), input.password)
+    return fail('bad-password', `user ${user.userName} has no password`, user)
+  }
+  if (!(await verifyPassword(user.passwordHash, input.password))) return fail('bad-password', `wrong password for ${user.userName}`, user)
+  await store.loginFailures.clear(tenant.id, userKey)
+  assertMaySignIn(user)
+  return user
+}
