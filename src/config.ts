@@ -8,6 +8,8 @@ import { parseEncryptionKey } from './directory/secrets.js'
 export interface Config {
   port: number
   host: string
+  /** Behind a reverse proxy: client addresses come from X-Forwarded-For (password lockout counts per address). */
+  trustProxy: boolean
   /** Origin (scheme://host[:port]) for every absolute URL Roster emits; never taken from requests. */
   publicUrl: string
   dataDir: string
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const config: Config = {
     port,
     host,
+    trustProxy: oneOf('TRUST_PROXY', 'off', ['on', 'off'] as const) === 'on',
     publicUrl,
     dataDir: path.resolve(cwd, read('DATA_DIR') ?? './data'),
     databaseUrl,

@@ -107,7 +107,9 @@ export function loginRoutes(deps: SignInDeps): Middleware {
     const config = session?.method === 'saml' ? await deps.store.samlConfigs.get(live.tenant.id) : null
     // SP-initiated Single Logout when the IdP has an endpoint for it: the IdP ends its own session
     // (and the other SPs'), then sends the browser back to our /slo with a LogoutResponse.
-    if (session?.samlNameId && config?.settings.sloUrl && (!config.settings.signRequests || deps.box)) {
+    if (session?.samlNameId && config?.settings.sloUrl && config.settings.signRequests && !deps.box) {
+      deps.log.warn({ tenantId: live.tenant.id }, 'single logout skipped: requests are signed and ENCRYPTION_KEY is not set; the IdP session stays open')
+    } else if (session?.samlNameId && config?.settings.sloUrl) {
       const c = {
         store: deps.store,
         tenant: live.tenant,
@@ -115,7 +117,7 @@ export function loginRoutes(deps: SignInDeps): Middleware {
         endpoints: spEndpoints(deps.config.publicUrl, live.tenant.slug),
         clockSkewMs: deps.config.signIn.samlClockSkewMs,
         clock: deps.clock,
-        spKey: config.settings.signRequests ? openSpKey(deps.box!, config) : null,
+        spKey: config.settings.signRequests && deps.box ? openSpKey(deps.box, config) : null,
       }
       return ctx.redirect(await logoutRequestUrl(c, session, landing))
     }

@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa'
 import type { Tenant } from '../directory/model.js'
 import type { StoredSamlConfig } from '../directory/sign-in-model.js'
 import { assertMaySignIn, createJustInTime, findSigningInUser, SignInRefused } from '../directory/sign-in.js'
-import { endSamlSessions } from '../directory/sessions.js'
+import { endSamlSessions, sessionIdHash } from '../directory/sessions.js'
 import { readForm } from '../http/body.js'
 import { HttpError } from '../http/errors.js'
 import { acceptLoginResponse, SamlRejected } from './saml/login-response.js'
@@ -13,7 +13,7 @@ import { openSpKey } from './saml/settings.js'
 import { safeReturnTo } from './return-to.js'
 import { messagePage, sendHtml } from './pages.js'
 import { completeSignIn, landingPath, refuseSignIn, requestIdOf, type SignInDeps } from './sign-in-flow.js'
-import { clearSessionCookie } from './session-cookie.js'
+import { clearSessionCookie, readCookie, sessionCookieName } from './session-cookie.js'
 import { sessionOf } from './session-auth.js'
 
 /**
@@ -58,7 +58,8 @@ export function samlRoutes(deps: SignInDeps): Middleware {
     const returnTo = raw === undefined ? landingPath(tenant.slug) : safeReturnTo(raw, deps.config.publicUrl)
     if (!returnTo) throw new HttpError(400, 'returnTo must be a path on this server, such as /admin')
     const c = context(tenant, config, spKey(config))
-    const client = samlClient({ ...c, requests: new StoredRequests(deps.store, tenant.id, 'authn', deps.clock, returnTo) })
+    const current = sessionIdHash(readCookie(ctx, sessionCookieName(deps.cookies)))
+    const client = samlClient({ ...c, requests: new StoredRequests(deps.store, tenant.id, 'authn', deps.clock, returnTo, current) })
     // No RelayState: the return path is kept with the request (node-saml signs the query with one
     // encoding and sends it with another, so a free-form RelayState can break the signature).
     ctx.redirect(await client.getAuthorizeUrlAsync('', undefined, {}))
@@ -112,6 +113,8 @@ export function samlRoutes(deps: SignInDeps): Middleware {
       deps.log.info({ tenantId: tenant.id, ended }, 'single logout from the IdP')
       // The browser carrying the request is the subject's: its cookie goes too.
       if (await sessionOf(ctx, deps)) clearSessionCookie(ctx, deps.cookies)
+      // Without a sign-out URL of the IdP there is nowhere to send the answer.
+      if (!config.settings.sloUrl) return sendHtml(ctx, 200, messagePage({ title: 'Signed out', message: 'You are signed out.' }))
       return ctx.redirect(await logoutResponseUrl(c, outcome))
     }
     ctx.status = 303

@@ -4,7 +4,7 @@ import type { Tenant, User } from '../directory/model.js'
 import type { SecretBox } from '../directory/secrets.js'
 import type { SignInMethod } from '../directory/sign-in-model.js'
 import { recordRefusedSignIn, type LockoutPolicy, type SignInRefused } from '../directory/sign-in.js'
-import { startSession } from '../directory/sessions.js'
+import { sessionIdHash, startSession } from '../directory/sessions.js'
 import { messagePage, sendHtml } from './pages.js'
 import { readCookie, sessionCookieName, setSessionCookie } from './session-cookie.js'
 import type { SessionDeps } from './session-auth.js'
@@ -30,7 +30,7 @@ export async function completeSignIn(
   user: User,
   method: SignInMethod,
   returnTo: string | null,
-  saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null },
+  saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null; replacesSession: Buffer | null },
 ): Promise<void> {
   const { token } = await startSession(
     deps.store,
@@ -41,7 +41,9 @@ export async function completeSignIn(
       samlNameId: saml?.nameId ?? null,
       samlNameIdFormat: saml?.nameIdFormat ?? null,
       samlSessionIndex: saml?.sessionIndex ?? null,
-      previousToken: readCookie(ctx, sessionCookieName(deps.cookies)),
+      // The IdP's cross-site POST comes without our SameSite=Lax cookie: the session to replace was
+      // noted when the browser asked to sign in.
+      replaces: sessionIdHash(readCookie(ctx, sessionCookieName(deps.cookies))) ?? saml?.replacesSession ?? null,
       requestId: requestIdOf(ctx),
     },
     deps.policy,

@@ -31,8 +31,8 @@ interface SetOptions {
   metadata?: string
   entityId?: string
   ssoUrl?: string
-  sloUrl?: string
-  noSloUrl?: boolean
+  /** false with --no-slo-url (commander keeps the option and its negation under one name). */
+  sloUrl?: string | false
   certFile?: string[]
   identifier?: SamlIdentifier
   identifierAttribute?: string
@@ -83,7 +83,7 @@ export function samlCommand(): Command {
     .option('--metadata <file>', "the IdP's metadata XML (entityID, endpoints, signing certificates)")
     .option('--entity-id <id>', "the IdP's entityID (with --metadata: which IdP of an aggregate)")
     .option('--sso-url <url>', "the IdP's SingleSignOnService URL (HTTP-Redirect)")
-    .addOption(new Option('--slo-url <url>', "the IdP's SingleLogoutService URL (HTTP-Redirect)").conflicts('noSloUrl'))
+    .option('--slo-url <url>', "the IdP's SingleLogoutService URL (HTTP-Redirect)")
     .option('--no-slo-url', 'remove the IdP sign-out URL')
     .option('--cert-file <pem>', 'an IdP signing certificate (repeatable: all of them are trusted, for rotation)', collect)
     .addOption(new Option('--identifier <source>', 'what identifies the user: NameID, or an email / UPN / userName attribute').choices(SAML_IDENTIFIERS as string[]))
@@ -98,7 +98,7 @@ export function samlCommand(): Command {
         metadataXml: opts.metadata ? readFile(opts.metadata, '--metadata') : undefined,
         entityId: opts.entityId,
         ssoUrl: opts.ssoUrl,
-        sloUrl: opts.sloUrl ?? (opts.noSloUrl === false ? null : undefined),
+        sloUrl: opts.sloUrl === false ? null : opts.sloUrl,
         certificates: opts.certFile?.map((f) => readFile(f, '--cert-file')),
         identifier: opts.identifier,
         identifierAttribute: opts.identifierAttribute,

@@ -23,10 +23,13 @@ export interface LiveSession {
   tenant: Tenant
 }
 
-const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest()
-
 /** Cookie values are 32 random bytes, base64url: anything else is not one of ours. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest()
+
+/** What the store keeps of a cookie value; null for a value that cannot be one of ours. */
+export const sessionIdHash = (token: string | null): Buffer | null => (token && TOKEN_PATTERN.test(token) ? hashToken(token) : null)
 
 /**
  * What a user's access looks like: its status and roles, and its password hash (a new password
@@ -54,8 +57,8 @@ export interface StartSessionInput {
   samlNameId?: string | null
   samlNameIdFormat?: string | null
   samlSessionIndex?: string | null
-  /** The cookie the browser arrived with, if any: it is ended, so the id always rotates at sign-in. */
-  previousToken?: string | null
+  /** The session the browser had (its id hash), if any: it is ended, so the id always rotates at sign-in. */
+  replaces?: Buffer | null
   requestId: string | null
 }
 
@@ -77,7 +80,7 @@ export async function startSession(store: Store, input: StartSessionInput, polic
     expires: new Date(now.getTime() + policy.maxMs),
   }
   await store.transaction(async (tx) => {
-    if (input.previousToken && TOKEN_PATTERN.test(input.previousToken)) await tx.sessions.delete(hashToken(input.previousToken))
+    if (input.replaces) await tx.sessions.delete(input.replaces)
     await tx.sessions.insert(session)
     await tx.audit.append({
       tenantId: input.tenant.id,

@@ -37,6 +37,8 @@ export interface SamlRequestRecord {
   id: string
   kind: SamlRequestKind
   returnTo: string | null
+  /** Hash of the session the browser had when it asked to sign in; the sign-in ends it. */
+  replacesSession: Buffer | null
   created: Date
   expires: Date
 }

@@ -34,6 +34,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa()
   // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
   app.silent = true
+  app.proxy = deps.config.trustProxy
   app.use(requestContext(deps.log))
   // Everything under /scim answers in SCIM's error format, including versions we do not serve.
   // Browser pages answer errors as pages.

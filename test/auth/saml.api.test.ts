@@ -5,6 +5,7 @@
  * have caught a sloppier forgery.
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import request from 'supertest'
 import { backends } from '../support/stores.js'
 import type { TestStore } from '../support/stores.js'
@@ -126,6 +127,24 @@ for (const backend of backends()) {
     it('refuses an unsigned assertion inside a signed response', async () => {
       const id = await startLogin(app, s)
       await assertRefused(await post(response({ inResponseTo: id, signAssertion: false, signResponse: true })), /Invalid signature/)
+    })
+
+    it('refuses a Response whose own signature does not verify, though its assertion’s does', async () => {
+      const id = await startLogin(app, s)
+      // Renaming the Response's ID (and the Reference that points at it) breaks only the Response signature.
+      const valid = response({ inResponseTo: id, signResponse: true, responseId: '_response-id-1' })
+      await assertRefused(await post(s.idp.tamper(valid, '_response-id-1', '_response-id-2')), /Invalid document signature/)
+    })
+
+    it('answers garbage with a refusal, never a server error', async () => {
+      const b64 = (text: string) => Buffer.from(text).toString('base64')
+      for (const garbage of ['', 'not base64 !!', b64('<unclosed'), b64('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>'), b64('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>'), randomBytes(300).toString('base64')]) {
+        const res = await post(garbage)
+        assert.equal(res.status, 403, `${garbage.slice(0, 30)}: ${res.status} ${res.text.slice(0, 200)}`)
+        assert.equal(sessionCookie(res), null)
+      }
+      const noBody = await request(app).post(`/saml/${s.tenant.slug}/acs`).type('json').send({ SAMLResponse: 'x' })
+      assert.equal(noBody.status, 415)
     })
 
     it('refuses a signature by a key the tenant does not trust', async () => {
@@ -332,6 +351,16 @@ for (const backend of backends()) {
       assert.equal(await t.store.users.getByUserName(managed.tenant.id, 'frank@example.com'), null)
     })
 
+    it('ends the session the browser had when it asked to sign in (the IdP’s POST carries no cookie)', async () => {
+      let id = await startLogin(app, s)
+      const first = sessionCookie(await post(response({ inResponseTo: id })))!
+      const login = await request(app).get(`/saml/${s.tenant.slug}/login`).set('Cookie', first).expect(302)
+      id = s.idp.parseRedirect(login.headers.location!).id
+      const second = sessionCookie(await post(response({ inResponseTo: id })))!
+      await request(app).get('/api/me').set('Cookie', first).expect(401)
+      await request(app).get('/api/me').set('Cookie', second).expect(200)
+    })
+
     it('rotates the session id at sign-in', async () => {
       let id = await startLogin(app, s)
       const first = sessionCookie(await post(response({ inResponseTo: id })))!
@@ -400,6 +429,17 @@ for (const backend of backends()) {
         // The same LogoutResponse a second time answers nothing.
         assert.equal((await request(app).get(`/saml/${s.tenant.slug}/slo?${query}`)).status, 400)
       })
+    })
+
+    it('answers an IdP LogoutRequest with a page when the IdP has no sign-out URL', async () => {
+      const noSlo = await samlTenant(t.store, 'noslo', { sloUrl: null })
+      await newUser(t.store, noSlo.tenant, 'alice@example.com')
+      const id = await startLogin(app, noSlo)
+      const cookie = sessionCookie(await post(response({ inResponseTo: id }, noSlo), noSlo))!
+      const { query } = noSlo.idp.logoutRequest({ spEntityId: noSlo.sp.entityId, sloUrl: noSlo.sp.sloUrl, nameId: 'alice@example.com' })
+      const res = await request(app).get(`/saml/${noSlo.tenant.slug}/slo?${query}`).expect(200)
+      assert.match(res.text, /You are signed out/)
+      await request(app).get('/api/me').set('Cookie', cookie).expect(401)
     })
 
     it('answers 404 pages for tenants without SSO', async () => {

@@ -112,6 +112,14 @@ for (const backend of backends()) {
       assert.equal((await passwordLogin(app, tenant, 'ghost', 'x')).status, 429)
     })
 
+    it('locks out a client address guessing across user names (4x the per-name limit), behind a trusted proxy', async () => {
+      const proxied = signInApp(t.store, clock, { trustProxy: true, signIn: { samlClockSkewMs: 60_000, sessionIdleMs: 30 * MINUTE, sessionMaxMs: 8 * 60 * MINUTE, loginMaxFailures: 3, loginLockoutMs: 15 * MINUTE } })
+      for (let i = 0; i < 12; i++) assert.equal((await passwordLogin(proxied, tenant, `guess-${i}`, 'x', { ip: '203.0.113.7' })).status, 401)
+      assert.equal((await passwordLogin(proxied, tenant, 'alice', 'correct horse battery', { ip: '203.0.113.7' })).status, 429)
+      // Another client is not affected.
+      assert.equal((await passwordLogin(proxied, tenant, 'alice', 'correct horse battery', { ip: '198.51.100.4' })).status, 303)
+    })
+
     it('counts failures in a window: old failures stop counting after LOGIN_LOCKOUT', async () => {
       await passwordLogin(app, tenant, 'alice', 'wrong 1')
       await passwordLogin(app, tenant, 'alice', 'wrong 2')

@@ -33,7 +33,7 @@ const SSP_WWW = '/usr/share/simplesamlphp/www'
 // From php8.2-xml: without DOMDocument every SimpleSAMLphp page is an error page.
 const PHP_DOM = '/usr/share/php8.2-xml/xml/dom.ini'
 
-const TIMEOUTS = { aptUpdate: 5 * 60_000, aptInstall: 10 * 60_000, start: 30_000, request: 10_000, stop: 5_000 }
+const TIMEOUTS = { aptUpdate: 5 * 60_000, aptInstall: 10 * 60_000, start: 30_000, poll: 1_000, request: 10_000, stop: 5_000 }
 const MAX_LOG = 1_000_000
 
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect'
@@ -116,7 +116,7 @@ function writeConfigFiles(dir, { baseUrl, entityId, users }) {
     tempdir: path.join(dir, 'tmp'),
     loggingdir: path.join(dir, 'log'),
     'logging.handler': 'stderr',
-    'logging.level': 4, // SimpleSAML\Logger::NOTICE
+    'logging.level': 5, // SimpleSAML\Logger::NOTICE: logins and logouts, warnings, errors
     technicalcontact_name: 'Roster tests',
     technicalcontact_email: 'tests@example.com',
     secretsalt: crypto.randomBytes(24).toString('hex'),
@@ -271,9 +271,8 @@ async function startServer(dir, { port, users, certPem }) {
     await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 })
   }
 
-  const fetchMetadata = async () => {
-    // Bounded: during start-up the port may belong to someone else who never answers.
-    const res = await globalThis.fetch(metadataUrl, { signal: globalThis.AbortSignal.timeout(TIMEOUTS.request) })
+  const fetchMetadata = async (timeoutMs = TIMEOUTS.request) => {
+    const res = await globalThis.fetch(metadataUrl, { signal: globalThis.AbortSignal.timeout(timeoutMs) })
     const text = await res.text()
     if (res.status !== 200 || !text.includes('EntityDescriptor')) {
       throw new Error(`SimpleSAMLphp test IdP: GET ${metadataUrl} -> ${res.status}: ${text.slice(0, 2000)}`)
@@ -291,7 +290,8 @@ async function startServer(dir, { port, users, certPem }) {
       throw new Error(`SimpleSAMLphp test IdP: php -S 127.0.0.1:${port} exited during start-up (${why}):\n${output.slice(-4000)}`)
     }
     try {
-      await fetchMetadata()
+      // Short: until PHP has bound it, the port may be someone else's who never answers.
+      await fetchMetadata(TIMEOUTS.poll)
       break
     } catch (err) {
       if (Date.now() > deadline) {
@@ -311,7 +311,7 @@ async function startServer(dir, { port, users, certPem }) {
     sloUrl: `${baseUrl}/saml2/idp/SingleLogoutService.php`,
     certPem,
     dir,
-    metadataXml: fetchMetadata,
+    metadataXml: () => fetchMetadata(),
     async setServiceProviders(sps) {
       validate({ users, serviceProviders: sps })
       writeAtomically(path.join(dir, 'metadata', 'saml20-sp-remote.php'), spRemoteMetadata(sps))

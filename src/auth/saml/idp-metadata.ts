@@ -1,4 +1,4 @@
-import { DOMParser, type Element } from '@xmldom/xmldom'
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom'
 import xpath from 'xpath'
 import { ValidationError } from '../../errors.js'
 import { normaliseCertificate } from './certificates.js'
@@ -27,11 +27,17 @@ export interface IdpMetadata {
  */
 export function parseIdpMetadata(xml: string, entityId?: string): IdpMetadata {
   const problems: string[] = []
-  const doc = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problems.push(message)
-    },
-  }).parseFromString(xml, 'text/xml')
+  let doc: Document
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') problems.push(message)
+      },
+    }).parseFromString(xml, 'text/xml')
+  } catch (err) {
+    // xmldom throws on fatal errors (an unclosed tag) after reporting them.
+    throw new ValidationError(`metadata is not well-formed XML: ${problems[0] ?? (err as Error).message}`, 'metadata')
+  }
   if (problems.length || !doc.documentElement) throw new ValidationError(`metadata is not well-formed XML: ${problems[0] ?? 'empty document'}`, 'metadata')
   if (doc.doctype) throw new ValidationError('metadata must not contain a DOCTYPE', 'metadata')
 

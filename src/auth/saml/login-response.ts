@@ -24,6 +24,8 @@ export interface AcceptedLogin {
   identity: AssertedIdentity
   /** The returnTo of the AuthnRequest this answers; null for IdP-initiated sign-in. */
   returnTo: string | null
+  /** The session the browser had when it asked to sign in (its cookie does not come with the IdP's POST). */
+  replacesSession: Buffer | null
   solicited: boolean
 }
 
@@ -59,6 +61,7 @@ export async function acceptLoginResponse(c: LoginResponseContext, samlResponse:
     spKey: null,
     clockSkewMs: c.clockSkewMs,
     requests: new StoredRequests(c.store, c.tenant.id, 'authn', c.clock),
+    responseSigned: hasResponseSignature(samlResponse),
   })
   let profile: Profile | null
   try {
@@ -91,11 +94,11 @@ export async function acceptLoginResponse(c: LoginResponseContext, samlResponse:
   const confirmation = usable.find((d) => d.NotOnOrAfter && Date.parse(d.NotOnOrAfter) + c.clockSkewMs > now)
   if (!confirmation) throw new SamlRejected('the bearer SubjectConfirmationData has no NotOnOrAfter or it has passed')
   if ((confirmation.InResponseTo ?? null) !== inResponseTo) throw new SamlRejected('SubjectConfirmationData InResponseTo differs from the Response InResponseTo')
-  if (!inResponseTo && !settings.allowIdpInitiated) throw new SamlRejected('unsolicited response (no InResponseTo) while IdP-initiated sign-in is off')
 
   const conditions = children(assertion, 'Conditions')[0]?.$ ?? {}
   const lastValid = Math.max(Date.parse(confirmation.NotOnOrAfter!), conditions.NotOnOrAfter ? Date.parse(conditions.NotOnOrAfter) : 0)
   let returnTo: string | null = null
+  let replacesSession: Buffer | null = null
   await c.store.transaction(async (tx) => {
     if (!(await tx.samlAssertions.consumeOnce(c.tenant.id, assertionId, new Date(lastValid + c.clockSkewMs)))) {
       throw new SamlRejected(`assertion ${assertionId} was already used (replay)`)
@@ -104,6 +107,7 @@ export async function acceptLoginResponse(c: LoginResponseContext, samlResponse:
       const request = await tx.samlRequests.consume(c.tenant.id, inResponseTo, 'authn', c.clock.now())
       if (!request) throw new SamlRejected(`InResponseTo ${inResponseTo} names no open request of this tenant (already answered or expired)`)
       returnTo = request.returnTo
+      replacesSession = request.replacesSession
     }
   })
 
@@ -123,15 +127,30 @@ export async function acceptLoginResponse(c: LoginResponseContext, samlResponse:
       displayName: firstAttribute(profile, DISPLAY_NAMES),
     },
     returnTo,
+    replacesSession,
     solicited: inResponseTo !== null,
   }
+}
+
+const DSIG = 'http://www.w3.org/2000/09/xmldsig#'
+
+/** Whether the Response element itself (not only its assertion) carries a signature. */
+function hasResponseSignature(samlResponse: string): boolean {
+  let root
+  try {
+    root = new DOMParser({ onError: () => undefined }).parseFromString(Buffer.from(samlResponse, 'base64').toString('utf8'), 'text/xml').documentElement
+  } catch {
+    return false // not XML: node-saml refuses it with a message of its own
+  }
+  return !!root && Array.from(root.childNodes).some((n) => (n as { localName?: string; namespaceURI?: string }).localName === 'Signature' && (n as { namespaceURI?: string }).namespaceURI === DSIG)
 }
 
 // The names IdPs use for each value: plain (SimpleSAMLphp, Okta), OID (LDAP-style, Shibboleth) and
 // the WS-Federation claim URIs (Entra ID, ADFS).
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims'
 const EMAIL_NAMES = ['email', 'mail', 'emailAddress', 'urn:oid:0.9.2342.19200300.100.1.3', `${CLAIMS}/emailaddress`]
-const UPN_NAMES = ['upn', 'userPrincipalName', `${CLAIMS}/upn`, 'http://schemas.microsoft.com/identity/claims/userprincipalname']
+// Entra ID sends the UPN as the `name` claim by default.
+const UPN_NAMES = ['upn', 'userPrincipalName', `${CLAIMS}/upn`, 'http://schemas.microsoft.com/identity/claims/userprincipalname', `${CLAIMS}/name`]
 const USERNAME_NAMES = ['userName', 'username', 'uid', 'urn:oid:0.9.2342.19200300.100.1.1', `${CLAIMS}/name`]
 const GIVEN_NAMES = ['givenName', 'firstName', 'urn:oid:2.5.4.42', `${CLAIMS}/givenname`]
 const FAMILY_NAMES = ['sn', 'surname', 'lastName', 'familyName', 'urn:oid:2.5.4.4', `${CLAIMS}/surname`]

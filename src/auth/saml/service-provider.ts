@@ -33,11 +33,20 @@ export class StoredRequests implements CacheProvider {
     private readonly kind: SamlRequestKind,
     private readonly clock: Clock,
     private readonly returnTo: string | null = null,
+    private readonly replacesSession: Buffer | null = null,
   ) {}
 
   async saveAsync(id: string, value: string): Promise<CacheItem> {
     const created = this.clock.now()
-    await this.store.samlRequests.save({ tenantId: this.tenantId, id, kind: this.kind, returnTo: this.returnTo, created, expires: new Date(created.getTime() + REQUEST_TTL_MS) })
+    await this.store.samlRequests.save({
+      tenantId: this.tenantId,
+      id,
+      kind: this.kind,
+      returnTo: this.returnTo,
+      replacesSession: this.replacesSession,
+      created,
+      expires: new Date(created.getTime() + REQUEST_TTL_MS),
+    })
     return { value, createdAt: created.getTime() }
   }
 
@@ -58,13 +67,17 @@ export interface ClientOptions {
   spKey: string | null
   clockSkewMs: number
   requests: CacheProvider
+  /** The Response carries its own signature: then it must verify too. */
+  responseSigned?: boolean
 }
 
 /**
  * A node-saml client configured strictly: the assertion must be signed by one of the tenant's IdP
- * certificates (the Response may be unsigned — common and valid — and is checked when signed),
+ * certificates (the Response may be unsigned — common and valid),
  * audience = our entityID, InResponseTo always required unless the tenant allows IdP-initiated
- * sign-in. What node-saml leaves out is checked in login-response.ts.
+ * sign-in. node-saml ignores a Response signature that does not verify when the assertion's does,
+ * so a Response that carries one is validated with the Response signature required. What
+ * node-saml leaves out is checked in login-response.ts.
  */
 export function samlClient(o: ClientOptions): SAML {
   const s = o.config.settings
@@ -82,7 +95,7 @@ export function samlClient(o: ClientOptions): SAML {
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
     wantAssertionsSigned: true,
-    wantAuthnResponseSigned: false,
+    wantAuthnResponseSigned: o.responseSigned === true,
     acceptedClockSkewMs: o.clockSkewMs,
     validateInResponseTo: s.allowIdpInitiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
     requestIdExpirationPeriodMs: REQUEST_TTL_MS,

@@ -60,7 +60,9 @@ function resolveSettings(tenant: Tenant, before: SamlSettings | null, input: Sam
 
   const identifier = input.identifier ?? before?.identifier ?? DEFAULTS.identifier
   if (!SAML_IDENTIFIERS.includes(identifier)) throw new ValidationError(`identifier must be one of ${SAML_IDENTIFIERS.join(', ')}`, 'identifier')
-  let identifierAttribute = input.identifierAttribute !== undefined ? input.identifierAttribute : (before?.identifierAttribute ?? null)
+  // An attribute name belongs to the identifier it was given with: changing the identifier drops it.
+  const keep = before && before.identifier === identifier ? before.identifierAttribute : null
+  let identifierAttribute = input.identifierAttribute !== undefined ? input.identifierAttribute : keep
   if (identifier === 'nameid') identifierAttribute = null
   else if (identifierAttribute !== null && !identifierAttribute.trim()) identifierAttribute = null
 

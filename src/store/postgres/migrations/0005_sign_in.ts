@@ -25,6 +25,8 @@ export const signIn: Migration = {
        id text NOT NULL,
        kind text NOT NULL CHECK (kind IN ('authn', 'logout')),
        return_to text,
+       -- the hash of the session the browser had when it asked to sign in: ended by the sign-in
+       replaces_session bytea,
        created timestamptz NOT NULL,
        expires timestamptz NOT NULL,
        PRIMARY KEY (tenant_id, id)

@@ -35,6 +35,7 @@ const toRequest = (r: Record<string, unknown>): SamlRequestRecord => ({
   id: str(r.id),
   kind: r.kind as SamlRequestRecord['kind'],
   returnTo: strOrNull(r.return_to),
+  replacesSession: r.replaces_session == null ? null : Buffer.from(r.replaces_session as Uint8Array),
   created: toDate(r.created),
   expires: toDate(r.expires),
 })
@@ -42,11 +43,12 @@ const toRequest = (r: Record<string, unknown>): SamlRequestRecord => ({
 export function samlRequestRepo(sql: Sql): SamlRequestRepo {
   return {
     async save(q) {
-      await sql.query('INSERT INTO saml_requests (tenant_id, id, kind, return_to, created, expires) VALUES ($1, $2, $3, $4, $5, $6)', [
+      await sql.query('INSERT INTO saml_requests (tenant_id, id, kind, return_to, replaces_session, created, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
         q.tenantId,
         q.id,
         q.kind,
         q.returnTo,
+        q.replacesSession,
         q.created,
         q.expires,
       ])
