@@ -349,3 +349,17 @@ export async function ensureDebianPackages(packages, { installed, missing, allow
   await aptInstall(packages, { what: missing, preseed, logPrefix, timeouts })
   if (!installed()) throw new Error(`${missing}: still missing after apt-get install -y ${packages.join(' ')}`)
 }
+
+/** For the hand-run check scripts: `step(label)` prints the time since the previous step. */
+export function stepTimer() {
+  let clock = Date.now()
+  return (label, extra = '') => {
+    const now = Date.now()
+    console.log(`  ${String(now - clock).padStart(6)} ms  ${label}${extra ? `: ${extra}` : ''}`)
+    clock = now
+  }
+}
+
+export function check(cond, what) {
+  if (!cond) throw new Error(`CHECK FAILED: ${what}`)
+}

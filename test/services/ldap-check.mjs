@@ -18,20 +18,13 @@ import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { ensureSlapdInstalled, startSlapd } from './slapd.mjs'
 import { ensureSambaInstalled, startSambaDc } from './samba.mjs'
+import { check, stepTimer } from './common.mjs'
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 const which = process.argv[2] ?? 'all'
 const cleanups = []
 
-let clock = Date.now()
-function step(label, extra = '') {
-  const now = Date.now()
-  console.log(`  ${String(now - clock).padStart(6)} ms  ${label}${extra ? `: ${extra}` : ''}`)
-  clock = now
-}
-function check(cond, what) {
-  if (!cond) throw new Error(`CHECK FAILED: ${what}`)
-}
+const step = stepTimer()
 
 /** Run an ldap-utils client; resolves stdout (rejects with its output on failure). */
 function client(tool, args, env) {

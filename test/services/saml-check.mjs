@@ -17,6 +17,7 @@ import { SAML } from '@node-saml/node-saml'
 import { DOMParser } from '@xmldom/xmldom'
 import { ensureChromiumInstalled, launchChromium } from './chromium.mjs'
 import { ensureSimpleSamlPhpInstalled, startSimpleSamlPhp } from './simplesamlphp.mjs'
+import { check, stepTimer } from './common.mjs'
 
 // Port 9 (discard): nothing listens there, and Chromium refuses to connect to it anyway.
 const SP_ORIGIN = 'http://127.0.0.1:9'
@@ -32,15 +33,7 @@ const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success'
 
 const started = Date.now()
-let clock = started
-function step(label, extra = '') {
-  const now = Date.now()
-  console.log(`  ${String(now - clock).padStart(6)} ms  ${label}${extra ? `: ${extra}` : ''}`)
-  clock = now
-}
-function check(cond, what) {
-  if (!cond) throw new Error(`CHECK FAILED: ${what}`)
-}
+const step = stepTimer()
 
 /** A SAML request deflated into an HTTP-Redirect binding URL (unsigned: the dummy SP has no key). */
 function redirectUrl(endpoint, xml, relayState) {
