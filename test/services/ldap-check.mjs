@@ -24,7 +24,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 const which = process.argv[2] ?? 'all'
 const cleanups = []
 
-const step = stepTimer()
+let step = stepTimer()
 
 /** Run an ldap-utils client; resolves stdout (rejects with its output on failure). */
 function client(tool, args, env) {
@@ -55,7 +55,7 @@ async function loadLdapts() {
 
 async function checkSlapd(ldapts) {
   console.log('OpenLDAP slapd')
-  clock = Date.now()
+  step = stepTimer()
   await ensureSlapdInstalled({ allowInstall: isRoot })
   step('ensureSlapdInstalled')
   const ldap = await startSlapd({ tls: true })
@@ -122,7 +122,7 @@ async function checkSlapd(ldapts) {
 
 async function checkSamba(ldapts) {
   console.log('Samba AD DC')
-  clock = Date.now()
+  step = stepTimer()
   const inst = await ensureSambaInstalled({ allowInstall: isRoot })
   step('ensureSambaInstalled', inst.version)
   const dc = await startSambaDc()
