@@ -222,9 +222,24 @@ for (const backend of backends()) {
       await assertRefused(await post(response({ inResponseTo: id, recipient: null })), /Recipient/)
     })
 
+    /** Replaces the first occurrence only: the Response's Issuer comes before the assertion's. */
+    const replaceFirst = (b64: string, from: string, to: string) => {
+      const xml = Buffer.from(b64, 'base64').toString('utf8')
+      const i = xml.indexOf(from)
+      assert.ok(i >= 0, `${from} not in the response`)
+      return Buffer.from(xml.slice(0, i) + to + xml.slice(i + from.length)).toString('base64')
+    }
+
     it('refuses an assertion issued by another entity (even with a trusted key)', async () => {
       const id = await startLogin(app, s)
-      await assertRefused(await post(response({ inResponseTo: id, issuer: 'https://other-idp.example' })), /issuer/)
+      // The unsigned Response names the right IdP; the signed assertion names another.
+      const other = response({ inResponseTo: id, issuer: 'https://other-idp.example' })
+      await assertRefused(await post(replaceFirst(other, '>https://other-idp.example<', `>${s.idp.entityId}<`)), /assertion issuer/)
+    })
+
+    it('refuses a Response whose Issuer is not the tenant’s IdP', async () => {
+      const id = await startLogin(app, s)
+      await assertRefused(await post(replaceFirst(response({ inResponseTo: id }), `>${s.idp.entityId}<`, '>https://other-idp.example<')), /response issuer/)
     })
 
     it('refuses the replay of a consumed response', async () => {
@@ -248,6 +263,22 @@ for (const backend of backends()) {
       const res = await post(response({ inResponseTo: second, assertionId }))
       assert.equal(res.status, 403)
       assert.match((await lastRefusal())!.detail, /already used \(replay\)/)
+    })
+
+    it('answers each request once: a second, different response to the same request is refused', async () => {
+      const id = await startLogin(app, s)
+      assert.equal((await post(response({ inResponseTo: id }))).status, 303)
+      const res = await post(response({ inResponseTo: id }))
+      assert.equal(res.status, 403)
+      assert.equal(sessionCookie(res), null)
+      assert.match((await lastRefusal())!.detail, /InResponseTo is not valid/)
+    })
+
+    it('answers each request once even when two responses to it arrive together', async () => {
+      const id = await startLogin(app, s)
+      const results = await Promise.all([post(response({ inResponseTo: id })), post(response({ inResponseTo: id }))])
+      assert.deepEqual(results.map((r) => r.status).sort(), [303, 403])
+      assert.equal(await sessionCount(), 1)
     })
 
     it('refuses an InResponseTo that this SP never issued', async () => {
@@ -284,21 +315,20 @@ for (const backend of backends()) {
       assert.equal(evil.headers.location, `/login/${open.tenant.slug}`)
     })
 
-    for (const evil of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x=1']) {
-      it(`refuses returnTo=${evil}`, async () => {
+    for (const evil of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', `${PUBLIC_URL}/admin`, '/a\tb', '/a\r\nSet-Cookie:x=1']) {
+      it(`refuses returnTo=${JSON.stringify(evil)}`, async () => {
         const res = await request(app).get(`/saml/${s.tenant.slug}/login?returnTo=${encodeURIComponent(evil)}`)
-        if (res.status === 302) {
-          // Only a harmless path-encoded form may survive; never another origin.
-          const parsed = s.idp.parseRedirect(res.headers.location!)
-          const stored = await t.store.samlRequests.find(s.tenant.id, parsed.id, 'authn', new Date())
-          assert.ok(stored?.returnTo?.startsWith('/') && !stored.returnTo.startsWith('//'), `stored ${stored?.returnTo}`)
-          assert.doesNotMatch(stored!.returnTo!, /[\r\n]/)
-        } else {
-          assert.equal(res.status, 400)
-          assert.match(String(res.headers['content-type']), /text\/html/)
-        }
+        assert.equal(res.status, 400)
+        assert.match(String(res.headers['content-type']), /text\/html/)
+        assert.match(res.text, /returnTo must be a path on this server/)
       })
     }
+
+    it('keeps a percent-encoded returnTo as the path it is', async () => {
+      const res = await request(app).get(`/saml/${s.tenant.slug}/login?returnTo=${encodeURIComponent('/%0d%0aSet-Cookie:x=1')}`).expect(302)
+      const stored = await t.store.samlRequests.find(s.tenant.id, s.idp.parseRedirect(res.headers.location!).id, 'authn', new Date())
+      assert.equal(stored?.returnTo, '/%0d%0aSet-Cookie:x=1')
+    })
 
     it('refuses inactive and archived users, and unknown users when just-in-time creation is off', async () => {
       await newUser(t.store, s.tenant, 'bob@example.com', { active: false })
