@@ -3,18 +3,16 @@ import Router from '@koa/router'
 import type { Context, Middleware } from 'koa'
 import type { Tenant } from '../directory/model.js'
 import { endSession } from '../directory/sessions.js'
-import { passwordSignIn, recordRefusedSignIn, SignInRefused } from '../directory/sign-in.js'
+import { passwordSignIn, SignInRefused } from '../directory/sign-in.js'
 import { readForm } from '../http/body.js'
 import { HttpError } from '../http/errors.js'
+import { routerMiddleware } from '../http/router.js'
 import { logoutRequestUrl } from './saml/logout.js'
-import { openSpKey } from './saml/settings.js'
-import { spEndpoints } from './saml/service-provider.js'
 import { loginPage, messagePage, sendHtml, signedInPage } from './pages.js'
 import { safeReturnTo } from './return-to.js'
 import { clearSessionCookie, formTokenCookieName, readCookie, sessionCookieName, setFormTokenCookie } from './session-cookie.js'
 import { sessionOf } from './session-auth.js'
-import { completeSignIn, landingPath, requestIdOf, type SignInDeps } from './sign-in-flow.js'
-import { composeRouter } from './saml-routes.js'
+import { completeSignIn, landingPath, noteRefusal, requestIdOf, samlContext, spKeyOf, type SignInDeps } from './sign-in-flow.js'
 
 const sameToken = (a: string | null, b: string | undefined): boolean =>
   !!a && !!b && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
@@ -84,8 +82,7 @@ export function loginRoutes(deps: SignInDeps): Middleware {
       await completeSignIn(ctx, deps, tenant, user, 'password', returnTo)
     } catch (err) {
       if (!(err instanceof SignInRefused)) throw err
-      await recordRefusedSignIn(deps.store, tenant, { method: 'password', claimed: userName, reason: err.reason, detail: err.detail, user: err.user }, requestIdOf(ctx))
-      deps.log.warn({ tenantId: tenant.id, method: 'password', reason: err.reason, detail: err.detail }, 'sign-in refused')
+      await noteRefusal(ctx, deps, tenant, 'password', userName, err)
       const alert =
         err.reason === 'locked-out'
           ? 'Too many failed attempts. Wait a while before trying again.'
@@ -110,16 +107,7 @@ export function loginRoutes(deps: SignInDeps): Middleware {
     if (session?.samlNameId && config?.settings.sloUrl && config.settings.signRequests && !deps.box) {
       deps.log.warn({ tenantId: live.tenant.id }, 'single logout skipped: requests are signed and ENCRYPTION_KEY is not set; the IdP session stays open')
     } else if (session?.samlNameId && config?.settings.sloUrl) {
-      const c = {
-        store: deps.store,
-        tenant: live.tenant,
-        config,
-        endpoints: spEndpoints(deps.config.publicUrl, live.tenant.slug),
-        clockSkewMs: deps.config.signIn.samlClockSkewMs,
-        clock: deps.clock,
-        spKey: config.settings.signRequests && deps.box ? openSpKey(deps.box, config) : null,
-      }
-      return ctx.redirect(await logoutRequestUrl(c, session, landing))
+      return ctx.redirect(await logoutRequestUrl(samlContext(deps, live.tenant, config, spKeyOf(deps, config)), session, landing))
     }
     ctx.redirect(landing)
   })
@@ -144,5 +132,5 @@ export function loginRoutes(deps: SignInDeps): Middleware {
     }
   })
 
-  return composeRouter(router)
+  return routerMiddleware(router)
 }

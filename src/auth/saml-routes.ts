@@ -6,13 +6,13 @@ import { assertMaySignIn, createJustInTime, findSigningInUser, SignInRefused } f
 import { endSamlSessions, sessionIdHash } from '../directory/sessions.js'
 import { readForm } from '../http/body.js'
 import { HttpError } from '../http/errors.js'
+import { routerMiddleware } from '../http/router.js'
 import { acceptLoginResponse, SamlRejected } from './saml/login-response.js'
-import { acceptSloMessage, logoutResponseUrl, type SloContext, type SloMessage } from './saml/logout.js'
+import { acceptSloMessage, logoutResponseUrl, type SloMessage } from './saml/logout.js'
 import { samlClient, spEndpoints, spMetadataXml, StoredRequests } from './saml/service-provider.js'
-import { openSpKey } from './saml/settings.js'
 import { safeReturnTo } from './return-to.js'
 import { messagePage, sendHtml } from './pages.js'
-import { completeSignIn, landingPath, refuseSignIn, requestIdOf, type SignInDeps } from './sign-in-flow.js'
+import { completeSignIn, landingPath, refuseSignIn, requestIdOf, samlContext, spKeyOf, type SignInDeps } from './sign-in-flow.js'
 import { clearSessionCookie, readCookie, sessionCookieName } from './session-cookie.js'
 import { sessionOf } from './session-auth.js'
 
@@ -29,22 +29,6 @@ export function samlRoutes(deps: SignInDeps): Middleware {
     if (!tenant || !config) throw new HttpError(404, 'single sign-on is not set up for this tenant')
     return { tenant, config }
   }
-  /** The SP key, or null when requests go unsigned; a missing or wrong ENCRYPTION_KEY is a setup fault. */
-  const spKey = (config: StoredSamlConfig): string | null => {
-    if (!config.settings.signRequests) return null
-    if (!deps.box) throw new HttpError(503, 'single sign-on cannot sign its requests: ENCRYPTION_KEY is not set on the server')
-    return openSpKey(deps.box, config)
-  }
-  const context = (tenant: Tenant, config: StoredSamlConfig, key: string | null): SloContext => ({
-    store: deps.store,
-    tenant,
-    config,
-    endpoints: spEndpoints(deps.config.publicUrl, tenant.slug),
-    clockSkewMs: deps.config.signIn.samlClockSkewMs,
-    clock: deps.clock,
-    spKey: key,
-  })
-
   router.get('/metadata', async (ctx) => {
     const { tenant, config } = await load(ctx)
     ctx.type = 'application/samlmetadata+xml'
@@ -57,7 +41,7 @@ export function samlRoutes(deps: SignInDeps): Middleware {
     const raw = ctx.query.returnTo
     const returnTo = raw === undefined ? landingPath(tenant.slug) : safeReturnTo(raw, deps.config.publicUrl)
     if (!returnTo) throw new HttpError(400, 'returnTo must be a path on this server, such as /admin')
-    const c = context(tenant, config, spKey(config))
+    const c = samlContext(deps, tenant, config, spKeyOf(deps, config))
     const current = sessionIdHash(readCookie(ctx, sessionCookieName(deps.cookies)))
     const client = samlClient({ ...c, requests: new StoredRequests(deps.store, tenant.id, 'authn', deps.clock, returnTo, current) })
     // No RelayState: the return path is kept with the request (node-saml signs the query with one
@@ -72,7 +56,7 @@ export function samlRoutes(deps: SignInDeps): Middleware {
     try {
       let login
       try {
-        login = await acceptLoginResponse(context(tenant, config, null), form.SAMLResponse ?? '')
+        login = await acceptLoginResponse(samlContext(deps, tenant, config, null), form.SAMLResponse ?? '')
       } catch (err) {
         if (err instanceof SamlRejected) throw new SignInRefused('invalid-response', err.message)
         throw err
@@ -99,7 +83,7 @@ export function samlRoutes(deps: SignInDeps): Middleware {
 
   const slo = async (ctx: Context, message: SloMessage) => {
     const { tenant, config } = await load(ctx)
-    const c = context(tenant, config, spKey(config))
+    const c = samlContext(deps, tenant, config, spKeyOf(deps, config))
     let outcome
     try {
       outcome = await acceptSloMessage(c, message)
@@ -123,7 +107,7 @@ export function samlRoutes(deps: SignInDeps): Middleware {
   router.get('/slo', (ctx) => slo(ctx, { binding: 'redirect', params: stringParams(ctx.query), rawQuery: ctx.querystring }))
   router.post('/slo', async (ctx) => slo(ctx, { binding: 'post', params: await readForm(ctx, deps.config.bodyLimitBytes), rawQuery: '' }))
 
-  return composeRouter(router)
+  return routerMiddleware(router)
 }
 
 function stringParams(query: Record<string, unknown>): Record<string, string> {
@@ -133,11 +117,4 @@ function stringParams(query: Record<string, unknown>): Record<string, string> {
     else if (Array.isArray(v)) throw new HttpError(400, `parameter ${k} is repeated`)
   }
   return out
-}
-
-/** The router's middleware types carry router-specific context; at run time they are koa middleware. */
-export function composeRouter(router: Router): Middleware {
-  const routes = router.routes() as unknown as Middleware
-  const allowed = router.allowedMethods() as unknown as Middleware
-  return (ctx, next) => routes(ctx, () => allowed(ctx, next))
 }

@@ -2,10 +2,14 @@ import type { Context } from 'koa'
 import type { Config } from '../config.js'
 import type { Tenant, User } from '../directory/model.js'
 import type { SecretBox } from '../directory/secrets.js'
-import type { SignInMethod } from '../directory/sign-in-model.js'
+import type { SignInMethod, StoredSamlConfig } from '../directory/sign-in-model.js'
 import { recordRefusedSignIn, type LockoutPolicy, type SignInRefused } from '../directory/sign-in.js'
 import { sessionIdHash, startSession } from '../directory/sessions.js'
+import { HttpError } from '../http/errors.js'
 import { messagePage, sendHtml } from './pages.js'
+import type { SloContext } from './saml/logout.js'
+import { spEndpoints } from './saml/service-provider.js'
+import { openSpKey } from './saml/settings.js'
 import { readCookie, sessionCookieName, setSessionCookie } from './session-cookie.js'
 import type { SessionDeps } from './session-auth.js'
 
@@ -55,9 +59,15 @@ export async function completeSignIn(
   ctx.redirect(returnTo ?? landingPath(tenant.slug))
 }
 
+/** Records a refused sign-in in the audit log and the server log, with its reason. */
+export async function noteRefusal(ctx: Context, deps: SignInDeps, tenant: Tenant, method: SignInMethod, claimed: string | null, refusal: SignInRefused): Promise<void> {
+  await recordRefusedSignIn(deps.store, tenant, { method, claimed, reason: refusal.reason, detail: refusal.detail, user: refusal.user }, requestIdOf(ctx))
+  deps.log.warn({ tenantId: tenant.id, method, reason: refusal.reason, detail: refusal.detail }, 'sign-in refused')
+}
+
 /**
- * A refused sign-in: the reason goes to the audit log and the server log; the browser gets a plain
- * message that says nothing about which check failed or whether the user exists.
+ * A refused SSO sign-in: the reason is noted; the browser gets a plain message that says nothing
+ * about which check failed or whether the user exists.
  */
 export async function refuseSignIn(
   ctx: Context,
@@ -67,8 +77,7 @@ export async function refuseSignIn(
   claimed: string | null,
   refusal: SignInRefused,
 ): Promise<void> {
-  await recordRefusedSignIn(deps.store, tenant, { method, claimed, reason: refusal.reason, detail: refusal.detail, user: refusal.user }, requestIdOf(ctx))
-  deps.log.warn({ tenantId: tenant.id, method, reason: refusal.reason, detail: refusal.detail }, 'sign-in refused')
+  await noteRefusal(ctx, deps, tenant, method, claimed, refusal)
   sendHtml(
     ctx,
     403,
@@ -78,4 +87,27 @@ export async function refuseSignIn(
       link: { href: landingPath(tenant.slug), label: 'Back to sign-in' },
     }),
   )
+}
+
+/**
+ * The SP key in the clear, or null when the tenant's requests go unsigned. Signing without
+ * ENCRYPTION_KEY is a setup fault of the server (503), not the visitor's.
+ */
+export function spKeyOf(deps: SignInDeps, config: StoredSamlConfig): string | null {
+  if (!config.settings.signRequests) return null
+  if (!deps.box) throw new HttpError(503, 'single sign-on cannot sign its requests: ENCRYPTION_KEY is not set on the server')
+  return openSpKey(deps.box, config)
+}
+
+/** What the SAML modules need to answer for one tenant. */
+export function samlContext(deps: SignInDeps, tenant: Tenant, config: StoredSamlConfig, spKey: string | null): SloContext {
+  return {
+    store: deps.store,
+    tenant,
+    config,
+    endpoints: spEndpoints(deps.config.publicUrl, tenant.slug),
+    clockSkewMs: deps.config.signIn.samlClockSkewMs,
+    clock: deps.clock,
+    spKey,
+  }
 }

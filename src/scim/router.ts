@@ -4,6 +4,7 @@ import type { Store } from '../store/port.js'
 import type { Tenant, User } from '../directory/model.js'
 import type { TokenCache, UsageRecorder } from '../directory/tokens.js'
 import { bearerAuth } from '../auth/bearer.js'
+import { routerMiddleware } from '../http/router.js'
 import { scimContext, readScimBody, writeContext, type ScimContext } from './context.js'
 import { ScimError, badRequest } from './errors.js'
 import { etagOf, ifMatch, notModified } from './etag.js'
@@ -177,15 +178,13 @@ export function scimService(deps: ScimDeps): Middleware {
     }
     return bearer(ctx, next)
   }
-  // The router's middleware types carry router-specific context; at run time they are koa middleware.
-  const routes = router.routes() as unknown as Middleware
-  const allowed = router.allowedMethods() as unknown as Middleware
+  const routes = routerMiddleware(router)
   return async (ctx, next) => {
     // RFC 7644 §3.13: the version is in the path; a version we do not speak gets invalidVers.
     const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
     if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
-    await auth(ctx, () => routes(ctx, () => allowed(ctx, next)))
+    await auth(ctx, () => routes(ctx, next))
     // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
     // a SCIM error like every other (RFC 7644 §3.12).
     if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
