@@ -82,6 +82,7 @@ export async function startSession(store: Store, input: StartSessionInput, polic
   await store.transaction(async (tx) => {
     if (input.replaces) await tx.sessions.delete(input.replaces)
     await tx.sessions.insert(session)
+    await tx.userList.recordSignIn(input.tenant.id, input.user.id, now)
     await tx.audit.append({
       tenantId: input.tenant.id,
       actor: userActor(input.user),

@@ -321,6 +321,37 @@ export interface LoginFailureRepo {
   clear(tenantId: string, key: string): Promise<void>
 }
 
+/** The console's user list views: people who can sign in, switched off, or archived. */
+export type UserListView = 'active' | 'inactive' | 'archived'
+export const USER_LIST_SORTS = ['userName', 'name', 'email', 'status', 'lastSignIn', 'created'] as const
+export type UserListSort = (typeof USER_LIST_SORTS)[number]
+
+export interface UserListQuery {
+  view: UserListView
+  /** Matches userName, name (display, given, family) and email, case-insensitively, as typed (prefix/substring). */
+  search?: string
+  sort: UserListSort
+  order: 'asc' | 'desc'
+  /** `next` of the previous page (opaque keyset cursor; bound to sort, order, view and search). */
+  after?: string | null
+  limit: number
+}
+
+export interface UserListPage {
+  items: User[]
+  /** Null on the last page. */
+  next: string | null
+  /** Users in the view matching the search. */
+  total: number
+}
+
+/** The admin console's user list: server-side sort by any column, search and keyset paging. */
+export interface UserListRepo {
+  list(tenantId: string, query: UserListQuery): Promise<UserListPage>
+  /** Records a successful sign-in time (the `lastSignIn` column). */
+  recordSignIn(tenantId: string, userId: string, at: Date): Promise<void>
+}
+
 /** Removes what has expired at `now` (sessions, SAML requests and assertion ids, stale counters). */
 export interface SignInHousekeeping {
   purgeExpired(now: Date): Promise<number>
@@ -344,6 +375,7 @@ export interface Repos {
   sessions: SessionRepo
   loginFailures: LoginFailureRepo
   signInHousekeeping: SignInHousekeeping
+  userList: UserListRepo
 }
 
 export interface Store extends Repos {

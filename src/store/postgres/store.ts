@@ -8,6 +8,7 @@ import { tenantRepo } from './repos/tenants.js'
 import { tokenRepo } from './repos/tokens.js'
 import { userRepo } from './repos/users.js'
 import { loginFailureRepo, samlAssertionRepo, samlConfigRepo, samlRequestRepo, sessionRepo, signInHousekeeping } from './repos/sign-in.js'
+import { userListRepo } from './repos/user-list.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -28,6 +29,7 @@ function repos(sql: Sql): Repos {
     sessions: sessionRepo(sql),
     loginFailures: loginFailureRepo(sql),
     signInHousekeeping: signInHousekeeping(sql),
+    userList: userListRepo(sql),
   }
 }
 

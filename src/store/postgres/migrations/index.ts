@@ -3,6 +3,7 @@ import { queryIndexes } from './0002_query_indexes.js'
 import { tenantStats } from './0003_tenant_stats.js'
 import { directorySync } from './0004_directory_sync.js'
 import { signIn } from './0005_sign_in.js'
+import { userList } from './0006_user_list.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -15,4 +16,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList]
