@@ -23,8 +23,12 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`SCIM base URL: ${service.scimBaseUrl}\n`)
   if (service.firstStart) {
-    process.stdout.write(`SCIM token: ${service.firstStart.scimToken}\n`)
-    process.stderr.write(`(First start: created tenant "${service.firstStart.tenantSlug}". The token above is shown only this once.)\n`)
+    const first = service.firstStart
+    process.stdout.write(`SCIM token: ${first.scimToken}\n`)
+    process.stdout.write(`Sign-in page: ${config.publicUrl}/login/${first.tenantSlug}\n`)
+    process.stdout.write(`Admin user: ${first.adminUserName}\n`)
+    process.stdout.write(`Admin password: ${first.adminPassword}\n`)
+    process.stderr.write(`(First start: created tenant "${first.tenantSlug}" and its administrator. The token and the password above are shown only this once.)\n`)
   }
 
   let signals = 0

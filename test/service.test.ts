@@ -33,6 +33,39 @@ describe('npm start on the embedded store', function () {
     assert.equal(anon.headers.get('www-authenticate'), 'Bearer realm="roster"')
   })
 
+  it('on the first start also creates an administrator and prints its name and password once; it can sign in', async () => {
+    const dir = path.join(tempDir(), 'data')
+    server = await startServer({ DATA_DIR: dir })
+    const deadline = Date.now() + 5000
+    while (!/^Admin password: /m.test(server.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    assert.match(server.stdout(), /^Sign-in page: http:\/\/localhost:\d+\/login\/default$/m)
+    assert.match(server.stdout(), /^Admin user: admin$/m)
+    const password = /^Admin password: (\S{24})$/m.exec(server.stdout())?.[1]
+    assert.ok(password, server.stdout())
+    // Sign in with it through the password form.
+    const form = await fetch(`${server.baseUrl}/login/default`)
+    const formCookie = form.headers.getSetCookie().find((c) => c.startsWith('roster_form='))!.split(';')[0]!
+    const res = await fetch(`${server.baseUrl}/login/default`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: formCookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ formToken: formCookie.split('=')[1]!, username: 'admin', password }).toString(),
+    })
+    assert.equal(res.status, 303)
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('roster_session='))!.split(';')[0]!
+    const me = await fetch(`${server.baseUrl}/api/me`, { headers: { Cookie: session } })
+    assert.equal(((await me.json()) as { userName: string }).userName, 'admin')
+    await server.stop('SIGTERM')
+    server = await startServer({ DATA_DIR: dir })
+    await new Promise((r) => setTimeout(r, 300))
+    assert.doesNotMatch(server.stdout(), /Admin password/)
+    await server.stop('SIGTERM')
+    server = undefined
+    const roles = await runCli(['role', 'show', '--tenant', 'default', '--user', 'admin'], { DATA_DIR: dir })
+    assert.match(roles.stdout, /roles\s+Administrator$/m)
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true })
+  })
+
   it('stops gracefully on SIGTERM and releases the data directory', async () => {
     server = await startServer({ DATA_DIR: dataDir })
     const code = await server.stop('SIGTERM')

@@ -323,6 +323,8 @@ export async function deleteGroup(store: Store, ctx: WriteContext, id: string, c
       throw new PreconditionFailedError(`the group has version ${current.version}, which the request's If-Match does not name`)
     }
     if (!(await tx.groups.delete(ctx.tenant.id, id))) throw new NotFoundError(`no group with id "${id}"`)
+    // Its role assignments go with it.
+    await tx.roleAssignments.removeForPrincipal(ctx.tenant.id, id)
     await tx.audit.append({
       tenantId: ctx.tenant.id,
       actor: ctx.actor,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Store } from '../store/port.js'
 import type { Actor, Tenant, User } from './model.js'
 import type { SessionRecord, SignInMethod } from './sign-in-model.js'
+import { reachingRoleIds } from './roles.js'
 
 /** Time as sessions see it; tests pass their own to step across timeouts without sleeping. */
 export interface Clock {
@@ -32,19 +33,19 @@ const hashToken = (token: string): Buffer => createHash('sha256').update(token, 
 export const sessionIdHash = (token: string | null): Buffer | null => (token && TOKEN_PATTERN.test(token) ? hashToken(token) : null)
 
 /**
- * What a user's access looks like: its status and roles, and its password hash (a new password
- * ends the other sessions). A session keeps the fingerprint from sign-in; when the user's differs
- * at a later request, the session ends. The roles are the SCIM `roles` attribute for now; the admin
- * roles of the console join them here.
+ * What a user's access looks like: its status, its roles — Roster's (own and through its groups,
+ * nested ones included) and the SCIM `roles` attribute — and its password hash (a new password ends
+ * the other sessions). A session keeps the fingerprint from sign-in; when the user's differs at a
+ * later request, the session ends.
  */
-export function accessFingerprint(user: User): string {
+export function accessFingerprint(user: User, roleIds: string[]): string {
   const roles = Array.isArray(user.resource.roles)
     ? user.resource.roles
         .map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? `${String(r.type ?? '')}:${String(r.value ?? '')}` : String(r)))
         .sort()
     : []
   return createHash('sha256')
-    .update(JSON.stringify([user.status, user.active, roles, user.passwordHash ?? '']))
+    .update(JSON.stringify([user.status, user.active, roles, roleIds, user.passwordHash ?? '']))
     .digest('base64url')
 }
 
@@ -66,12 +67,13 @@ export interface StartSessionInput {
 export async function startSession(store: Store, input: StartSessionInput, policy: SessionPolicy, clock: Clock): Promise<{ token: string; session: SessionRecord }> {
   const token = randomBytes(32).toString('base64url')
   const now = clock.now()
+  const roleIds = await reachingRoleIds(store, input.tenant.id, input.user.id)
   const session: SessionRecord = {
     idHash: hashToken(token),
     tenantId: input.tenant.id,
     userId: input.user.id,
     method: input.method,
-    fingerprint: accessFingerprint(input.user),
+    fingerprint: accessFingerprint(input.user, roleIds),
     samlNameId: input.samlNameId ?? null,
     samlNameIdFormat: input.samlNameIdFormat ?? null,
     samlSessionIndex: input.samlSessionIndex ?? null,
@@ -124,7 +126,7 @@ export async function resolveSession(
   const [user, tenant] = await Promise.all([store.users.get(session.tenantId, session.userId), store.tenants.getById(session.tenantId)])
   if (!user || !tenant) return end('user-deleted')
   if (user.status !== 'active' || !user.active) return end('user-inactive')
-  if (accessFingerprint(user) !== session.fingerprint) return end('access-changed')
+  if (accessFingerprint(user, await reachingRoleIds(store, user.tenantId, user.id)) !== session.fingerprint) return end('access-changed')
   if (now - session.lastSeen.getTime() >= Math.min(TOUCH_SLACK_MS, policy.idleMs / 10)) {
     const lastSeen = new Date(now)
     await store.sessions.touch(idHash, lastSeen)

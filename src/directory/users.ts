@@ -292,6 +292,8 @@ export async function deleteUser(store: Store, ctx: WriteContext, id: string, ch
       throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
     }
     if (!(await tx.users.delete(ctx.tenant.id, id))) throw new NotFoundError(`no user with id "${id}"`)
+    // Its role assignments go with it.
+    await tx.roleAssignments.removeForPrincipal(ctx.tenant.id, id)
     // Reports of a departed manager no longer name them (a reference must resolve, RFC 7643 §4.3).
     for (const reportId of await tx.users.clearReference(ctx.tenant.id, MANAGER_PATH, id)) {
       await tx.audit.append({

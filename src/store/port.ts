@@ -10,6 +10,7 @@
  * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
  *   none of it does.
  */
+import type { AssignmentReach, PrincipalType, StoredCustomRole } from '../directory/access-model.js'
 import type { LoginFailureRecord, SamlRequestKind, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../directory/sign-in-model.js'
 import type {
   ApiToken,
@@ -321,6 +322,30 @@ export interface LoginFailureRepo {
   clear(tenantId: string, key: string): Promise<void>
 }
 
+export interface RoleRepo {
+  list(tenantId: string): Promise<StoredCustomRole[]>
+  get(tenantId: string, id: string): Promise<StoredCustomRole | null>
+  getByName(tenantId: string, name: string): Promise<StoredCustomRole | null>
+  insert(role: Omit<StoredCustomRole, 'created' | 'modified'>): Promise<StoredCustomRole>
+  update(tenantId: string, id: string, changes: Partial<Pick<StoredCustomRole, 'name' | 'description' | 'permissions'>>): Promise<StoredCustomRole | null>
+  delete(tenantId: string, id: string): Promise<boolean>
+}
+
+export interface RoleAssignmentRepo {
+  /** False when the principal already holds the role. */
+  assign(tenantId: string, role: string, principalType: PrincipalType, principalId: string): Promise<boolean>
+  /** False when the principal did not hold the role. */
+  unassign(tenantId: string, role: string, principalId: string): Promise<boolean>
+  /** The roles assigned to this user or group itself. */
+  ofPrincipal(tenantId: string, principalId: string): Promise<string[]>
+  /** Every assignment that reaches the user: its own, and those of every group it is in, nested groups included. */
+  reaching(tenantId: string, userId: string): Promise<AssignmentReach[]>
+  /** How many principals hold the role (for refusing to delete a role in use, and for the last administrator). */
+  holders(tenantId: string, role: string): Promise<Array<{ principalType: PrincipalType; principalId: string }>>
+  removeForPrincipal(tenantId: string, principalId: string): Promise<string[]>
+  removeForRole(tenantId: string, role: string): Promise<number>
+}
+
 /** The console's user list views: people who can sign in, switched off, or archived. */
 export type UserListView = 'active' | 'inactive' | 'archived'
 export const USER_LIST_SORTS = ['userName', 'name', 'email', 'status', 'lastSignIn', 'created'] as const
@@ -376,6 +401,8 @@ export interface Repos {
   loginFailures: LoginFailureRepo
   signInHousekeeping: SignInHousekeeping
   userList: UserListRepo
+  roles: RoleRepo
+  roleAssignments: RoleAssignmentRepo
 }
 
 export interface Store extends Repos {

@@ -9,6 +9,7 @@ import { tokenRepo } from './repos/tokens.js'
 import { userRepo } from './repos/users.js'
 import { loginFailureRepo, samlAssertionRepo, samlConfigRepo, samlRequestRepo, sessionRepo, signInHousekeeping } from './repos/sign-in.js'
 import { userListRepo } from './repos/user-list.js'
+import { roleAssignmentRepo, roleRepo } from './repos/access.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -30,6 +31,8 @@ function repos(sql: Sql): Repos {
     loginFailures: loginFailureRepo(sql),
     signInHousekeeping: signInHousekeeping(sql),
     userList: userListRepo(sql),
+    roles: roleRepo(sql),
+    roleAssignments: roleAssignmentRepo(sql),
   }
 }
 

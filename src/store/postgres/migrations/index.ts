@@ -4,6 +4,7 @@ import { tenantStats } from './0003_tenant_stats.js'
 import { directorySync } from './0004_directory_sync.js'
 import { signIn } from './0005_sign_in.js'
 import { userList } from './0006_user_list.js'
+import { access } from './0007_access.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -16,4 +17,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access]
