@@ -18,8 +18,7 @@ const sameToken = (a: string | null, b: string | undefined): boolean =>
   !!a && !!b && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 /**
- * The tenant's sign-in page and local password sign-in (/login/<slug>), sign-out (/logout) and
- * the signed-in user (/api/me).
+ * The tenant's sign-in page and local password sign-in (/login/<slug>) and sign-out (/logout).
  */
 export function loginRoutes(deps: SignInDeps): Middleware {
   const router = new Router()
@@ -110,26 +109,6 @@ export function loginRoutes(deps: SignInDeps): Middleware {
       return ctx.redirect(await logoutRequestUrl(samlContext(deps, live.tenant, config, spKeyOf(deps, config)), session, landing))
     }
     ctx.redirect(landing)
-  })
-
-  router.get('/api/me', async (ctx) => {
-    const live = await sessionOf(ctx, deps)
-    if (!live) throw new HttpError(401, 'not signed in: sign in at /login/<tenant>')
-    const { user, tenant, session } = live
-    ctx.set('Cache-Control', 'no-store')
-    ctx.body = {
-      id: user.id,
-      userName: user.userName,
-      displayName: user.displayName,
-      email: user.email,
-      status: user.status,
-      tenant: { id: tenant.id, slug: tenant.slug, displayName: tenant.displayName, source: tenant.source },
-      session: {
-        method: session.method,
-        signedInAt: session.created.toISOString(),
-        expiresAt: new Date(Math.min(session.expires.getTime(), session.lastSeen.getTime() + deps.policy.idleMs)).toISOString(),
-      },
-    }
   })
 
   return routerMiddleware(router)

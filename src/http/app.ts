@@ -17,6 +17,7 @@ import type { SignInDeps } from '../auth/sign-in-flow.js'
 import { samlRoutes } from '../auth/saml-routes.js'
 import { loginRoutes } from '../auth/login-routes.js'
 import { htmlError } from '../auth/pages.js'
+import { adminApi } from '../admin/router.js'
 
 export interface AppDeps {
   config: Config
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Koa {
   }
   app.use(samlRoutes(signIn))
   app.use(loginRoutes(signIn))
+  app.use(adminApi({ store: deps.store, bodyLimitBytes: deps.config.bodyLimitBytes, idleMs: signIn.policy.idleMs, session: (ctx) => sessionOf(ctx, signIn) }))
   app.use(
     scimService({
       session: (ctx) => sessionOf(ctx, signIn),

@@ -311,6 +311,8 @@ export interface SessionRepo {
   get(idHash: Buffer): Promise<SessionRecord | null>
   touch(idHash: Buffer, lastSeen: Date): Promise<void>
   delete(idHash: Buffer): Promise<boolean>
+  /** Ends every session of the user at once; returns how many. */
+  deleteForUser(tenantId: string, userId: string): Promise<number>
   /** Sessions of a SAML subject (optionally one IdP session index); returns the ended sessions. */
   deleteForSamlSubject(tenantId: string, nameId: string, sessionIndex: string | null): Promise<SessionRecord[]>
   countForUser(tenantId: string, userId: string): Promise<number>

@@ -107,6 +107,9 @@ export function sessionRepo(sql: Sql): SessionRepo {
       const rows = await sql.query('DELETE FROM sessions WHERE id_hash = $1 RETURNING tenant_id', [idHash])
       return rows.length > 0
     },
+    async deleteForUser(tenantId, userId) {
+      return (await sql.query('DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 RETURNING 1', [tenantId, userId])).length
+    },
     async deleteForSamlSubject(tenantId, nameId, sessionIndex) {
       const rows = await sql.query(
         `DELETE FROM sessions WHERE tenant_id = $1 AND method = 'saml' AND saml_name_id = $2 AND ($3::text IS NULL OR saml_session_index = $3)

@@ -1,8 +1,9 @@
-import { ScimError } from './errors.js'
+import { HttpError } from './errors.js'
 
 /**
- * ETags (RFC 7644 §3.14): the record's version as a weak validator, `W/"<version>"`. Weak because
- * the same version may be rendered differently (attributes, excludedAttributes).
+ * ETags (RFC 7232; SCIM: RFC 7644 §3.14): the record's version as a weak validator, `W/"<version>"`.
+ * Weak because the same version may be rendered differently (attributes, excludedAttributes). SCIM
+ * and the admin API share them, so a console edit and an IdP push detect each other.
  */
 export const etagOf = (version: number): string => `W/"${version}"`
 
@@ -28,7 +29,7 @@ function parseTags(header: string): { any: boolean; versions: number[] } | null 
 export function ifMatch(header: string | undefined): number[] | undefined {
   if (!header) return undefined
   const tags = parseTags(header)
-  if (!tags) throw new ScimError(400, 'invalidSyntax', 'malformed If-Match header: expected entity tags such as W/"3"')
+  if (!tags) throw new HttpError(400, 'malformed If-Match header: expected entity tags such as W/"3"', 'invalidSyntax')
   return tags.any ? undefined : tags.versions
 }
 

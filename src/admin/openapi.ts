@@ -1,0 +1,62 @@
+import { NewUserBody, Problem, RoleResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
+const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
+const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag the change is based on; a stale one gets 412.', schema: { type: 'string' } }
+const errors = {
+  400: problem('Invalid input; `field` names the field at fault.'),
+  401: problem('Not signed in.'),
+  403: problem('A permission is missing; the detail names it.'),
+}
+const writeErrors = {
+  ...errors,
+  404: problem('No such user.'),
+  409: problem('Refused by the source-of-truth rule, self-protection, or uniqueness (userName, email).'),
+  412: problem('The user changed since the ETag in If-Match.'),
+  415: problem('Changes must be sent as application/json.'),
+}
+
+const listParameters = Object.entries(UserListParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+
+/**
+ * The OpenAPI 3.1 description of /api. A test compares its paths and methods with the router's,
+ * and request schemas are the very objects the handlers validate with.
+ */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'Roster admin API', version: '1', description: 'Tenant administration. Authenticated by the sign-in session cookie. Errors are RFC 9457 problem details.' },
+  servers: [{ url: '/api' }],
+  paths: {
+    '/me': { get: { summary: 'The signed-in user', responses: { 200: json('The signed-in user and session', { type: 'object' }), 401: errors[401] } } },
+    '/users': {
+      get: {
+        summary: 'List users: a view, a search, a sort by any column, cursor paging',
+        parameters: listParameters,
+        responses: { 200: json('A page of users', { type: 'object', properties: { items: { type: 'array', items: ref('User') }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } }), ...errors },
+      },
+      post: {
+        summary: 'Create a user (users.create; roles need roles.manage)',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('NewUser') } } },
+        responses: { 201: json('Created; a generated password is in `generatedPassword`, shown this once', ref('User')), ...writeErrors },
+      },
+    },
+    '/users/{id}': {
+      get: { summary: 'A user with its effective roles (each with where it comes from) and permissions', parameters: [idParam], responses: { 200: json('The user', ref('User')), 304: { description: 'Not modified (If-None-Match)' }, ...errors, 404: problem('No such user.') } },
+      patch: { summary: 'Edit a user (users.edit); userName is read-only', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('UserEdit') } } }, responses: { 200: json('The user', ref('User')), ...writeErrors } },
+      delete: { summary: 'Delete a user (users.delete); never yourself', parameters: [idParam, ifMatch], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
+    },
+    '/users/{id}/activate': { post: { summary: 'Activate a user (users.edit); never yourself', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } } },
+    '/users/{id}/deactivate': {
+      post: { summary: 'Deactivate a user (users.edit); never yourself. Ends its sessions at once.', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } },
+    },
+    '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
+    '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
+  },
+  components: {
+    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Problem },
+    securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' } },
+  },
+  security: [{ session: [] }],
+}

@@ -1,0 +1,35 @@
+import type { JsonObject, Tenant, User } from '../directory/model.js'
+import type { Role } from '../directory/access-model.js'
+import { mayWrite } from '../directory/source-of-truth.js'
+
+/** Where a managed tenant's users are changed instead: what the console shows beside them. */
+export function managedBy(tenant: Tenant): string | null {
+  if (mayWrite(tenant, 'admin')) return null
+  return tenant.source === 'ldap' ? 'managed by the directory: change it there; the sync brings it here' : 'managed by the identity provider: change it there; it is provisioned here over SCIM'
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+
+export function userJson(user: User, tenant: Tenant): Record<string, unknown> {
+  const name = (user.resource.name ?? {}) as JsonObject
+  const phones = Array.isArray(user.resource.phoneNumbers) ? (user.resource.phoneNumbers as JsonObject[]) : []
+  return {
+    id: user.id,
+    userName: user.userName,
+    firstName: str(name.givenName),
+    lastName: str(name.familyName),
+    displayName: user.displayName,
+    email: user.email,
+    phone: str(phones[0]?.value),
+    externalId: user.externalId,
+    status: user.status,
+    active: user.active,
+    origin: user.origin,
+    managedBy: managedBy(tenant),
+    version: user.version,
+    created: user.created.toISOString(),
+    modified: user.modified.toISOString(),
+  }
+}
+
+export const roleJson = (r: Role) => ({ id: r.id, name: r.name, description: r.description, builtIn: r.builtIn, permissions: r.permissions })

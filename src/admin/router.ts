@@ -1,0 +1,34 @@
+import Router from '@koa/router'
+import type { Context, Middleware } from 'koa'
+import type { LiveSession } from '../directory/sessions.js'
+import { routerMiddleware } from '../http/router.js'
+import { operatorAuth } from './auth.js'
+import { openApiDocument } from './openapi.js'
+import { usersApi, type AdminDeps } from './users-api.js'
+import { meApi } from './me-api.js'
+
+export const API_PREFIX = '/api'
+
+/** The routers of /api, apart so that a test can compare their routes with the OpenAPI document. */
+export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Router; authenticated: Router } {
+  const open = new Router({ prefix: API_PREFIX })
+  open.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument
+  })
+  const authenticated = new Router({ prefix: API_PREFIX })
+  meApi(authenticated, deps)
+  usersApi(authenticated, deps)
+  return { open, authenticated }
+}
+
+/** The admin JSON API under /api (errors are problem JSON, as everywhere outside /scim). */
+export function adminApi(deps: AdminDeps & { idleMs: number; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
+  const { open, authenticated } = adminRouters(deps)
+  const openRoutes = routerMiddleware(open)
+  const routes = routerMiddleware(authenticated)
+  const auth = operatorAuth(deps.session)
+  return async (ctx, next) => {
+    if (ctx.path !== API_PREFIX && !ctx.path.startsWith(`${API_PREFIX}/`)) return next()
+    await openRoutes(ctx, () => auth(ctx, () => routes(ctx, next)))
+  }
+}

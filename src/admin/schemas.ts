@@ -1,0 +1,107 @@
+/**
+ * JSON Schemas (2020-12, the dialect of OpenAPI 3.1) of the admin API's bodies and resources. The
+ * same objects validate requests (ajv) and describe them in /api/openapi.json, so the two agree.
+ */
+import { PERMISSIONS } from '../directory/access-model.js'
+import { USER_LIST_SORTS } from '../store/port.js'
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const
+const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const
+const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' } as const
+
+export const NewUserBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['firstName', 'lastName', 'userName', 'email'],
+  properties: {
+    firstName: text(100),
+    lastName: text(100),
+    userName: { ...text(256), pattern: '^\\S(.*\\S)?$' },
+    email,
+    phone: nullableText(50),
+    externalId: nullableText(256),
+    status: { enum: ['active', 'inactive'], default: 'active' },
+    password: {
+      description: 'A password to set, "generate" for one generated and shown once in the response, or null for none (single sign-on only).',
+      anyOf: [{ type: 'string', minLength: 12, maxLength: 1024 }, { type: 'null' }],
+    },
+    roles: { type: 'array', items: text(100), maxItems: 50, default: [] },
+  },
+} as const
+
+export const UserEditBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'The fields to change. userName is read-only after creation.',
+  properties: {
+    firstName: text(100),
+    lastName: text(100),
+    email,
+    phone: nullableText(50),
+    externalId: nullableText(256),
+  },
+} as const
+
+export const UserListParams = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    view: { enum: ['active', 'inactive', 'archived'], default: 'active' },
+    q: { type: 'string', maxLength: 200 },
+    sort: { enum: [...USER_LIST_SORTS], default: 'userName' },
+    order: { enum: ['asc', 'desc'], default: 'asc' },
+    cursor: { type: 'string', maxLength: 2048 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+} as const
+
+const dateTime = { type: 'string', format: 'date-time' } as const
+
+export const UserResource = {
+  type: 'object',
+  required: ['id', 'userName', 'status', 'active', 'version', 'created', 'modified'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    userName: { type: 'string' },
+    firstName: { type: ['string', 'null'] },
+    lastName: { type: ['string', 'null'] },
+    displayName: { type: ['string', 'null'] },
+    email: { type: ['string', 'null'] },
+    phone: { type: ['string', 'null'] },
+    externalId: { type: ['string', 'null'] },
+    status: { enum: ['active', 'inactive', 'archived'] },
+    active: { type: 'boolean' },
+    origin: { enum: ['local', 'scim', 'ldap'] },
+    managedBy: { description: 'Set when the tenant\'s identity source forbids editing here: where to change it instead.', type: ['string', 'null'] },
+    version: { type: 'integer' },
+    created: dateTime,
+    modified: dateTime,
+  },
+} as const
+
+export const RoleResource = {
+  type: 'object',
+  required: ['id', 'name', 'builtIn', 'permissions'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    builtIn: { type: 'boolean' },
+    permissions: { type: 'array', items: { enum: [...PERMISSIONS] } },
+  },
+} as const
+
+export const Problem = {
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    field: { type: 'string', description: 'The request field at fault (400, 409).' },
+    requestId: { type: 'string' },
+  },
+} as const

@@ -1,0 +1,95 @@
+import type Router from '@koa/router'
+import type { Context } from 'koa'
+import type { Store } from '../store/port.js'
+import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, setActiveAs, type NewPerson, type PersonFields } from '../directory/console-users.js'
+import { listRoles } from '../directory/roles.js'
+import { readJson } from '../http/body.js'
+import { etagOf, ifMatch, notModified } from '../http/etag.js'
+import { operatorOf } from './auth.js'
+import { roleJson, userJson } from './representation.js'
+import { NewUserBody, UserEditBody, UserListParams } from './schemas.js'
+import { validated } from './validate.js'
+
+export interface AdminDeps {
+  store: Store
+  bodyLimitBytes: number
+}
+
+const body = (ctx: Context, deps: AdminDeps) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
+const versionCheck = (ctx: Context) => ifMatch(ctx.get('If-Match') || undefined)
+
+/** Query parameters arrive as strings; the schema wants the integer limit as a number. */
+function listParams(ctx: Context) {
+  const raw: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(ctx.query)) raw[k] = Array.isArray(v) ? v : v
+  if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit)
+  return validated<{ view: 'active' | 'inactive' | 'archived'; q?: string; sort: (typeof UserListParams.properties.sort.enum)[number]; order: 'asc' | 'desc'; cursor?: string; limit: number }>(
+    UserListParams,
+    raw,
+    'query',
+  )
+}
+
+/** /api/users: the console's user list and user administration. */
+export function usersApi(router: Router, deps: AdminDeps): void {
+  router.get('/users', async (ctx) => {
+    const op = operatorOf(ctx)
+    const p = listParams(ctx)
+    const page = await listUsersAs(deps.store, op, { view: p.view, search: p.q, sort: p.sort, order: p.order, after: p.cursor ?? null, limit: p.limit })
+    ctx.body = { items: page.items.map((u) => userJson(u, op.tenant)), total: page.total, next: page.next }
+  })
+
+  router.post('/users', async (ctx) => {
+    const op = operatorOf(ctx)
+    const input = validated<Omit<NewPerson, 'phone' | 'externalId' | 'password'> & { phone?: string | null; externalId?: string | null; password?: string | null }>(NewUserBody, await body(ctx, deps))
+    const password = input.password === undefined ? 'generate' : input.password
+    const { user, generatedPassword } = await createUserAs(deps.store, op, { ...input, phone: input.phone ?? null, externalId: input.externalId ?? null, password })
+    ctx.status = 201
+    ctx.set('Location', `/api/users/${user.id}`)
+    ctx.set('ETag', etagOf(user.version))
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = { ...userJson(user, op.tenant), ...(generatedPassword ? { generatedPassword } : {}) }
+  })
+
+  router.get('/users/:id', async (ctx) => {
+    const op = operatorOf(ctx)
+    const detail = await getUserAs(deps.store, op, ctx.params.id!)
+    if (notModified(ctx.get('If-None-Match') || undefined, detail.user.version)) {
+      ctx.status = 304
+      return
+    }
+    ctx.set('ETag', etagOf(detail.user.version))
+    ctx.body = {
+      ...userJson(detail.user, op.tenant),
+      roles: detail.access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
+      permissions: detail.access.permissions,
+    }
+  })
+
+  router.patch('/users/:id', async (ctx) => {
+    const op = operatorOf(ctx)
+    const fields = validated<Partial<PersonFields>>(UserEditBody, await body(ctx, deps))
+    const user = await editUserAs(deps.store, op, ctx.params.id!, fields, versionCheck(ctx))
+    ctx.set('ETag', etagOf(user.version))
+    ctx.body = userJson(user, op.tenant)
+  })
+
+  for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
+    router.post(`/users/:id/${action}`, async (ctx) => {
+      const op = operatorOf(ctx)
+      const user = await setActiveAs(deps.store, op, ctx.params.id!, active, versionCheck(ctx))
+      ctx.set('ETag', etagOf(user.version))
+      ctx.body = userJson(user, op.tenant)
+    })
+  }
+
+  router.delete('/users/:id', async (ctx) => {
+    await deleteUserAs(deps.store, operatorOf(ctx), ctx.params.id!, versionCheck(ctx))
+    ctx.status = 204
+  })
+
+  router.get('/roles', async (ctx) => {
+    const op = operatorOf(ctx)
+    ctx.body = { items: (await listRoles(deps.store, op.tenant.id)).map(roleJson) }
+  })
+}

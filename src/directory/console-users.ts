@@ -1,0 +1,190 @@
+/**
+ * User administration as an operator (a signed-in person) does it from the admin API and console.
+ * Every operation checks the operator's permission first, at use time; writes go through the same
+ * domain functions as SCIM and the sync, on the `admin` channel, so a directory- or IdP-managed
+ * tenant refuses them with the source-of-truth message.
+ */
+import type { Store, UserListPage, UserListQuery } from '../store/port.js'
+import { ConflictError, ForbiddenError, ValidationError } from '../errors.js'
+import type { Actor, JsonObject, Tenant, User } from './model.js'
+import type { Permission } from './access-model.js'
+import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from './roles.js'
+import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
+import { generatePassword } from './administrators.js'
+import { mayWrite } from './source-of-truth.js'
+import type { WriteContext } from './writes.js'
+
+export interface Operator {
+  tenant: Tenant
+  user: User
+  requestId: string | null
+}
+
+const actorOf = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
+const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: actorOf(op), channel: 'admin', requestId: op.requestId })
+
+/** The operator's permissions, checked now (not at sign-in): a role taken away a second ago counts. */
+async function require(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
+  const access = await effectiveAccess(store, op.tenant.id, op.user.id)
+  const missing = permissions.filter((p) => !access.permissions.includes(p))
+  if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
+  return access
+}
+
+export async function listUsersAs(store: Store, op: Operator, query: UserListQuery): Promise<UserListPage> {
+  await require(store, op, 'users.view')
+  return store.userList.list(op.tenant.id, query)
+}
+
+export interface UserDetail {
+  user: User
+  access: EffectiveAccess
+  /** False when the tenant's identity source forbids editing it here (the console says where instead). */
+  editable: boolean
+}
+
+export async function getUserAs(store: Store, op: Operator, id: string): Promise<UserDetail> {
+  await require(store, op, 'users.view')
+  const user = await getUser(store, op.tenant.id, id)
+  return { user, access: await effectiveAccess(store, op.tenant.id, user.id), editable: mayWrite(op.tenant, 'admin') }
+}
+
+export interface PersonFields {
+  firstName: string
+  lastName: string
+  email: string
+  phone: string | null
+  externalId: string | null
+}
+
+export interface NewPerson extends PersonFields {
+  userName: string
+  status: 'active' | 'inactive'
+  /** A typed password, or `generate` (shown once), or null for none (SSO only). */
+  password: string | 'generate' | null
+  /** Role ids or names to give the new user (needs roles.manage too). */
+  roles: string[]
+}
+
+function document(userName: string, fields: PersonFields, active: boolean, base: JsonObject = {}): JsonObject {
+  const doc: JsonObject = { ...base, userName, active }
+  const name: JsonObject = { givenName: fields.firstName, familyName: fields.lastName, formatted: `${fields.firstName} ${fields.lastName}`.trim() }
+  doc.name = name
+  doc.displayName = name.formatted as string
+  doc.emails = [{ value: fields.email, type: 'work', primary: true }]
+  if (fields.phone) doc.phoneNumbers = [{ value: fields.phone, type: 'work', primary: true }]
+  else delete doc.phoneNumbers
+  if (fields.externalId) doc.externalId = fields.externalId
+  else delete doc.externalId
+  return doc
+}
+
+async function assertEmailFree(store: Store, tenantId: string, email: string, self: string | null): Promise<void> {
+  const holders = await store.users.getByEmail(tenantId, email, 2)
+  if (holders.some((u) => u.id !== self)) throw new ConflictError(`another user has the email ${email}`, 'email')
+}
+
+export async function createUserAs(store: Store, op: Operator, input: NewPerson): Promise<{ user: User; generatedPassword: string | null }> {
+  await require(store, op, 'users.create', ...(input.roles.length ? (['roles.manage'] as const) : []))
+  const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
+  const generatedPassword = input.password === 'generate' ? generatePassword() : null
+  const password = generatedPassword ?? (input.password === 'generate' ? null : input.password)
+  const write: UserWrite = {
+    userName: input.userName,
+    externalId: input.externalId,
+    displayName: `${input.firstName} ${input.lastName}`.trim(),
+    email: input.email,
+    active: input.status === 'active',
+    managerId: null,
+    document: document(input.userName, input, input.status === 'active'),
+    ...(password ? { password } : {}),
+  }
+  const user = await store.transaction(async (tx) => {
+    await assertEmailFree(tx, op.tenant.id, input.email, null)
+    const created = await createUser(tx, writeContext(op), write)
+    for (const role of roles) await assignRole(tx, { tenant: op.tenant, actor: actorOf(op), requestId: op.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
+    return created
+  })
+  return { user, generatedPassword }
+}
+
+/** Edits the person's fields; the userName is read-only after creation. */
+export async function editUserAs(store: Store, op: Operator, id: string, fields: Partial<PersonFields>, ifVersion?: number[]): Promise<User> {
+  await require(store, op, 'users.edit')
+  return store.transaction(async (tx) => {
+    if (fields.email) await assertEmailFree(tx, op.tenant.id, fields.email, id)
+    return updateUser(
+      tx,
+      writeContext(op),
+      id,
+      (current) => {
+        const name = (current.resource.name ?? {}) as JsonObject
+        const merged: PersonFields = {
+          firstName: fields.firstName ?? String(name.givenName ?? ''),
+          lastName: fields.lastName ?? String(name.familyName ?? ''),
+          email: fields.email ?? current.email ?? '',
+          phone: fields.phone !== undefined ? fields.phone : phoneOf(current),
+          externalId: fields.externalId !== undefined ? fields.externalId : current.externalId,
+        }
+        if (!merged.email) throw new ValidationError('email is required', 'email')
+        return {
+          userName: current.userName,
+          externalId: merged.externalId,
+          displayName: `${merged.firstName} ${merged.lastName}`.trim() || null,
+          email: merged.email,
+          active: current.active,
+          managerId: managerOf(current),
+          document: document(current.userName, merged, current.active, current.resource),
+        }
+      },
+      { ifVersion },
+    )
+  })
+}
+
+/**
+ * Switches a user on or off. Never yourself. Deactivating ends the user's sessions at once (they
+ * would end at their next request anyway; this also frees the rows).
+ */
+export async function setActiveAs(store: Store, op: Operator, id: string, active: boolean, ifVersion?: number[]): Promise<User> {
+  await require(store, op, 'users.edit')
+  if (id === op.user.id) throw new ConflictError(`you cannot ${active ? 'activate' : 'deactivate'} yourself; ask another administrator`)
+  return store.transaction(async (tx) => {
+    const user = await updateUser(
+      tx,
+      writeContext(op),
+      id,
+      (current) => ({
+        userName: current.userName,
+        externalId: current.externalId,
+        displayName: current.displayName,
+        email: current.email,
+        active,
+        managerId: managerOf(current),
+        document: { ...current.resource, active },
+      }),
+      { ifVersion, action: active ? 'user.activate' : 'user.deactivate' },
+    )
+    if (!active) await tx.sessions.deleteForUser(op.tenant.id, id)
+    return user
+  })
+}
+
+export async function deleteUserAs(store: Store, op: Operator, id: string, ifVersion?: number[]): Promise<void> {
+  await require(store, op, 'users.delete')
+  if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
+  await deleteUser(store, writeContext(op), id, { ifVersion })
+}
+
+function phoneOf(user: User): string | null {
+  const phones = user.resource.phoneNumbers
+  if (!Array.isArray(phones) || !phones.length) return null
+  const first = phones[0] as JsonObject
+  return typeof first.value === 'string' ? first.value : null
+}
+
+function managerOf(user: User): string | null {
+  const ext = user.resource['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'] as JsonObject | undefined
+  const manager = ext?.manager as JsonObject | undefined
+  return typeof manager?.value === 'string' ? manager.value : null
+}
