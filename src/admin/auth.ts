@@ -1,14 +1,32 @@
 import type { Context, Middleware } from 'koa'
-import type { LiveSession } from '../directory/sessions.js'
+import type { Clock, LiveSession } from '../directory/sessions.js'
 import type { Operator } from '../directory/console-users.js'
 import { HttpError } from '../http/errors.js'
+import type { Store } from '../store/port.js'
+import { UnauthenticatedError } from '../errors.js'
+import { verifyPersonalToken } from '../directory/personal-tokens.js'
 
 /**
- * The admin API's caller: the signed-in person of the session cookie. (Personal access tokens, for
- * scripts, come next.) Without one: 401 in problem JSON.
+ * The admin API's caller: a personal access token (`Authorization: Bearer rpt_…`, for scripts) or
+ * the signed-in person of the session cookie. Without either: 401 in problem JSON.
  */
-export function operatorAuth(session: (ctx: Context) => Promise<LiveSession | null>): Middleware {
+export function operatorAuth(store: Store, session: (ctx: Context) => Promise<LiveSession | null>, clock: Clock): Middleware {
   return async (ctx, next) => {
+    const header = ctx.get('Authorization')
+    if (header) {
+      const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
+      const challenge = (detail: string) => new HttpError(401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="roster-admin", error="invalid_token"' })
+      if (!m) throw challenge('malformed Authorization header: expected Bearer <personal access token>')
+      let auth
+      try {
+        auth = await verifyPersonalToken(store, m[1]!, clock.now())
+      } catch (err) {
+        if (err instanceof UnauthenticatedError) throw challenge(err.message)
+        throw err
+      }
+      ctx.state.operator = { tenant: auth.tenant, user: auth.user, requestId: (ctx.state.requestId as string | undefined) ?? null, scope: auth.scope } satisfies Operator
+      return next()
+    }
     // A cookie rides along on requests other sites make; an HTML form cannot send JSON, and a
     // script on another origin cannot without our CORS consent. So cookie-authenticated changes
     // must come as JSON.
@@ -27,4 +45,4 @@ export function operatorAuth(session: (ctx: Context) => Promise<LiveSession | nu
 
 export const operatorOf = (ctx: Context): Operator => ctx.state.operator as Operator
 
-export const liveSessionOf = (ctx: Context): LiveSession => ctx.state.liveSession as LiveSession
+export const liveSessionOf = (ctx: Context): LiveSession | undefined => ctx.state.liveSession as LiveSession | undefined

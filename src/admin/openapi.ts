@@ -1,4 +1,4 @@
-import { NewUserBody, Problem, RoleResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -26,7 +26,7 @@ const listParameters = Object.entries(UserListParams.properties).map(([name, sch
  */
 export const openApiDocument = {
   openapi: '3.1.0',
-  info: { title: 'Roster admin API', version: '1', description: 'Tenant administration. Authenticated by the sign-in session cookie. Errors are RFC 9457 problem details.' },
+  info: { title: 'Roster admin API', version: '1', description: 'Tenant administration. Authenticated by the sign-in session cookie or a personal access token. Errors are RFC 9457 problem details.' },
   servers: [{ url: '/api' }],
   paths: {
     '/me': { get: { summary: 'The signed-in user', responses: { 200: json('The signed-in user and session', { type: 'object' }), 401: errors[401] } } },
@@ -51,12 +51,27 @@ export const openApiDocument = {
     '/users/{id}/deactivate': {
       post: { summary: 'Deactivate a user (users.edit); never yourself. Ends its sessions at once.', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } },
     },
+    '/me/tokens': {
+      get: { summary: 'Your personal access tokens (never their secrets)', responses: { 200: json('Tokens', { type: 'object', properties: { items: { type: 'array', items: ref('Token') } } }), ...errors } },
+      post: {
+        summary: 'Create a personal access token; the secret is in this answer only',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('NewToken') } } },
+        responses: { 201: json('The token with its secret', ref('Token')), ...writeErrors },
+      },
+    },
+    '/me/tokens/{id}/regenerate': {
+      post: { summary: 'A new secret for the token; the old one stops at once', parameters: [{ ...idParam, schema: { type: 'string' } }], responses: { 200: json('The token with its new secret', ref('Token')), ...writeErrors } },
+    },
+    '/me/tokens/{id}': { delete: { summary: 'Revoke the token', parameters: [{ ...idParam, schema: { type: 'string' } }], responses: { 204: { description: 'Revoked' }, ...writeErrors } } },
     '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
   components: {
-    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Problem },
-    securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' } },
+    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Problem },
+    securitySchemes: {
+      session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
+      personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },
+    },
   },
-  security: [{ session: [] }],
+  security: [{ session: [] }, { personalToken: [] }],
 }

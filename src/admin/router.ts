@@ -1,11 +1,12 @@
 import Router from '@koa/router'
 import type { Context, Middleware } from 'koa'
-import type { LiveSession } from '../directory/sessions.js'
+import type { Clock, LiveSession } from '../directory/sessions.js'
 import { routerMiddleware } from '../http/router.js'
 import { operatorAuth } from './auth.js'
 import { openApiDocument } from './openapi.js'
 import { usersApi, type AdminDeps } from './users-api.js'
 import { meApi } from './me-api.js'
+import { tokensApi } from './tokens-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -18,15 +19,16 @@ export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Rout
   const authenticated = new Router({ prefix: API_PREFIX })
   meApi(authenticated, deps)
   usersApi(authenticated, deps)
+  tokensApi(authenticated, deps)
   return { open, authenticated }
 }
 
 /** The admin JSON API under /api (errors are problem JSON, as everywhere outside /scim). */
-export function adminApi(deps: AdminDeps & { idleMs: number; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
+export function adminApi(deps: AdminDeps & { idleMs: number; clock: Clock; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
   const { open, authenticated } = adminRouters(deps)
   const openRoutes = routerMiddleware(open)
   const routes = routerMiddleware(authenticated)
-  const auth = operatorAuth(deps.session)
+  const auth = operatorAuth(deps.store, deps.session, deps.clock)
   return async (ctx, next) => {
     if (ctx.path !== API_PREFIX && !ctx.path.startsWith(`${API_PREFIX}/`)) return next()
     await openRoutes(ctx, () => auth(ctx, () => routes(ctx, next)))

@@ -105,3 +105,32 @@ export const Problem = {
     requestId: { type: 'string' },
   },
 } as const
+
+export const NewTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: text(100),
+    expires: { description: 'When the token stops working; null or absent: never.', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
+    permissions: {
+      description: 'A narrower set than the user\'s; null or absent: all of the user\'s, as they are at each use.',
+      anyOf: [{ type: 'array', items: { enum: [...PERMISSIONS] }, maxItems: PERMISSIONS.length }, { type: 'null' }],
+    },
+  },
+} as const
+
+export const TokenResource = {
+  type: 'object',
+  required: ['id', 'name', 'created'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    permissions: { anyOf: [{ type: 'array', items: { enum: [...PERMISSIONS] } }, { type: 'null' }] },
+    expires: { type: ['string', 'null'], format: 'date-time' },
+    created: dateTime,
+    lastUsed: { type: ['string', 'null'], format: 'date-time' },
+    revoked: { type: ['string', 'null'], format: 'date-time' },
+    secret: { type: 'string', description: 'Only in the answer that creates or regenerates the token: shown once.' },
+  },
+} as const

@@ -60,3 +60,16 @@ export interface AssignmentReach {
   role: string
   via: { groupId: string; groupName: string } | null
 }
+
+export interface PersonalToken {
+  id: string
+  tenantId: string
+  userId: string
+  name: string
+  /** Null: every permission the user has at the time of use. */
+  permissions: Permission[] | null
+  expires: Date | null
+  created: Date
+  lastUsed: Date | null
+  revoked: Date | null
+}

@@ -18,6 +18,8 @@ export interface Operator {
   tenant: Tenant
   user: User
   requestId: string | null
+  /** A personal access token's narrower permission set; absent for a session (all the user's). */
+  scope?: Permission[] | null
 }
 
 const actorOf = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
@@ -26,7 +28,9 @@ const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor
 /** The operator's permissions, checked now (not at sign-in): a role taken away a second ago counts. */
 async function require(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
   const access = await effectiveAccess(store, op.tenant.id, op.user.id)
-  const missing = permissions.filter((p) => !access.permissions.includes(p))
+  // A token never grants more than its user has now; a narrower token grants less.
+  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+  const missing = permissions.filter((p) => !held.includes(p))
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
   return access
 }

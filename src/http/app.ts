@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): Koa {
   }
   app.use(samlRoutes(signIn))
   app.use(loginRoutes(signIn))
-  app.use(adminApi({ store: deps.store, bodyLimitBytes: deps.config.bodyLimitBytes, idleMs: signIn.policy.idleMs, session: (ctx) => sessionOf(ctx, signIn) }))
+  app.use(adminApi({ store: deps.store, bodyLimitBytes: deps.config.bodyLimitBytes, idleMs: signIn.policy.idleMs, clock: signIn.clock, session: (ctx) => sessionOf(ctx, signIn) }))
   app.use(
     scimService({
       session: (ctx) => sessionOf(ctx, signIn),

@@ -10,7 +10,7 @@
  * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
  *   none of it does.
  */
-import type { AssignmentReach, PrincipalType, StoredCustomRole } from '../directory/access-model.js'
+import type { AssignmentReach, PersonalToken, PrincipalType, StoredCustomRole } from '../directory/access-model.js'
 import type { LoginFailureRecord, SamlRequestKind, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../directory/sign-in-model.js'
 import type {
   ApiToken,
@@ -348,6 +348,17 @@ export interface RoleAssignmentRepo {
   removeForRole(tenantId: string, role: string): Promise<number>
 }
 
+export interface PersonalTokenRepo {
+  create(token: Omit<PersonalToken, 'created' | 'lastUsed' | 'revoked'> & { secretHash: Buffer }): Promise<PersonalToken>
+  findForVerification(id: string): Promise<{ token: PersonalToken; secretHash: Buffer } | null>
+  listForUser(tenantId: string, userId: string): Promise<PersonalToken[]>
+  get(tenantId: string, userId: string, id: string): Promise<PersonalToken | null>
+  revoke(tenantId: string, userId: string, id: string, at: Date): Promise<PersonalToken | null>
+  replaceSecret(tenantId: string, userId: string, id: string, secretHash: Buffer): Promise<PersonalToken | null>
+  /** Records a use; skipped when the last one is recent (a write per request would be wasteful). */
+  touch(id: string, at: Date): Promise<void>
+}
+
 /** The console's user list views: people who can sign in, switched off, or archived. */
 export type UserListView = 'active' | 'inactive' | 'archived'
 export const USER_LIST_SORTS = ['userName', 'name', 'email', 'status', 'lastSignIn', 'created'] as const
@@ -405,6 +416,7 @@ export interface Repos {
   userList: UserListRepo
   roles: RoleRepo
   roleAssignments: RoleAssignmentRepo
+  personalTokens: PersonalTokenRepo
 }
 
 export interface Store extends Repos {

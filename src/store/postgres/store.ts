@@ -10,6 +10,7 @@ import { userRepo } from './repos/users.js'
 import { loginFailureRepo, samlAssertionRepo, samlConfigRepo, samlRequestRepo, sessionRepo, signInHousekeeping } from './repos/sign-in.js'
 import { userListRepo } from './repos/user-list.js'
 import { roleAssignmentRepo, roleRepo } from './repos/access.js'
+import { personalTokenRepo } from './repos/personal-tokens.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -33,6 +34,7 @@ function repos(sql: Sql): Repos {
     userList: userListRepo(sql),
     roles: roleRepo(sql),
     roleAssignments: roleAssignmentRepo(sql),
+    personalTokens: personalTokenRepo(sql),
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * Personal access tokens: `rpt_<id>_<secret>`, for scripts calling the admin API as a user. Never
+ * more than the user's permissions at the time of use (optionally fewer), and dead as soon as the
+ * user is not active (deactivated, archived) or deleted.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Store } from '../store/port.js'
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
+import type { Tenant, User } from './model.js'
+import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
+import type { Operator } from './console-users.js'
+import { effectiveAccess } from './roles.js'
+import { hashSecret, validateLabel } from './tokens.js'
+
+const FORMAT = /^rpt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
+const DUMMY_HASH = hashSecret('roster-dummy-personal-secret')
+
+export interface NewPersonalToken {
+  name: string
+  expires: Date | null
+  /** Null: all of the user's permissions, whatever they are at the time of use. */
+  permissions: string[] | null
+}
+
+const actorOf = (op: Operator) => ({ type: 'user' as const, id: op.user.id, label: op.user.userName })
+
+/** Your own tokens need no permission; another user's need credentials.manage. */
+async function mayManage(store: Store, op: Operator, ownerId: string): Promise<void> {
+  if (ownerId === op.user.id) return
+  const { permissions } = await effectiveAccess(store, op.tenant.id, op.user.id)
+  if (!permissions.includes('credentials.manage')) throw new ForbiddenError('missing permission credentials.manage')
+}
+
+export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
+  await mayManage(store, op, ownerId)
+  const name = validateLabel(input.name)
+  if (input.expires && input.expires <= now) throw new ValidationError('expires must be in the future', 'expires')
+  let permissions: Permission[] | null = null
+  if (input.permissions) {
+    const unknown = input.permissions.filter((p) => !isPermission(p))
+    if (unknown.length) throw new ValidationError(`unknown permission ${unknown.join(', ')}: use ${PERMISSIONS.join(', ')}`, 'permissions')
+    permissions = [...new Set(input.permissions as Permission[])].sort()
+  }
+  const id = randomBytes(8).toString('hex')
+  const secret = randomBytes(32).toString('base64url')
+  return store.transaction(async (tx) => {
+    const owner = await tx.users.get(op.tenant.id, ownerId)
+    if (!owner) throw new NotFoundError(`no user with id "${ownerId}"`)
+    if ((await tx.personalTokens.listForUser(op.tenant.id, ownerId)).some((t) => !t.revoked && t.name.toLowerCase() === name.toLowerCase())) {
+      throw new ConflictError(`${owner.userName} has a live token named "${name}"`, 'name')
+    }
+    const token = await tx.personalTokens.create({ id, tenantId: op.tenant.id, userId: ownerId, name, permissions, expires: input.expires, secretHash: hashSecret(secret) })
+    await tx.audit.append({
+      tenantId: op.tenant.id,
+      actor: actorOf(op),
+      action: 'personal-token.create',
+      resourceType: 'User',
+      resourceId: ownerId,
+      changes: { attributes: ['name', 'permissions', 'expires'], after: { name, permissions, expires: input.expires?.toISOString() ?? null } },
+      requestId: op.requestId,
+    })
+    return { token, secret: `rpt_${id}_${secret}` }
+  })
+}
+
+export async function listPersonalTokens(store: Store, op: Operator, ownerId: string): Promise<PersonalToken[]> {
+  await mayManage(store, op, ownerId)
+  return store.personalTokens.listForUser(op.tenant.id, ownerId)
+}
+
+export async function revokePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<PersonalToken> {
+  await mayManage(store, op, ownerId)
+  return store.transaction(async (tx) => {
+    const token = await tx.personalTokens.revoke(op.tenant.id, ownerId, id, new Date())
+    if (!token) throw new NotFoundError(`no live token "${id}"`)
+    await tx.audit.append({
+      tenantId: op.tenant.id,
+      actor: actorOf(op),
+      action: 'personal-token.revoke',
+      resourceType: 'User',
+      resourceId: ownerId,
+      changes: { attributes: ['revoked'], before: { name: token.name } },
+      requestId: op.requestId,
+    })
+    return token
+  })
+}
+
+/** A new secret for the same token (name, permissions, expiry kept); the old secret stops at once. */
+export async function regeneratePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
+  await mayManage(store, op, ownerId)
+  const secret = randomBytes(32).toString('base64url')
+  return store.transaction(async (tx) => {
+    const token = await tx.personalTokens.replaceSecret(op.tenant.id, ownerId, id, hashSecret(secret))
+    if (!token) throw new NotFoundError(`no live token "${id}"`)
+    await tx.audit.append({
+      tenantId: op.tenant.id,
+      actor: actorOf(op),
+      action: 'personal-token.regenerate',
+      resourceType: 'User',
+      resourceId: ownerId,
+      changes: { attributes: ['secret'], after: { name: token.name, secret: '[redacted]' } },
+      requestId: op.requestId,
+    })
+    return { token, secret: `rpt_${token.id}_${secret}` }
+  })
+}
+
+export const isPersonalToken = (presented: string): boolean => presented.startsWith('rpt_')
+
+/**
+ * The user a presented token speaks for, and the permissions it narrows to. Refused (401, saying
+ * why) when malformed, unknown, revoked, expired, or its user is gone or not active.
+ */
+export async function verifyPersonalToken(
+  store: Store,
+  presented: string,
+  now = new Date(),
+): Promise<{ tenant: Tenant; user: User; token: PersonalToken; scope: Permission[] | null }> {
+  const m = FORMAT.exec(presented)
+  if (!m) throw new UnauthenticatedError('malformed personal access token')
+  const found = await store.personalTokens.findForVerification(m[1]!)
+  const ok = timingSafeEqual(hashSecret(m[2]!), found?.secretHash ?? DUMMY_HASH)
+  if (!found || !ok) throw new UnauthenticatedError('unknown personal access token')
+  const { token } = found
+  if (token.revoked) throw new UnauthenticatedError('revoked personal access token')
+  if (token.expires && token.expires <= now) throw new UnauthenticatedError('expired personal access token')
+  const [user, tenant] = await Promise.all([store.users.get(token.tenantId, token.userId), store.tenants.getById(token.tenantId)])
+  if (!user || !tenant) throw new UnauthenticatedError('the token’s user no longer exists')
+  if (user.status !== 'active' || !user.active) throw new UnauthenticatedError('the token’s user is not active')
+  await store.personalTokens.touch(token.id, now)
+  return { tenant, user, token, scope: token.permissions }
+}
