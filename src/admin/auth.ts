@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa'
 import type { Clock, LiveSession } from '../directory/sessions.js'
-import type { Operator } from '../directory/console-users.js'
+import type { Operator } from '../directory/operator.js'
 import { HttpError } from '../http/errors.js'
 import type { Store } from '../store/port.js'
 import { UnauthenticatedError } from '../errors.js'

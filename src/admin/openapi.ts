@@ -1,4 +1,4 @@
-import { NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { AuditListParams, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -63,6 +63,20 @@ export const openApiDocument = {
       post: { summary: 'A new secret for the token; the old one stops at once', parameters: [{ ...idParam, schema: { type: 'string' } }], responses: { 200: json('The token with its new secret', ref('Token')), ...writeErrors } },
     },
     '/me/tokens/{id}': { delete: { summary: 'Revoke the token', parameters: [{ ...idParam, schema: { type: 'string' } }], responses: { 204: { description: 'Revoked' }, ...writeErrors } } },
+    '/audit': {
+      get: {
+        summary: 'The audit log, newest first (audit.view): filter by actor, action, target and time range',
+        parameters: Object.entries(AuditListParams.properties).filter(([n]) => n !== 'format').map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+        responses: { 200: json('A page of events with the changed attributes before and after (secrets redacted)', { type: 'object' }), ...errors },
+      },
+    },
+    '/audit/export': {
+      get: {
+        summary: 'Export the filtered audit log as CSV or JSON Lines (audit.view; at most 100,000 events)',
+        parameters: Object.entries(AuditListParams.properties).filter(([n]) => n !== 'cursor' && n !== 'limit').map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+        responses: { 200: { description: 'The events', content: { 'text/csv': { schema: { type: 'string' } }, 'application/jsonl': { schema: { type: 'string' } } } }, ...errors },
+      },
+    },
     '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },

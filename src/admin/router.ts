@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi.js'
 import { usersApi, type AdminDeps } from './users-api.js'
 import { meApi } from './me-api.js'
 import { tokensApi } from './tokens-api.js'
+import { auditApi } from './audit-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -20,6 +21,7 @@ export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Rout
   meApi(authenticated, deps)
   usersApi(authenticated, deps)
   tokensApi(authenticated, deps)
+  auditApi(authenticated, deps)
   return { open, authenticated }
 }
 

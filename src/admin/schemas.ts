@@ -134,3 +134,18 @@ export const TokenResource = {
     secret: { type: 'string', description: 'Only in the answer that creates or regenerates the token: shown once.' },
   },
 } as const
+
+export const AuditListParams = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    actor: { type: 'string', maxLength: 256, description: 'Actor id, or label (userName, token name) case-insensitively.' },
+    action: { type: 'string', maxLength: 100, pattern: '^[a-z-]+(\\.[a-z-]+|\\.\\*)?$', description: 'An action such as user.update, or a prefix such as user.*' },
+    target: { type: 'string', maxLength: 256, description: 'The id of the resource changed.' },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    cursor: { type: 'string', maxLength: 200 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    format: { enum: ['csv', 'jsonl'], description: 'Export only.' },
+  },
+} as const

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js'
 
 const ajv = new Ajv2020({ useDefaults: true, coerceTypes: false, allErrors: false, strict: true })
 ajv.addFormat('uuid', /^[0-9a-f-]{36}$/i)
-ajv.addFormat('date-time', true)
+ajv.addFormat('date-time', (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)))
 const compiled = new WeakMap<object, ValidateFunction>()
 
 /**

@@ -5,38 +5,20 @@
  * tenant refuses them with the source-of-truth message.
  */
 import type { Store, UserListPage, UserListQuery } from '../store/port.js'
-import { ConflictError, ForbiddenError, ValidationError } from '../errors.js'
-import type { Actor, JsonObject, Tenant, User } from './model.js'
-import type { Permission } from './access-model.js'
+import { ConflictError, ValidationError } from '../errors.js'
+import type { JsonObject, User } from './model.js'
 import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from './roles.js'
+import { operatorActor, requirePermissions, type Operator } from './operator.js'
 import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
 import { generatePassword } from './administrators.js'
 import { mayWrite } from './source-of-truth.js'
 import type { WriteContext } from './writes.js'
 
-export interface Operator {
-  tenant: Tenant
-  user: User
-  requestId: string | null
-  /** A personal access token's narrower permission set; absent for a session (all the user's). */
-  scope?: Permission[] | null
-}
 
-const actorOf = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
-const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: actorOf(op), channel: 'admin', requestId: op.requestId })
-
-/** The operator's permissions, checked now (not at sign-in): a role taken away a second ago counts. */
-async function require(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
-  const access = await effectiveAccess(store, op.tenant.id, op.user.id)
-  // A token never grants more than its user has now; a narrower token grants less.
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
-  const missing = permissions.filter((p) => !held.includes(p))
-  if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
-  return access
-}
+const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: operatorActor(op), channel: 'admin', requestId: op.requestId })
 
 export async function listUsersAs(store: Store, op: Operator, query: UserListQuery): Promise<UserListPage> {
-  await require(store, op, 'users.view')
+  await requirePermissions(store, op, 'users.view')
   return store.userList.list(op.tenant.id, query)
 }
 
@@ -48,7 +30,7 @@ export interface UserDetail {
 }
 
 export async function getUserAs(store: Store, op: Operator, id: string): Promise<UserDetail> {
-  await require(store, op, 'users.view')
+  await requirePermissions(store, op, 'users.view')
   const user = await getUser(store, op.tenant.id, id)
   return { user, access: await effectiveAccess(store, op.tenant.id, user.id), editable: mayWrite(op.tenant, 'admin') }
 }
@@ -89,7 +71,7 @@ async function assertEmailFree(store: Store, tenantId: string, email: string, se
 }
 
 export async function createUserAs(store: Store, op: Operator, input: NewPerson): Promise<{ user: User; generatedPassword: string | null }> {
-  await require(store, op, 'users.create', ...(input.roles.length ? (['roles.manage'] as const) : []))
+  await requirePermissions(store, op, 'users.create', ...(input.roles.length ? (['roles.manage'] as const) : []))
   const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
   const generatedPassword = input.password === 'generate' ? generatePassword() : null
   const password = generatedPassword ?? (input.password === 'generate' ? null : input.password)
@@ -106,7 +88,7 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
   const user = await store.transaction(async (tx) => {
     await assertEmailFree(tx, op.tenant.id, input.email, null)
     const created = await createUser(tx, writeContext(op), write)
-    for (const role of roles) await assignRole(tx, { tenant: op.tenant, actor: actorOf(op), requestId: op.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
+    for (const role of roles) await assignRole(tx, { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
     return created
   })
   return { user, generatedPassword }
@@ -114,7 +96,7 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
 
 /** Edits the person's fields; the userName is read-only after creation. */
 export async function editUserAs(store: Store, op: Operator, id: string, fields: Partial<PersonFields>, ifVersion?: number[]): Promise<User> {
-  await require(store, op, 'users.edit')
+  await requirePermissions(store, op, 'users.edit')
   return store.transaction(async (tx) => {
     if (fields.email) await assertEmailFree(tx, op.tenant.id, fields.email, id)
     return updateUser(
@@ -151,7 +133,7 @@ export async function editUserAs(store: Store, op: Operator, id: string, fields:
  * would end at their next request anyway; this also frees the rows).
  */
 export async function setActiveAs(store: Store, op: Operator, id: string, active: boolean, ifVersion?: number[]): Promise<User> {
-  await require(store, op, 'users.edit')
+  await requirePermissions(store, op, 'users.edit')
   if (id === op.user.id) throw new ConflictError(`you cannot ${active ? 'activate' : 'deactivate'} yourself; ask another administrator`)
   return store.transaction(async (tx) => {
     const user = await updateUser(
@@ -175,7 +157,7 @@ export async function setActiveAs(store: Store, op: Operator, id: string, active
 }
 
 export async function deleteUserAs(store: Store, op: Operator, id: string, ifVersion?: number[]): Promise<void> {
-  await require(store, op, 'users.delete')
+  await requirePermissions(store, op, 'users.delete')
   if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
   await deleteUser(store, writeContext(op), id, { ifVersion })
 }

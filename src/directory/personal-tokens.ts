@@ -5,11 +5,10 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Store } from '../store/port.js'
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
 import type { Tenant, User } from './model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
-import type { Operator } from './console-users.js'
-import { effectiveAccess } from './roles.js'
+import { operatorActor, requirePermissions, type Operator } from './operator.js'
 import { hashSecret, validateLabel } from './tokens.js'
 
 const FORMAT = /^rpt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
@@ -22,13 +21,10 @@ export interface NewPersonalToken {
   permissions: string[] | null
 }
 
-const actorOf = (op: Operator) => ({ type: 'user' as const, id: op.user.id, label: op.user.userName })
 
 /** Your own tokens need no permission; another user's need credentials.manage. */
 async function mayManage(store: Store, op: Operator, ownerId: string): Promise<void> {
-  if (ownerId === op.user.id) return
-  const { permissions } = await effectiveAccess(store, op.tenant.id, op.user.id)
-  if (!permissions.includes('credentials.manage')) throw new ForbiddenError('missing permission credentials.manage')
+  if (ownerId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
 }
 
 export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
@@ -52,7 +48,7 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
     const token = await tx.personalTokens.create({ id, tenantId: op.tenant.id, userId: ownerId, name, permissions, expires: input.expires, secretHash: hashSecret(secret) })
     await tx.audit.append({
       tenantId: op.tenant.id,
-      actor: actorOf(op),
+      actor: operatorActor(op),
       action: 'personal-token.create',
       resourceType: 'User',
       resourceId: ownerId,
@@ -75,7 +71,7 @@ export async function revokePersonalToken(store: Store, op: Operator, ownerId: s
     if (!token) throw new NotFoundError(`no live token "${id}"`)
     await tx.audit.append({
       tenantId: op.tenant.id,
-      actor: actorOf(op),
+      actor: operatorActor(op),
       action: 'personal-token.revoke',
       resourceType: 'User',
       resourceId: ownerId,
@@ -95,7 +91,7 @@ export async function regeneratePersonalToken(store: Store, op: Operator, ownerI
     if (!token) throw new NotFoundError(`no live token "${id}"`)
     await tx.audit.append({
       tenantId: op.tenant.id,
-      actor: actorOf(op),
+      actor: operatorActor(op),
       action: 'personal-token.regenerate',
       resourceType: 'User',
       resourceId: ownerId,

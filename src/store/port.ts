@@ -205,8 +205,15 @@ export interface AuditQuery {
   limit: number
   /** `next` of the previous page; pages run from newest to oldest. */
   before?: string | null
+  /** Exact action (`user.update`), or every action under a prefix (`user.*`). */
   action?: string
   resourceId?: string
+  /** The actor's id, or its label (userName, token name), case-insensitively. */
+  actor?: string
+  /** At or after. */
+  from?: Date
+  /** Before. */
+  to?: Date
 }
 
 export interface AuditRepo {

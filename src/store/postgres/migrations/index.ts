@@ -6,6 +6,7 @@ import { signIn } from './0005_sign_in.js'
 import { userList } from './0006_user_list.js'
 import { access } from './0007_access.js'
 import { personalTokens } from './0008_personal_tokens.js'
+import { auditFilters } from './0009_audit_filters.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -18,4 +19,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters]

@@ -2,7 +2,7 @@ import { ValidationError } from '../../../errors.js'
 import type { ActorType, AuditChanges, AuditEvent } from '../../../directory/model.js'
 import type { AuditRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { decodeCursor, encodeCursor, str, strOrNull, toDate } from './rows.js'
+import { decodeCursor, encodeCursor, isUuid, str, strOrNull, toDate } from './rows.js'
 
 const COLUMNS = 'id::text AS id, tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id'
 
@@ -71,15 +71,20 @@ export function auditRepo(sql: Sql): AuditRepo {
       const params: unknown[] = [tenantId]
       const add = (clause: string, value: unknown) => {
         params.push(value)
-        where.push(clause.replace('?', `$${params.length}`))
+        where.push(clause.replaceAll('?', `$${params.length}`))
       }
       if (q.before) {
         const id = decodeCursor(q.before)
         if (!/^\d+$/.test(id)) throw new ValidationError('invalid cursor', 'cursor')
         add('id < ?::bigint', id)
       }
-      if (q.action) add('action = ?', q.action)
+      if (q.action?.endsWith('.*')) add(`action LIKE ? ESCAPE '\\'`, `${q.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+      else if (q.action) add('action = ?', q.action)
       if (q.resourceId) add('resource_id = ?', q.resourceId)
+      // An id (user, token, sync run) or a label (userName, token name), each with an index behind it.
+      if (q.actor) add(isUuid(q.actor) ? 'actor_id = ?' : 'lower(actor_label) = lower(?)', q.actor)
+      if (q.from) add('at >= ?', q.from)
+      if (q.to) add('at < ?', q.to)
       params.push(q.limit + 1)
       const rows = await sql.query(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY audit_events.id DESC LIMIT $${params.length}`, params)
       const items = rows.slice(0, q.limit).map(toEvent)
