@@ -1,4 +1,4 @@
-import { AuditListParams, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -18,6 +18,7 @@ const writeErrors = {
   415: problem('Changes must be sent as application/json.'),
 }
 
+const pageParameters = Object.entries(PageParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
 const listParameters = Object.entries(UserListParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
 
 /**
@@ -45,7 +46,26 @@ export const openApiDocument = {
     '/users/{id}': {
       get: { summary: 'A user with its effective roles (each with where it comes from) and permissions', parameters: [idParam], responses: { 200: json('The user', ref('User')), 304: { description: 'Not modified (If-None-Match)' }, ...errors, 404: problem('No such user.') } },
       patch: { summary: 'Edit a user (users.edit); userName is read-only', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('UserEdit') } } }, responses: { 200: json('The user', ref('User')), ...writeErrors } },
-      delete: { summary: 'Delete a user (users.delete); never yourself', parameters: [idParam, ifMatch], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
+      delete: {
+        summary: 'Delete a user (users.delete); never yourself. A user who owns groups needs replacementOwnerId: the hand-over and the deletion commit together.',
+        parameters: [idParam, ifMatch, { name: 'replacementOwnerId', in: 'query', required: false, schema: { type: 'string', format: 'uuid' } }], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
+    },
+    '/groups': {
+      get: { summary: 'Groups by name, searched as you type (groups.view)', parameters: pageParameters, responses: { 200: json('A page of groups with member counts', { type: 'object', properties: { items: { type: 'array', items: ref('Group') }, next: { type: ['string', 'null'] } } }), ...errors } },
+      post: { summary: 'Create a group (groups.manage), optionally with an owner', requestBody: { required: true, content: { 'application/json': { schema: ref('NewGroup') } } }, responses: { 201: json('The group', ref('Group')), ...writeErrors } },
+    },
+    '/groups/{id}': {
+      get: { summary: 'A group with its owner, roles and member count (groups.view)', parameters: [idParam], responses: { 200: json('The group', ref('Group')), ...errors, 404: problem('No such group.') } },
+      patch: { summary: 'Rename a group or change its owner (groups.manage)', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('GroupEdit') } } }, responses: { 200: json('The group', ref('Group')), ...writeErrors } },
+      delete: { summary: 'Delete a group (groups.manage)', parameters: [idParam, ifMatch], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
+    },
+    '/groups/{id}/members': {
+      get: { summary: 'Members (users and groups) by name; q searches name and email (groups.view)', parameters: [idParam, ...pageParameters], responses: { 200: json('A page of members', { type: 'object' }), ...errors } },
+      post: { summary: 'Add and remove members in one change (groups.manage)', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: MembersChangeBody } } }, responses: { 204: { description: 'Changed' }, ...writeErrors } },
+    },
+    '/groups/{id}/roles': { post: { summary: 'Give the group a role; its members hold it (roles.manage)', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: RoleRefBody } } }, responses: { 204: { description: 'Assigned' }, ...writeErrors } } },
+    '/groups/{id}/roles/{role}': {
+      delete: { summary: 'Take a role from the group (roles.manage)', parameters: [idParam, { name: 'role', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Unassigned' }, ...writeErrors } },
     },
     '/users/{id}/activate': { post: { summary: 'Activate a user (users.edit); never yourself', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } } },
     '/users/{id}/deactivate': {
@@ -81,7 +101,7 @@ export const openApiDocument = {
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
   components: {
-    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Problem },
+    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
     securitySchemes: {
       session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
       personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },

@@ -8,6 +8,7 @@ import { usersApi, type AdminDeps } from './users-api.js'
 import { meApi } from './me-api.js'
 import { tokensApi } from './tokens-api.js'
 import { auditApi } from './audit-api.js'
+import { groupsApi } from './groups-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -22,6 +23,7 @@ export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Rout
   usersApi(authenticated, deps)
   tokensApi(authenticated, deps)
   auditApi(authenticated, deps)
+  groupsApi(authenticated, deps)
   return { open, authenticated }
 }
 

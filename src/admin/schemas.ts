@@ -149,3 +149,57 @@ export const AuditListParams = {
     format: { enum: ['csv', 'jsonl'], description: 'Export only.' },
   },
 } as const
+
+export const NewGroupBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['displayName'],
+  properties: { displayName: { ...text(256), pattern: '^\\S(.*\\S)?$' }, ownerId: { type: ['string', 'null'], format: 'uuid' } },
+} as const
+
+export const GroupEditBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { displayName: { ...text(256), pattern: '^\\S(.*\\S)?$' }, ownerId: { type: ['string', 'null'], format: 'uuid' } },
+} as const
+
+export const MembersChangeBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    add: {
+      type: 'array',
+      maxItems: 1000,
+      items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', format: 'uuid' }, type: { enum: ['User', 'Group'], default: 'User' } } },
+      default: [],
+    },
+    remove: { type: 'array', maxItems: 1000, items: { type: 'string', format: 'uuid' }, default: [] },
+  },
+} as const
+
+export const RoleRefBody = { type: 'object', additionalProperties: false, required: ['role'], properties: { role: text(100) } } as const
+
+export const PageParams = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { q: { type: 'string', maxLength: 200 }, cursor: { type: 'string', maxLength: 2048 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+} as const
+
+export const GroupResource = {
+  type: 'object',
+  required: ['id', 'displayName', 'version'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    displayName: { type: 'string' },
+    origin: { enum: ['local', 'scim', 'ldap'] },
+    ownerId: { type: ['string', 'null'] },
+    memberCount: { type: 'integer' },
+    roles: { type: 'array', items: { type: 'string' } },
+    managedBy: { type: ['string', 'null'] },
+    version: { type: 'integer' },
+    created: dateTime,
+    modified: dateTime,
+  },
+} as const

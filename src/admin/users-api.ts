@@ -4,6 +4,7 @@ import type { Store } from '../store/port.js'
 import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, setActiveAs, type NewPerson, type PersonFields } from '../directory/console-users.js'
 import { listRoles } from '../directory/roles.js'
 import { readJson } from '../http/body.js'
+import { ValidationError } from '../errors.js'
 import { etagOf, ifMatch, notModified } from '../http/etag.js'
 import { operatorOf } from './auth.js'
 import { roleJson, userJson } from './representation.js'
@@ -63,6 +64,7 @@ export function usersApi(router: Router, deps: AdminDeps): void {
       ...userJson(detail.user, op.tenant),
       roles: detail.access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       permissions: detail.access.permissions,
+      ownedGroups: detail.ownedGroups,
     }
   })
 
@@ -84,7 +86,9 @@ export function usersApi(router: Router, deps: AdminDeps): void {
   }
 
   router.delete('/users/:id', async (ctx) => {
-    await deleteUserAs(deps.store, operatorOf(ctx), ctx.params.id!, versionCheck(ctx))
+    const replacement = ctx.query.replacementOwnerId
+    if (replacement !== undefined && typeof replacement !== 'string') throw new ValidationError('replacementOwnerId is given once', 'replacementOwnerId')
+    await deleteUserAs(deps.store, operatorOf(ctx), ctx.params.id!, { ifVersion: versionCheck(ctx), replacementOwnerId: replacement ?? null })
     ctx.status = 204
   })
 

@@ -25,6 +25,8 @@ export async function listUsersAs(store: Store, op: Operator, query: UserListQue
 export interface UserDetail {
   user: User
   access: EffectiveAccess
+  /** Groups the user owns: deleting it needs a replacement owner. */
+  ownedGroups: string[]
   /** False when the tenant's identity source forbids editing it here (the console says where instead). */
   editable: boolean
 }
@@ -32,7 +34,8 @@ export interface UserDetail {
 export async function getUserAs(store: Store, op: Operator, id: string): Promise<UserDetail> {
   await requirePermissions(store, op, 'users.view')
   const user = await getUser(store, op.tenant.id, id)
-  return { user, access: await effectiveAccess(store, op.tenant.id, user.id), editable: mayWrite(op.tenant, 'admin') }
+  const [access, ownedGroups] = await Promise.all([effectiveAccess(store, op.tenant.id, user.id), store.groupOwners.ownedBy(op.tenant.id, user.id)])
+  return { user, access, ownedGroups, editable: mayWrite(op.tenant, 'admin') }
 }
 
 export interface PersonFields {
@@ -156,10 +159,39 @@ export async function setActiveAs(store: Store, op: Operator, id: string, active
   })
 }
 
-export async function deleteUserAs(store: Store, op: Operator, id: string, ifVersion?: number[]): Promise<void> {
+/**
+ * Deletes a user (never yourself). A user who owns groups needs a replacement owner: the hand-over
+ * and the deletion commit together, so no group is ever left to a deleted owner.
+ */
+export async function deleteUserAs(store: Store, op: Operator, id: string, options: { ifVersion?: number[]; replacementOwnerId?: string | null } = {}): Promise<void> {
   await requirePermissions(store, op, 'users.delete')
   if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
-  await deleteUser(store, writeContext(op), id, { ifVersion })
+  await store.transaction(async (tx) => {
+    const user = await getUser(tx, op.tenant.id, id)
+    const owned = await tx.groupOwners.ownedBy(op.tenant.id, id)
+    if (owned.length) {
+      const replacement = options.replacementOwnerId
+      if (!replacement) {
+        throw new ConflictError(`${user.userName} owns ${owned.length} group${owned.length > 1 ? 's' : ''}: choose a replacement owner (replacementOwnerId)`, 'replacementOwnerId')
+      }
+      if (replacement === id) throw new ValidationError('the replacement owner cannot be the user being deleted', 'replacementOwnerId')
+      const heir = await tx.users.get(op.tenant.id, replacement)
+      if (!heir || heir.status !== 'active') throw new ValidationError(`replacement owner "${replacement}" is not an active user of this tenant`, 'replacementOwnerId')
+      const moved = await tx.groupOwners.transfer(op.tenant.id, id, replacement)
+      await tx.audit.appendMany(
+        moved.map((groupId) => ({
+          tenantId: op.tenant.id,
+          actor: operatorActor(op),
+          action: 'group.owner',
+          resourceType: 'Group',
+          resourceId: groupId,
+          changes: { attributes: ['owner'], before: { owner: id }, after: { owner: replacement } },
+          requestId: op.requestId,
+        })),
+      )
+    }
+    await deleteUser(tx, writeContext(op), id, { ifVersion: options.ifVersion })
+  })
 }
 
 function phoneOf(user: User): string | null {

@@ -366,6 +366,29 @@ export interface PersonalTokenRepo {
   touch(id: string, at: Date): Promise<void>
 }
 
+export interface GroupOwnerRepo {
+  get(tenantId: string, groupId: string): Promise<string | null>
+  set(tenantId: string, groupId: string, ownerId: string | null): Promise<void>
+  ownedBy(tenantId: string, userId: string): Promise<string[]>
+  /** Moves every group `from` owns to `to`; returns the groups moved. */
+  transfer(tenantId: string, from: string, to: string): Promise<string[]>
+}
+
+export interface GroupListQuery {
+  /** Display names containing this, case-insensitively. */
+  search?: string
+  /** `next` of the previous page. */
+  after?: string | null
+  limit: number
+}
+
+/** The console's group list and member search. */
+export interface GroupListRepo {
+  list(tenantId: string, query: GroupListQuery): Promise<Page<Group & { memberCount: number }>>
+  /** A group's members (users and groups) by name; search matches userName, display name or email. */
+  members(tenantId: string, groupId: string, query: GroupListQuery): Promise<Page<{ id: string; type: MemberType; name: string; email: string | null }>>
+}
+
 /** The console's user list views: people who can sign in, switched off, or archived. */
 export type UserListView = 'active' | 'inactive' | 'archived'
 export const USER_LIST_SORTS = ['userName', 'name', 'email', 'status', 'lastSignIn', 'created'] as const
@@ -424,6 +447,8 @@ export interface Repos {
   roles: RoleRepo
   roleAssignments: RoleAssignmentRepo
   personalTokens: PersonalTokenRepo
+  groupOwners: GroupOwnerRepo
+  groupList: GroupListRepo
 }
 
 export interface Store extends Repos {

@@ -50,8 +50,8 @@ for (const backend of backends()) {
       assert.ok(all.every((e, i) => i === 0 || Number(all[i - 1]!.id) > Number(e.id)), 'newest first')
       const update = (await get('/audit?action=user.update').expect(200)).body.items as Json[]
       assert.equal(update.length, 1)
-      assert.deepEqual(update[0].before, { name: { givenName: '=cmd|', familyName: 'Doe, "Jr"', formatted: '=cmd| Doe, "Jr"' }, displayName: '=cmd| Doe, "Jr"' })
-      assert.deepEqual(update[0].after.name.familyName, 'Doe')
+      assert.deepEqual(update[0]!.before, { name: { givenName: '=cmd|', familyName: 'Doe, "Jr"', formatted: '=cmd| Doe, "Jr"' }, displayName: '=cmd| Doe, "Jr"' })
+      assert.deepEqual(update[0]!.after.name.familyName, 'Doe')
       const users = (await get('/audit?action=user.*').expect(200)).body.items as Json[]
       assert.deepEqual([...new Set(users.map((e) => e.action))].sort(), ['user.create', 'user.update'])
       const create = users.find((e) => e.action === 'user.create')!

@@ -11,6 +11,7 @@ import { loginFailureRepo, samlAssertionRepo, samlConfigRepo, samlRequestRepo, s
 import { userListRepo } from './repos/user-list.js'
 import { roleAssignmentRepo, roleRepo } from './repos/access.js'
 import { personalTokenRepo } from './repos/personal-tokens.js'
+import { groupListRepo, groupOwnerRepo } from './repos/groups-admin.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -35,6 +36,8 @@ function repos(sql: Sql): Repos {
     roles: roleRepo(sql),
     roleAssignments: roleAssignmentRepo(sql),
     personalTokens: personalTokenRepo(sql),
+    groupOwners: groupOwnerRepo(sql),
+    groupList: groupListRepo(sql),
   }
 }
 

@@ -7,6 +7,7 @@ import { userList } from './0006_user_list.js'
 import { access } from './0007_access.js'
 import { personalTokens } from './0008_personal_tokens.js'
 import { auditFilters } from './0009_audit_filters.js'
+import { groupOwners } from './0010_group_owners.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -19,4 +20,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners]
