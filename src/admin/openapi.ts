@@ -1,4 +1,4 @@
-import { AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -97,6 +97,22 @@ export const openApiDocument = {
         responses: { 200: { description: 'The events', content: { 'text/csv': { schema: { type: 'string' } }, 'application/jsonl': { schema: { type: 'string' } } } }, ...errors },
       },
     },
+    '/settings': { get: { summary: 'The tenant, its identity source, the SCIM base URL, whether SSO and a directory are set (settings.manage)', responses: { 200: json('Settings overview', { type: 'object' }), ...errors } } },
+    '/settings/scim-tokens': {
+      get: { summary: 'SCIM tokens (never their secrets) with the SCIM base URL to copy (settings.manage)', responses: { 200: json('Tokens', { type: 'object' }), ...errors } },
+      post: { summary: 'Create a SCIM token; the secret is in this answer only', requestBody: { required: true, content: { 'application/json': { schema: NewScimTokenBody } } }, responses: { 201: json('The token with its secret', { type: 'object' }), ...writeErrors } },
+    },
+    '/settings/scim-tokens/{name}': { delete: { summary: 'Revoke a SCIM token by name', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Revoked' }, ...writeErrors } } },
+    '/settings/sso': {
+      get: { summary: 'Our SP URLs (metadata, ACS, SLO, test sign-in) and the IdP settings', responses: { 200: json('SSO settings', { type: 'object' }), ...errors } },
+      put: { summary: 'Upload IdP metadata and/or change options (503 without ENCRYPTION_KEY)', requestBody: { required: true, content: { 'application/json': { schema: SsoBody } } }, responses: { 200: json('SSO settings', { type: 'object' }), ...writeErrors, 503: problem('ENCRYPTION_KEY is not set.') } },
+    },
+    '/settings/directory': {
+      get: { summary: 'The directory connection (never the password), the last full run and recent runs with counts and errors', responses: { 200: json('Directory settings', { type: 'object' }), ...errors } },
+      put: { summary: 'Set the directory connection; the tenant becomes directory-managed', requestBody: { required: true, content: { 'application/json': { schema: DirectoryBody } } }, responses: { 204: { description: 'Saved' }, ...writeErrors, 503: problem('ENCRYPTION_KEY is not set.') } },
+    },
+    '/settings/directory/test': { post: { summary: 'Bind, count and show mapped samples; writes nothing', responses: { 200: json('Probe result', { type: 'object' }), ...writeErrors, 502: problem('The directory refused or could not be reached.') } } },
+    '/settings/directory/sync': { post: { summary: 'Sync now, or a dry run (counts and samples, nothing written)', requestBody: { required: false, content: { 'application/json': { schema: SyncNowBody } } }, responses: { 200: json('The run record', { type: 'object' }), ...writeErrors } } },
     '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },

@@ -9,11 +9,12 @@ import { meApi } from './me-api.js'
 import { tokensApi } from './tokens-api.js'
 import { auditApi } from './audit-api.js'
 import { groupsApi } from './groups-api.js'
+import { settingsApi, type SettingsDeps } from './settings-api.js'
 
 export const API_PREFIX = '/api'
 
 /** The routers of /api, apart so that a test can compare their routes with the OpenAPI document. */
-export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Router; authenticated: Router } {
+export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }): { open: Router; authenticated: Router } {
   const open = new Router({ prefix: API_PREFIX })
   open.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument
@@ -24,11 +25,12 @@ export function adminRouters(deps: AdminDeps & { idleMs: number }): { open: Rout
   tokensApi(authenticated, deps)
   auditApi(authenticated, deps)
   groupsApi(authenticated, deps)
+  settingsApi(authenticated, deps)
   return { open, authenticated }
 }
 
 /** The admin JSON API under /api (errors are problem JSON, as everywhere outside /scim). */
-export function adminApi(deps: AdminDeps & { idleMs: number; clock: Clock; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
+export function adminApi(deps: AdminDeps & SettingsDeps & { idleMs: number; clock: Clock; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
   const { open, authenticated } = adminRouters(deps)
   const openRoutes = routerMiddleware(open)
   const routes = routerMiddleware(authenticated)

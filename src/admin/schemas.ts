@@ -203,3 +203,48 @@ export const GroupResource = {
     modified: dateTime,
   },
 } as const
+
+export const NewScimTokenBody = { type: 'object', additionalProperties: false, required: ['name'], properties: { name: text(100) } } as const
+
+export const SsoBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'IdP metadata XML and/or options; what is not given keeps its value.',
+  properties: {
+    metadataXml: { type: 'string', minLength: 1, maxLength: 1_000_000 },
+    entityId: text(1024),
+    identifier: { enum: ['nameid', 'email', 'upn', 'username'] },
+    identifierAttribute: nullableText(256),
+    allowIdpInitiated: { type: 'boolean' },
+    signRequests: { type: 'boolean' },
+    jitProvisioning: { type: 'boolean' },
+    passwordSignIn: { type: 'boolean' },
+  },
+} as const
+
+export const DirectoryBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['preset', 'url', 'bindDn', 'bindPassword', 'baseDns'],
+  properties: {
+    preset: { enum: ['ad', 'openldap'] },
+    url: text(1024),
+    startTls: { type: 'boolean', default: false },
+    caPem: nullableText(100_000),
+    insecureTls: { type: 'boolean', default: false },
+    bindDn: text(1024),
+    bindPassword: { type: 'string', minLength: 1, maxLength: 1024, writeOnly: true },
+    baseDns: { type: 'array', minItems: 1, maxItems: 20, items: text(1024) },
+    userFilter: nullableText(4096),
+    groupFilter: nullableText(4096),
+    pageSize: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
+    mapping: { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, default: {} },
+  },
+} as const
+
+export const SyncNowBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { full: { type: 'boolean', default: false }, dryRun: { type: 'boolean', default: false }, force: { type: 'boolean', default: false } },
+} as const

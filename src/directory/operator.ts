@@ -27,3 +27,8 @@ export async function requirePermissions(store: Store, op: Operator, ...permissi
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
   return access
 }
+
+/** Tenant settings (SCIM tokens, single sign-on, the directory connection) need settings.manage. */
+export async function requireSettings(store: Store, op: Operator): Promise<void> {
+  await requirePermissions(store, op, 'settings.manage')
+}

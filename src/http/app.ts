@@ -60,13 +60,26 @@ export function createApp(deps: AppDeps): Koa {
   }
   app.use(samlRoutes(signIn))
   app.use(loginRoutes(signIn))
-  app.use(adminApi({ store: deps.store, bodyLimitBytes: deps.config.bodyLimitBytes, idleMs: signIn.policy.idleMs, clock: signIn.clock, session: (ctx) => sessionOf(ctx, signIn) }))
+  const tokens = deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs)
+  app.use(
+    adminApi({
+      store: deps.store,
+      config: deps.config,
+      log: deps.log,
+      box: signIn.box,
+      tokens,
+      bodyLimitBytes: deps.config.bodyLimitBytes,
+      idleMs: signIn.policy.idleMs,
+      clock: signIn.clock,
+      session: (ctx) => sessionOf(ctx, signIn),
+    }),
+  )
   app.use(
     scimService({
       session: (ctx) => sessionOf(ctx, signIn),
       store: deps.store,
       usage: deps.usage,
-      tokens: deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs),
+      tokens,
       publicUrl: deps.config.publicUrl,
       bodyLimitBytes: deps.config.bodyLimitBytes,
     }),

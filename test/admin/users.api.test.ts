@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { backends, type TestStore } from '../support/stores.js'
+import { backends, silentLog, type TestStore } from '../support/stores.js'
+import { testConfig } from '../support/app.js'
 import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
@@ -185,7 +186,7 @@ for (const backend of backends()) {
     it('publishes an OpenAPI 3.1 document whose paths and methods are exactly the routes', async () => {
       const doc = (await request(app).get('/api/openapi.json').expect(200)).body
       assert.equal(doc.openapi, '3.1.0')
-      const { open, authenticated } = adminRouters({ store: t.store, bodyLimitBytes: 1024, idleMs: 1000 })
+      const { open, authenticated } = adminRouters({ store: t.store, bodyLimitBytes: 1024, idleMs: 1000, config: testConfig(), log: silentLog, box: undefined })
       const routes = new Set<string>()
       for (const layer of [...open.stack, ...authenticated.stack]) {
         for (const method of layer.methods.filter((m) => m !== 'HEAD')) routes.add(`${method} ${String(layer.path).replace(/^\/api/, '').replace(/:(\w+)/g, '{$1}')}`)

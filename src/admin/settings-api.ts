@@ -1,0 +1,152 @@
+import type Router from '@koa/router'
+import type { Context } from 'koa'
+import type { Config } from '../config.js'
+import type { Store } from '../store/port.js'
+import type { Logger } from '../log.js'
+import type { SecretBox } from '../directory/secrets.js'
+import { requireSettings, operatorActor } from '../directory/operator.js'
+import { issueToken, revokeToken, type TokenCache } from '../directory/tokens.js'
+import { getDirectoryConnection, openBindPassword, setDirectoryConnection } from '../directory/directory-connections.js'
+import type { SamlIdentifier } from '../directory/sign-in-model.js'
+import { HttpError } from '../http/errors.js'
+import { readJson } from '../http/body.js'
+import { setSamlSettings } from '../auth/saml/settings.js'
+import { spEndpoints } from '../auth/saml/service-provider.js'
+import { describeCertificate } from '../auth/saml/certificates.js'
+import { effectiveSettings, settingsFromJson, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
+import { probeDirectory } from '../../sync/probe.js'
+import { runSync, syncPolicy } from '../../sync/run.js'
+import { DirectoryError } from '../../sync/errors.js'
+import { SCIM_PREFIX } from '../scim/router.js'
+import { operatorOf } from './auth.js'
+import { DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody } from './schemas.js'
+import { validated } from './validate.js'
+
+export interface SettingsDeps {
+  store: Store
+  config: Config
+  log: Logger
+  box: SecretBox | undefined
+  tokens?: TokenCache
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+
+function requireBox(deps: SettingsDeps): SecretBox {
+  if (!deps.box) throw new HttpError(503, 'ENCRYPTION_KEY is not set on the server: it seals SAML keys and directory passwords')
+  return deps.box
+}
+
+/**
+ * /api/settings (settings.manage): SCIM tokens with the SCIM base URL to copy, single sign-on, and
+ * the directory connection with its test, sync-now, dry run and run history. The tenant's identity
+ * source is part of every answer.
+ */
+export function settingsApi(router: Router, deps: SettingsDeps): void {
+  const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.config.bodyLimitBytes, types: ['application/json'] })
+  const settingsOp = async (ctx: Context) => {
+    const op = operatorOf(ctx)
+    await requireSettings(deps.store, op)
+    return op
+  }
+
+  router.get('/settings', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const [saml, directory] = await Promise.all([deps.store.samlConfigs.get(op.tenant.id), getDirectoryConnection(deps.store, op.tenant.id)])
+    ctx.body = {
+      tenant: { id: op.tenant.id, slug: op.tenant.slug, displayName: op.tenant.displayName, source: op.tenant.source },
+      scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`,
+      sso: saml !== null,
+      directory: directory !== null,
+    }
+  })
+
+  router.get('/settings/scim-tokens', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const tokens = await deps.store.tokens.list(op.tenant.id, { includeRevoked: ctx.query.all === 'true' })
+    ctx.body = { scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`, items: tokens.map((t) => ({ id: t.id, name: t.label, created: iso(t.created), lastUsed: iso(t.lastUsed), revoked: iso(t.revoked) })) }
+  })
+
+  router.post('/settings/scim-tokens', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const { name } = validated<{ name: string }>(NewScimTokenBody, await body(ctx))
+    const issued = await issueToken(deps.store, op.tenant, name, operatorActor(op), op.requestId)
+    ctx.status = 201
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = { id: issued.token.id, name: issued.token.label, created: iso(issued.token.created), secret: issued.secret, scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}` }
+  })
+
+  router.delete('/settings/scim-tokens/:name', async (ctx) => {
+    const op = await settingsOp(ctx)
+    await revokeToken(deps.store, op.tenant, decodeURIComponent(ctx.params.name!), operatorActor(op), op.requestId, deps.tokens)
+    ctx.status = 204
+  })
+
+  router.get('/settings/sso', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const config = await deps.store.samlConfigs.get(op.tenant.id)
+    const sp = spEndpoints(deps.config.publicUrl, op.tenant.slug)
+    ctx.body = {
+      serviceProvider: { ...sp, testSignInUrl: `${sp.loginUrl}?returnTo=${encodeURIComponent('/api/me')}` },
+      identityProvider: config
+        ? { ...config.settings, idpCertificates: config.settings.idpCertificates.map((pem) => describeCertificate(pem)), modified: config.modified.toISOString() }
+        : null,
+    }
+  })
+
+  router.put('/settings/sso', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const input = validated<{
+      metadataXml?: string
+      entityId?: string
+      identifier?: SamlIdentifier
+      identifierAttribute?: string | null
+      allowIdpInitiated?: boolean
+      signRequests?: boolean
+      jitProvisioning?: boolean
+      passwordSignIn?: boolean
+    }>(SsoBody, await body(ctx))
+    const saved = await setSamlSettings(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, input)
+    ctx.body = { identityProvider: { ...saved.settings, idpCertificates: saved.settings.idpCertificates.map((pem) => describeCertificate(pem)) }, serviceProvider: spEndpoints(deps.config.publicUrl, op.tenant.slug) }
+  })
+
+  router.get('/settings/directory', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const stored = await getDirectoryConnection(deps.store, op.tenant.id)
+    const [runs, state] = await Promise.all([deps.store.syncRuns.list(op.tenant.id, 20), deps.store.syncState.get(op.tenant.id)])
+    ctx.body = {
+      connection: stored ? { ...settingsFromJson(stored.settings), bindPassword: 'set (never shown)', modified: stored.modified.toISOString() } : null,
+      lastFullRun: iso(state.lastFull),
+      runs,
+    }
+  })
+
+  router.put('/settings/directory', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const input = validated<Omit<DirectorySettings, 'mapping'> & { bindPassword: string; mapping: Record<string, string> }>(DirectoryBody, await body(ctx))
+    const { bindPassword, ...rest } = input
+    const settings = validateSettings({ ...rest, caPem: rest.caPem ?? null, userFilter: rest.userFilter ?? null, groupFilter: rest.groupFilter ?? null } as DirectorySettings)
+    await setDirectoryConnection(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, settingsToJson(settings), bindPassword)
+    ctx.status = 204
+  })
+
+  router.post('/settings/directory/test', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const stored = await getDirectoryConnection(deps.store, op.tenant.id)
+    if (!stored) throw new HttpError(404, 'no directory connection: set one first')
+    try {
+      ctx.body = await probeDirectory(effectiveSettings(settingsFromJson(stored.settings)), openBindPassword(requireBox(deps), stored))
+    } catch (err) {
+      // The directory's own answer (bad credentials, unreachable, TLS) is what the admin needs to see.
+      if (err instanceof DirectoryError) throw new HttpError(502, err.message)
+      throw err
+    }
+  })
+
+  router.post('/settings/directory/sync', async (ctx) => {
+    const op = await settingsOp(ctx)
+    const request = validated<{ full: boolean; dryRun: boolean; force: boolean }>(SyncNowBody, await body(ctx))
+    const report = await runSync(deps.store, requireBox(deps), op.tenant, syncPolicy(deps.config.sync), { ...request, trigger: 'console' }, deps.log.child({ component: 'sync' }))
+    ctx.body = { run: report.run, samples: report.samples, warnings: report.warnings }
+  })
+}

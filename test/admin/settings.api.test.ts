@@ -1,0 +1,124 @@
+/**
+ * Tenant settings over the admin API (settings.manage): SCIM tokens with the base URL, SSO from IdP
+ * metadata with our SP URLs, the directory connection against a real OpenLDAP server (set, test,
+ * dry run, sync now, run history), and the identity source shown in every answer.
+ */
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import request from 'supertest'
+import { backends, type TestStore } from '../support/stores.js'
+import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
+import { generateKeyPair, TestIdp } from '../support/saml-idp.js'
+import { openLdapServer } from '../support/directories.js'
+import type { Tenant, User } from '../../src/directory/model.js'
+import { assignRole } from '../../src/directory/roles.js'
+
+type App = ReturnType<typeof signInApp>
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+for (const backend of backends()) {
+  describe(`admin API: tenant settings on ${backend.name}`, function () {
+    let t: TestStore
+    let app: App
+    let tenant: Tenant
+    let admin: User
+    let cookie: string
+    const api = (c = cookie) => ({
+      get: (path: string) => request(app).get(`/api${path}`).set('Cookie', c),
+      post: (path: string, body: object = {}) => request(app).post(`/api${path}`).set('Cookie', c).send(body),
+      put: (path: string, body: object) => request(app).put(`/api${path}`).set('Cookie', c).send(body),
+      patch: (path: string, body: object) => request(app).patch(`/api${path}`).set('Cookie', c).send(body),
+      delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', c).set('Content-Type', 'application/json'),
+    })
+    const signIn = async (tn: Tenant, userName: string, password: string) => {
+      const form = await request(app).get(`/login/${tn.slug}`)
+      const formCookie = cookieOf(form, 'roster_form')!
+      return sessionCookie(await request(app).post(`/login/${tn.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: userName, password }))!
+    }
+
+    before(async () => {
+      t = await backend.open()
+      app = signInApp(t.store)
+    })
+    after(async () => t?.dispose())
+    beforeEach(async () => {
+      tenant = await newTenant(t.store, 'settings')
+      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
+      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
+      cookie = await signIn(tenant, 'root', 'root password 1')
+    })
+
+    it('manages SCIM tokens: created once-shown, usable over SCIM, listed with last use, revoked', async () => {
+      const overview = (await api().get('/settings').expect(200)).body
+      assert.equal(overview.tenant.source, 'local')
+      assert.equal(overview.scimBaseUrl, `${PUBLIC_URL}/scim/v2`)
+      const created = (await api().post('/settings/scim-tokens', { name: 'Okta' }).expect(201)).body
+      assert.match(created.secret, /^rst_/)
+      await request(app).get('/scim/v2/Users').set('Authorization', `Bearer ${created.secret}`).expect(200)
+      const list = (await api().get('/settings/scim-tokens').expect(200)).body
+      assert.equal(list.items[0].name, 'Okta')
+      assert.equal(list.items[0].secret, undefined)
+      await api().delete('/settings/scim-tokens/Okta').expect(204)
+      await request(app).get('/scim/v2/Users').set('Authorization', `Bearer ${created.secret}`).expect(401)
+    })
+
+    it('sets up SSO from uploaded IdP metadata and shows our SP URLs with a test sign-in link', async () => {
+      const idp = new TestIdp({ entityId: 'https://idp.example/meta', keys: generateKeyPair('settings-idp'), ssoUrl: 'https://idp.example/sso', sloUrl: 'https://idp.example/slo' })
+      const before = (await api().get('/settings/sso').expect(200)).body
+      assert.equal(before.identityProvider, null)
+      assert.equal(before.serviceProvider.metadataUrl, `${PUBLIC_URL}/saml/${tenant.slug}/metadata`)
+      const saved = (await api().put('/settings/sso', { metadataXml: idp.metadataXml(), identifier: 'email' }).expect(200)).body
+      assert.equal(saved.identityProvider.idpEntityId, 'https://idp.example/meta')
+      assert.equal(saved.identityProvider.identifier, 'email')
+      assert.match(saved.identityProvider.idpCertificates[0].subject, /CN=settings-idp/)
+      const bad = await api().put('/settings/sso', { metadataXml: '<nope' }).expect(400)
+      assert.equal(bad.body.field, 'metadata')
+      const after = (await api().get('/settings/sso').expect(200)).body
+      assert.match(after.serviceProvider.testSignInUrl, /\/saml\/.*\/login\?returnTo=%2Fapi%2Fme$/)
+      await request(app).get(`/saml/${tenant.slug}/login?returnTo=/api/me`).expect(302)
+    })
+
+    it('needs settings.manage', async () => {
+      const viewer = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
+      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: viewer.id, label: 'vic' })
+      const vic = await signIn(tenant, 'vic', 'vic password 12')
+      for (const path of ['/settings', '/settings/scim-tokens', '/settings/sso', '/settings/directory']) {
+        assert.match((await api(vic).get(path).expect(403)).body.detail, /missing permission settings\.manage/)
+      }
+    })
+
+    it('connects a real OpenLDAP directory: set, test, dry run, sync now, run history; the tenant becomes directory-managed', async function () {
+      const ldap = await openLdapServer(this)
+      const name = `settings-${Date.now().toString(36)}-${backend.name}`
+      const ou = `ou=${name},${ldap.suffix}`
+      await ldap.ldif(
+        [
+          `dn: ${ou}\nobjectClass: organizationalUnit\nou: ${name}\n`,
+          `dn: uid=lina,${ou}\nobjectClass: inetOrgPerson\nuid: lina\ncn: Lina Larsen\nsn: Larsen\nmail: lina@example.org\n`,
+          `dn: uid=omar,${ou}\nobjectClass: inetOrgPerson\nuid: omar\ncn: Omar Ali\nsn: Ali\nmail: omar@example.org\n`,
+        ].join('\n'),
+      )
+      const caPem = fs.readFileSync(ldap.caFile!, 'utf8')
+      await api()
+        .put('/settings/directory', { preset: 'openldap', url: ldap.url, startTls: true, caPem, bindDn: ldap.bindDn, bindPassword: ldap.password, baseDns: [ou] })
+        .expect(204)
+      const probe = (await api().post('/settings/directory/test').expect(200)).body
+      assert.equal(probe.users, 2)
+      const dry = (await api().post('/settings/directory/sync', { dryRun: true }).expect(200)).body
+      assert.equal(dry.run.dryRun, true)
+      assert.equal(dry.run.counts.usersCreated, 2)
+      assert.equal(await t.store.users.getByUserName(tenant.id, 'lina'), null, 'a dry run writes nothing')
+      const real = (await api().post('/settings/directory/sync').expect(200)).body
+      assert.equal(real.run.status, 'succeeded')
+      assert.ok(await t.store.users.getByUserName(tenant.id, 'lina'))
+      const dir = (await api().get('/settings/directory').expect(200)).body
+      assert.equal(dir.connection.bindPassword, 'set (never shown)')
+      assert.doesNotMatch(JSON.stringify(dir), new RegExp(ldap.password))
+      assert.deepEqual(dir.runs.map((r: Json) => [r.trigger, r.dryRun]), [['console', false], ['console', true]])
+      assert.equal((await api().get('/settings').expect(200)).body.tenant.source, 'ldap')
+      // Now directory-managed: console edits of synced users are refused with where to change them.
+      const lina = await t.store.users.getByUserName(tenant.id, 'lina')
+      assert.match((await api().patch(`/users/${lina!.id}`, { lastName: 'X' }).expect(409)).body.detail, /managed by its directory/)
+    })
+  })
+}
