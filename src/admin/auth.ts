@@ -5,14 +5,33 @@ import { HttpError } from '../http/errors.js'
 import type { Store } from '../store/port.js'
 import { UnauthenticatedError } from '../errors.js'
 import { verifyPersonalToken } from '../directory/personal-tokens.js'
+import { verifyApiPassword } from '../directory/api-credentials.js'
 
 /**
- * The admin API's caller: a personal access token (`Authorization: Bearer rpt_…`, for scripts) or
- * the signed-in person of the session cookie. Without either: 401 in problem JSON.
+ * The admin API's caller: an API password (HTTP Basic), a personal access token (`Authorization:
+ * Bearer rpt_…`, for scripts) or the signed-in person of the session cookie. Without one: 401 in
+ * problem JSON.
  */
 export function operatorAuth(store: Store, session: (ctx: Context) => Promise<LiveSession | null>, clock: Clock): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('Authorization')
+    const basic = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
+    if (basic) {
+      // An API password, for clients that cannot send bearer tokens: `<tenant>/<userName>:<password>`.
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      const refuse = (detail: string) => new HttpError(401, detail, undefined, { 'WWW-Authenticate': 'Basic realm="roster-admin", charset="UTF-8"' })
+      if (colon < 0) throw refuse('malformed Basic credentials')
+      let auth
+      try {
+        auth = await verifyApiPassword(store, decoded.slice(0, colon), decoded.slice(colon + 1))
+      } catch (err) {
+        if (err instanceof UnauthenticatedError) throw refuse(err.message)
+        throw err
+      }
+      ctx.state.operator = { tenant: auth.tenant, user: auth.user, requestId: (ctx.state.requestId as string | undefined) ?? null } satisfies Operator
+      return next()
+    }
     if (header) {
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
       const challenge = (detail: string) => new HttpError(401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="roster-admin", error="invalid_token"' })

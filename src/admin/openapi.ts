@@ -1,4 +1,4 @@
-import { DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -113,6 +113,18 @@ export const openApiDocument = {
     },
     '/settings/directory/test': { post: { summary: 'Bind, count and show mapped samples; writes nothing', responses: { 200: json('Probe result', { type: 'object' }), ...writeErrors, 502: problem('The directory refused or could not be reached.') } } },
     '/settings/directory/sync': { post: { summary: 'Sync now, or a dry run (counts and samples, nothing written)', requestBody: { required: false, content: { 'application/json': { schema: SyncNowBody } } }, responses: { 200: json('The run record', { type: 'object' }), ...writeErrors } } },
+    '/users/{id}/api-access': { put: { summary: 'Switch the user’s API access (tokens, API password) on or off (credentials.manage)', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: ApiAccessBody } } }, responses: { 204: { description: 'Set' }, ...writeErrors } } },
+    '/users/{id}/api-password': { put: { summary: 'Set, generate (returned once) or remove the user’s API password for HTTP Basic (yours, or credentials.manage)', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: ApiPasswordBody } } }, responses: { 200: json('Set', { type: 'object' }), ...writeErrors } } },
+    '/users/{id}/tokens': {
+      get: { summary: 'A user’s personal access tokens (yours, or credentials.manage)', parameters: [idParam], responses: { 200: json('Tokens', { type: 'object' }), ...errors } },
+      post: { summary: 'Create a token for the user (e.g. a service account); the secret in this answer only', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: ref('NewToken') } } }, responses: { 201: json('The token with its secret', ref('Token')), ...writeErrors } },
+    },
+    '/users/{id}/tokens/{tokenId}/regenerate': { post: { summary: 'A new secret for the token', parameters: [idParam, { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json('The token with its new secret', ref('Token')), ...writeErrors } } },
+    '/users/{id}/tokens/{tokenId}': { delete: { summary: 'Revoke the token', parameters: [idParam, { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Revoked' }, ...writeErrors } } },
+    '/service-accounts': {
+      get: { summary: 'Service accounts with their owners (credentials.manage)', responses: { 200: json('Service accounts', { type: 'object' }), ...errors } },
+      post: { summary: 'Create a service account: a user for machine access, with an owner and roles; give it tokens at /users/{id}/tokens', requestBody: { required: true, content: { 'application/json': { schema: NewServiceAccountBody } } }, responses: { 201: json('The service account', ref('User')), ...writeErrors } },
+    },
     '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
@@ -121,7 +133,8 @@ export const openApiDocument = {
     securitySchemes: {
       session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
       personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },
+      apiPassword: { type: 'http', scheme: 'basic', description: 'User name `<tenant>/<userName>` and the user’s API password' },
     },
   },
-  security: [{ session: [] }, { personalToken: [] }],
+  security: [{ session: [] }, { personalToken: [] }, { apiPassword: [] }],
 }

@@ -10,6 +10,7 @@ import { tokensApi } from './tokens-api.js'
 import { auditApi } from './audit-api.js'
 import { groupsApi } from './groups-api.js'
 import { settingsApi, type SettingsDeps } from './settings-api.js'
+import { credentialsApi } from './credentials-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -26,6 +27,7 @@ export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }
   auditApi(authenticated, deps)
   groupsApi(authenticated, deps)
   settingsApi(authenticated, deps)
+  credentialsApi(authenticated, deps)
   return { open, authenticated }
 }
 

@@ -248,3 +248,29 @@ export const SyncNowBody = {
   additionalProperties: false,
   properties: { full: { type: 'boolean', default: false }, dryRun: { type: 'boolean', default: false }, force: { type: 'boolean', default: false } },
 } as const
+
+export const ApiAccessBody = { type: 'object', additionalProperties: false, required: ['enabled'], properties: { enabled: { type: 'boolean' } } } as const
+
+export const ApiPasswordBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['password'],
+  properties: {
+    password: {
+      description: 'A password to set, "generate" for one returned once, or null to remove it.',
+      anyOf: [{ const: 'generate' }, { type: 'string', minLength: 12, maxLength: 1024 }, { type: 'null' }],
+    },
+  },
+} as const
+
+export const NewServiceAccountBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { ...text(256), pattern: '^\\S+$' },
+    description: { type: 'string', maxLength: 500, default: '' },
+    ownerId: { type: ['string', 'null'], format: 'uuid' },
+    roles: { type: 'array', items: text(100), maxItems: 50, default: [] },
+  },
+} as const

@@ -65,6 +65,10 @@ export function usersApi(router: Router, deps: AdminDeps): void {
       roles: detail.access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       permissions: detail.access.permissions,
       ownedGroups: detail.ownedGroups,
+      ownedServiceAccounts: detail.ownedServiceAccounts,
+      serviceAccount: detail.serviceAccount,
+      apiAccess: detail.apiAccess,
+      hasApiPassword: detail.hasApiPassword,
     }
   })
 

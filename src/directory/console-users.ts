@@ -25,8 +25,13 @@ export async function listUsersAs(store: Store, op: Operator, query: UserListQue
 export interface UserDetail {
   user: User
   access: EffectiveAccess
-  /** Groups the user owns: deleting it needs a replacement owner. */
+  /** Groups and service accounts the user owns: deleting it needs a replacement owner. */
   ownedGroups: string[]
+  ownedServiceAccounts: string[]
+  /** Set when the user is a service account. */
+  serviceAccount: { ownerId: string; description: string } | null
+  apiAccess: boolean
+  hasApiPassword: boolean
   /** False when the tenant's identity source forbids editing it here (the console says where instead). */
   editable: boolean
 }
@@ -34,8 +39,23 @@ export interface UserDetail {
 export async function getUserAs(store: Store, op: Operator, id: string): Promise<UserDetail> {
   await requirePermissions(store, op, 'users.view')
   const user = await getUser(store, op.tenant.id, id)
-  const [access, ownedGroups] = await Promise.all([effectiveAccess(store, op.tenant.id, user.id), store.groupOwners.ownedBy(op.tenant.id, user.id)])
-  return { user, access, ownedGroups, editable: mayWrite(op.tenant, 'admin') }
+  const [access, ownedGroups, ownedServiceAccounts, serviceAccount, api] = await Promise.all([
+    effectiveAccess(store, op.tenant.id, user.id),
+    store.groupOwners.ownedBy(op.tenant.id, user.id),
+    store.serviceAccounts.ownedBy(op.tenant.id, user.id),
+    store.serviceAccounts.get(op.tenant.id, user.id),
+    store.userApiSettings.get(op.tenant.id, user.id),
+  ])
+  return {
+    user,
+    access,
+    ownedGroups,
+    ownedServiceAccounts,
+    serviceAccount: serviceAccount ? { ownerId: serviceAccount.ownerId, description: serviceAccount.description } : null,
+    apiAccess: api.apiAccess,
+    hasApiPassword: api.apiPasswordHash !== null,
+    editable: mayWrite(op.tenant, 'admin'),
+  }
 }
 
 export interface PersonFields {
@@ -168,27 +188,28 @@ export async function deleteUserAs(store: Store, op: Operator, id: string, optio
   if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
   await store.transaction(async (tx) => {
     const user = await getUser(tx, op.tenant.id, id)
-    const owned = await tx.groupOwners.ownedBy(op.tenant.id, id)
-    if (owned.length) {
+    const [ownedGroups, ownedAccounts] = await Promise.all([tx.groupOwners.ownedBy(op.tenant.id, id), tx.serviceAccounts.ownedBy(op.tenant.id, id)])
+    if (ownedGroups.length || ownedAccounts.length) {
       const replacement = options.replacementOwnerId
       if (!replacement) {
-        throw new ConflictError(`${user.userName} owns ${owned.length} group${owned.length > 1 ? 's' : ''}: choose a replacement owner (replacementOwnerId)`, 'replacementOwnerId')
+        const what = [ownedGroups.length ? `${ownedGroups.length} group${ownedGroups.length > 1 ? 's' : ''}` : '', ownedAccounts.length ? `${ownedAccounts.length} service account${ownedAccounts.length > 1 ? 's' : ''}` : '']
+        throw new ConflictError(`${user.userName} owns ${what.filter(Boolean).join(' and ')}: choose a replacement owner (replacementOwnerId)`, 'replacementOwnerId')
       }
       if (replacement === id) throw new ValidationError('the replacement owner cannot be the user being deleted', 'replacementOwnerId')
       const heir = await tx.users.get(op.tenant.id, replacement)
       if (!heir || heir.status !== 'active') throw new ValidationError(`replacement owner "${replacement}" is not an active user of this tenant`, 'replacementOwnerId')
-      const moved = await tx.groupOwners.transfer(op.tenant.id, id, replacement)
-      await tx.audit.appendMany(
-        moved.map((groupId) => ({
-          tenantId: op.tenant.id,
-          actor: operatorActor(op),
-          action: 'group.owner',
-          resourceType: 'Group',
-          resourceId: groupId,
-          changes: { attributes: ['owner'], before: { owner: id }, after: { owner: replacement } },
-          requestId: op.requestId,
-        })),
-      )
+      const movedGroups = await tx.groupOwners.transfer(op.tenant.id, id, replacement)
+      const movedAccounts = await tx.serviceAccounts.transfer(op.tenant.id, id, replacement)
+      const handover = (resourceType: string, action: string) => (resourceId: string) => ({
+        tenantId: op.tenant.id,
+        actor: operatorActor(op),
+        action,
+        resourceType,
+        resourceId,
+        changes: { attributes: ['owner'], before: { owner: id }, after: { owner: replacement } },
+        requestId: op.requestId,
+      })
+      await tx.audit.appendMany([...movedGroups.map(handover('Group', 'group.owner')), ...movedAccounts.map(handover('User', 'service-account.owner'))])
     }
     await deleteUser(tx, writeContext(op), id, { ifVersion: options.ifVersion })
   })

@@ -10,6 +10,7 @@ import type { Tenant, User } from './model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
 import { operatorActor, requirePermissions, type Operator } from './operator.js'
 import { hashSecret, validateLabel } from './tokens.js'
+import { assertApiAllowed } from './api-credentials.js'
 
 const FORMAT = /^rpt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
 const DUMMY_HASH = hashSecret('roster-dummy-personal-secret')
@@ -123,7 +124,7 @@ export async function verifyPersonalToken(
   if (token.expires && token.expires <= now) throw new UnauthenticatedError('expired personal access token')
   const [user, tenant] = await Promise.all([store.users.get(token.tenantId, token.userId), store.tenants.getById(token.tenantId)])
   if (!user || !tenant) throw new UnauthenticatedError('the token’s user no longer exists')
-  if (user.status !== 'active' || !user.active) throw new UnauthenticatedError('the token’s user is not active')
+  await assertApiAllowed(store, user)
   await store.personalTokens.touch(token.id, now)
   return { tenant, user, token, scope: token.permissions }
 }

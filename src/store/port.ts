@@ -389,6 +389,32 @@ export interface GroupListRepo {
   members(tenantId: string, groupId: string, query: GroupListQuery): Promise<Page<{ id: string; type: MemberType; name: string; email: string | null }>>
 }
 
+export interface UserApiSettings {
+  apiAccess: boolean
+  apiPasswordHash: string | null
+}
+
+export interface UserApiSettingsRepo {
+  /** The defaults (access on, no password) when nothing was set. */
+  get(tenantId: string, userId: string): Promise<UserApiSettings>
+  put(tenantId: string, userId: string, settings: UserApiSettings): Promise<void>
+}
+
+export interface ServiceAccountRecord {
+  userId: string
+  ownerId: string
+  description: string
+}
+
+export interface ServiceAccountRepo {
+  insert(tenantId: string, account: ServiceAccountRecord): Promise<void>
+  get(tenantId: string, userId: string): Promise<ServiceAccountRecord | null>
+  list(tenantId: string): Promise<ServiceAccountRecord[]>
+  ownedBy(tenantId: string, ownerId: string): Promise<string[]>
+  /** Moves every account `from` owns to `to`; returns the accounts moved. */
+  transfer(tenantId: string, from: string, to: string): Promise<string[]>
+}
+
 /** The console's user list views: people who can sign in, switched off, or archived. */
 export type UserListView = 'active' | 'inactive' | 'archived'
 export const USER_LIST_SORTS = ['userName', 'name', 'email', 'status', 'lastSignIn', 'created'] as const
@@ -449,6 +475,8 @@ export interface Repos {
   personalTokens: PersonalTokenRepo
   groupOwners: GroupOwnerRepo
   groupList: GroupListRepo
+  userApiSettings: UserApiSettingsRepo
+  serviceAccounts: ServiceAccountRepo
 }
 
 export interface Store extends Repos {

@@ -12,6 +12,7 @@ import { userListRepo } from './repos/user-list.js'
 import { roleAssignmentRepo, roleRepo } from './repos/access.js'
 import { personalTokenRepo } from './repos/personal-tokens.js'
 import { groupListRepo, groupOwnerRepo } from './repos/groups-admin.js'
+import { serviceAccountRepo, userApiSettingsRepo } from './repos/credentials.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -38,6 +39,8 @@ function repos(sql: Sql): Repos {
     personalTokens: personalTokenRepo(sql),
     groupOwners: groupOwnerRepo(sql),
     groupList: groupListRepo(sql),
+    userApiSettings: userApiSettingsRepo(sql),
+    serviceAccounts: serviceAccountRepo(sql),
   }
 }
 

@@ -8,6 +8,7 @@ import { access } from './0007_access.js'
 import { personalTokens } from './0008_personal_tokens.js'
 import { auditFilters } from './0009_audit_filters.js'
 import { groupOwners } from './0010_group_owners.js'
+import { credentials } from './0011_credentials.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -20,4 +21,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials]

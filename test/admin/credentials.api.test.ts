@@ -1,0 +1,107 @@
+/**
+ * API credentials: the per-user API switch, API passwords over HTTP Basic, tokens for other users
+ * (credentials.manage), service accounts with owners, roles and tokens, and their hand-over when the
+ * owner is deleted.
+ */
+import assert from 'node:assert/strict'
+import request from 'supertest'
+import { backends, type TestStore } from '../support/stores.js'
+import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import type { Tenant, User } from '../../src/directory/model.js'
+import { assignRole } from '../../src/directory/roles.js'
+
+type App = ReturnType<typeof signInApp>
+
+for (const backend of backends()) {
+  describe(`admin API: credentials and service accounts on ${backend.name}`, function () {
+    let t: TestStore
+    let app: App
+    let tenant: Tenant
+    let admin: User
+    let cookie: string
+    const api = (c = cookie) => ({
+      get: (path: string) => request(app).get(`/api${path}`).set('Cookie', c),
+      post: (path: string, body: object = {}) => request(app).post(`/api${path}`).set('Cookie', c).send(body),
+      put: (path: string, body: object) => request(app).put(`/api${path}`).set('Cookie', c).send(body),
+      delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', c).set('Content-Type', 'application/json'),
+    })
+    const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`
+    const signIn = async (userName: string, password: string) => {
+      const form = await request(app).get(`/login/${tenant.slug}`)
+      const formCookie = cookieOf(form, 'roster_form')!
+      return sessionCookie(await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: userName, password }))!
+    }
+
+    before(async () => {
+      t = await backend.open()
+      app = signInApp(t.store)
+    })
+    after(async () => t?.dispose())
+    beforeEach(async () => {
+      tenant = await newTenant(t.store, 'creds')
+      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
+      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
+      cookie = await signIn('root', 'root password 1')
+    })
+
+    it('signs API calls in with an API password over HTTP Basic (not the sign-in password)', async () => {
+      const generated = (await api().put(`/users/${admin.id}/api-password`, { password: 'generate' }).expect(200)).body.generatedPassword
+      assert.match(generated, /^[A-Za-z0-9_-]{24}$/)
+      const me = await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, generated)).expect(200)
+      assert.equal(me.body.userName, 'root')
+      const wrong = await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, 'root password 1')).expect(401)
+      assert.match(String(wrong.headers['www-authenticate']), /^Basic realm="roster-admin"/)
+      await request(app).get('/api/me').set('Authorization', basic('root', generated)).expect(401)
+      await request(app).get('/api/me').set('Authorization', basic(`nope/root`, generated)).expect(401)
+      assert.equal((await api().get(`/users/${admin.id}`).expect(200)).body.hasApiPassword, true)
+      await api().put(`/users/${admin.id}/api-password`, { password: null }).expect(200)
+      await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, generated)).expect(401)
+    })
+
+    it('switching API access off stops tokens and API passwords, not the console session', async () => {
+      const ann = await newUser(t.store, tenant, 'ann', { password: 'ann password 12' })
+      const token = (await api().post(`/users/${ann.id}/tokens`, { name: 'ci' }).expect(201)).body.secret
+      await api().put(`/users/${ann.id}/api-password`, { password: 'ann api password 1' }).expect(200)
+      await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200)
+      await api().put(`/users/${ann.id}/api-access`, { enabled: false }).expect(204)
+      assert.match((await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(401)).body.detail, /API access is switched off/)
+      await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/ann`, 'ann api password 1')).expect(401)
+      await api(await signIn('ann', 'ann password 12')).get('/me').expect(200)
+      assert.equal((await api().get(`/users/${ann.id}`).expect(200)).body.apiAccess, false)
+    })
+
+    it('manages another user’s tokens only with credentials.manage', async () => {
+      const vic = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
+      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: vic.id, label: 'vic' })
+      const vicCookie = await signIn('vic', 'vic password 12')
+      assert.match((await api(vicCookie).post(`/users/${admin.id}/tokens`, { name: 'x' }).expect(403)).body.detail, /credentials\.manage/)
+      await api(vicCookie).post('/me/tokens', { name: 'mine' }).expect(201)
+      assert.match((await api(vicCookie).put(`/users/${admin.id}/api-password`, { password: 'generate' }).expect(403)).body.detail, /credentials\.manage/)
+    })
+
+    it('creates service accounts with an owner, roles and tokens; they cannot sign in interactively; deleting the owner hands them over', async () => {
+      const owner = await newUser(t.store, tenant, 'olga')
+      const heir = await newUser(t.store, tenant, 'hank')
+      const sa = (await api().post('/service-accounts', { name: 'hr-feed', description: 'HR system import', ownerId: owner.id, roles: ['User manager'] }).expect(201)).body
+      const token = (await api().post(`/users/${sa.id}/tokens`, { name: 'import job' }).expect(201)).body.secret
+      await request(app)
+        .post('/api/users')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ firstName: 'Fed', lastName: 'By HR', userName: 'fed', email: 'fed@example.com' })
+        .expect(201)
+      const list = (await api().get('/service-accounts').expect(200)).body.items
+      assert.deepEqual(list.map((a: { userName: string; ownerId: string }) => [a.userName, a.ownerId]), [['hr-feed', owner.id]])
+      const form = await request(app).get(`/login/${tenant.slug}`)
+      const formCookie = cookieOf(form, 'roster_form')!
+      const interactive = await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: 'hr-feed', password: 'anything at all' })
+      assert.equal(interactive.status, 401)
+      const refused = await api().delete(`/users/${owner.id}`).expect(409)
+      assert.match(refused.body.detail, /owns 1 service account/)
+      await api().delete(`/users/${owner.id}?replacementOwnerId=${heir.id}`).expect(204)
+      assert.equal((await api().get(`/users/${sa.id}`).expect(200)).body.serviceAccount.ownerId, heir.id)
+      // The account's credentials die with its deactivation.
+      await api().post(`/users/${sa.id}/deactivate`).expect(200)
+      await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(401)
+    })
+  })
+}
