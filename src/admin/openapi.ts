@@ -68,6 +68,8 @@ export const openApiDocument = {
       delete: { summary: 'Take a role from the group (roles.manage)', parameters: [idParam, { name: 'role', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Unassigned' }, ...writeErrors } },
     },
     '/users/{id}/activate': { post: { summary: 'Activate a user (users.edit); never yourself', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } } },
+    '/users/{id}/archive': { post: { summary: 'Archive a user (users.delete); never yourself. Ends its sessions at once.', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } } },
+    '/users/{id}/restore': { post: { summary: 'Restore an archived user to active (users.delete); local tenants', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } } },
     '/users/{id}/deactivate': {
       post: { summary: 'Deactivate a user (users.edit); never yourself. Ends its sessions at once.', parameters: [idParam, ifMatch], responses: { 200: json('The user', ref('User')), ...writeErrors } },
     },

@@ -1,7 +1,7 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { Store } from '../store/port.js'
-import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, setActiveAs, type NewPerson, type PersonFields } from '../directory/console-users.js'
+import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonFields } from '../directory/console-users.js'
 import { listRoles } from '../directory/roles.js'
 import { readJson } from '../http/body.js'
 import { ValidationError } from '../errors.js'
@@ -80,10 +80,10 @@ export function usersApi(router: Router, deps: AdminDeps): void {
     ctx.body = userJson(user, op.tenant)
   })
 
-  for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
-    router.post(`/users/:id/${action}`, async (ctx) => {
+  for (const change of ['activate', 'deactivate', 'archive', 'restore'] as const) {
+    router.post(`/users/:id/${change}`, async (ctx) => {
       const op = operatorOf(ctx)
-      const user = await setActiveAs(deps.store, op, ctx.params.id!, active, versionCheck(ctx))
+      const user = await changeStatusAs(deps.store, op, ctx.params.id!, change, versionCheck(ctx))
       ctx.set('ETag', etagOf(user.version))
       ctx.body = userJson(user, op.tenant)
     })

@@ -6,7 +6,8 @@
  */
 import type { Store, UserListPage, UserListQuery } from '../store/port.js'
 import { ConflictError, ValidationError } from '../errors.js'
-import type { JsonObject, User } from './model.js'
+import type { JsonObject, User, UserStatus } from './model.js'
+import type { Permission } from './access-model.js'
 import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from './roles.js'
 import { operatorActor, requirePermissions, type Operator } from './operator.js'
 import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
@@ -151,30 +152,43 @@ export async function editUserAs(store: Store, op: Operator, id: string, fields:
   })
 }
 
+type StatusChange = 'activate' | 'deactivate' | 'archive' | 'restore'
+
+const STATUS_OF: Record<StatusChange, UserStatus> = { activate: 'active', deactivate: 'inactive', archive: 'archived', restore: 'active' }
+// Archiving and restoring are part of deleting (the archive is where removed people wait).
+const PERMISSION_OF: Record<StatusChange, Permission> = { activate: 'users.edit', deactivate: 'users.edit', archive: 'users.delete', restore: 'users.delete' }
+
 /**
- * Switches a user on or off. Never yourself. Deactivating ends the user's sessions at once (they
- * would end at their next request anyway; this also frees the rows).
+ * Activates, deactivates, archives or restores a user. Never yourself. Anything but `active` ends
+ * the user's sessions at once (they would end at their next request anyway; this frees the rows).
+ * Restoring takes an archived user back to active; the source-of-truth rule decides where it may
+ * happen (local tenants: a directory restores its own users when they come back).
  */
-export async function setActiveAs(store: Store, op: Operator, id: string, active: boolean, ifVersion?: number[]): Promise<User> {
-  await requirePermissions(store, op, 'users.edit')
-  if (id === op.user.id) throw new ConflictError(`you cannot ${active ? 'activate' : 'deactivate'} yourself; ask another administrator`)
+export async function changeStatusAs(store: Store, op: Operator, id: string, change: StatusChange, ifVersion?: number[]): Promise<User> {
+  await requirePermissions(store, op, PERMISSION_OF[change])
+  if (id === op.user.id) throw new ConflictError(`you cannot ${change} yourself; ask another administrator`)
+  const status = STATUS_OF[change]
   return store.transaction(async (tx) => {
+    const current = await getUser(tx, op.tenant.id, id)
+    if (change === 'restore' && current.status !== 'archived') throw new ConflictError(`${current.userName} is not archived`)
+    if (change !== 'restore' && current.status === 'archived' && status !== 'archived') throw new ConflictError(`${current.userName} is archived: restore it first`)
     const user = await updateUser(
       tx,
       writeContext(op),
       id,
-      (current) => ({
-        userName: current.userName,
-        externalId: current.externalId,
-        displayName: current.displayName,
-        email: current.email,
-        active,
-        managerId: managerOf(current),
-        document: { ...current.resource, active },
+      (u) => ({
+        userName: u.userName,
+        externalId: u.externalId,
+        displayName: u.displayName,
+        email: u.email,
+        active: status === 'active',
+        status,
+        managerId: managerOf(u),
+        document: { ...u.resource, active: status === 'active' },
       }),
-      { ifVersion, action: active ? 'user.activate' : 'user.deactivate' },
+      { ifVersion, action: `user.${change}` },
     )
-    if (!active) await tx.sessions.deleteForUser(op.tenant.id, id)
+    if (status !== 'active') await tx.sessions.deleteForUser(op.tenant.id, id)
     return user
   })
 }

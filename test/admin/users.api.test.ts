@@ -126,6 +126,22 @@ for (const backend of backends()) {
       assert.equal(events[0]?.actor.label, 'root')
     })
 
+    it('archives (ending sessions at once), restores and purges; a directory would restore its own', async () => {
+      const created = (await api().post('/users', person('erin', { password: 'erin password 12' })).expect(201)).body
+      const erinCookie = await signIn(app, tenant, 'erin', 'erin password 12')
+      const archived = (await api().post(`/users/${created.id}/archive`).expect(200)).body
+      assert.equal(archived.status, 'archived')
+      await api(erinCookie).get('/me').expect(401)
+      assert.match((await api().post(`/users/${created.id}/activate`).expect(409)).body.detail, /restore it first/)
+      assert.equal((await api().post(`/users/${created.id}/restore`).expect(200)).body.status, 'active')
+      assert.match((await api().post(`/users/${created.id}/restore`).expect(409)).body.detail, /not archived/)
+      await api().post(`/users/${created.id}/archive`).expect(200)
+      await api().delete(`/users/${created.id}`).expect(204)
+      await api().get(`/users/${created.id}`).expect(404)
+      const events = (await t.store.audit.list(tenant.id, { limit: 20, action: 'user.*' })).items.map((e) => e.action)
+      assert.ok(['user.archive', 'user.restore', 'user.delete'].every((a) => events.includes(a)))
+    })
+
     it('checks each permission at use time and names the missing one', async () => {
       const viewer = await newUser(t.store, tenant, 'vera', { password: 'vera password 1' })
       await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Viewer', { type: 'User', id: viewer.id, label: 'vera' })
