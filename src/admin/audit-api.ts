@@ -7,7 +7,7 @@ import type { AuditQuery } from '../store/port.js'
 import { operatorOf } from './auth.js'
 import { AuditListParams } from './schemas.js'
 import type { AdminDeps } from './users-api.js'
-import { validated } from './validate.js'
+import { validatedQuery } from './validate.js'
 
 export const auditJson = (e: AuditEvent) => ({
   id: e.id,
@@ -26,9 +26,7 @@ export const auditJson = (e: AuditEvent) => ({
 export const EXPORT_LIMIT = 100_000
 
 function auditQuery(ctx: Context, limit?: number): AuditQuery {
-  const raw: Record<string, unknown> = { ...ctx.query }
-  if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit)
-  const p = validated<{ actor?: string; action?: string; target?: string; from?: string; to?: string; cursor?: string; limit: number; format?: string }>(AuditListParams, raw, 'query')
+  const p = validatedQuery<{ actor?: string; action?: string; target?: string; from?: string; to?: string; cursor?: string; limit: number; format?: string }>(AuditListParams, ctx.query)
   return {
     limit: limit ?? p.limit,
     before: p.cursor ?? null,

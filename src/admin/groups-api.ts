@@ -10,7 +10,7 @@ import { operatorOf } from './auth.js'
 import { managedBy } from './representation.js'
 import { GroupEditBody, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody } from './schemas.js'
 import type { AdminDeps } from './users-api.js'
-import { validated } from './validate.js'
+import { validated, validatedQuery } from './validate.js'
 
 const groupJson = (g: Group, extra: Record<string, unknown>, ctx: Context) => ({
   id: g.id,
@@ -24,9 +24,7 @@ const groupJson = (g: Group, extra: Record<string, unknown>, ctx: Context) => ({
 })
 
 function pageParams(ctx: Context) {
-  const raw: Record<string, unknown> = { ...ctx.query }
-  if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit)
-  const p = validated<{ q?: string; cursor?: string; limit: number }>(PageParams, raw, 'query')
+  const p = validatedQuery<{ q?: string; cursor?: string; limit: number }>(PageParams, ctx.query)
   return { search: p.q, after: p.cursor ?? null, limit: p.limit }
 }
 

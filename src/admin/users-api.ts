@@ -9,7 +9,7 @@ import { etagOf, ifMatch, notModified } from '../http/etag.js'
 import { operatorOf } from './auth.js'
 import { roleJson, userJson } from './representation.js'
 import { NewUserBody, UserEditBody, UserListParams } from './schemas.js'
-import { validated } from './validate.js'
+import { validated, validatedQuery } from './validate.js'
 
 export interface AdminDeps {
   store: Store
@@ -19,16 +19,9 @@ export interface AdminDeps {
 const body = (ctx: Context, deps: AdminDeps) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
 const versionCheck = (ctx: Context) => ifMatch(ctx.get('If-Match') || undefined)
 
-/** Query parameters arrive as strings; the schema wants the integer limit as a number. */
 function listParams(ctx: Context) {
-  const raw: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(ctx.query)) raw[k] = Array.isArray(v) ? v : v
-  if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit)
-  return validated<{ view: 'active' | 'inactive' | 'archived'; q?: string; sort: (typeof UserListParams.properties.sort.enum)[number]; order: 'asc' | 'desc'; cursor?: string; limit: number }>(
-    UserListParams,
-    raw,
-    'query',
-  )
+  type Sort = (typeof UserListParams.properties.sort.enum)[number]
+  return validatedQuery<{ view: 'active' | 'inactive' | 'archived'; q?: string; sort: Sort; order: 'asc' | 'desc'; cursor?: string; limit: number }>(UserListParams, ctx.query)
 }
 
 /** /api/users: the console's user list and user administration. */

@@ -21,3 +21,10 @@ export function validated<T>(schema: object, value: unknown, where = 'body'): T 
   const message = missing ? `${missing} is required` : extra ? `${extra} is not a field of this request` : `${field} ${e.message ?? 'is invalid'}`
   throw new ValidationError(message, field)
 }
+
+/** Validates query parameters: they arrive as strings, so a whole-number `limit` is made a number first. */
+export function validatedQuery<T>(schema: object, query: Record<string, unknown>): T {
+  const raw: Record<string, unknown> = { ...query }
+  if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit)
+  return validated<T>(schema, raw, 'query')
+}
