@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
+import { passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import { cookieOf, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 
@@ -20,11 +21,7 @@ for (const backend of backends()) {
     let auditor: User
     let cookie: string
     const get = (path: string, c = cookie) => request(app).get(`/api${path}`).set('Cookie', c)
-    const signIn = async (userName: string, password: string) => {
-      const form = await request(app).get(`/login/${tenant.slug}`)
-      const formCookie = cookieOf(form, 'roster_form')!
-      return sessionCookie(await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: userName, password }))!
-    }
+    const signIn = (userName: string, password: string) => passwordSession(app, tenant, userName, password)
 
     before(async () => {
       t = await backend.open()

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
+import { apiAs, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import { cookieOf, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 
@@ -19,18 +20,9 @@ for (const backend of backends()) {
     let tenant: Tenant
     let admin: User
     let cookie: string
-    const api = (c = cookie) => ({
-      get: (path: string) => request(app).get(`/api${path}`).set('Cookie', c),
-      post: (path: string, body: object = {}) => request(app).post(`/api${path}`).set('Cookie', c).send(body),
-      put: (path: string, body: object) => request(app).put(`/api${path}`).set('Cookie', c).send(body),
-      delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', c).set('Content-Type', 'application/json'),
-    })
+    const api = (c = cookie) => apiAs(app, c)
     const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`
-    const signIn = async (userName: string, password: string) => {
-      const form = await request(app).get(`/login/${tenant.slug}`)
-      const formCookie = cookieOf(form, 'roster_form')!
-      return sessionCookie(await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: userName, password }))!
-    }
+    const signIn = (userName: string, password: string) => passwordSession(app, tenant, userName, password)
 
     before(async () => {
       t = await backend.open()

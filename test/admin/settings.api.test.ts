@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import request from 'supertest'
+import { apiAs, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
+import { newTenant, newUser, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
 import { generateKeyPair, TestIdp } from '../support/saml-idp.js'
 import { openLdapServer } from '../support/directories.js'
 import type { Tenant, User } from '../../src/directory/model.js'
@@ -23,18 +24,8 @@ for (const backend of backends()) {
     let tenant: Tenant
     let admin: User
     let cookie: string
-    const api = (c = cookie) => ({
-      get: (path: string) => request(app).get(`/api${path}`).set('Cookie', c),
-      post: (path: string, body: object = {}) => request(app).post(`/api${path}`).set('Cookie', c).send(body),
-      put: (path: string, body: object) => request(app).put(`/api${path}`).set('Cookie', c).send(body),
-      patch: (path: string, body: object) => request(app).patch(`/api${path}`).set('Cookie', c).send(body),
-      delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', c).set('Content-Type', 'application/json'),
-    })
-    const signIn = async (tn: Tenant, userName: string, password: string) => {
-      const form = await request(app).get(`/login/${tn.slug}`)
-      const formCookie = cookieOf(form, 'roster_form')!
-      return sessionCookie(await request(app).post(`/login/${tn.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: userName, password }))!
-    }
+    const api = (c = cookie) => apiAs(app, c)
+    const signIn = (tn: Tenant, userName: string, password: string) => passwordSession(app, tn, userName, password)
 
     before(async () => {
       t = await backend.open()

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
+import { passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, ManualClock, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import { ManualClock, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole, unassignRole } from '../../src/directory/roles.js'
 
@@ -37,10 +38,7 @@ for (const backend of backends()) {
       tenant = await newTenant(t.store, 'pat')
       pat = await newUser(t.store, tenant, 'pat', { password: 'pat password 12' })
       await assignRole(t.store, access(), 'User manager', { type: 'User', id: pat.id, label: 'pat' })
-      const form = await request(app).get(`/login/${tenant.slug}`)
-      const formCookie = cookieOf(form, 'roster_form')!
-      const res = await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: 'pat', password: 'pat password 12' })
-      cookie = sessionCookie(res)!
+      cookie = await passwordSession(app, tenant, 'pat', 'pat password 12')
     })
 
     it('creates a token shown once, lists it without the secret, records its last use', async () => {

@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
+import { apiAs, passwordSession } from '../support/admin.js'
 import { backends, silentLog, type TestStore } from '../support/stores.js'
 import { testConfig } from '../support/app.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 import { createGroup, changeMembersMany } from '../../src/directory/groups.js'
@@ -17,17 +18,7 @@ import { openApiDocument } from '../../src/admin/openapi.js'
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function signIn(app: App, tenant: Tenant, userName: string, password: string): Promise<string> {
-  const form = await request(app).get(`/login/${tenant.slug}`)
-  const formCookie = cookieOf(form, 'roster_form')!
-  const res = await request(app)
-    .post(`/login/${tenant.slug}`)
-    .set('Cookie', formCookie)
-    .type('form')
-    .send({ formToken: formCookie.split('=')[1], username: userName, password })
-  assert.equal(res.status, 303, res.text)
-  return sessionCookie(res)!
-}
+const signIn = passwordSession
 
 for (const backend of backends()) {
   describe(`admin API: users on ${backend.name}`, function () {
@@ -36,15 +27,7 @@ for (const backend of backends()) {
     let tenant: Tenant
     let admin: User
     let adminCookie: string
-    const api = (cookie = adminCookie) => ({
-      get: (path: string) => request(app).get(`/api${path}`).set('Cookie', cookie),
-      post: (path: string, body: unknown = {}) => request(app).post(`/api${path}`).set('Cookie', cookie).send(body as object),
-      patch: (path: string, body: unknown, etag?: string) => {
-        const r = request(app).patch(`/api${path}`).set('Cookie', cookie)
-        return (etag ? r.set('If-Match', etag) : r).send(body as object)
-      },
-      delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', cookie).set('Content-Type', 'application/json'),
-    })
+    const api = (cookie = adminCookie) => apiAs(app, cookie)
     const person = (userName: string, extra: Json = {}) => ({ firstName: 'Ann', lastName: 'Example', userName, email: `${userName}@example.com`, ...extra })
 
     before(async () => {
