@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { passwordSession } from '../support/admin.js'
+import { passwordSession, tenantWithAdmin } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { cookieOf, newUser, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -29,10 +28,7 @@ for (const backend of backends()) {
     })
     after(async () => t?.dispose())
     beforeEach(async () => {
-      tenant = await newTenant(t.store, 'audit')
-      auditor = await newUser(t.store, tenant, 'audra', { password: 'audra password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: auditor.id, label: 'audra' })
-      cookie = await signIn('audra', 'audra password 1')
+      ;({ tenant, admin: auditor, cookie } = await tenantWithAdmin(t.store, app, 'audit', 'audra'))
       // Some history: a console create and edit, a refused sign-in.
       const created = (await request(app).post('/api/users').set('Cookie', cookie).send({ firstName: '=cmd|', lastName: 'Doe, "Jr"', userName: 'jane', email: 'jane@example.com', password: 'jane password 12' }).expect(201)).body
       await request(app).patch(`/api/users/${created.id}`).set('Cookie', cookie).send({ lastName: 'Doe' }).expect(200)

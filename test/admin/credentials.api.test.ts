@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { apiAs, passwordSession } from '../support/admin.js'
+import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { cookieOf, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 
@@ -30,10 +30,7 @@ for (const backend of backends()) {
     })
     after(async () => t?.dispose())
     beforeEach(async () => {
-      tenant = await newTenant(t.store, 'creds')
-      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
-      cookie = await signIn('root', 'root password 1')
+      ;({ tenant, admin, cookie } = await tenantWithAdmin(t.store, app, 'creds'))
     })
 
     it('signs API calls in with an API password over HTTP Basic (not the sign-in password)', async () => {

@@ -4,7 +4,7 @@
  * groups with a replacement owner (hand-over and deletion in one transaction).
  */
 import assert from 'node:assert/strict'
-import { apiAs, passwordSession } from '../support/admin.js'
+import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
@@ -29,10 +29,7 @@ for (const backend of backends()) {
     })
     after(async () => t?.dispose())
     beforeEach(async () => {
-      tenant = await newTenant(t.store, 'groups')
-      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
-      cookie = await signIn(tenant, 'root', 'root password 1')
+      ;({ tenant, admin, cookie } = await tenantWithAdmin(t.store, app, 'groups'))
     })
 
     it('creates, lists and searches groups by name, paging by cursor', async () => {

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import request from 'supertest'
-import { apiAs, passwordSession } from '../support/admin.js'
+import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { newTenant, newUser, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
+import { newUser, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
 import { generateKeyPair, TestIdp } from '../support/saml-idp.js'
 import { openLdapServer } from '../support/directories.js'
-import type { Tenant, User } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 
 type App = ReturnType<typeof signInApp>
@@ -22,7 +22,6 @@ for (const backend of backends()) {
     let t: TestStore
     let app: App
     let tenant: Tenant
-    let admin: User
     let cookie: string
     const api = (c = cookie) => apiAs(app, c)
     const signIn = (tn: Tenant, userName: string, password: string) => passwordSession(app, tn, userName, password)
@@ -33,10 +32,7 @@ for (const backend of backends()) {
     })
     after(async () => t?.dispose())
     beforeEach(async () => {
-      tenant = await newTenant(t.store, 'settings')
-      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
-      cookie = await signIn(tenant, 'root', 'root password 1')
+      ;({ tenant, cookie } = await tenantWithAdmin(t.store, app, 'settings'))
     })
 
     it('manages SCIM tokens: created once-shown, usable over SCIM, listed with last use, revoked', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { apiAs, passwordSession } from '../support/admin.js'
+import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
 import { backends, silentLog, type TestStore } from '../support/stores.js'
 import { testConfig } from '../support/app.js'
 import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
@@ -36,10 +36,7 @@ for (const backend of backends()) {
     })
     after(async () => t?.dispose())
     beforeEach(async () => {
-      tenant = await newTenant(t.store, 'admin-api')
-      admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
-      adminCookie = await signIn(app, tenant, 'root', 'root password 1')
+      ;({ tenant, admin, cookie: adminCookie } = await tenantWithAdmin(t.store, app, 'admin-api'))
     })
 
     it('creates a user with a generated password shown once, and reads it back with its roles', async () => {

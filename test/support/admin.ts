@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import type { Tenant } from '../../src/directory/model.js'
-import { cookieOf, sessionCookie, type signInApp } from './sign-in.js'
+import type { Tenant, User } from '../../src/directory/model.js'
+import type { Store } from '../../src/store/port.js'
+import { assignRole } from '../../src/directory/roles.js'
+import { cookieOf, newTenant, newUser, sessionCookie, signInActor, type signInApp } from './sign-in.js'
 
 type App = ReturnType<typeof signInApp>
 
@@ -30,4 +32,13 @@ export function apiAs(app: App, cookie: string) {
     },
     delete: (path: string) => request(app).delete(`/api${path}`).set('Cookie', cookie).set('Content-Type', 'application/json'),
   }
+}
+
+/** A fresh tenant with an administrator signed in through the password form. */
+export async function tenantWithAdmin(store: Store, app: App, prefix: string, userName = 'root'): Promise<{ tenant: Tenant; admin: User; cookie: string }> {
+  const tenant = await newTenant(store, prefix)
+  const password = `${userName} password 1`
+  const admin = await newUser(store, tenant, userName, { password })
+  await assignRole(store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: userName })
+  return { tenant, admin, cookie: await passwordSession(app, tenant, userName, password) }
 }
