@@ -35,7 +35,7 @@ export const openApiDocument = {
       get: {
         summary: 'List users: a view, a search, a sort by any column, cursor paging',
         parameters: listParameters,
-        responses: { 200: json('A page of users', { type: 'object', properties: { items: { type: 'array', items: ref('User') }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } }), ...errors },
+        responses: { 200: json('A page of users', { type: 'object', properties: { items: { type: 'array', items: ref('User') }, total: { type: 'integer' }, totalExact: { type: 'boolean', description: 'false: a search matched more than 10,000 users' }, next: { type: ['string', 'null'] } } }), ...errors },
       },
       post: {
         summary: 'Create a user (users.create; roles need roles.manage)',

@@ -74,6 +74,7 @@ export const UserResource = {
     active: { type: 'boolean' },
     origin: { enum: ['local', 'scim', 'ldap'] },
     managedBy: { description: 'Set when the tenant\'s identity source forbids editing here: where to change it instead.', type: ['string', 'null'] },
+    lastSignIn: { description: 'In the list only.', type: ['string', 'null'], format: 'date-time' },
     version: { type: 'integer' },
     created: dateTime,
     modified: dateTime,

@@ -30,7 +30,12 @@ export function usersApi(router: Router, deps: AdminDeps): void {
     const op = operatorOf(ctx)
     const p = listParams(ctx)
     const page = await listUsersAs(deps.store, op, { view: p.view, search: p.q, sort: p.sort, order: p.order, after: p.cursor ?? null, limit: p.limit })
-    ctx.body = { items: page.items.map((u) => userJson(u, op.tenant)), total: page.total, next: page.next }
+    ctx.body = {
+      items: page.items.map((u) => ({ ...userJson(u, op.tenant), lastSignIn: u.lastSignIn?.toISOString() ?? null })),
+      total: page.total,
+      totalExact: page.totalExact,
+      next: page.next,
+    }
   })
 
   router.post('/users', async (ctx) => {

@@ -422,7 +422,11 @@ export type UserListSort = (typeof USER_LIST_SORTS)[number]
 
 export interface UserListQuery {
   view: UserListView
-  /** Matches userName, name (display, given, family) and email, case-insensitively, as typed (prefix/substring). */
+  /**
+   * Matches userName, name (display, given, family) and email, case-insensitively, as typed: every
+   * whitespace-separated term must match; three or more characters match anywhere in a word, one
+   * or two at the start of a word.
+   */
   search?: string
   sort: UserListSort
   order: 'asc' | 'desc'
@@ -431,12 +435,16 @@ export interface UserListQuery {
   limit: number
 }
 
+export type UserListItem = User & { lastSignIn: Date | null }
+
 export interface UserListPage {
-  items: User[]
+  items: UserListItem[]
   /** Null on the last page. */
   next: string | null
-  /** Users in the view matching the search. */
+  /** Users in the view matching the search; with a search, counted up to a cap (see totalExact). */
   total: number
+  /** False when a search matched more users than are counted: `total` then means "more than total - 1". */
+  totalExact: boolean
 }
 
 /** The admin console's user list: server-side sort by any column, search and keyset paging. */

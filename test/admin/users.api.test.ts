@@ -53,6 +53,26 @@ for (const backend of backends()) {
       await signIn(app, tenant, 'ann', res.body.generatedPassword)
     })
 
+    it('lists users: view, search as you type, sort by any column, cursor paging, last sign-in', async () => {
+      for (const [userName, first, last] of [['zoe', 'Zoe', 'Adams'], ['yann', 'Yann', 'Brun'], ['xavi', 'Xavi', 'Costa']]) {
+        await api().post('/users', person(userName, { firstName: first, lastName: last, password: `${userName} password 12` })).expect(201)
+      }
+      await signIn(app, tenant, 'yann', 'yann password 12')
+      const byName = (await api().get('/users?sort=name&limit=2').expect(200)).body
+      assert.deepEqual(byName.items.map((u: Json) => u.userName), ['root', 'xavi'])
+      assert.equal(byName.total, 4)
+      assert.equal(byName.totalExact, true)
+      const page2 = (await api().get(`/users?sort=name&limit=2&cursor=${byName.next}`).expect(200)).body
+      assert.deepEqual(page2.items.map((u: Json) => u.userName), ['yann', 'zoe'])
+      const recent = (await api().get('/users?sort=lastSignIn&order=desc').expect(200)).body.items
+      assert.deepEqual(recent.slice(0, 2).map((u: Json) => u.userName), ['yann', 'root'])
+      assert.ok(recent[0].lastSignIn)
+      assert.deepEqual((await api().get('/users?q=cost').expect(200)).body.items.map((u: Json) => u.userName), ['xavi'])
+      await api().post(`/users/${recent.find((u: Json) => u.userName === 'zoe').id}/deactivate`).expect(200)
+      assert.deepEqual((await api().get('/users?view=inactive').expect(200)).body.items.map((u: Json) => u.userName), ['zoe'])
+      assert.equal((await api().get(`/users?sort=email&cursor=${byName.next}`).expect(400)).body.field, 'cursor')
+    })
+
     it('validates input, naming the field at fault', async () => {
       const cases: Array<[Json, string]> = [
         [{ ...person('x'), email: 'not-an-email' }, 'email'],
