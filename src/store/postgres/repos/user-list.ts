@@ -30,7 +30,6 @@
  *   exact count would read every match (a search for a mail domain: the whole tenant).
  */
 import { createHash } from 'node:crypto'
-import type { User } from '../../../directory/model.js'
 import { InvalidCursorError, ValidationError } from '../../../errors.js'
 import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../port.js'
 import type { Sql } from '../sql.js'
