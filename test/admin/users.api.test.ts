@@ -54,7 +54,7 @@ for (const backend of backends()) {
     })
 
     it('lists users: view, search as you type, sort by any column, cursor paging, last sign-in', async () => {
-      for (const [userName, first, last] of [['zoe', 'Zoe', 'Adams'], ['yann', 'Yann', 'Brun'], ['xavi', 'Xavi', 'Costa']]) {
+      for (const [userName, first, last] of [['zoe', 'Zoe', 'Adams'], ['yann', 'Yann', 'Brun'], ['xavi', 'Xavi', 'Costa']] as const) {
         await api().post('/users', person(userName, { firstName: first, lastName: last, password: `${userName} password 12` })).expect(201)
       }
       await signIn(app, tenant, 'yann', 'yann password 12')
