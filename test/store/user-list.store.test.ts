@@ -369,9 +369,9 @@ for (const backend of backends()) {
 
       it('finds nothing when nothing matches', async () => {
         const page = await store.userList.list(tenant.id, { view: 'active', sort: 'name', order: 'asc', limit: 10, search: 'zzzqqq' })
-        assert.deepEqual(page, { items: [], next: null, total: 0 })
+        assert.deepEqual(page, { items: [], next: null, total: 0, totalExact: true })
         const page2 = await store.userList.list(tenant.id, { view: 'active', sort: 'name', order: 'asc', limit: 10, search: '%%%' })
-        assert.deepEqual(page2, { items: [], next: null, total: 0 })
+        assert.deepEqual(page2, { items: [], next: null, total: 0, totalExact: true })
       })
     })
 
@@ -431,7 +431,7 @@ for (const backend of backends()) {
         const searched = await store.userList.list(other.id, { view: 'active', sort: 'name', order: 'asc', limit: 500, search: 'ann' })
         assert.equal(searched.total, 4)
         const unknown = await store.userList.list('00000000-0000-4000-8000-000000000000', { view: 'active', sort: 'userName', order: 'asc', limit: 5 })
-        assert.deepEqual(unknown, { items: [], next: null, total: 0 })
+        assert.deepEqual(unknown, { items: [], next: null, total: 0, totalExact: true })
       })
     })
 
@@ -553,6 +553,7 @@ for (const backend of backends()) {
         for (let page = 0; page < 3; page++) {
           const got = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 50, search: 'cap', after })
           assert.equal(got.total, USER_LIST_SEARCH_COUNT_LIMIT + 1)
+          assert.equal(got.totalExact, false)
           seen.push(...got.items.map((u) => u.userName))
           after = got.next
         }

@@ -3,7 +3,7 @@ import { ValidationError } from '../../../errors.js'
 import type { GroupListRepo, GroupOwnerRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { GROUP_COLUMNS, toGroup } from './groups.js'
-import { isUuid, str, strOrNull } from './rows.js'
+import { decodeJsonCursor, isUuid, str, strOrNull } from './rows.js'
 
 export function groupOwnerRepo(sql: Sql): GroupOwnerRepo {
   return {
@@ -37,12 +37,8 @@ function cursorOf(name: string, id: string): string {
 }
 
 function parseCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]]
-  } catch {
-    // fall through
-  }
+  const v = decodeJsonCursor(cursor)
+  if (v && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]]
   throw new ValidationError('invalid cursor', 'cursor')
 }
 

@@ -32,3 +32,20 @@ export function setClause(columns: Record<string, unknown>, offset: number): { s
     params: entries.map(([, v]) => v),
   }
 }
+
+/**
+ * Reads a JSON keyset cursor (base64url of a JSON array): bounded in length so garbage costs
+ * nothing, and in its one canonical encoding (unused trailing bits would otherwise let several
+ * strings mean one cursor). Returns null for anything else; callers say why in their own words.
+ */
+export function decodeJsonCursor(text: string): unknown[] | null {
+  if (text.length > 262_144 || !/^[A-Za-z0-9_-]+$/.test(text)) return null
+  try {
+    const bytes = Buffer.from(text, 'base64url')
+    if (bytes.toString('base64url') !== text) return null
+    const raw = JSON.parse(bytes.toString('utf8')) as unknown
+    return Array.isArray(raw) ? raw : null
+  } catch {
+    return null
+  }
+}

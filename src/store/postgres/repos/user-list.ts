@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto'
 import { InvalidCursorError, ValidationError } from '../../../errors.js'
 import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { isUuid, toDateOrNull } from './rows.js'
+import { decodeJsonCursor, isUuid, toDateOrNull } from './rows.js'
 import { USER_COLUMNS, toUser } from './users.js'
 
 export const USER_LIST_MAX_LIMIT = 500
@@ -135,17 +135,9 @@ function encodeCursor(print: string, keys: string[], id: string): string {
 }
 
 function decodeCursor(print: string, text: string, sort: SortKey[]): { keys: string[]; id: string } {
-  if (text.length > 262_144 || !/^[A-Za-z0-9_-]+$/.test(text)) throw invalidCursor('malformed')
-  let raw: unknown
-  try {
-    const bytes = Buffer.from(text, 'base64url')
-    if (bytes.toString('base64url') !== text) throw new Error('not canonical')
-    raw = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    throw invalidCursor('malformed')
-  }
-  if (!Array.isArray(raw) || raw.length !== 4) throw invalidCursor('malformed')
-  const [version, keys, id, sum] = raw as unknown[]
+  const raw = decodeJsonCursor(text)
+  if (!raw || raw.length !== 4) throw invalidCursor('malformed')
+  const [version, keys, id, sum] = raw
   if (version !== CURSOR_VERSION) throw invalidCursor('unknown version')
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string') || typeof id !== 'string' || typeof sum !== 'string') throw invalidCursor('malformed')
   const values = keys as string[]
