@@ -26,6 +26,7 @@ import { USER_LIST_SEARCH_COUNT_LIMIT } from '../src/store/postgres/repos/user-l
 import { cleanupAll, installExitHooks, machineBusyMs, onCleanup, ROOT, tempDir, treeCpuMs } from './processes.js'
 import { describeMachine, formatSeconds, writeSection, type Machine } from './report.js'
 import { openDatabase, type SeedTarget } from './seed.js'
+import { numberOption, parseFlags, storeOptions } from './options.js'
 
 const USAGE = `npm run bench:users [-- options]
 
@@ -65,39 +66,10 @@ interface Options {
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = new Map<string, string | true>()
-  const valued = ['users', 'runs', 'warmup', 'database-url', 'store', 'json', 'retries', 'max-other-load']
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)}`)
-    const eq = a.indexOf('=')
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1))
-    else if (valued.includes(a.slice(2))) {
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`${a} needs a value`)
-      flags.set(a.slice(2), v)
-    } else flags.set(a.slice(2), true)
-  }
-  const known = new Set([...valued, 'pg', 'quick', 'docs', 'no-docs', 'help'])
-  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`)
-  if (flags.has('help')) {
-    process.stdout.write(USAGE)
-    process.exit(0)
-  }
+  const flags = parseFlags(argv, ['users', 'runs', 'warmup', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs'], USAGE)
   const quick = flags.has('quick')
-  const num = (flag: string, variable: string | null, def: number, min: number, max: number): number => {
-    const raw = flags.get(flag) ?? (variable ? env[variable] : undefined)
-    if (raw === undefined || raw === true || raw === '') return def
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag}${variable ? ` / ${variable}` : ''}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
-    return n
-  }
-  const store = flags.get('store')
-  if (store !== undefined && store !== 'pglite' && store !== 'postgres') throw new Error('--store must be pglite or postgres')
-  const databaseUrl = (typeof flags.get('database-url') === 'string' ? (flags.get('database-url') as string) : env.BENCH_DATABASE_URL) || undefined
-  const pgCluster = flags.has('pg')
-  if (databaseUrl && pgCluster) throw new Error('use either --pg or BENCH_DATABASE_URL, not both')
-  if (store === 'postgres' && !databaseUrl && !pgCluster) throw new Error('--store postgres needs BENCH_DATABASE_URL or --pg')
+  const num = numberOption(flags, env)
+  const { databaseUrl, pgCluster, stores } = storeOptions(flags, env)
   const json = flags.get('json')
   return {
     users: num('users', 'BENCH_USERS', quick ? 5_000 : 100_000, 1_000, 2_000_000),
@@ -105,7 +77,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     warmup: num('warmup', null, quick ? 5 : 20, 0, 1000),
     pgCluster,
     databaseUrl,
-    stores: store ? [store] : databaseUrl || pgCluster ? ['pglite', 'postgres'] : ['pglite'],
+    stores,
     quick,
     docs: flags.has('no-docs') ? false : flags.has('docs') || !quick,
     json: typeof json === 'string' ? path.resolve(json) : undefined,
