@@ -67,3 +67,6 @@ export function requireSecretBox(config: Config): SecretBox {
   }
   return new SecretBox(config.encryptionKey)
 }
+
+/** Commander argument parser for a repeatable option: every value, in order. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value]

@@ -7,11 +7,10 @@ import { DirectoryError } from '../../sync/errors.js'
 import { probeDirectory } from '../../sync/probe.js'
 import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, type PresetName } from '../../sync/presets.js'
 import { DEFAULT_PAGE_SIZE, effectiveSettings, parseMapping, settingsFromJson, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
-import { CliError, requireSecretBox, withStore } from './context.js'
+import { CliError, collect, requireSecretBox, withStore } from './context.js'
 import { parseSlug } from './tenant.js'
 import { printPairs } from './output.js'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function pageSize(value: string): number {
   const n = Number(value)

@@ -4,11 +4,10 @@ import type { Tenant } from '../directory/model.js'
 import { PERMISSIONS } from '../directory/access-model.js'
 import { assignRole, createRole, deleteRole, effectiveAccess, listRoles, unassignRole, type Principal } from '../directory/roles.js'
 import { requireTenant } from '../directory/tenants.js'
-import { CliError, withStore } from './context.js'
+import { CliError, collect, withStore } from './context.js'
 import { printJsonLines, printPairs, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 async function principalOf(store: Store, tenant: Tenant, opts: { user?: string; group?: string }): Promise<Principal> {
   if (!!opts.user === !!opts.group) throw new CliError('name exactly one of --user <userName> or --group <displayName>', 2)

@@ -6,11 +6,10 @@ import type { Tenant } from '../directory/model.js'
 import { describeCertificate } from '../auth/saml/certificates.js'
 import { spEndpoints, spMetadataXml } from '../auth/saml/service-provider.js'
 import { setSamlSettings, type SamlSettingsInput } from '../auth/saml/settings.js'
-import { CliError, requireSecretBox, withStore } from './context.js'
+import { CliError, collect, requireSecretBox, withStore } from './context.js'
 import { parseSlug } from './tenant.js'
 import { printPairs } from './output.js'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function onOff(value: string): boolean {
   if (/^(on|true|yes)$/i.test(value)) return true
