@@ -6,8 +6,10 @@
  * BENCH_DATABASE_URL): seed a tenant through Roster's migrations and domain functions plus bulk
  * SQL, then time each scenario through `store.userList.list` (what the admin API pays on the server)
  * and, alternately, the same statements written out by hand and run directly on the same database
- * (the floor). Everything runs in this process; scratch databases and directories are removed on
- * exit, error or Ctrl-C.
+ * (the floor). Then the issue's scenarios once more through HTTP: the real app on a loopback port,
+ * GET /api/users with an administrator's session cookie and with a personal access token, beside the
+ * same hand-written SQL. Everything runs in this process; scratch databases and directories are
+ * removed on exit, error or Ctrl-C.
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -27,13 +29,15 @@ import { cleanupAll, installExitHooks, machineBusyMs, onCleanup, ROOT, tempDir, 
 import { describeMachine, formatSeconds, writeSection, type Machine } from './report.js'
 import { openDatabase, type SeedTarget } from './seed.js'
 import { numberOption, parseFlags, storeOptions } from './options.js'
+import { adminClient, type AdminClient } from './http-client.js'
 
 const USAGE = `npm run bench:users [-- options]
 
 Seeds a tenant (default 100,000 users), then times the console's user list — first pages in
 several sorts, a deep page, searches as an admin types them — through store.userList.list and
-through the same SQL run directly, and prints p50/p95/p99 per scenario; full runs also write
-their section of docs/benchmarks.md.
+through the same SQL run directly, then the issue's scenarios through HTTP (GET /api/users on the
+real app, with a session cookie and with a personal access token) beside the same SQL, and prints
+p50/p95/p99 per scenario; full runs also write their section of docs/benchmarks.md.
 
 Options (environment variable in brackets):
   --users N          users to seed [BENCH_USERS] (default 100000)
@@ -43,6 +47,7 @@ Options (environment variable in brackets):
   --database-url URL also run against this PostgreSQL server [BENCH_DATABASE_URL]; a scratch
                      database is created there and dropped afterwards (needs CREATEDB)
   --store S          only this store: pglite or postgres
+  --no-http          skip the measurements through HTTP
   --quick            smoke run: 5,000 users, 30 runs, docs untouched
   --docs / --no-docs write docs/benchmarks.md or not (default: yes, except with --quick)
   --json FILE        also write every measurement as JSON
@@ -63,10 +68,11 @@ interface Options {
   json: string | undefined
   retries: number
   maxOtherLoadPct: number
+  http: boolean
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = parseFlags(argv, ['users', 'runs', 'warmup', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs'], USAGE)
+  const flags = parseFlags(argv, ['users', 'runs', 'warmup', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs', 'no-http'], USAGE)
   const quick = flags.has('quick')
   const num = numberOption(flags, env)
   const { databaseUrl, pgCluster, stores } = storeOptions(flags, env)
@@ -83,6 +89,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     json: typeof json === 'string' ? path.resolve(json) : undefined,
     retries: num('retries', null, quick ? 0 : 2, 0, 5),
     maxOtherLoadPct: num('max-other-load', null, 25, 1, 1000),
+    http: !flags.has('no-http'),
   }
 }
 
@@ -512,6 +519,87 @@ async function measure(seeded: Seeded, raw: Raw, list: Scenario[], opts: Options
   return results
 }
 
+// Through HTTP: the issue asks for the figure "on the server", i.e. what the console waits for.
+
+interface HttpResult {
+  key: string
+  label: string
+  cookie: Stats
+  token: Stats
+  sql: Stats
+  /** The same scenario through store.userList.list, from the store's last phase. */
+  storeP95: number | undefined
+  otherLoadPct: number | undefined
+}
+
+/** The console's request for a query: defaults left out, as a first visit to the list sends none. */
+function usersPath(q: UserListQuery): string {
+  const params = new URLSearchParams()
+  if (q.view !== 'active') params.set('view', q.view)
+  if (q.search !== undefined) params.set('q', q.search)
+  if (q.sort !== 'userName') params.set('sort', q.sort)
+  if (q.order !== 'asc') params.set('order', q.order)
+  if (q.after) params.set('cursor', q.after)
+  if (q.limit !== PAGE) params.set('limit', String(q.limit))
+  const qs = params.toString()
+  return `/api/users${qs ? `?${qs}` : ''}`
+}
+
+async function measureHttp(client: AdminClient, raw: Raw, list: Scenario[], storeResults: Result[], opts: Options, postmasterPid: number | undefined): Promise<HttpResult[]> {
+  const results: HttpResult[] = []
+  const get = async (auth: 'cookie' | 'token', path: string) => {
+    const res = await client.get(path, auth)
+    if (res.status !== 200) throw new Error(`GET ${path} (${auth}): ${res.status} ${res.body.slice(0, 300)}`)
+    return res.body
+  }
+  for (const s of list) {
+    for (const i of [0, 1, 2]) {
+      const want = JSON.stringify(await s.baseline(raw, i))
+      for (const auth of ['cookie', 'token'] as const) {
+        const got = JSON.stringify((JSON.parse(await get(auth, usersPath(s.query(i)))) as { items: Array<{ id: string }> }).items.map((u) => u.id))
+        if (got !== want) throw new Error(`${s.label}: the API (${auth}) and the hand-written SQL disagree (input ${i})`)
+      }
+    }
+    for (let i = 0; i < opts.warmup; i++) {
+      await get('cookie', usersPath(s.query(i)))
+      await get('token', usersPath(s.query(i)))
+      await s.baseline(raw, i)
+    }
+    let r: HttpResult | undefined
+    for (let attempt = 0; attempt <= opts.retries; attempt++) {
+      const ms = { cookie: [] as number[], token: [] as number[], sql: [] as number[] }
+      const b0 = machineBusyMs()
+      const o0 = ourCpuMs(postmasterPid)
+      const w0 = performance.now()
+      for (let i = 0; i < opts.runs; i++) {
+        const path = usersPath(s.query(i))
+        const paths: Array<[keyof typeof ms, () => Promise<unknown>]> = [
+          ['cookie', () => get('cookie', path)],
+          ['token', () => get('token', path)],
+          ['sql', () => s.baseline(raw, i)],
+        ]
+        // Each path goes first, second and third in turn: whichever goes later finds the input's pages cached.
+        for (let k = 0; k < 3; k++) {
+          const [name, fn] = paths[(i + k) % 3]!
+          const a = performance.now()
+          await fn()
+          ms[name].push(performance.now() - a)
+        }
+      }
+      const wall = performance.now() - w0
+      const b1 = machineBusyMs()
+      const o1 = ourCpuMs(postmasterPid)
+      const otherLoadPct = b0 === null || b1 === null ? undefined : Math.max(0, ((b1 - b0 - (o1 - o0)) / wall) * 100)
+      r = { key: s.key, label: s.label, cookie: stats(ms.cookie), token: stats(ms.token), sql: stats(ms.sql), storeP95: storeResults.find((x) => x.key === s.key)?.store.p95, otherLoadPct }
+      say(`  ${s.label}: cookie p50 ${fmt(r.cookie.p50)} / p95 ${fmt(r.cookie.p95)} ms, token ${fmt(r.token.p50)} / ${fmt(r.token.p95)} ms (SQL ${fmt(r.sql.p50)} / ${fmt(r.sql.p95)} ms), other load ${otherLoadPct === undefined ? '?' : Math.round(otherLoadPct)} %`)
+      if (otherLoadPct === undefined || otherLoadPct <= opts.maxOtherLoadPct) break
+      if (attempt < opts.retries) say('    the machine was busy: measuring again')
+    }
+    results.push(r!)
+  }
+  return results
+}
+
 const fmt = (ms: number) => (ms >= 100 ? String(Math.round(ms)) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2))
 
 // ---------------------------------------------------------------------------------------------
@@ -528,6 +616,8 @@ interface StoreRun {
   description: string
   seeded: Pick<Seeded, 'seedMs' | 'serverVersion' | 'sizes' | 'counts'>
   phases: Phase[]
+  /** The issue's scenarios through HTTP, after the last phase; absent with --no-http. */
+  http?: HttpResult[]
 }
 
 const TARGET_MS = 100
@@ -549,16 +639,28 @@ function cells(r: Result): string[] {
   ]
 }
 
-function textTable(results: Result[]): string {
-  const rows = results.map(cells)
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+const HTTP_HEADERS = ['Scenario', 'cookie p50', 'p95', 'p99', 'token p50', 'p95', 'p99', 'SQL p50', 'p95', 'p99', 'cookie/SQL p50', 'p95', 'store p95', 'other load']
+
+function httpCells(r: HttpResult): string[] {
+  return [
+    r.label,
+    ...[r.cookie, r.token, r.sql].flatMap((x) => [fmt(x.p50), fmt(x.p95), fmt(x.p99)]),
+    `${(r.cookie.p50 / r.sql.p50).toFixed(1)}×`,
+    `${(r.cookie.p95 / r.sql.p95).toFixed(1)}×`,
+    r.storeP95 === undefined ? '–' : fmt(r.storeP95),
+    r.otherLoadPct === undefined ? '–' : `${Math.round(r.otherLoadPct)} %`,
+  ]
 }
 
-function markdownTable(results: Result[]): string {
-  const align = HEADERS.map((_, i) => (i === 0 ? '---' : '---:'))
-  return [HEADERS, align, ...results.map(cells)].map((r) => `| ${r.join(' | ')} |`).join('\n')
+function textTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+function markdownTable(headers: string[], rows: string[][]): string {
+  const align = headers.map((_, i) => (i === 0 ? '---' : '---:'))
+  return [headers, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
 
 function targetLines(run: StoreRun): string[] {
@@ -568,7 +670,13 @@ function targetLines(run: StoreRun): string[] {
     const met = required.every((r) => r.store.p95 < TARGET_MS)
     const others = phase.results.filter((r) => !r.required && r.store.p95 >= TARGET_MS)
     return `- ${met ? 'met' : '**not met**'} (${phase.title}): every required scenario under ${TARGET_MS} ms at p95 through the store — slowest: ${worst.label}, ${fmt(worst.store.p95)} ms${others.length ? `; over it among the others: ${others.map((r) => `${r.label} ${fmt(r.store.p95)} ms`).join(', ')}` : ''}`
-  })
+  }).concat(run.http ? [httpTargetLine(run.http)] : [])
+}
+
+function httpTargetLine(results: HttpResult[]): string {
+  const p95 = (r: HttpResult) => Math.max(r.cookie.p95, r.token.p95)
+  const worst = results.reduce((a, b) => (p95(b) > p95(a) ? b : a))
+  return `- ${results.every((r) => p95(r) < TARGET_MS) ? 'met' : '**not met**'} (through HTTP): every scenario under ${TARGET_MS} ms at p95 with the cookie and with the token — slowest: ${worst.label}, ${fmt(p95(worst))} ms`
 }
 
 function markdownReport(runs: StoreRun[], machine: Machine, opts: Options, code: string, totalSeconds: number, notes: string[]): string {
@@ -581,12 +689,15 @@ function markdownReport(runs: StoreRun[], machine: Machine, opts: Options, code:
     'without a display name; 85 % active, 10 % inactive, 5 % archived; 70 % signed in within the last year), then times the admin',
     "console's user list as `store.userList.list` answers it (what the admin API pays on the server, in its process) next to the same",
     'statements written out by hand and run directly on the same database (the floor), the two taking turns at going first. Searches vary their text',
-    'from run to run (200 different name fragments, 200 different emails). Run it yourself:',
+    'from run to run (200 different name fragments, 200 different emails). Then the required scenarios once more through HTTP, as the console',
+    'asks for them: `GET /api/users` on the real app with an administrator\'s session cookie and with a personal access token, beside the',
+    'same hand-written SQL. Run it yourself:',
     '',
     '```sh',
-    'npm run bench:users                 # PGlite, 100,000 users, 200 runs per scenario, ~2 min',
+    'npm run bench:users                 # PGlite, 100,000 users, 200 runs per scenario, ~3 min',
     'npm run bench:users -- --pg         # also a throwaway local PostgreSQL cluster',
     'npm run bench:users -- --quick      # smoke run: 5,000 users, 30 runs, docs untouched',
+    'npm run bench:users -- --no-http    # the store and SQL only',
     'npm run bench:users -- --help       # every option',
     '```',
     '',
@@ -607,7 +718,15 @@ function markdownReport(runs: StoreRun[], machine: Machine, opts: Options, code:
       `- Store: ${run.description}.`,
       `- Dataset: ${(s.counts.active + s.counts.inactive + s.counts.archived).toLocaleString('en')} users (${s.counts.active.toLocaleString('en')} active, ${s.counts.inactive.toLocaleString('en')} inactive, ${s.counts.archived.toLocaleString('en')} archived); users table with its indexes ${s.sizes.usersMiB} MiB, of which the list's B-tree indexes ${Math.round((s.sizes.listIndexesMiB - s.sizes.searchIndexMiB) * 10) / 10} MiB and its search index ${s.sizes.searchIndexMiB} MiB. Bulk insert of the users (every index maintained): ${formatSeconds(s.seedMs / 1000)}.`,
     )
-    for (const phase of run.phases) lines.push('', `**${phase.title}** — ${phase.statistics}`, '', markdownTable(phase.results))
+    for (const phase of run.phases) lines.push('', `**${phase.title}** — ${phase.statistics}`, '', markdownTable(HEADERS, phase.results.map(cells)))
+    if (run.http) {
+      lines.push(
+        '',
+        `**Through HTTP** — \`GET /api/users\` on the real app (koa, request log at info into a sink) on a loopback port in the benchmark process, one request at a time over a keep-alive connection, as an administrator: "cookie" with the session from the sign-in form (the console's way: the session is checked, and the user's roles with it, at every request), "token" with a personal access token; "SQL" is the same hand-written SQL as above; the three take turns at going first. "store p95" is the table above's, for comparison.`,
+        '',
+        markdownTable(HTTP_HEADERS, run.http.map(httpCells)),
+      )
+    }
     lines.push('', '**Target**', '', ...targetLines(run))
   }
   if (notes.length) lines.push('', '**Notes**', '', ...notes.map((n) => `- ${n}`))
@@ -654,13 +773,25 @@ async function runStore(kind: 'pglite' | 'postgres', opts: Options, server: { ur
       say('postgres: measuring after VACUUM ANALYZE (what autovacuum does after a bulk load)…')
       phases.push({ title: 'After VACUUM ANALYZE', statistics: 'what autovacuum does soon after a bulk load', results: await measure(seeded, raw, list, opts, server!.postmasterPid) })
     }
-    for (const phase of phases) process.stdout.write(`\n${kind} — ${phase.title}\n${textTable(phase.results)}\n`)
+    for (const phase of phases) process.stdout.write(`\n${kind} — ${phase.title}\n${textTable(HEADERS, phase.results.map(cells))}\n`)
+    let http: HttpResult[] | undefined
+    if (opts.http) {
+      say(`${kind}: measuring through HTTP (GET /api/users with a session cookie and with a personal access token)…`)
+      const tenant = await seeded.store.tenants.getById(seeded.tenantId)
+      const client = await adminClient(seeded.store, tenant!, ACTOR)
+      try {
+        http = await measureHttp(client, raw, list.filter((x) => x.required), phases[phases.length - 1]!.results, opts, kind === 'postgres' ? server!.postmasterPid : undefined)
+      } finally {
+        await client.close()
+      }
+      process.stdout.write(`\n${kind} — through HTTP\n${textTable(HTTP_HEADERS, http.map(httpCells))}\n`)
+    }
     const version = seeded.serverVersion.replace(/ on .*$/, '').replace(/,.*$/, '')
     const description =
       kind === 'pglite'
         ? `embedded PGlite (${version}, WASM) in a data directory on disk, inside the benchmark process, as in \`roster\`'s default store`
         : `${version} ${server!.description}; the store's pool: 2 connections`
-    return { store: kind, description, seeded: { seedMs: seeded.seedMs, serverVersion: seeded.serverVersion, sizes: seeded.sizes, counts: seeded.counts }, phases }
+    return { store: kind, description, seeded: { seedMs: seeded.seedMs, serverVersion: seeded.serverVersion, sizes: seeded.sizes, counts: seeded.counts }, phases, ...(http ? { http } : {}) }
   } finally {
     await pool?.end()
     await seeded.close()
@@ -724,7 +855,7 @@ async function main(): Promise<void> {
   }
   if (cluster) await cluster.destroy()
 
-  const all = runs.flatMap((r) => r.phases.flatMap((p) => p.results))
+  const all = [...runs.flatMap((r) => r.phases.flatMap((p) => p.results)), ...runs.flatMap((r) => r.http ?? [])]
   const maxOther = Math.max(...all.map((r) => r.otherLoadPct ?? 0))
   notes.push(
     maxOther > 25

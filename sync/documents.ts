@@ -3,7 +3,8 @@
  * (src/scim/document.ts): unassigned attributes absent, extension attributes under their URN.
  */
 import type { GroupWrite } from '../src/directory/groups.js'
-import type { JsonObject } from '../src/directory/model.js'
+import type { JsonObject, User } from '../src/directory/model.js'
+import { CUSTOM_ATTRIBUTES_URN } from '../src/directory/custom-attribute-model.js'
 import type { UserWrite } from '../src/directory/users.js'
 import type { MappedGroup, MappedUser } from './mapping.js'
 
@@ -46,4 +47,15 @@ export function groupWrite(g: MappedGroup, anchor: string, dn: string): GroupWri
   const doc: JsonObject = { displayName: g.displayName }
   if (g.externalId) doc.externalId = g.externalId
   return { displayName: g.displayName, externalId: g.externalId, document: doc, sourceAnchor: anchor, sourceDn: dn, origin: 'ldap' }
+}
+
+/**
+ * The directory's view of a user, with what the directory does not hold kept from the stored user:
+ * the tenant's custom attribute values (set in Roster, which no directory attribute maps to), so a
+ * re-sync never wipes them.
+ */
+export function keepRosterValues(write: UserWrite, current: User): UserWrite {
+  const kept = current.resource[CUSTOM_ATTRIBUTES_URN]
+  if (kept === undefined || write.document[CUSTOM_ATTRIBUTES_URN] !== undefined) return write
+  return { ...write, document: { ...write.document, [CUSTOM_ATTRIBUTES_URN]: kept } }
 }

@@ -16,7 +16,7 @@ import { createUser, createUsers, setManagers, updateUser, userWouldChange, type
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { ConflictError, DomainError, StoreUnavailableError } from '../src/errors.js'
 import type { MemberRef, Store } from '../src/store/port.js'
-import { groupWrite, userWrite } from './documents.js'
+import { groupWrite, keepRosterValues, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
 
 const PAGE = 500
@@ -230,8 +230,9 @@ export class Reconciler {
     return store.syncSnapshot.anchorsRead(this.tenantId, runId, 'deleted', anchors)
   }
 
-  private async updateExisting(current: User, write: UserWrite): Promise<void> {
+  private async updateExisting(current: User, mapped: UserWrite): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
+    const write = keepRosterValues(mapped, current)
     try {
       if (!userWouldChange(current, { ...write, status: write.status! })) {
         counts.usersUnchanged++

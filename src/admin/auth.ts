@@ -55,7 +55,7 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
     }
     const live = await session(ctx)
     if (!live) throw new HttpError(401, 'sign in first: no session (sign in at /login/<tenant>)')
-    const operator: Operator = { tenant: live.tenant, user: live.user, requestId: (ctx.state.requestId as string | undefined) ?? null }
+    const operator: Operator = { tenant: live.tenant, user: live.user, requestId: (ctx.state.requestId as string | undefined) ?? null, reach: live.reach }
     ctx.state.operator = operator
     ctx.state.liveSession = live
     await next()

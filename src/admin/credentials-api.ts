@@ -59,7 +59,18 @@ export function credentialsApi(router: Router, deps: AdminDeps): void {
   router.get('/service-accounts', async (ctx) => {
     const op = operatorOf(ctx)
     const accounts = await listServiceAccountsAs(deps.store, op)
-    ctx.body = { items: accounts.map((a) => ({ ...userJson(a.user, op.tenant), ownerId: a.ownerId, description: a.description })) }
+    ctx.body = {
+      items: accounts.map((a) => ({
+        ...userJson(a.user, op.tenant),
+        ownerId: a.owner.id,
+        owner: a.owner,
+        description: a.description,
+        roles: a.roles,
+        apiAccess: a.apiAccess,
+        tokenCount: a.tokenCount,
+        lastUsed: a.lastUsed?.toISOString() ?? null,
+      })),
+    }
   })
 
   router.post('/service-accounts', async (ctx) => {

@@ -2,8 +2,7 @@ import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { Group, MemberType } from '../directory/model.js'
 import { changeGroupMembersAs, createGroupAs, deleteGroupAs, getGroupAs, groupMembersAs, listGroupsAs, updateGroupAs } from '../directory/console-groups.js'
-import { assignRole, unassignRole } from '../directory/roles.js'
-import { operatorActor, requirePermissions } from '../directory/operator.js'
+import { changeGroupRoleAs } from '../directory/console-roles.js'
 import { readJson } from '../http/body.js'
 import { etagOf, ifMatch } from '../http/etag.js'
 import { operatorOf } from './auth.js'
@@ -34,7 +33,7 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
 
   router.get('/groups', async (ctx) => {
     const page = await listGroupsAs(deps.store, operatorOf(ctx), pageParams(ctx))
-    ctx.body = { items: page.items.map((g) => groupJson(g, { memberCount: g.memberCount }, ctx)), next: page.next }
+    ctx.body = { items: page.items.map((g) => groupJson(g, { ownerId: g.owner?.id ?? null, owner: g.owner, memberCount: g.memberCount, roles: g.roles }, ctx)), next: page.next }
   })
 
   router.post('/groups', async (ctx) => {
@@ -49,7 +48,7 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
   router.get('/groups/:id', async (ctx) => {
     const d = await getGroupAs(deps.store, operatorOf(ctx), ctx.params.id!)
     ctx.set('ETag', etagOf(d.group.version))
-    ctx.body = groupJson(d.group, { ownerId: d.ownerId, memberCount: d.memberCount, roles: d.roles }, ctx)
+    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles }, ctx)
   })
 
   router.patch('/groups/:id', async (ctx) => {
@@ -57,7 +56,7 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
     const group = await updateGroupAs(deps.store, operatorOf(ctx), ctx.params.id!, input, ifMatch(ctx.get('If-Match') || undefined))
     const d = await getGroupAs(deps.store, operatorOf(ctx), group.id)
     ctx.set('ETag', etagOf(d.group.version))
-    ctx.body = groupJson(d.group, { ownerId: d.ownerId, memberCount: d.memberCount, roles: d.roles }, ctx)
+    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles }, ctx)
   })
 
   router.delete('/groups/:id', async (ctx) => {
@@ -76,19 +75,13 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
     ctx.status = 204
   })
 
-  for (const op of ['assign', 'unassign'] as const) {
+  for (const change of ['assign', 'unassign'] as const) {
     const handler = async (ctx: Context) => {
-      const operator = operatorOf(ctx)
-      await requirePermissions(deps.store, operator, 'roles.manage')
-      const role = op === 'assign' ? validated<{ role: string }>(RoleRefBody, await body(ctx)).role : decodeURIComponent(ctx.params.role!)
-      const d = await getGroupAs(deps.store, operator, ctx.params.id!)
-      const access = { tenant: operator.tenant, actor: operatorActor(operator), requestId: operator.requestId }
-      const principal = { type: 'Group' as const, id: d.group.id, label: d.group.displayName }
-      if (op === 'assign') await assignRole(deps.store, access, role, principal)
-      else await unassignRole(deps.store, access, role, principal)
+      const role = change === 'assign' ? validated<{ role: string }>(RoleRefBody, await body(ctx)).role : ctx.params.role!
+      await changeGroupRoleAs(deps.store, operatorOf(ctx), ctx.params.id!, role, change)
       ctx.status = 204
     }
-    if (op === 'assign') router.post('/groups/:id/roles', handler)
+    if (change === 'assign') router.post('/groups/:id/roles', handler)
     else router.delete('/groups/:id/roles/:role', handler)
   }
 }

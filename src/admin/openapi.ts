@@ -1,4 +1,5 @@
-import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, NewTokenBody, NewUserBody, Problem, RoleResource, TokenResource, UserEditBody, UserListParams, UserResource } from './schemas.js'
+import { AttributeEditBody, AttributeResource, NewAttributeBody } from './schemas.js'
+import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupListItemResource, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, RoleRefResource, NewRoleBody, NewTokenBody, NewUserBody, Problem, RoleResource, ServiceAccountResource, TokenResource, UserEditBody, UserListParams, UserRefResource, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -51,7 +52,7 @@ export const openApiDocument = {
         parameters: [idParam, ifMatch, { name: 'replacementOwnerId', in: 'query', required: false, schema: { type: 'string', format: 'uuid' } }], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
     },
     '/groups': {
-      get: { summary: 'Groups by name, searched as you type (groups.view)', parameters: pageParameters, responses: { 200: json('A page of groups with member counts', { type: 'object', properties: { items: { type: 'array', items: ref('Group') }, next: { type: ['string', 'null'] } } }), ...errors } },
+      get: { summary: 'Groups by name, searched as you type (groups.view)', parameters: pageParameters, responses: { 200: json('A page of groups with owners, named roles and member counts', { type: 'object', properties: { items: { type: 'array', items: ref('GroupListItem') }, next: { type: ['string', 'null'] } } }), ...errors } },
       post: { summary: 'Create a group (groups.manage), optionally with an owner', requestBody: { required: true, content: { 'application/json': { schema: ref('NewGroup') } } }, responses: { 201: json('The group', ref('Group')), ...writeErrors } },
     },
     '/groups/{id}': {
@@ -124,14 +125,51 @@ export const openApiDocument = {
     '/users/{id}/tokens/{tokenId}/regenerate': { post: { summary: 'A new secret for the token', parameters: [idParam, { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json('The token with its new secret', ref('Token')), ...writeErrors } } },
     '/users/{id}/tokens/{tokenId}': { delete: { summary: 'Revoke the token', parameters: [idParam, { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Revoked' }, ...writeErrors } } },
     '/service-accounts': {
-      get: { summary: 'Service accounts with their owners (credentials.manage)', responses: { 200: json('Service accounts', { type: 'object' }), ...errors } },
+      get: { summary: 'Service accounts by name with their owners, roles and token figures (credentials.manage)', responses: { 200: json('Service accounts', { type: 'object', properties: { items: { type: 'array', items: ref('ServiceAccount') } } }), ...errors } },
       post: { summary: 'Create a service account: a user for machine access, with an owner and roles; give it tokens at /users/{id}/tokens', requestBody: { required: true, content: { 'application/json': { schema: NewServiceAccountBody } } }, responses: { 201: json('The service account', ref('User')), ...writeErrors } },
     },
-    '/roles': { get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } } },
+    '/roles': {
+      get: { summary: 'Built-in and custom roles', responses: { 200: json('Roles', { type: 'object', properties: { items: { type: 'array', items: ref('Role') } } }), ...errors } },
+      post: { summary: 'Define a custom role: a named set of permissions (roles.manage)', requestBody: { required: true, content: { 'application/json': { schema: NewRoleBody } } }, responses: { 201: json('The role', ref('Role')), ...writeErrors, 409: problem('A role with this name exists, or it is a built-in role\'s name.') } },
+    },
+    '/roles/{id}': {
+      delete: {
+        summary: 'Delete a custom role (by id or name) and every assignment of it (roles.manage); its holders\' sessions end at their next request. Built-in roles: 409.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 204: { description: 'Deleted' }, ...writeErrors, 404: problem('No such role.'), 409: problem('A built-in role.') },
+      },
+    },
+    '/users/{id}/roles': {
+      post: {
+        summary: 'Give the user a role, by id or name (roles.manage); allowed in every tenant, whatever its source of truth. Nobody grants themselves Administrator (409).',
+        parameters: [idParam],
+        requestBody: { required: true, content: { 'application/json': { schema: RoleRefBody } } },
+        responses: { 204: { description: 'Assigned (or already held)' }, ...writeErrors, 404: problem('No such user in this tenant, or no such role.') },
+      },
+    },
+    '/users/{id}/roles/{role}': {
+      delete: {
+        summary: 'Take a role (id or name) from the user (roles.manage); roles it holds through groups stay. Nobody revokes their own Administrator (409).',
+        parameters: [idParam, { name: 'role', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 204: { description: 'Unassigned (or not held)' }, ...writeErrors, 404: problem('No such user in this tenant, or no such role.') },
+      },
+    },
+    '/attributes': {
+      get: { summary: 'The tenant’s custom user attributes, in display order (users.view: the console builds its forms from them)', responses: { 200: json('Definitions', { type: 'object', properties: { items: { type: 'array', items: ref('Attribute') } } }), ...errors } },
+      post: { summary: 'Define a custom user attribute (settings.manage); it joins the tenant’s SCIM extension schema', requestBody: { required: true, content: { 'application/json': { schema: ref('NewAttribute') } } }, responses: { 201: json('The definition', ref('Attribute')), ...writeErrors, 409: problem('The name is taken (case-insensitively), or the tenant has 100 attributes.') } },
+    },
+    '/attributes/{id}': {
+      patch: { summary: 'Change a definition’s label, description, choices, required or position (settings.manage); name and type are fixed', parameters: [idParam], requestBody: { required: true, content: { 'application/json': { schema: AttributeEditBody } } }, responses: { 200: json('The definition', ref('Attribute')), ...writeErrors, 409: problem('A choice being removed is held by users; the detail says how many.') } },
+      delete: {
+        summary: 'Delete a definition (settings.manage). Refused while users hold a value for it, unless purge=true: then the values go from every user too, each change audited.',
+        parameters: [idParam, { name: 'purge', in: 'query', required: false, schema: { enum: ['true', 'false'] } }],
+        responses: { 204: { description: 'Deleted' }, ...writeErrors, 409: problem('Users hold a value for it; the detail says how many.') },
+      },
+    },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
   components: {
-    schemas: { User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
+    schemas: { Attribute: AttributeResource, NewAttribute: NewAttributeBody, User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, GroupListItem: GroupListItemResource, ServiceAccount: ServiceAccountResource, UserRef: UserRefResource, RoleRef: RoleRefResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
     securitySchemes: {
       session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
       personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },

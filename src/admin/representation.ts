@@ -1,6 +1,8 @@
 import type { JsonObject, Tenant, User } from '../directory/model.js'
 import type { Role } from '../directory/access-model.js'
 import { mayWrite } from '../directory/source-of-truth.js'
+import { CUSTOM_ATTRIBUTES_URN, type CustomAttribute } from '../directory/custom-attribute-model.js'
+import { definedValues } from '../directory/custom-attributes.js'
 
 /** Where a managed tenant's users are changed instead: what the console shows beside them. */
 export function managedBy(tenant: Tenant): string | null {
@@ -10,7 +12,8 @@ export function managedBy(tenant: Tenant): string | null {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
 
-export function userJson(user: User, tenant: Tenant): Record<string, unknown> {
+/** A user as the admin API shows it; with the tenant's definitions, its custom attribute values (`attributes`). */
+export function userJson(user: User, tenant: Tenant, definitions?: readonly CustomAttribute[]): Record<string, unknown> {
   const name = (user.resource.name ?? {}) as JsonObject
   const phones = Array.isArray(user.resource.phoneNumbers) ? (user.resource.phoneNumbers as JsonObject[]) : []
   return {
@@ -26,6 +29,7 @@ export function userJson(user: User, tenant: Tenant): Record<string, unknown> {
     active: user.active,
     origin: user.origin,
     managedBy: managedBy(tenant),
+    ...(definitions ? { attributes: definedValues(user.resource, definitions) } : {}),
     version: user.version,
     created: user.created.toISOString(),
     modified: user.modified.toISOString(),
@@ -33,3 +37,17 @@ export function userJson(user: User, tenant: Tenant): Record<string, unknown> {
 }
 
 export const roleJson = (r: Role) => ({ id: r.id, name: r.name, description: r.description, builtIn: r.builtIn, permissions: r.permissions })
+
+export const attributeJson = (a: CustomAttribute) => ({
+  id: a.id,
+  name: a.name,
+  label: a.label,
+  type: a.type,
+  choices: a.choices,
+  required: a.required,
+  description: a.description,
+  position: a.position,
+  scimPath: `${CUSTOM_ATTRIBUTES_URN}:${a.name}`,
+  created: a.created.toISOString(),
+  modified: a.modified.toISOString(),
+})

@@ -9,8 +9,10 @@ import { meApi } from './me-api.js'
 import { tokensApi } from './tokens-api.js'
 import { auditApi } from './audit-api.js'
 import { groupsApi } from './groups-api.js'
+import { rolesApi } from './roles-api.js'
 import { settingsApi, type SettingsDeps } from './settings-api.js'
 import { credentialsApi } from './credentials-api.js'
+import { attributesApi } from './attributes-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -26,8 +28,10 @@ export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }
   tokensApi(authenticated, deps)
   auditApi(authenticated, deps)
   groupsApi(authenticated, deps)
+  rolesApi(authenticated, deps)
   settingsApi(authenticated, deps)
   credentialsApi(authenticated, deps)
+  attributesApi(authenticated, deps)
   return { open, authenticated }
 }
 

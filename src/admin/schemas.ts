@@ -9,6 +9,15 @@ const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max })
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const
 const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' } as const
 
+/** Custom attribute values by name; the domain checks them against the tenant's definitions. */
+const attributeValues = {
+  type: 'object',
+  description: 'Custom attribute values by name (GET /api/attributes): a string for text and choice, true/false for yes/no; null clears one, a name left out keeps its value.',
+  maxProperties: 100,
+  propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' },
+  additionalProperties: { anyOf: [{ type: 'string', maxLength: 1024 }, { type: 'boolean' }, { type: 'null' }] },
+} as const
+
 export const NewUserBody = {
   type: 'object',
   additionalProperties: false,
@@ -23,9 +32,10 @@ export const NewUserBody = {
     status: { enum: ['active', 'inactive'], default: 'active' },
     password: {
       description: 'A password to set, "generate" for one generated and shown once in the response, or null for none (single sign-on only).',
-      anyOf: [{ type: 'string', minLength: 12, maxLength: 1024 }, { type: 'null' }],
+      anyOf: [{ const: 'generate' }, { type: 'string', minLength: 12, maxLength: 1024 }, { type: 'null' }],
     },
     roles: { type: 'array', items: text(100), maxItems: 50, default: [] },
+    attributes: attributeValues,
   },
 } as const
 
@@ -40,6 +50,7 @@ export const UserEditBody = {
     email,
     phone: nullableText(50),
     externalId: nullableText(256),
+    attributes: attributeValues,
   },
 } as const
 
@@ -74,6 +85,7 @@ export const UserResource = {
     active: { type: 'boolean' },
     origin: { enum: ['local', 'scim', 'ldap'] },
     managedBy: { description: 'Set when the tenant\'s identity source forbids editing here: where to change it instead.', type: ['string', 'null'] },
+    attributes: { description: 'Custom attribute values by name, for the attributes the tenant defines (not in the service-account and /me answers).', type: 'object', additionalProperties: { type: ['string', 'boolean'] } },
     lastSignIn: { description: 'In the list only.', type: ['string', 'null'], format: 'date-time' },
     version: { type: 'integer' },
     created: dateTime,
@@ -182,6 +194,18 @@ export const MembersChangeBody = {
 
 export const RoleRefBody = { type: 'object', additionalProperties: false, required: ['role'], properties: { role: text(100) } } as const
 
+export const NewRoleBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'permissions'],
+  properties: {
+    name: text(100),
+    description: { type: 'string', maxLength: 500 },
+    // Checked by the domain rather than by an enum here, so that the 400 names the unknown permission.
+    permissions: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50, description: `Any of ${PERMISSIONS.join(', ')}.` },
+  },
+} as const
+
 export const PageParams = {
   type: 'object',
   additionalProperties: false,
@@ -196,12 +220,33 @@ export const GroupResource = {
     displayName: { type: 'string' },
     origin: { enum: ['local', 'scim', 'ldap'] },
     ownerId: { type: ['string', 'null'] },
+    owner: { description: 'Not in the answer to POST.', anyOf: [{ $ref: '#/components/schemas/UserRef' }, { type: 'null' }] },
     memberCount: { type: 'integer' },
-    roles: { type: 'array', items: { type: 'string' } },
+    roles: { description: 'Ids of the roles the group gives (built-in keys or custom role ids).', type: 'array', items: { type: 'string' } },
     managedBy: { type: ['string', 'null'] },
     version: { type: 'integer' },
     created: dateTime,
     modified: dateTime,
+  },
+} as const
+
+/** A user as a list row names it (an owner). */
+export const UserRefResource = {
+  type: 'object',
+  required: ['id', 'userName', 'displayName'],
+  properties: { id: { type: 'string', format: 'uuid' }, userName: { type: 'string' }, displayName: { type: ['string', 'null'] } },
+} as const
+
+export const RoleRefResource = { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } } as const
+
+/** A row of GET /api/groups: the group with its owner and named roles, so a list needs no request per row. */
+export const GroupListItemResource = {
+  type: 'object',
+  required: [...GroupResource.required, 'ownerId', 'owner', 'memberCount', 'roles'],
+  properties: {
+    ...GroupResource.properties,
+    owner: { anyOf: [{ $ref: '#/components/schemas/UserRef' }, { type: 'null' }] },
+    roles: { description: 'The roles the group gives, named; built-in first, then custom by name.', type: 'array', items: { $ref: '#/components/schemas/RoleRef' } },
   },
 } as const
 
@@ -227,7 +272,7 @@ export const SsoBody = {
 export const DirectoryBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['preset', 'url', 'bindDn', 'bindPassword', 'baseDns'],
+  required: ['preset', 'url', 'bindDn', 'baseDns'],
   properties: {
     preset: { enum: ['ad', 'openldap'] },
     url: text(1024),
@@ -235,7 +280,7 @@ export const DirectoryBody = {
     caPem: nullableText(100_000),
     insecureTls: { type: 'boolean', default: false },
     bindDn: text(1024),
-    bindPassword: { type: 'string', minLength: 1, maxLength: 1024, writeOnly: true },
+    bindPassword: { type: 'string', minLength: 1, maxLength: 1024, writeOnly: true, description: 'Required for a new connection and when url or bindDn change; left out, the stored password is kept.' },
     baseDns: { type: 'array', minItems: 1, maxItems: 20, items: text(1024) },
     userFilter: nullableText(4096),
     groupFilter: nullableText(4096),
@@ -273,5 +318,71 @@ export const NewServiceAccountBody = {
     description: { type: 'string', maxLength: 500, default: '' },
     ownerId: { type: ['string', 'null'], format: 'uuid' },
     roles: { type: 'array', items: text(100), maxItems: 50, default: [] },
+  },
+} as const
+
+/** A row of GET /api/service-accounts: the account's user with its owner, roles and token figures. */
+export const ServiceAccountResource = {
+  type: 'object',
+  required: [...UserResource.required, 'ownerId', 'owner', 'description', 'roles', 'apiAccess', 'tokenCount', 'lastUsed'],
+  properties: {
+    ...UserResource.properties,
+    ownerId: { type: 'string', format: 'uuid' },
+    owner: { $ref: '#/components/schemas/UserRef' },
+    description: { type: 'string' },
+    roles: { description: 'Roles assigned to the account itself (not through groups), named.', type: 'array', items: { $ref: '#/components/schemas/RoleRef' } },
+    apiAccess: { type: 'boolean' },
+    tokenCount: { description: 'Personal access tokens neither revoked nor expired.', type: 'integer' },
+    lastUsed: { description: 'The latest use of any of its tokens, revoked ones included.', type: ['string', 'null'], format: 'date-time' },
+  },
+} as const
+
+const attributeName = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$', description: 'The SCIM attribute name; fixed once defined.' } as const
+const choices = { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 256 }, description: 'The allowed values of a choice attribute (1-100, unique); only for type choice.' } as const
+
+export const NewAttributeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'label', 'type'],
+  properties: {
+    name: attributeName,
+    label: text(100),
+    type: { enum: ['text', 'choice', 'boolean'], description: 'Fixed once defined.' },
+    choices,
+    required: { type: 'boolean', default: false, description: 'Enforced by the console and this API, never on SCIM writes.' },
+    description: { type: 'string', maxLength: 500, default: '' },
+    position: { type: 'integer', minimum: 0, maximum: 100000, description: 'Display order; default: after the others.' },
+  },
+} as const
+
+export const AttributeEditBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'The fields to change; name and type are fixed. Removing a choice that users hold is refused (409).',
+  properties: {
+    label: text(100),
+    choices,
+    required: { type: 'boolean' },
+    description: { type: 'string', maxLength: 500 },
+    position: { type: 'integer', minimum: 0, maximum: 100000 },
+  },
+} as const
+
+export const AttributeResource = {
+  type: 'object',
+  required: ['id', 'name', 'label', 'type', 'choices', 'required', 'description', 'position', 'scimPath', 'created', 'modified'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    label: { type: 'string' },
+    type: { enum: ['text', 'choice', 'boolean'] },
+    choices: { type: 'array', items: { type: 'string' } },
+    required: { type: 'boolean' },
+    description: { type: 'string' },
+    position: { type: 'integer' },
+    scimPath: { type: 'string', description: 'The attribute\'s full SCIM path, for IdP mappings and filters.' },
+    created: dateTime,
+    modified: dateTime,
   },
 } as const

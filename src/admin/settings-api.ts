@@ -123,10 +123,10 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
 
   router.put('/settings/directory', async (ctx) => {
     const op = await settingsOp(ctx)
-    const input = validated<Omit<DirectorySettings, 'mapping'> & { bindPassword: string; mapping: Record<string, string> }>(DirectoryBody, await body(ctx))
+    const input = validated<Omit<DirectorySettings, 'mapping'> & { bindPassword?: string; mapping: Record<string, string> }>(DirectoryBody, await body(ctx))
     const { bindPassword, ...rest } = input
     const settings = validateSettings({ ...rest, caPem: rest.caPem ?? null, userFilter: rest.userFilter ?? null, groupFilter: rest.groupFilter ?? null } as DirectorySettings)
-    await setDirectoryConnection(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, settingsToJson(settings), bindPassword)
+    await setDirectoryConnection(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, settingsToJson(settings), bindPassword ?? null)
     ctx.status = 204
   })
 

@@ -1,8 +1,8 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { Store } from '../store/port.js'
-import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonFields } from '../directory/console-users.js'
-import { listRoles } from '../directory/roles.js'
+import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonEdit } from '../directory/console-users.js'
+import { tenantAttributes } from '../directory/custom-attributes.js'
 import { readJson } from '../http/body.js'
 import { ValidationError } from '../errors.js'
 import { etagOf, ifMatch, notModified } from '../http/etag.js'
@@ -26,12 +26,16 @@ function listParams(ctx: Context) {
 
 /** /api/users: the console's user list and user administration. */
 export function usersApi(router: Router, deps: AdminDeps): void {
+  // Custom attribute values are shown for the tenant's definitions (cached, like SCIM's).
+  const definitions = (ctx: Context) => tenantAttributes(deps.store, operatorOf(ctx).tenant.id)
+
   router.get('/users', async (ctx) => {
     const op = operatorOf(ctx)
     const p = listParams(ctx)
     const page = await listUsersAs(deps.store, op, { view: p.view, search: p.q, sort: p.sort, order: p.order, after: p.cursor ?? null, limit: p.limit })
+    const defs = await definitions(ctx)
     ctx.body = {
-      items: page.items.map((u) => ({ ...userJson(u, op.tenant), lastSignIn: u.lastSignIn?.toISOString() ?? null })),
+      items: page.items.map((u) => ({ ...userJson(u, op.tenant, defs), lastSignIn: u.lastSignIn?.toISOString() ?? null })),
       total: page.total,
       totalExact: page.totalExact,
       next: page.next,
@@ -47,7 +51,7 @@ export function usersApi(router: Router, deps: AdminDeps): void {
     ctx.set('Location', `/api/users/${user.id}`)
     ctx.set('ETag', etagOf(user.version))
     ctx.set('Cache-Control', 'no-store')
-    ctx.body = { ...userJson(user, op.tenant), ...(generatedPassword ? { generatedPassword } : {}) }
+    ctx.body = { ...userJson(user, op.tenant, await definitions(ctx)), ...(generatedPassword ? { generatedPassword } : {}) }
   })
 
   router.get('/users/:id', async (ctx) => {
@@ -59,7 +63,7 @@ export function usersApi(router: Router, deps: AdminDeps): void {
     }
     ctx.set('ETag', etagOf(detail.user.version))
     ctx.body = {
-      ...userJson(detail.user, op.tenant),
+      ...userJson(detail.user, op.tenant, await definitions(ctx)),
       roles: detail.access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       permissions: detail.access.permissions,
       ownedGroups: detail.ownedGroups,
@@ -72,10 +76,10 @@ export function usersApi(router: Router, deps: AdminDeps): void {
 
   router.patch('/users/:id', async (ctx) => {
     const op = operatorOf(ctx)
-    const fields = validated<Partial<PersonFields>>(UserEditBody, await body(ctx, deps))
+    const fields = validated<PersonEdit>(UserEditBody, await body(ctx, deps))
     const user = await editUserAs(deps.store, op, ctx.params.id!, fields, versionCheck(ctx))
     ctx.set('ETag', etagOf(user.version))
-    ctx.body = userJson(user, op.tenant)
+    ctx.body = userJson(user, op.tenant, await definitions(ctx))
   })
 
   for (const change of ['activate', 'deactivate', 'archive', 'restore'] as const) {
@@ -83,7 +87,7 @@ export function usersApi(router: Router, deps: AdminDeps): void {
       const op = operatorOf(ctx)
       const user = await changeStatusAs(deps.store, op, ctx.params.id!, change, versionCheck(ctx))
       ctx.set('ETag', etagOf(user.version))
-      ctx.body = userJson(user, op.tenant)
+      ctx.body = userJson(user, op.tenant, await definitions(ctx))
     })
   }
 
@@ -92,10 +96,5 @@ export function usersApi(router: Router, deps: AdminDeps): void {
     if (replacement !== undefined && typeof replacement !== 'string') throw new ValidationError('replacementOwnerId is given once', 'replacementOwnerId')
     await deleteUserAs(deps.store, operatorOf(ctx), ctx.params.id!, { ifVersion: versionCheck(ctx), replacementOwnerId: replacement ?? null })
     ctx.status = 204
-  })
-
-  router.get('/roles', async (ctx) => {
-    const op = operatorOf(ctx)
-    ctx.body = { items: (await listRoles(deps.store, op.tenant.id)).map(roleJson) }
   })
 }

@@ -73,3 +73,21 @@ export interface PersonalToken {
   lastUsed: Date | null
   revoked: Date | null
 }
+
+/** A role as a list names it. */
+export interface RoleRef {
+  id: string
+  name: string
+}
+
+/**
+ * Names role ids read from assignments, in the order of `roles` (built-in first, then custom by
+ * name); an id no role has (none should remain: deleting a role deletes its assignments) keeps
+ * its id as its name rather than vanishing.
+ */
+export function roleRefs(roles: readonly Role[], ids: readonly string[]): RoleRef[] {
+  const held = new Set(ids)
+  const known = roles.filter((r) => held.has(r.id)).map((r) => ({ id: r.id, name: r.name }))
+  const unknown = ids.filter((id) => !roles.some((r) => r.id === id)).map((id) => ({ id, name: id }))
+  return [...known, ...unknown]
+}

@@ -2,13 +2,14 @@
  * API credentials besides personal tokens: the per-user API switch, API passwords (HTTP Basic on
  * /api for clients that cannot send bearer tokens), and service accounts ("integration users").
  */
-import type { Store } from '../store/port.js'
+import type { ServiceAccountListItem, Store } from '../store/port.js'
 import { ConflictError, NotFoundError, UnauthenticatedError } from '../errors.js'
+import { roleRefs, type RoleRef } from './access-model.js'
 import type { Tenant, User } from './model.js'
 import { generatePassword } from './administrators.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { operatorActor, requirePermissions, type Operator } from './operator.js'
-import { assignRole, findRole } from './roles.js'
+import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
 async function mayManage(store: Store, op: Operator, userId: string): Promise<void> {
@@ -110,9 +111,11 @@ export async function createServiceAccountAs(store: Store, op: Operator, input: 
   })
 }
 
-export async function listServiceAccountsAs(store: Store, op: Operator): Promise<Array<{ user: User; ownerId: string; description: string }>> {
+export type ServiceAccountSummary = Omit<ServiceAccountListItem, 'roleIds'> & { roles: RoleRef[] }
+
+/** Every service account with what the console's list shows of it: two queries, however many accounts. */
+export async function listServiceAccountsAs(store: Store, op: Operator): Promise<ServiceAccountSummary[]> {
   await requirePermissions(store, op, 'credentials.manage')
-  const accounts = await store.serviceAccounts.list(op.tenant.id)
-  const users = await Promise.all(accounts.map((a) => store.users.get(op.tenant.id, a.userId)))
-  return accounts.flatMap((a, i) => (users[i] ? [{ user: users[i], ownerId: a.ownerId, description: a.description }] : []))
+  const [accounts, roles] = await Promise.all([store.serviceAccounts.list(op.tenant.id), listRoles(store, op.tenant.id)])
+  return accounts.map(({ roleIds, ...a }) => ({ ...a, roles: roleRefs(roles, roleIds) }))
 }

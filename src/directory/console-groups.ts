@@ -3,23 +3,30 @@
  * at use time; membership and name changes through the same domain functions as SCIM and the sync
  * (so a managed tenant refuses them); owners and roles are Roster's own and allowed everywhere.
  */
-import type { GroupListQuery, Page, Store } from '../store/port.js'
+import type { GroupListItem, GroupListQuery, Page, Store, UserRef } from '../store/port.js'
 import { NotFoundError, ValidationError } from '../errors.js'
-import type { Group, MemberType } from './model.js'
+import { roleRefs, type RoleRef } from './access-model.js'
+import type { Group, MemberType, User } from './model.js'
 import { changeMembersMany, createGroup, deleteGroup, getGroup, updateGroup } from './groups.js'
 import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { listRoles } from './roles.js'
 import type { WriteContext } from './writes.js'
 
 const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: operatorActor(op), channel: 'admin', requestId: op.requestId })
 
-export async function listGroupsAs(store: Store, op: Operator, query: GroupListQuery): Promise<Page<Group & { memberCount: number }>> {
+export type GroupSummary = Omit<GroupListItem, 'roleIds'> & { roles: RoleRef[] }
+
+/** A page of groups with what the console's list shows of each: two queries, whatever the page size. */
+export async function listGroupsAs(store: Store, op: Operator, query: GroupListQuery): Promise<Page<GroupSummary>> {
   await requirePermissions(store, op, 'groups.view')
-  return store.groupList.list(op.tenant.id, query)
+  const [page, roles] = await Promise.all([store.groupList.list(op.tenant.id, query), listRoles(store, op.tenant.id)])
+  return { items: page.items.map(({ roleIds, ...g }) => ({ ...g, roles: roleRefs(roles, roleIds) })), next: page.next }
 }
 
 export interface GroupDetail {
   group: Group
   ownerId: string | null
+  owner: UserRef | null
   roles: string[]
   memberCount: number
 }
@@ -32,7 +39,15 @@ export async function getGroupAs(store: Store, op: Operator, id: string): Promis
     store.roleAssignments.ofPrincipal(op.tenant.id, id),
     store.memberships.count(op.tenant.id, id),
   ])
-  return { group, ownerId, roles, memberCount }
+  const user = ownerId ? await store.users.get(op.tenant.id, ownerId) : null
+  return { group, ownerId, owner: user ? userRef(user) : null, roles, memberCount }
+}
+
+/** As the list queries name a user (UserRef), so that a group reads the same in list and detail. */
+function userRef(user: User): UserRef {
+  const name = (user.resource.name ?? {}) as Record<string, unknown>
+  const parts = [name.givenName, name.familyName].filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+  return { id: user.id, userName: user.userName, displayName: user.displayName?.trim() || parts.join(' ').trim() || null }
 }
 
 async function setOwner(store: Store, op: Operator, groupId: string, ownerId: string | null): Promise<void> {

@@ -14,6 +14,7 @@ import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './u
 import { generatePassword } from './administrators.js'
 import { mayWrite } from './source-of-truth.js'
 import type { WriteContext } from './writes.js'
+import { applyFormValues } from './custom-attributes.js'
 
 
 const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: operatorActor(op), channel: 'admin', requestId: op.requestId })
@@ -67,6 +68,13 @@ export interface PersonFields {
   externalId: string | null
 }
 
+/** Custom attribute values by name (docs/admin.md): null clears one, a name left out keeps its value. */
+export type AttributeValues = Record<string, string | boolean | null>
+
+export interface PersonEdit extends Partial<PersonFields> {
+  attributes?: AttributeValues
+}
+
 export interface NewPerson extends PersonFields {
   userName: string
   status: 'active' | 'inactive'
@@ -74,6 +82,7 @@ export interface NewPerson extends PersonFields {
   password: string | 'generate' | null
   /** Role ids or names to give the new user (needs roles.manage too). */
   roles: string[]
+  attributes?: AttributeValues
 }
 
 function document(userName: string, fields: PersonFields, active: boolean, base: JsonObject = {}): JsonObject {
@@ -111,6 +120,9 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
   }
   const user = await store.transaction(async (tx) => {
     await assertEmailFree(tx, op.tenant.id, input.email, null)
+    // The definitions as committed, not the SCIM cache: a form's required fields are the current ones.
+    const definitions = await tx.customAttributes.list(op.tenant.id)
+    write.document = applyFormValues(write.document, definitions, input.attributes, { requireAll: true })
     const created = await createUser(tx, writeContext(op), write)
     for (const role of roles) await assignRole(tx, { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
     return created
@@ -119,10 +131,11 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
 }
 
 /** Edits the person's fields; the userName is read-only after creation. */
-export async function editUserAs(store: Store, op: Operator, id: string, fields: Partial<PersonFields>, ifVersion?: number[]): Promise<User> {
+export async function editUserAs(store: Store, op: Operator, id: string, fields: PersonEdit, ifVersion?: number[]): Promise<User> {
   await requirePermissions(store, op, 'users.edit')
   return store.transaction(async (tx) => {
     if (fields.email) await assertEmailFree(tx, op.tenant.id, fields.email, id)
+    const definitions = fields.attributes ? await tx.customAttributes.list(op.tenant.id) : []
     return updateUser(
       tx,
       writeContext(op),
@@ -144,7 +157,9 @@ export async function editUserAs(store: Store, op: Operator, id: string, fields:
           email: merged.email,
           active: current.active,
           managerId: managerOf(current),
-          document: document(current.userName, merged, current.active, current.resource),
+          document: fields.attributes
+            ? applyFormValues(document(current.userName, merged, current.active, current.resource), definitions, fields.attributes, { requireAll: false })
+            : document(current.userName, merged, current.active, current.resource),
         }
       },
       { ifVersion },

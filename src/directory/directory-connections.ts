@@ -10,6 +10,7 @@ import type { Actor, JsonObject, Tenant } from './model.js'
 import type { SecretBox } from './secrets.js'
 import type { StoredDirectoryConnection } from './sync-model.js'
 import { diffDocuments } from './writes.js'
+import { ValidationError } from '../errors.js'
 
 const passwordContext = (tenantId: string) => `directory-bind-password:${tenantId}`
 
@@ -21,18 +22,27 @@ export interface ConnectionWriteContext {
 
 /**
  * Stores the tenant's connection (replacing any) and makes the tenant directory-managed, in one
- * transaction, audited without the password.
+ * transaction, audited without the password. `bindPassword` null keeps the stored one — but only
+ * while the server and bind DN stay the same: otherwise whoever may edit settings could point the
+ * connection at a server of their own and receive the stored password at the next bind.
  */
 export async function setDirectoryConnection(
   store: Store,
   box: SecretBox,
   ctx: ConnectionWriteContext,
   settings: JsonObject,
-  bindPassword: string,
+  bindPassword: string | null,
 ): Promise<StoredDirectoryConnection> {
-  const sealed = box.seal(bindPassword, passwordContext(ctx.tenant.id))
   return store.transaction(async (tx) => {
     const before = await tx.directoryConnections.get(ctx.tenant.id)
+    if (bindPassword === null) {
+      if (!before) throw new ValidationError('bindPassword is required for a new directory connection', 'bindPassword')
+      if (before.settings.url !== settings.url || before.settings.bindDn !== settings.bindDn) {
+        throw new ValidationError('enter the bind password again: the server URL or bind DN changed, and Roster does not send the stored password to a different server or account', 'bindPassword')
+      }
+      bindPassword = box.open(before.sealedBindPassword, passwordContext(ctx.tenant.id))
+    }
+    const sealed = box.seal(bindPassword, passwordContext(ctx.tenant.id))
     const saved = await tx.directoryConnections.put(ctx.tenant.id, settings, sealed)
     const changes = diffDocuments(before?.settings ?? null, settings)
     const passwordChanged = !before || box.open(before.sealedBindPassword, passwordContext(ctx.tenant.id)) !== bindPassword

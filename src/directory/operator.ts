@@ -2,7 +2,7 @@
 import type { Store } from '../store/port.js'
 import { ForbiddenError } from '../errors.js'
 import type { Actor, Tenant, User } from './model.js'
-import type { Permission } from './access-model.js'
+import type { AssignmentReach, Permission } from './access-model.js'
 import { effectiveAccess, type EffectiveAccess } from './roles.js'
 
 export interface Operator {
@@ -11,6 +11,23 @@ export interface Operator {
   requestId: string | null
   /** A personal access token's narrower permission set; absent for a session (all the user's). */
   scope?: Permission[] | null
+  /** The role assignments reaching the user, when the request has read them already (the session check). */
+  reach?: AssignmentReach[]
+}
+
+// An Operator lives for one request: its access is read once however many checks the request makes
+// (a role taken away during the request counts from the next one, as it would a moment later).
+const accessOfRequest = new WeakMap<Operator, Promise<EffectiveAccess>>()
+
+/** The operator's roles and permissions (before a token's narrowing), read once per request. */
+export function operatorAccess(store: Store, op: Operator): Promise<EffectiveAccess> {
+  let access = accessOfRequest.get(op)
+  if (!access) {
+    access = effectiveAccess(store, op.tenant.id, op.user.id, op.reach)
+    accessOfRequest.set(op, access)
+    access.catch(() => accessOfRequest.delete(op))
+  }
+  return access
 }
 
 export const operatorActor = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
@@ -21,7 +38,7 @@ export const operatorActor = (op: Operator): Actor => ({ type: 'user', id: op.us
  * naming what is missing.
  */
 export async function requirePermissions(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
-  const access = await effectiveAccess(store, op.tenant.id, op.user.id)
+  const access = await operatorAccess(store, op)
   const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
   const missing = permissions.filter((p) => !held.includes(p))
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)

@@ -11,6 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { Actor, Tenant } from './model.js'
 import {
   ADMINISTRATOR,
+  type AssignmentReach,
   BUILT_IN_ROLES,
   isPermission,
   PERMISSIONS,
@@ -151,12 +152,15 @@ export interface EffectiveAccess {
   permissions: Permission[]
 }
 
-/** The user's roles with where each comes from, and the union of their permissions. */
-export async function effectiveAccess(store: Store, tenantId: string, userId: string): Promise<EffectiveAccess> {
-  const reach = await store.roleAssignments.reaching(tenantId, userId)
-  const customs = new Map((await store.roles.list(tenantId)).map((r) => [r.id, custom(r)]))
+/**
+ * The user's roles with where each comes from, and the union of their permissions. `reach`: the
+ * assignments reaching the user, when this request has read them already (the session check does).
+ */
+export async function effectiveAccess(store: Store, tenantId: string, userId: string, reach?: AssignmentReach[]): Promise<EffectiveAccess> {
+  const [reaching, stored] = await Promise.all([reach ?? store.roleAssignments.reaching(tenantId, userId), store.roles.list(tenantId)])
+  const customs = new Map(stored.map((r) => [r.id, custom(r)]))
   const byRole = new Map<string, EffectiveRole>()
-  for (const r of reach) {
+  for (const r of reaching) {
     const role = BUILT_IN_ROLES.find((b) => b.id === r.role) ?? customs.get(r.role)
     if (!role) continue
     const entry = byRole.get(role.id) ?? { role, via: [] }
@@ -177,5 +181,7 @@ export async function requirePermission(store: Store, tenantId: string, userId: 
 
 /** Every role id that reaches the user, sorted: part of a session's access fingerprint. */
 export async function reachingRoleIds(store: Store, tenantId: string, userId: string): Promise<string[]> {
-  return [...new Set((await store.roleAssignments.reaching(tenantId, userId)).map((r) => r.role))].sort()
+  return roleIdsOf(await store.roleAssignments.reaching(tenantId, userId))
 }
+
+export const roleIdsOf = (reach: AssignmentReach[]): string[] => [...new Set(reach.map((r) => r.role))].sort()

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Store } from '../store/port.js'
 import type { Actor, Tenant, User } from './model.js'
 import type { SessionRecord, SignInMethod } from './sign-in-model.js'
-import { reachingRoleIds } from './roles.js'
+import { reachingRoleIds, roleIdsOf } from './roles.js'
+import type { AssignmentReach } from './access-model.js'
 
 /** Time as sessions see it; tests pass their own to step across timeouts without sleeping. */
 export interface Clock {
@@ -22,6 +23,8 @@ export interface LiveSession {
   session: SessionRecord
   user: User
   tenant: Tenant
+  /** The role assignments reaching the user, as read for the fingerprint: this request's permission checks reuse them. */
+  reach: AssignmentReach[]
 }
 
 /** Cookie values are 32 random bytes, base64url: anything else is not one of ours. */
@@ -126,13 +129,14 @@ export async function resolveSession(
   const [user, tenant] = await Promise.all([store.users.get(session.tenantId, session.userId), store.tenants.getById(session.tenantId)])
   if (!user || !tenant) return end('user-deleted')
   if (user.status !== 'active' || !user.active) return end('user-inactive')
-  if (accessFingerprint(user, await reachingRoleIds(store, user.tenantId, user.id)) !== session.fingerprint) return end('access-changed')
+  const reach = await store.roleAssignments.reaching(user.tenantId, user.id)
+  if (accessFingerprint(user, roleIdsOf(reach)) !== session.fingerprint) return end('access-changed')
   if (now - session.lastSeen.getTime() >= Math.min(TOUCH_SLACK_MS, policy.idleMs / 10)) {
     const lastSeen = new Date(now)
     await store.sessions.touch(idHash, lastSeen)
     session.lastSeen = lastSeen
   }
-  return { live: { session, user, tenant } }
+  return { live: { session, user, tenant, reach } }
 }
 
 /** Signs out: deletes the session and records it. Returns the session that ended, if there was one. */

@@ -2,13 +2,19 @@ import type { Context } from 'koa'
 import type { Store } from '../store/port.js'
 import type { Actor, Tenant } from '../directory/model.js'
 import type { WriteContext } from '../directory/writes.js'
+import type { CustomAttribute } from '../directory/custom-attribute-model.js'
+import { tenantAttributes } from '../directory/custom-attributes.js'
 import { loadSchemas, type SchemaRegistry } from './schema-definitions.js'
+import { tenantRegistry } from './tenant-schema.js'
 import { readJson } from '../http/body.js'
 
 /** Everything a SCIM handler needs about the request it serves. */
 export interface ScimContext {
   store: Store
+  /** The tenant's registry: the shared one, plus its custom attribute extension when it defines any. */
   registry: SchemaRegistry
+  /** The tenant's custom attribute definitions, as the registry was built from them. */
+  customAttributes: readonly CustomAttribute[]
   tenant: Tenant
   actor: Actor
   requestId: string | null
@@ -25,11 +31,22 @@ export function schemaRegistry(): SchemaRegistry {
   return (shared ??= loadSchemas())
 }
 
+/**
+ * Loads the authenticated tenant's custom attribute definitions (cached per process, see
+ * tenantAttributes) for scimContext, which stays synchronous.
+ */
+export async function loadTenantSchema(ctx: Context, store: Store): Promise<void> {
+  const tenant = ctx.state.tenant as Tenant | undefined
+  if (tenant) ctx.state.customAttributes = await tenantAttributes(store, tenant.id)
+}
+
 export function scimContext(ctx: Context, deps: { store: Store; baseUrl: string; bodyLimitBytes: number }): ScimContext {
   const tenant = ctx.state.tenant as Tenant
+  const customAttributes = (ctx.state.customAttributes as readonly CustomAttribute[] | undefined) ?? []
   return {
     store: deps.store,
-    registry: schemaRegistry(),
+    registry: tenantRegistry(schemaRegistry(), customAttributes),
+    customAttributes,
     tenant,
     actor: ctx.state.actor as Actor,
     requestId: (ctx.state.requestId as string | undefined) ?? null,

@@ -5,7 +5,7 @@ import type { Tenant, User } from '../directory/model.js'
 import type { TokenCache, UsageRecorder } from '../directory/tokens.js'
 import { bearerAuth } from '../auth/bearer.js'
 import { routerMiddleware } from '../http/router.js'
-import { scimContext, readScimBody, writeContext, type ScimContext } from './context.js'
+import { loadTenantSchema, scimContext, readScimBody, writeContext, type ScimContext } from './context.js'
 import { ScimError, badRequest } from './errors.js'
 import { etagOf, ifMatch, notModified } from '../http/etag.js'
 import { listResponse, parseListRequest, parseSearchRequest, type ListRequest } from './list.js'
@@ -184,7 +184,10 @@ export function scimService(deps: ScimDeps): Middleware {
     const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
     if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
-    await auth(ctx, () => routes(ctx, next))
+    await auth(ctx, async () => {
+      await loadTenantSchema(ctx, deps.store)
+      await routes(ctx, next)
+    })
     // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
     // a SCIM error like every other (RFC 7644 §3.12).
     if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)

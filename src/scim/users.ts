@@ -1,5 +1,6 @@
 import type { User } from '../directory/model.js'
 import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../directory/users.js'
+import { checkDocumentValues } from '../directory/custom-attributes.js'
 import type { ResourceDocument } from './document.js'
 import type { ScimContext } from './context.js'
 import { documentColumns, fromWire, storedRecord, toWire } from './resource.js'
@@ -24,7 +25,9 @@ function managerOf(document: ResourceDocument): string | null {
  * null) keeps the user's current state: a deactivated account is never switched back on by an
  * attribute's absence. New users are active unless they say otherwise.
  */
-function userWrite(document: ResourceDocument, password: string | undefined, current?: User): UserWrite {
+function userWrite(sc: ScimContext, document: ResourceDocument, password: string | undefined, current?: User): UserWrite {
+  // The schema checked the types; the tenant's rules (choices, lengths) are the domain's.
+  checkDocumentValues(document, sc.customAttributes, current?.resource)
   const stated = Object.prototype.hasOwnProperty.call(document, 'active')
   const doc: ResourceDocument = stated ? document : { ...document, active: current?.active ?? true }
   const cols = documentColumns('User', doc)
@@ -69,7 +72,7 @@ export const usersHandler: ResourceHandler = {
 
   async create(sc, body, projection, ctx) {
     const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict })
-    const user = await createUser(sc.store, ctx, userWrite(input.document, input.password))
+    const user = await createUser(sc.store, ctx, userWrite(sc, input.document, input.password))
     return renderOne(sc, user, projection)
   },
 
@@ -80,7 +83,7 @@ export const usersHandler: ResourceHandler = {
       id,
       (current) => {
         const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
-        return userWrite(input.document, input.password, current)
+        return userWrite(sc, input.document, input.password, current)
       },
       check,
     )
@@ -95,7 +98,7 @@ export const usersHandler: ResourceHandler = {
       id,
       (current) => {
         const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
-        return userWrite(result.document, result.password, current)
+        return userWrite(sc, result.document, result.password, current)
       },
       check,
     )

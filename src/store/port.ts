@@ -41,6 +41,7 @@ import type {
   SyncState,
 } from '../directory/sync-model.js'
 import type { JsonObject } from '../directory/model.js'
+import type { CustomAttribute, CustomAttributeChanges, NewCustomAttribute } from '../directory/custom-attribute-model.js'
 import type { GroupQueryResult, ResourceQuery, UserQueryResult } from './query.js'
 
 export interface NewTenant {
@@ -382,9 +383,23 @@ export interface GroupListQuery {
   limit: number
 }
 
+/** A user as another record's list row names it (an owner), without reading the whole user. */
+export interface UserRef {
+  id: string
+  userName: string
+  /** The display name, else given and family name; null when the user has neither. */
+  displayName: string | null
+}
+
+/**
+ * A row of the console's group list, everything read in the page's one query. Role ids, not names:
+ * built-in roles live in code, so the domain names them.
+ */
+export type GroupListItem = Group & { memberCount: number; owner: UserRef | null; roleIds: string[] }
+
 /** The console's group list and member search. */
 export interface GroupListRepo {
-  list(tenantId: string, query: GroupListQuery): Promise<Page<Group & { memberCount: number }>>
+  list(tenantId: string, query: GroupListQuery): Promise<Page<GroupListItem>>
   /** A group's members (users and groups) by name; search matches userName, display name or email. */
   members(tenantId: string, groupId: string, query: GroupListQuery): Promise<Page<{ id: string; type: MemberType; name: string; email: string | null }>>
 }
@@ -406,13 +421,50 @@ export interface ServiceAccountRecord {
   description: string
 }
 
+/** A row of the console's service account list, read in one query with what the list shows of it. */
+export interface ServiceAccountListItem {
+  user: User
+  owner: UserRef
+  description: string
+  /** Ids of the roles assigned to the account itself (not through groups). */
+  roleIds: string[]
+  apiAccess: boolean
+  /** Tokens neither revoked nor expired. */
+  tokenCount: number
+  /** The latest use of any of its tokens, revoked ones included. */
+  lastUsed: Date | null
+}
+
 export interface ServiceAccountRepo {
   insert(tenantId: string, account: ServiceAccountRecord): Promise<void>
   get(tenantId: string, userId: string): Promise<ServiceAccountRecord | null>
-  list(tenantId: string): Promise<ServiceAccountRecord[]>
+  /** By userName. */
+  list(tenantId: string): Promise<ServiceAccountListItem[]>
   ownedBy(tenantId: string, ownerId: string): Promise<string[]>
   /** Moves every account `from` owns to `to`; returns the accounts moved. */
   transfer(tenantId: string, from: string, to: string): Promise<string[]>
+}
+
+/**
+ * A tenant's custom user attribute definitions. The values live in the users' documents under an
+ * extension URN; the `…Values` methods work on those, `urn` being that extension's key.
+ */
+export interface CustomAttributeRepo {
+  /** In display order (position, then name). */
+  list(tenantId: string): Promise<CustomAttribute[]>
+  get(tenantId: string, id: string): Promise<CustomAttribute | null>
+  insert(attribute: NewCustomAttribute): Promise<CustomAttribute>
+  update(tenantId: string, id: string, changes: CustomAttributeChanges): Promise<CustomAttribute | null>
+  delete(tenantId: string, id: string): Promise<boolean>
+  /** How many users hold each of `values` for the attribute (values no user holds are left out). */
+  countValues(tenantId: string, urn: string, name: string, values: string[]): Promise<Map<string, number>>
+  /** How many users hold any value for the attribute. */
+  countHolders(tenantId: string, urn: string, name: string): Promise<number>
+  /**
+   * Removes the attribute's value from every user holding one, bumping their versions (an extension
+   * left empty is removed); returns each user changed with the value it held.
+   */
+  removeValues(tenantId: string, urn: string, name: string): Promise<Array<{ id: string; value: unknown }>>
 }
 
 /** The console's user list views: people who can sign in, switched off, or archived. */
@@ -485,6 +537,7 @@ export interface Repos {
   groupList: GroupListRepo
   userApiSettings: UserApiSettingsRepo
   serviceAccounts: ServiceAccountRepo
+  customAttributes: CustomAttributeRepo
 }
 
 export interface Store extends Repos {

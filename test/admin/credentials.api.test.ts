@@ -80,6 +80,13 @@ for (const backend of backends()) {
         .expect(201)
       const list = (await api().get('/service-accounts').expect(200)).body.items
       assert.deepEqual(list.map((a: { userName: string; ownerId: string }) => [a.userName, a.ownerId]), [['hr-feed', owner.id]])
+      // The list carries what its rows show (owner, roles, token figures), so the console reads no more.
+      const [row] = list
+      assert.deepEqual(row.owner, { id: owner.id, userName: 'olga', displayName: null })
+      assert.deepEqual(row.roles, [{ id: 'user-manager', name: 'User manager' }])
+      assert.equal(row.apiAccess, true)
+      assert.equal(row.tokenCount, 1)
+      assert.ok(Date.now() - Date.parse(row.lastUsed) < 60_000, 'lastUsed is the token’s use just now')
       const form = await request(app).get(`/login/${tenant.slug}`)
       const formCookie = cookieOf(form, 'roster_form')!
       const interactive = await request(app).post(`/login/${tenant.slug}`).set('Cookie', formCookie).type('form').send({ formToken: formCookie.split('=')[1], username: 'hr-feed', password: 'anything at all' })
@@ -88,6 +95,14 @@ for (const backend of backends()) {
       assert.match(refused.body.detail, /owns 1 service account/)
       await api().delete(`/users/${owner.id}?replacementOwnerId=${heir.id}`).expect(204)
       assert.equal((await api().get(`/users/${sa.id}`).expect(200)).body.serviceAccount.ownerId, heir.id)
+      // Revoked tokens leave the count; an unused account says so.
+      const spare = (await api().post(`/users/${sa.id}/tokens`, { name: 'spare' }).expect(201)).body
+      assert.equal((await api().get('/service-accounts').expect(200)).body.items[0].tokenCount, 2)
+      await api().delete(`/users/${sa.id}/tokens/${spare.id}`).expect(204)
+      await api().post('/service-accounts', { name: 'idle-job' }).expect(201)
+      const after = (await api().get('/service-accounts').expect(200)).body.items
+      assert.deepEqual(after.map((a: Record<string, unknown>) => [a.userName, a.tokenCount, a.lastUsed === null, a.roles]), [['hr-feed', 1, false, [{ id: 'user-manager', name: 'User manager' }]], ['idle-job', 0, true, []]])
+      assert.equal(after[1].owner.id, admin.id)
       // The account's credentials die with its deactivation.
       await api().post(`/users/${sa.id}/deactivate`).expect(200)
       await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(401)

@@ -49,6 +49,29 @@ for (const backend of backends()) {
       assert.deepEqual((await api().get(`/groups?q=${encodeURIComponent('%')}`).expect(200)).body.items, [])
     })
 
+    it('lists each group with its owner, named roles and member count, so the console needs no request per row', async () => {
+      const ann = (await api().post('/users', { firstName: 'Ann', lastName: 'Lee', userName: 'ann', email: 'ann@example.com' }).expect(201)).body
+      const auditors = (await api().post('/roles', { name: 'Auditors', permissions: ['audit.view'] }).expect(201)).body
+      const sales = (await api().post('/groups', { displayName: 'Sales', ownerId: ann.id }).expect(201)).body
+      const ops = (await api().post('/groups', { displayName: 'Ops' }).expect(201)).body
+      await api().post(`/groups/${sales.id}/roles`, { role: 'Auditors' }).expect(204)
+      await api().post(`/groups/${sales.id}/roles`, { role: 'Viewer' }).expect(204)
+      await api().post(`/groups/${sales.id}/members`, { add: [{ id: ann.id }, { id: ops.id, type: 'Group' }] }).expect(204)
+      const items = (await api().get('/groups').expect(200)).body.items as Json[]
+      const byName = Object.fromEntries(items.map((g) => [g.displayName, g]))
+      assert.equal(byName.Sales!.ownerId, ann.id)
+      assert.deepEqual(byName.Sales!.owner, { id: ann.id, userName: 'ann', displayName: 'Ann Lee' })
+      // Built-in roles first, then the tenant's own, each named.
+      assert.deepEqual(byName.Sales!.roles, [{ id: 'viewer', name: 'Viewer' }, { id: auditors.id, name: 'Auditors' }])
+      assert.equal(byName.Sales!.memberCount, 2)
+      assert.deepEqual([byName.Ops!.ownerId, byName.Ops!.owner, byName.Ops!.roles, byName.Ops!.memberCount], [null, null, [], 0])
+      // The detail names the owner too.
+      assert.deepEqual((await api().get(`/groups/${sales.id}`).expect(200)).body.owner, { id: ann.id, userName: 'ann', displayName: 'Ann Lee' })
+      // Paging and search carry the same fields.
+      const page = (await api().get('/groups?q=sal&limit=1').expect(200)).body
+      assert.deepEqual(page.items.map((g: Json) => [g.displayName, g.owner?.userName, g.roles.map((r: Json) => r.name)]), [['Sales', 'ann', ['Viewer', 'Auditors']]])
+    })
+
     it('renames, sets an owner, changes and searches members, and gives the group a role its members hold', async () => {
       const g = (await api().post('/groups', { displayName: 'Support', ownerId: admin.id }).expect(201)).body
       const ann = await newUser(t.store, tenant, 'ann', { email: 'ann@example.com', password: 'ann password 12' })

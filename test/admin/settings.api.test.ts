@@ -103,6 +103,14 @@ for (const backend of backends()) {
       assert.doesNotMatch(JSON.stringify(dir), new RegExp(ldap.password))
       assert.deepEqual(dir.runs.map((r: Json) => [r.trigger, r.dryRun]), [['console', false], ['console', true]])
       assert.equal((await api().get('/settings').expect(200)).body.tenant.source, 'ldap')
+      // An edit without the bind password keeps the stored one while the server and account stay…
+      await api().put('/settings/directory', { preset: 'openldap', url: ldap.url, startTls: true, caPem, bindDn: ldap.bindDn, baseDns: [ou], pageSize: 100 }).expect(204)
+      assert.equal((await api().post('/settings/directory/test').expect(200)).body.users, 2)
+      // …but is never sent to another server or account unless typed again.
+      for (const moved of [{ url: 'ldap://127.0.0.1:1', bindDn: ldap.bindDn }, { url: ldap.url, bindDn: `cn=other,${ldap.suffix}` }]) {
+        const refused = await api().put('/settings/directory', { preset: 'openldap', startTls: true, caPem, baseDns: [ou], ...moved }).expect(400)
+        assert.equal(refused.body.field, 'bindPassword')
+      }
       // Now directory-managed: console edits of synced users are refused with where to change them.
       const lina = await t.store.users.getByUserName(tenant.id, 'lina')
       assert.match((await api().patch(`/users/${lina!.id}`, { lastName: 'X' }).expect(409)).body.detail, /managed by its directory/)

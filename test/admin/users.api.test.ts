@@ -51,6 +51,11 @@ for (const backend of backends()) {
       assert.deepEqual(read.body.roles.map((r: Json) => r.name), ['Viewer'])
       // The new user signs in with it.
       await signIn(app, tenant, 'ann', res.body.generatedPassword)
+      // Asking for one by name does the same; null gives none (single sign-on only).
+      const named = await api().post('/users', person('bea', { password: 'generate' })).expect(201)
+      assert.match(named.body.generatedPassword, /^[A-Za-z0-9_-]{24}$/)
+      const none = await api().post('/users', person('cem', { password: null })).expect(201)
+      assert.equal(none.body.generatedPassword, undefined)
     })
 
     it('lists users: view, search as you type, sort by any column, cursor paging, last sign-in', async () => {

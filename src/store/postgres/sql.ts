@@ -25,6 +25,7 @@ const CONSTRAINT_MESSAGES: Record<string, { message: string; field: string }> = 
   users_user_name_key: { message: 'userName is already taken in this tenant', field: 'userName' },
   users_source_anchor_key: { message: 'a user with this source anchor already exists in the tenant', field: 'sourceAnchor' },
   groups_display_name_key: { message: 'a group with this displayName already exists in the tenant', field: 'displayName' },
+  custom_attributes_name_key: { message: 'an attribute with this name is already defined in the tenant (names are case-insensitive)', field: 'name' },
   groups_source_anchor_key: { message: 'a group with this source anchor already exists in the tenant', field: 'sourceAnchor' },
 }
 

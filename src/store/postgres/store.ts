@@ -13,6 +13,7 @@ import { roleAssignmentRepo, roleRepo } from './repos/access.js'
 import { personalTokenRepo } from './repos/personal-tokens.js'
 import { groupListRepo, groupOwnerRepo } from './repos/groups-admin.js'
 import { serviceAccountRepo, userApiSettingsRepo } from './repos/credentials.js'
+import { customAttributeRepo } from './repos/custom-attributes.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql): Repos {
@@ -41,6 +42,7 @@ function repos(sql: Sql): Repos {
     groupList: groupListRepo(sql),
     userApiSettings: userApiSettingsRepo(sql),
     serviceAccounts: serviceAccountRepo(sql),
+    customAttributes: customAttributeRepo(sql),
   }
 }
 

@@ -9,6 +9,7 @@ import { personalTokens } from './0008_personal_tokens.js'
 import { auditFilters } from './0009_audit_filters.js'
 import { groupOwners } from './0010_group_owners.js'
 import { credentials } from './0011_credentials.js'
+import { customAttributes } from './0012_custom_attributes.js'
 
 /**
  * A schema change. Statements run one by one (PGlite's extended protocol takes one statement per
@@ -21,4 +22,4 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes]

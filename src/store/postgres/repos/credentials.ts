@@ -1,6 +1,8 @@
 import type { ServiceAccountRepo, UserApiSettingsRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { isUuid, str, strOrNull } from './rows.js'
+import { isUuid, str, strOrNull, toDateOrNull } from './rows.js'
+import { refDisplayName } from './groups-admin.js'
+import { toUser, USER_COLUMNS } from './users.js'
 
 export function userApiSettingsRepo(sql: Sql): UserApiSettingsRepo {
   return {
@@ -31,7 +33,35 @@ export function serviceAccountRepo(sql: Sql): ServiceAccountRepo {
       return rows[0] ? toAccount(rows[0]) : null
     },
     async list(tenantId) {
-      return (await sql.query('SELECT * FROM service_accounts WHERE tenant_id = $1 ORDER BY user_id', [tenantId])).map(toAccount)
+      // One query for the whole list: roles and token figures per account come from correlated
+      // subqueries over the role_assignments primary key and personal_tokens_user_idx.
+      const rows = await sql.query(
+        `SELECT ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')}, sa.description,
+                o.id AS owner_id, o.user_name AS owner_user_name, ${refDisplayName('o')} AS owner_display_name,
+                coalesce(s.api_access, true) AS api_access,
+                ARRAY(SELECT ra.role FROM role_assignments ra WHERE ra.tenant_id = sa.tenant_id AND ra.principal_id = sa.user_id ORDER BY ra.role) AS role_ids,
+                t.token_count, t.last_used
+           FROM service_accounts sa
+           JOIN users u ON u.tenant_id = sa.tenant_id AND u.id = sa.user_id
+           JOIN users o ON o.tenant_id = sa.tenant_id AND o.id = sa.owner_id
+           LEFT JOIN user_api_settings s ON s.tenant_id = sa.tenant_id AND s.user_id = sa.user_id
+           CROSS JOIN LATERAL (
+             SELECT (count(*) FILTER (WHERE pt.revoked IS NULL AND (pt.expires IS NULL OR pt.expires > now())))::int AS token_count, max(pt.last_used) AS last_used
+               FROM personal_tokens pt WHERE pt.tenant_id = sa.tenant_id AND pt.user_id = sa.user_id
+           ) t
+          WHERE sa.tenant_id = $1
+          ORDER BY u.user_name_lower COLLATE "C", u.id`,
+        [tenantId],
+      )
+      return rows.map((r) => ({
+        user: toUser(r),
+        owner: { id: str(r.owner_id), userName: str(r.owner_user_name), displayName: strOrNull(r.owner_display_name) },
+        description: str(r.description),
+        roleIds: ((r.role_ids ?? []) as unknown[]).map(str),
+        apiAccess: Boolean(r.api_access),
+        tokenCount: Number(r.token_count),
+        lastUsed: toDateOrNull(r.last_used),
+      }))
     },
     async ownedBy(tenantId, ownerId) {
       return (await sql.query('SELECT user_id FROM service_accounts WHERE tenant_id = $1 AND owner_id = $2 ORDER BY user_id', [tenantId, ownerId])).map((r) => str(r.user_id))

@@ -42,6 +42,10 @@ function parseCursor(cursor: string): [string, string] {
   throw new ValidationError('invalid cursor', 'cursor')
 }
 
+/** A UserRef's displayName from the users row aliased `u`: as the console names people. */
+export const refDisplayName = (u: string) =>
+  `coalesce(nullif(btrim(${u}.display_name), ''), nullif(btrim(concat_ws(' ', ${u}.resource #>> '{name,givenName}', ${u}.resource #>> '{name,familyName}')), ''))`
+
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 export function groupListRepo(sql: Sql): GroupListRepo {
@@ -58,14 +62,25 @@ export function groupListRepo(sql: Sql): GroupListRepo {
         params.push(name, id)
         where.push(`(g.display_name_lower COLLATE "C", g.id) > ($${params.length - 1} COLLATE "C", $${params.length}::uuid)`)
       }
+      // The page is cut first (walking groups_name_sort_idx), and only its rows are joined and
+      // counted, each through a primary key, so a page costs the same at any depth.
       const rows = await sql.query(
         `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')}, g.display_name_lower,
-                (SELECT count(*)::int FROM group_members m WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id) AS member_count
-           FROM groups g WHERE ${where.join(' AND ')}
-          ORDER BY g.display_name_lower COLLATE "C", g.id LIMIT $2`,
+                (SELECT count(*)::int FROM group_members m WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id) AS member_count,
+                ARRAY(SELECT ra.role FROM role_assignments ra WHERE ra.tenant_id = g.tenant_id AND ra.principal_id = g.id ORDER BY ra.role) AS role_ids,
+                ou.id AS owner_id, ou.user_name AS owner_user_name, ${refDisplayName('ou')} AS owner_display_name
+           FROM (SELECT * FROM groups g WHERE ${where.join(' AND ')} ORDER BY g.display_name_lower COLLATE "C", g.id LIMIT $2) g
+           LEFT JOIN group_owners o ON o.tenant_id = g.tenant_id AND o.group_id = g.id
+           LEFT JOIN users ou ON ou.tenant_id = o.tenant_id AND ou.id = o.owner_id
+          ORDER BY g.display_name_lower COLLATE "C", g.id`,
         params,
       )
-      const items = rows.slice(0, q.limit).map((r) => ({ ...toGroup(r), memberCount: Number(r.member_count) }))
+      const items = rows.slice(0, q.limit).map((r) => ({
+        ...toGroup(r),
+        memberCount: Number(r.member_count),
+        owner: r.owner_id ? { id: str(r.owner_id), userName: str(r.owner_user_name), displayName: strOrNull(r.owner_display_name) } : null,
+        roleIds: ((r.role_ids ?? []) as unknown[]).map(str),
+      }))
       const last = rows.length > q.limit ? rows[q.limit - 1]! : null
       return { items, next: last ? cursorOf(str(last.display_name_lower), str(last.id)) : null }
     },
