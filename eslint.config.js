@@ -17,6 +17,15 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in the browser, as plain ES modules (no build step).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'localStorage', 'sessionStorage', 'navigator', 'fetch', 'URLSearchParams', 'FormData', 'FileReader', 'Blob', 'File', 'Event', 'CustomEvent', 'HTMLElement', 'requestAnimationFrame', 'structuredClone', 'AbortController'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

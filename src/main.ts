@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   if (service.firstStart) {
     const first = service.firstStart
     process.stdout.write(`SCIM token: ${first.scimToken}\n`)
+    process.stdout.write(`Admin console: ${config.publicUrl}/admin\n`)
     process.stdout.write(`Sign-in page: ${config.publicUrl}/login/${first.tenantSlug}\n`)
     process.stdout.write(`Admin user: ${first.adminUserName}\n`)
     process.stdout.write(`Admin password: ${first.adminPassword}\n`)

@@ -38,6 +38,7 @@ describe('npm start on the embedded store', function () {
     server = await startServer({ DATA_DIR: dir })
     const deadline = Date.now() + 5000
     while (!/^Admin password: /m.test(server.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    assert.match(server.stdout(), /^Admin console: http:\/\/localhost:\d+\/admin$/m)
     assert.match(server.stdout(), /^Sign-in page: http:\/\/localhost:\d+\/login\/default$/m)
     assert.match(server.stdout(), /^Admin user: admin$/m)
     const password = /^Admin password: (\S{24})$/m.exec(server.stdout())?.[1]

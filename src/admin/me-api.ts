@@ -1,19 +1,31 @@
 import type Router from '@koa/router'
-import { effectiveAccess } from '../directory/roles.js'
+import { operatorAccess } from '../directory/operator.js'
+import { getDirectoryConnection } from '../directory/directory-connections.js'
+import type { Tenant } from '../directory/model.js'
+import type { Store } from '../store/port.js'
 import { liveSessionOf, operatorOf } from './auth.js'
 import { roleJson, userJson } from './representation.js'
 import type { AdminDeps } from './users-api.js'
 
+/** Where a managed tenant's people are changed, by name: what the console says beside them. */
+async function sourceName(store: Store, tenant: Tenant): Promise<string> {
+  if (tenant.source === 'scim') return 'your identity provider'
+  if (tenant.source === 'local') return 'Roster'
+  const connection = await getDirectoryConnection(store, tenant.id)
+  return connection?.settings.preset === 'ad' ? 'Active Directory' : 'the LDAP directory'
+}
+
 /** GET /api/me: the caller, its tenant, roles and permissions, and its session (null with a token). */
 export function meApi(router: Router, deps: AdminDeps & { idleMs: number }): void {
   router.get('/me', async (ctx) => {
-    const { user, tenant, scope } = operatorOf(ctx)
+    const op = operatorOf(ctx)
+    const { user, tenant, scope } = op
     const session = liveSessionOf(ctx)?.session
-    const access = await effectiveAccess(deps.store, tenant.id, user.id)
+    const [access, source] = await Promise.all([operatorAccess(deps.store, op), sourceName(deps.store, tenant)])
     ctx.set('Cache-Control', 'no-store')
     ctx.body = {
       ...userJson(user, tenant),
-      tenant: { id: tenant.id, slug: tenant.slug, displayName: tenant.displayName, source: tenant.source },
+      tenant: { id: tenant.id, slug: tenant.slug, displayName: tenant.displayName, source: tenant.source, sourceName: source },
       roles: access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       // What this request may do: with a narrower token, fewer than the roles give.
       permissions: scope ? access.permissions.filter((p) => scope.includes(p)) : access.permissions,

@@ -18,6 +18,7 @@ import { samlRoutes } from '../auth/saml-routes.js'
 import { loginRoutes } from '../auth/login-routes.js'
 import { htmlError } from '../auth/pages.js'
 import { adminApi } from '../admin/router.js'
+import { consoleRoutes } from '../admin/console.js'
 
 export interface AppDeps {
   config: Config
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Koa {
     box: deps.config.encryptionKey ? new SecretBox(deps.config.encryptionKey) : undefined,
     lockout: { maxFailures: deps.config.signIn.loginMaxFailures, lockoutMs: deps.config.signIn.loginLockoutMs },
   }
+  app.use(consoleRoutes())
   app.use(samlRoutes(signIn))
   app.use(loginRoutes(signIn))
   const tokens = deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs)

@@ -1,0 +1,117 @@
+/**
+ * A user's effective roles, with where each comes from (directly, or through groups), and what they
+ * add up to. Roles are Roster's own, so they are granted here in every tenant, managed or not.
+ */
+import { html, useState, useRef } from '../lib.js'
+import { api, get } from '../api.js'
+import { Link, useAsync, flash, FormError, can } from '../ui.js'
+
+export const PERMISSION_TEXT = {
+  'users.view': 'finding and reading users',
+  'users.create': 'creating users',
+  'users.edit': 'editing, activating and deactivating users',
+  'users.delete': 'deleting, archiving and restoring users',
+  'groups.view': 'reading groups and their members',
+  'groups.manage': 'creating, renaming and deleting groups, changing members and owners',
+  'roles.manage': 'defining roles and assigning them to users and groups',
+  'credentials.manage': 'personal access tokens, service accounts, API passwords',
+  'audit.view': 'reading and exporting the audit log',
+  'settings.manage': 'SCIM tokens, single sign-on, the directory connection',
+}
+
+function Via({ via }) {
+  if (via === null || via === undefined) return html`<span>Assigned directly</span>`
+  return html`<ul class="via-list">
+    ${via.map((v) => html`<li key=${v.groupId}>via group <${Link} href=${`/admin/groups/${v.groupId}`}>${v.groupName}<//></li>`)}
+  </ul>`
+}
+
+export function RolesSection({ user, me, reload }) {
+  const mayManage = can(me, 'roles.manage')
+  const all = useAsync(() => (mayManage ? get('/roles').then((r) => r.items) : []), [mayManage])
+  const [choice, setChoice] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState(null)
+  const selectRef = useRef(null)
+  const headRef = useRef(null)
+  const roles = user.roles ?? []
+  const direct = new Set(roles.filter((r) => r.via === null).map((r) => r.id))
+  const grantable = (all.data ?? []).filter((r) => !direct.has(r.id))
+  const self = user.id === me.id
+
+  const change = async (method, path, body, done, focus) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await api(method, path, { body })
+      await reload()
+      flash(done)
+      setTimeout(() => focus()?.focus(), 0)
+      return true
+    } catch (err) {
+      setError(err)
+      return false
+    } finally {
+      setBusy(false)
+    }
+  }
+  const grant = async (e) => {
+    e.preventDefault()
+    const role = grantable.find((r) => r.id === choice)
+    if (!role) return
+    if (await change('POST', `/users/${user.id}/roles`, { role: role.id }, `Granted ${role.name} to ${user.userName}`, () => selectRef.current)) setChoice('')
+  }
+  const revoke = (role) => change('DELETE', `/users/${user.id}/roles/${encodeURIComponent(role.id)}`, undefined, `Revoked ${role.name} from ${user.userName}`, () => headRef.current)
+
+  return html`<section class="panel">
+    <h2 id="roles-title" tabindex="-1" ref=${headRef}>Roles</h2>
+    ${roles.length
+      ? html`<div class="table-wrap">
+          <table class="roles-table">
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">How</th>
+                <th scope="col" class="wide-only">Permissions</th>
+                ${mayManage && html`<th scope="col"><span class="visually-hidden">Actions</span></th>`}
+              </tr>
+            </thead>
+            <tbody>
+              ${roles.map(
+                (r) => html`<tr key=${r.id}>
+                  <th scope="row">${r.name}${r.builtIn ? html` <span class="badge">built-in</span>` : null}</th>
+                  <td class="via"><${Via} via=${r.via} /></td>
+                  <td class="wide-only perm-codes">${r.permissions.length ? r.permissions.map((p) => html`<code key=${p}>${p}</code> `) : html`<span class="muted">none</span>`}</td>
+                  ${mayManage &&
+                  html`<td>${r.via === null
+                    ? html`<button type="button" onClick=${() => revoke(r)} disabled=${busy}>Revoke</button>`
+                    : html`<span class="muted hint">Change the group’s roles or membership</span>`}</td>`}
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>`
+      : html`<p class="muted">No roles: ${user.userName} can sign in and administer nothing.</p>`}
+    ${mayManage &&
+    html`<form class="grant-form" onSubmit=${grant}>
+      <div class="field">
+        <label for="grant-role">Role to grant</label>
+        <select id="grant-role" ref=${selectRef} value=${choice} onChange=${(e) => setChoice(e.currentTarget.value)} required aria-describedby=${self ? 'roles-self-hint' : undefined}>
+          <option value="">${all.data === undefined ? 'Loading roles…' : grantable.length ? 'Choose a role…' : 'Every role is already granted'}</option>
+          ${grantable.map((r) => html`<option key=${r.id} value=${r.id}>${r.name}</option>`)}
+        </select>
+      </div>
+      <button type="submit" disabled=${busy}>Grant</button>
+    </form>`}
+    ${mayManage && self && html`<p class="hint" id="roles-self-hint">These are your own roles: nobody grants or revokes Administrator on themselves, and a change of your roles ends your session, so you sign in again.</p>`}
+    ${all.error && html`<${FormError} error=${all.error} />`}
+    <${FormError} error=${error} />
+    ${!mayManage && html`<p class="hint">Granting and revoking roles needs the roles.manage permission.</p>`}
+    <h3>Effective permissions</h3>
+    ${user.permissions?.length
+      ? html`<ul class="perm-list">
+          ${user.permissions.map((p) => html`<li key=${p}><code>${p}</code> <span class="muted">${PERMISSION_TEXT[p] ?? ''}</span></li>`)}
+        </ul>`
+      : html`<p class="muted">None.</p>`}
+  </section>`
+}
