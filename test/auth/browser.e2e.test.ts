@@ -142,6 +142,25 @@ describe('SAML sign-in end to end: SimpleSAMLphp + headless Chromium', function 
     assert.equal((await meOf(page)).status, 401)
   })
 
+  it('signs alice in to the web console through single sign-on, and out again from the console', async () => {
+    await cli('role', 'assign', '--tenant', 'e2e', '--role', 'Viewer', '--user', 'alice@example.com')
+    const page = await newPage()
+    await page.goto(`${base}/admin?tenant=e2e`)
+    await page.getByRole('button', { name: 'Continue to sign-in' }).click()
+    await page.getByText('Sign in with single sign-on').click()
+    await page.waitForURL((u) => u.href.startsWith(idp.baseUrl))
+    await page.fill('input[name="username"]', 'alice')
+    await page.fill('input[name="password"]', 'alicepass')
+    await Promise.all([page.waitForURL(`${base}/admin`, { timeout: 30_000 }), page.click('#submit_button')])
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
+    await page.getByRole('link', { name: 'alice@example.com', exact: true }).waitFor()
+    // A viewer reads the list but is offered no way to create people.
+    assert.equal(await page.getByRole('link', { name: 'New user' }).count(), 0)
+    await Promise.all([page.waitForURL(`${base}/login/e2e?signedOut=1`, { timeout: 30_000 }), page.getByRole('button', { name: 'Sign out' }).click()])
+    assert.equal((await meOf(page)).status, 401)
+    await cli('role', 'unassign', '--tenant', 'e2e', '--role', 'Viewer', '--user', 'alice@example.com')
+  })
+
   it('refuses bob, who is inactive, after the IdP vouched for him', async () => {
     const page = await newPage()
     await signInAtIdp(page, 'bob', 'bobpass')

@@ -25,11 +25,14 @@ const NAV = [
 ]
 
 /** The screen for a path; `params` are the path's ids. */
-function route(path) {
+function route(path, me) {
   const parts = path.split('/').filter(Boolean).slice(1) // drop "admin"
   const [section, id, sub] = parts
   switch (section) {
     case undefined:
+      // Someone who may not see the user list (a general user) starts at their own tokens.
+      if (!can(me, 'users.view')) return [TokensPage, {}]
+    // falls through
     case 'users':
       if (id === 'new') return [NewUserPage, {}]
       if (id) return [UserPage, { id }]
@@ -64,7 +67,7 @@ function Shell({ me, reloadMe }) {
     const t = setTimeout(() => document.getElementById('page-title')?.focus({ preventScroll: true }), 0)
     return () => clearTimeout(t)
   }, [path])
-  const [Page, params] = route(path)
+  const [Page, params] = route(path, me)
   const nav = NAV.filter((n) => n.permission === null || can(me, n.permission))
   const section = `/${path.split('/').filter(Boolean).slice(0, 2).join('/')}`
   return html`<${MeContext.Provider} value=${{ me, reloadMe }}>

@@ -2,6 +2,7 @@
 import { html, useState } from '../lib.js'
 import { post, del } from '../api.js'
 import { ConfirmDialog, FormError, flash } from '../ui.js'
+import { useMe } from '../session.js'
 import { useRoles, roleName, needs } from './group-kit.js'
 import { PermissionBadges } from './token-permissions.js'
 
@@ -12,7 +13,9 @@ export function GroupRoles({ group, mayEdit, onChanged }) {
   const [busy, setBusy] = useState(false)
   const [removing, setRemoving] = useState(null)
   const held = group.roles.map((r) => roles?.find((x) => x.id === r || x.name === r) ?? { id: r, name: r, permissions: [], description: '' })
-  const grantable = (roles ?? []).filter((r) => !held.some((h) => h.id === r.id))
+  const { me } = useMe()
+  // roles.manage hands out only what its holder has: the API refuses other roles (403).
+  const grantable = (roles ?? []).filter((r) => !held.some((h) => h.id === r.id) && r.permissions.every((p) => me.permissions.includes(p)))
 
   const grant = async (e) => {
     e.preventDefault()

@@ -52,6 +52,7 @@ export function RolesPage() {
 }
 
 function NewRoleDialog({ open, onClose, onCreated }) {
+  const { me } = useMe()
   const [name, setName] = useState('')
   const [description, setDescription] = useState('')
   const [permissions, setPermissions] = useState([])
@@ -91,8 +92,8 @@ function NewRoleDialog({ open, onClose, onCreated }) {
       <${Field} label="Description" id="role-description" hint="Optional: who should hold this role and why.">
         <input id="role-description" maxlength="500" value=${description} aria-describedby="role-description-hint" onInput=${(e) => setDescription(e.currentTarget.value)} />
       <//>
-      <${PermissionChecks} idPrefix="role-perm" legend="Permissions" permissions=${PERMISSIONS.map(([p]) => p)} selected=${permissions} onChange=${setPermissions}
-        hint="Holders of the role may do what these allow. A role without permissions only lets its holders sign in." />
+      <${PermissionChecks} idPrefix="role-perm" legend="Permissions" permissions=${PERMISSIONS.map(([p]) => p).filter((p) => me.permissions.includes(p))} selected=${permissions} onChange=${setPermissions}
+        hint="Holders of the role may do what these allow; you can put in only permissions you hold yourself. A role without permissions only lets its holders sign in." />
       <${FormError} error=${error} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy || !name.trim()}>${busy ? 'Creating…' : 'Create role'}</button>

@@ -27,7 +27,11 @@ function Via({ via }) {
 }
 
 export function RolesSection({ user, me, reload }) {
-  const mayManage = can(me, 'roles.manage')
+  const self = user.id === me.id
+  // Nobody changes their own roles, and roles.manage hands out only what its holder has (the API
+  // refuses both; the console does not offer them).
+  const mayManage = can(me, 'roles.manage') && !self
+  const within = (r) => r.permissions.every((p) => me.permissions.includes(p))
   const all = useAsync(() => (mayManage ? get('/roles').then((r) => r.items) : []), [mayManage])
   const [choice, setChoice] = useState('')
   const [busy, setBusy] = useState(false)
@@ -36,8 +40,7 @@ export function RolesSection({ user, me, reload }) {
   const headRef = useRef(null)
   const roles = user.roles ?? []
   const direct = new Set(roles.filter((r) => r.via === null).map((r) => r.id))
-  const grantable = (all.data ?? []).filter((r) => !direct.has(r.id))
-  const self = user.id === me.id
+  const grantable = (all.data ?? []).filter((r) => !direct.has(r.id) && within(r))
 
   const change = async (method, path, body, done, focus) => {
     setBusy(true)
@@ -84,7 +87,9 @@ export function RolesSection({ user, me, reload }) {
                   <td class="wide-only perm-codes">${r.permissions.length ? r.permissions.map((p) => html`<code key=${p}>${p}</code> `) : html`<span class="muted">none</span>`}</td>
                   ${mayManage &&
                   html`<td>${r.via === null
-                    ? html`<button type="button" onClick=${() => revoke(r)} disabled=${busy}>Revoke</button>`
+                    ? within(r)
+                      ? html`<button type="button" onClick=${() => revoke(r)} disabled=${busy}>Revoke</button>`
+                      : html`<span class="muted hint">It carries permissions you do not hold</span>`
                     : html`<span class="muted hint">Change the group’s roles or membership</span>`}</td>`}
                 </tr>`,
               )}
@@ -96,17 +101,18 @@ export function RolesSection({ user, me, reload }) {
     html`<form class="grant-form" onSubmit=${grant}>
       <div class="field">
         <label for="grant-role">Role to grant</label>
-        <select id="grant-role" ref=${selectRef} value=${choice} onChange=${(e) => setChoice(e.currentTarget.value)} required aria-describedby=${self ? 'roles-self-hint' : undefined}>
+        <select id="grant-role" ref=${selectRef} value=${choice} onChange=${(e) => setChoice(e.currentTarget.value)} required>
           <option value="">${all.data === undefined ? 'Loading roles…' : grantable.length ? 'Choose a role…' : 'Every role is already granted'}</option>
           ${grantable.map((r) => html`<option key=${r.id} value=${r.id}>${r.name}</option>`)}
         </select>
       </div>
       <button type="submit" disabled=${busy}>Grant</button>
     </form>`}
-    ${mayManage && self && html`<p class="hint" id="roles-self-hint">These are your own roles: nobody grants or revokes Administrator on themselves, and a change of your roles ends your session, so you sign in again.</p>`}
+    ${self && html`<p class="hint">These are your own roles. Nobody grants or revokes their own roles: ask another administrator.</p>`}
     ${all.error && html`<${FormError} error=${all.error} />`}
     <${FormError} error=${error} />
-    ${!mayManage && html`<p class="hint">Granting and revoking roles needs the roles.manage permission.</p>`}
+    ${!self && !mayManage && html`<p class="hint">Granting and revoking roles needs the roles.manage permission.</p>`}
+    ${mayManage && html`<p class="hint">You can grant and revoke roles whose permissions you hold yourself.</p>`}
     <h3>Effective permissions</h3>
     ${user.permissions?.length
       ? html`<ul class="perm-list">
