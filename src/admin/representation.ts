@@ -2,7 +2,7 @@ import type { JsonObject, Tenant, User } from '../directory/model.js'
 import type { Role } from '../directory/access-model.js'
 import { mayWrite } from '../directory/source-of-truth.js'
 import { CUSTOM_ATTRIBUTES_URN, type CustomAttribute } from '../directory/custom-attribute-model.js'
-import { definedValues } from '../directory/custom-attributes.js'
+import { attributeFields, definedValues } from '../directory/custom-attributes.js'
 
 /** Where a managed tenant's users are changed instead: what the console shows beside them. */
 export function managedBy(tenant: Tenant): string | null {
@@ -40,13 +40,7 @@ export const roleJson = (r: Role) => ({ id: r.id, name: r.name, description: r.d
 
 export const attributeJson = (a: CustomAttribute) => ({
   id: a.id,
-  name: a.name,
-  label: a.label,
-  type: a.type,
-  choices: a.choices,
-  required: a.required,
-  description: a.description,
-  position: a.position,
+  ...attributeFields(a),
   scimPath: `${CUSTOM_ATTRIBUTES_URN}:${a.name}`,
   created: a.created.toISOString(),
   modified: a.modified.toISOString(),

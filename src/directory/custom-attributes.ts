@@ -232,7 +232,8 @@ export async function listAttributesAs(store: Store, op: Operator): Promise<read
   return store.customAttributes.list(op.tenant.id)
 }
 
-const snapshot = (a: CustomAttribute): JsonObject => ({
+/** A definition's fields as the admin chose them: what its audit entries record and the admin API shows. */
+export const attributeFields = (a: CustomAttribute) => ({
   name: a.name,
   label: a.label,
   type: a.type,
@@ -277,7 +278,7 @@ export async function defineAttributeAs(store: Store, op: Operator, input: Attri
       description,
       position,
     })
-    await tx.audit.append(audit(op, 'attribute.define', attribute.id, null, snapshot(attribute)))
+    await tx.audit.append(audit(op, 'attribute.define', attribute.id, null, attributeFields(attribute)))
     return attribute
   })
   forgetTenantAttributes(store, op.tenant.id)
@@ -306,7 +307,7 @@ export async function updateAttributeAs(store: Store, op: Operator, id: string, 
     }
     const after = await tx.customAttributes.update(op.tenant.id, id, changes)
     if (!after) throw new NotFoundError(`no attribute with id "${id}"`)
-    const event = audit(op, 'attribute.update', id, snapshot(current), snapshot(after))
+    const event = audit(op, 'attribute.update', id, attributeFields(current), attributeFields(after))
     if (event.changes.attributes.length) await tx.audit.append(event)
     return after
   })
@@ -344,7 +345,7 @@ export async function deleteAttributeAs(store: Store, op: Operator, id: string, 
         changes: { attributes: [key], before: { [key]: u.value as Json } },
         requestId: op.requestId,
       })),
-      { ...audit(op, 'attribute.delete', id, snapshot(current), null), changes: { attributes: Object.keys(snapshot(current)).sort(), before: { ...snapshot(current), usersCleared: cleared.length } } },
+      { ...audit(op, 'attribute.delete', id, attributeFields(current), null), changes: { attributes: Object.keys(attributeFields(current)).sort(), before: { ...attributeFields(current), usersCleared: cleared.length } } },
     ])
     return { usersCleared: cleared.length }
   })

@@ -4,11 +4,10 @@
  * search by value, managed tenants refusing edits, every change audited.
  */
 import assert from 'node:assert/strict'
-import { apiAs, passwordSession, tenantWithAdmin } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, tenantWithAdmin, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
 import type { Tenant } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/directory/custom-attribute-model.js'
 import { updateUser } from '../../src/directory/users.js'
 
@@ -25,20 +24,9 @@ for (const backend of backends()) {
     const person = (userName: string, extra: Json = {}) => ({ firstName: 'Ann', lastName: 'Example', userName, email: `${userName}@example.com`, ...extra })
     const define = async (body: Json) => (await api().post('/attributes', body).expect(201)).body as Json
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, cookie: adminCookie } = await tenantWithAdmin(t.store, app, 'attrs'))
-    })
+    adminSuiteHooks(backend, 'attrs', (s) => ({ t, app, tenant, cookie: adminCookie } = s))
 
-    async function withRole(role: string, userName: string): Promise<string> {
-      const user = await newUser(t.store, tenant, userName, { password: `${userName} password 1` })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, role, { type: 'User', id: user.id, label: userName })
-      return passwordSession(app, tenant, userName, `${userName} password 1`)
-    }
+    const withRole = async (role: string, userName: string) => (await userWithRole(t.store, app, tenant, role, userName)).cookie
 
     it('defines, lists, changes and deletes attributes', async () => {
       const routing = await define({ name: 'routingProfile', label: 'Routing profile', type: 'choice', choices: ['Tier 1', 'Tier 2'], description: 'Queue routing' })
@@ -185,11 +173,8 @@ for (const backend of backends()) {
     })
 
     it('refuses value edits in a directory-managed tenant (409), as for every other field', async () => {
-      const synced = await newTenant(t.store, 'attrs-ldap', 'ldap')
-      const boss = await newUser(t.store, synced, 'boss', { password: 'boss password 1' })
-      await assignRole(t.store, { tenant: synced, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: boss.id, label: 'boss' })
+      const { tenant: synced, cookie } = await tenantWithAdmin(t.store, app, 'attrs-ldap', 'boss', 'ldap')
       const worker = await newUser(t.store, synced, 'worker')
-      const cookie = await passwordSession(app, synced, 'boss', 'boss password 1')
       await api(cookie).post('/attributes', { name: 'costCentre', label: 'Cost centre', type: 'text' }).expect(201)
       const refused = await api(cookie).patch(`/users/${worker.id}`, { attributes: { costCentre: 'A' } }).expect(409)
       assert.match(refused.body.detail, /managed by its directory/)

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { passwordSession, tenantWithAdmin } from '../support/admin.js'
+import { adminSuiteHooks, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newUser, signInApp } from '../support/sign-in.js'
+import { cookieOf, newUser, type signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 
 type App = ReturnType<typeof signInApp>
@@ -22,13 +22,8 @@ for (const backend of backends()) {
     const get = (path: string, c = cookie) => request(app).get(`/api${path}`).set('Cookie', c)
     const signIn = (userName: string, password: string) => passwordSession(app, tenant, userName, password)
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
+    adminSuiteHooks(backend, 'audit', (s) => ({ t, app, tenant, admin: auditor, cookie } = s), 'audra')
     beforeEach(async () => {
-      ;({ tenant, admin: auditor, cookie } = await tenantWithAdmin(t.store, app, 'audit', 'audra'))
       // Some history: a console create and edit, a refused sign-in.
       const created = (await request(app).post('/api/users').set('Cookie', cookie).send({ firstName: '=cmd|', lastName: 'Doe, "Jr"', userName: 'jane', email: 'jane@example.com', password: 'jane password 12' }).expect(201)).body
       await request(app).patch(`/api/users/${created.id}`).set('Cookie', cookie).send({ lastName: 'Doe' }).expect(200)

@@ -5,11 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { cookieOf, newUser, type signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 
 type App = ReturnType<typeof signInApp>
 
@@ -24,14 +23,7 @@ for (const backend of backends()) {
     const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`
     const signIn = (userName: string, password: string) => passwordSession(app, tenant, userName, password)
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, admin, cookie } = await tenantWithAdmin(t.store, app, 'creds'))
-    })
+    adminSuiteHooks(backend, 'creds', (s) => ({ t, app, tenant, admin, cookie } = s))
 
     it('signs API calls in with an API password over HTTP Basic (not the sign-in password)', async () => {
       const generated = (await api().put(`/users/${admin.id}/api-password`, { password: 'generate' }).expect(200)).body.generatedPassword
@@ -60,9 +52,7 @@ for (const backend of backends()) {
     })
 
     it('manages another user’s tokens only with credentials.manage', async () => {
-      const vic = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: vic.id, label: 'vic' })
-      const vicCookie = await signIn('vic', 'vic password 12')
+      const { cookie: vicCookie } = await userWithRole(t.store, app, tenant, 'User manager', 'vic')
       assert.match((await api(vicCookie).post(`/users/${admin.id}/tokens`, { name: 'x' }).expect(403)).body.detail, /credentials\.manage/)
       await api(vicCookie).post('/me/tokens', { name: 'mine' }).expect(201)
       assert.match((await api(vicCookie).put(`/users/${admin.id}/api-password`, { password: 'generate' }).expect(403)).body.detail, /credentials\.manage/)

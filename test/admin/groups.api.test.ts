@@ -4,11 +4,10 @@
  * groups with a replacement owner (hand-over and deletion in one transaction).
  */
 import assert from 'node:assert/strict'
-import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,14 +22,7 @@ for (const backend of backends()) {
     const api = (c = cookie) => apiAs(app, c)
     const signIn = (tn: Tenant, userName: string, password: string) => passwordSession(app, tn, userName, password)
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, admin, cookie } = await tenantWithAdmin(t.store, app, 'groups'))
-    })
+    adminSuiteHooks(backend, 'groups', (s) => ({ t, app, tenant, admin, cookie } = s))
 
     it('creates, lists and searches groups by name, paging by cursor', async () => {
       for (const name of ['Support', 'Sales', 'Engineering', 'support-tier-2', 'Ops']) await api().post('/groups', { displayName: name }).expect(201)
@@ -120,9 +112,7 @@ for (const backend of backends()) {
     })
 
     it('needs groups.view / groups.manage / roles.manage, named when missing', async () => {
-      const viewer = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Viewer', { type: 'User', id: viewer.id, label: 'vic' })
-      const vic = await signIn(tenant, 'vic', 'vic password 12')
+      const { cookie: vic } = await userWithRole(t.store, app, tenant, 'Viewer', 'vic')
       const g = (await api().post('/groups', { displayName: 'Ops' }).expect(201)).body
       await api(vic).get('/groups').expect(200)
       assert.match((await api(vic).post('/groups', { displayName: 'X' }).expect(403)).body.detail, /groups\.manage/)
@@ -130,12 +120,9 @@ for (const backend of backends()) {
     })
 
     it('in a directory-managed tenant refuses renames and member changes (409) but lets roles and owners be set', async () => {
-      const synced = await newTenant(t.store, 'groups-ldap', 'ldap')
-      const boss = await newUser(t.store, synced, 'boss', { password: 'boss password 1' })
-      await assignRole(t.store, { tenant: synced, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: boss.id, label: 'boss' })
+      const { tenant: synced, admin: boss, cookie: c } = await tenantWithAdmin(t.store, app, 'groups-ldap', 'boss', 'ldap')
       const { createGroup } = await import('../../src/directory/groups.js')
       const g = await createGroup(t.store, { tenant: synced, actor: signInActor, channel: 'sync', requestId: null }, { displayName: 'Synced', externalId: null, document: { displayName: 'Synced' } })
-      const c = await signIn(synced, 'boss', 'boss password 1')
       assert.match((await api(c).patch(`/groups/${g.id}`, { displayName: 'Local' }).expect(409)).body.detail, /managed by its directory/)
       await api(c).post(`/groups/${g.id}/members`, { add: [{ id: boss.id }] }).expect(409)
       await api(c).post('/groups', { displayName: 'New' }).expect(409)

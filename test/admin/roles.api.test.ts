@@ -5,11 +5,10 @@
  * user's roles change.
  */
 import assert from 'node:assert/strict'
-import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { newTenant, newUser, signInActor, type signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 import { createGroup } from '../../src/directory/groups.js'
 
 type App = ReturnType<typeof signInApp>
@@ -28,14 +27,7 @@ for (const backend of backends()) {
     const signIn = (tn: Tenant, userName: string, password: string) => passwordSession(app, tn, userName, password)
     const rolesOf = async (id: string, c = cookie) => ((await api(c).get(`/users/${id}`).expect(200)).body.roles as Json[]).map((r) => [r.name, r.via === null ? null : r.via.map((v: Json) => v.groupName)])
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, admin, cookie } = await tenantWithAdmin(t.store, app, 'roles'))
-    })
+    adminSuiteHooks(backend, 'roles', (s) => ({ t, app, tenant, admin, cookie } = s))
 
     it('gives a user a role by name or id and takes it away; the user detail shows it beside its group roles, and each change is audited', async () => {
       const ann = await newUser(t.store, tenant, 'ann')
@@ -78,10 +70,8 @@ for (const backend of backends()) {
     })
 
     it('refuses without roles.manage (403 naming it), for unknown users, roles and other tenants\' users (404), and bad bodies (400)', async () => {
-      const vic = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
       const ann = await newUser(t.store, tenant, 'ann')
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: vic.id, label: 'vic' })
-      const vicCookie = await signIn(tenant, 'vic', 'vic password 12')
+      const { cookie: vicCookie } = await userWithRole(t.store, app, tenant, 'User manager', 'vic')
       assert.match((await api(vicCookie).post(`/users/${ann.id}/roles`, { role: 'Viewer' }).expect(403)).body.detail, /missing permission roles\.manage/)
       assert.match((await api(vicCookie).delete(`/users/${ann.id}/roles/viewer`).expect(403)).body.detail, /roles\.manage/)
       assert.match((await api(vicCookie).post('/roles', { name: 'X', permissions: [] }).expect(403)).body.detail, /roles\.manage/)
@@ -217,11 +207,8 @@ for (const backend of backends()) {
 
     it('in directory- and IdP-managed tenants still lets roles be given and taken (roles are Roster\'s own)', async () => {
       for (const source of ['ldap', 'scim'] as const) {
-        const managed = await newTenant(t.store, `roles-${source}`, source)
-        const boss = await newUser(t.store, managed, 'boss', { password: 'boss password 1' })
+        const { tenant: managed, cookie: c } = await tenantWithAdmin(t.store, app, `roles-${source}`, 'boss', source)
         const ann = await newUser(t.store, managed, 'ann')
-        await assignRole(t.store, { tenant: managed, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: boss.id, label: 'boss' })
-        const c = await signIn(managed, 'boss', 'boss password 1')
         await api(c).post(`/users/${ann.id}/roles`, { role: 'Viewer' }).expect(204)
         assert.deepEqual(await rolesOf(ann.id, c), [['Viewer', null]])
         await api(c).delete(`/users/${ann.id}/roles/viewer`).expect(204)

@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import request from 'supertest'
-import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { newUser, signInActor, signInApp, PUBLIC_URL } from '../support/sign-in.js'
+import { PUBLIC_URL, type signInApp } from '../support/sign-in.js'
 import { generateKeyPair, TestIdp } from '../support/saml-idp.js'
 import { openLdapServer } from '../support/directories.js'
 import type { Tenant } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,16 +23,8 @@ for (const backend of backends()) {
     let tenant: Tenant
     let cookie: string
     const api = (c = cookie) => apiAs(app, c)
-    const signIn = (tn: Tenant, userName: string, password: string) => passwordSession(app, tn, userName, password)
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, cookie } = await tenantWithAdmin(t.store, app, 'settings'))
-    })
+    adminSuiteHooks(backend, 'settings', (s) => ({ t, app, tenant, cookie } = s))
 
     it('manages SCIM tokens: created once-shown, usable over SCIM, listed with last use, revoked', async () => {
       const overview = (await api().get('/settings').expect(200)).body
@@ -66,9 +57,7 @@ for (const backend of backends()) {
     })
 
     it('needs settings.manage', async () => {
-      const viewer = await newUser(t.store, tenant, 'vic', { password: 'vic password 12' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: viewer.id, label: 'vic' })
-      const vic = await signIn(tenant, 'vic', 'vic password 12')
+      const { cookie: vic } = await userWithRole(t.store, app, tenant, 'User manager', 'vic')
       for (const path of ['/settings', '/settings/scim-tokens', '/settings/sso', '/settings/directory']) {
         assert.match((await api(vic).get(path).expect(403)).body.detail, /missing permission settings\.manage/)
       }

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import { apiAs, tenantWithAdmin, passwordSession } from '../support/admin.js'
+import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, silentLog, type TestStore } from '../support/stores.js'
 import { testConfig } from '../support/app.js'
-import { newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
+import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 import { assignRole } from '../../src/directory/roles.js'
 import { createGroup, changeMembersMany } from '../../src/directory/groups.js'
@@ -30,14 +30,7 @@ for (const backend of backends()) {
     const api = (cookie = adminCookie) => apiAs(app, cookie)
     const person = (userName: string, extra: Json = {}) => ({ firstName: 'Ann', lastName: 'Example', userName, email: `${userName}@example.com`, ...extra })
 
-    before(async () => {
-      t = await backend.open()
-      app = signInApp(t.store)
-    })
-    after(async () => t?.dispose())
-    beforeEach(async () => {
-      ;({ tenant, admin, cookie: adminCookie } = await tenantWithAdmin(t.store, app, 'admin-api'))
-    })
+    adminSuiteHooks(backend, 'admin-api', (s) => ({ t, app, tenant, admin, cookie: adminCookie } = s))
 
     it('creates a user with a generated password shown once, and reads it back with its roles', async () => {
       const res = await api().post('/users', person('ann', { phone: '+1 555 0100', roles: ['Viewer'] })).expect(201)
@@ -148,17 +141,13 @@ for (const backend of backends()) {
     })
 
     it('checks each permission at use time and names the missing one', async () => {
-      const viewer = await newUser(t.store, tenant, 'vera', { password: 'vera password 1' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'Viewer', { type: 'User', id: viewer.id, label: 'vera' })
-      const cookie = await signIn(app, tenant, 'vera', 'vera password 1')
+      const { cookie } = await userWithRole(t.store, app, tenant, 'Viewer', 'vera')
       await api(cookie).get(`/users/${admin.id}`).expect(200)
       assert.match((await api(cookie).post('/users', person('x')).expect(403)).body.detail, /missing permission users\.create/)
       assert.match((await api(cookie).patch(`/users/${admin.id}`, { lastName: 'x' }).expect(403)).body.detail, /missing permission users\.edit/)
       assert.match((await api(cookie).delete(`/users/${admin.id}`).expect(403)).body.detail, /missing permission users\.delete/)
       // A user manager may create users but not hand out roles.
-      const manager = await newUser(t.store, tenant, 'mia', { password: 'mia password 12' })
-      await assignRole(t.store, { tenant, actor: signInActor, requestId: null }, 'User manager', { type: 'User', id: manager.id, label: 'mia' })
-      const mia = await signIn(app, tenant, 'mia', 'mia password 12')
+      const { cookie: mia } = await userWithRole(t.store, app, tenant, 'User manager', 'mia')
       await api(mia).post('/users', person('plain')).expect(201)
       assert.match((await api(mia).post('/users', person('raised', { roles: ['Administrator'] })).expect(403)).body.detail, /missing permission roles\.manage/)
       // A general user (no role) may read only itself.
@@ -185,11 +174,8 @@ for (const backend of backends()) {
     })
 
     it('refuses writes in a directory-managed tenant with 409 saying where to change it; reads work and show it as managed', async () => {
-      const synced = await newTenant(t.store, 'admin-ldap', 'ldap')
-      const boss = await newUser(t.store, synced, 'boss', { password: 'boss password 1' })
-      await assignRole(t.store, { tenant: synced, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: boss.id, label: 'boss' })
+      const { tenant: synced, cookie } = await tenantWithAdmin(t.store, app, 'admin-ldap', 'boss', 'ldap')
       const worker = await newUser(t.store, synced, 'worker')
-      const cookie = await signIn(app, synced, 'boss', 'boss password 1')
       const read = await api(cookie).get(`/users/${worker.id}`).expect(200)
       assert.match(read.body.managedBy, /managed by the directory/)
       const refused = await api(cookie).patch(`/users/${worker.id}`, { lastName: 'Local' }).expect(409)

@@ -3,7 +3,8 @@ import request from 'supertest'
 import type { Tenant, User } from '../../src/directory/model.js'
 import type { Store } from '../../src/store/port.js'
 import { assignRole } from '../../src/directory/roles.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, type signInApp } from './sign-in.js'
+import type { Backend, TestStore } from './stores.js'
+import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from './sign-in.js'
 
 type App = ReturnType<typeof signInApp>
 
@@ -34,11 +35,41 @@ export function apiAs(app: App, cookie: string) {
   }
 }
 
-/** A fresh tenant with an administrator signed in through the password form. */
-export async function tenantWithAdmin(store: Store, app: App, prefix: string, userName = 'root'): Promise<{ tenant: Tenant; admin: User; cookie: string }> {
-  const tenant = await newTenant(store, prefix)
+/** A user of `tenant` holding `role`, signed in through the password form (password `<userName> password 1`). */
+export async function userWithRole(store: Store, app: App, tenant: Tenant, role: string, userName: string): Promise<{ user: User; cookie: string }> {
   const password = `${userName} password 1`
-  const admin = await newUser(store, tenant, userName, { password })
-  await assignRole(store, { tenant, actor: signInActor, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: userName })
-  return { tenant, admin, cookie: await passwordSession(app, tenant, userName, password) }
+  const user = await newUser(store, tenant, userName, { password })
+  await assignRole(store, { tenant, actor: signInActor, requestId: null }, role, { type: 'User', id: user.id, label: userName })
+  return { user, cookie: await passwordSession(app, tenant, userName, password) }
+}
+
+/** A fresh tenant (local unless `source` says who manages it) with an administrator signed in through the password form. */
+export async function tenantWithAdmin(store: Store, app: App, prefix: string, userName = 'root', source: Tenant['source'] = 'local'): Promise<{ tenant: Tenant; admin: User; cookie: string }> {
+  const tenant = await newTenant(store, prefix, source)
+  const { user: admin, cookie } = await userWithRole(store, app, tenant, 'Administrator', userName)
+  return { tenant, admin, cookie }
+}
+
+export interface AdminSuite {
+  t: TestStore
+  app: App
+  tenant: Tenant
+  admin: User
+  cookie: string
+}
+
+/**
+ * The hooks of an admin API suite: one database for the file with the app on it, and before each
+ * test a fresh tenant with an administrator signed in, handed to `take` for the suite's own
+ * variables (so tests never share a tenant).
+ */
+export function adminSuiteHooks(backend: Backend, prefix: string, take: (suite: AdminSuite) => void, userName = 'root'): void {
+  let t: TestStore
+  let app: App
+  before(async () => {
+    t = await backend.open()
+    app = signInApp(t.store)
+  })
+  after(async () => t?.dispose())
+  beforeEach(async () => take({ t, app, ...(await tenantWithAdmin(t.store, app, prefix, userName)) }))
 }

@@ -185,24 +185,13 @@ export function Dialog({ open, title, onClose, children, wide }) {
  * and closes on success.
  */
 export function ConfirmDialog({ open, title, children, confirmLabel = 'Confirm', danger, onClose, action, disabled }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState(null)
+  const { busy, error, setError, submit: go } = useSubmit(async () => {
+    await action()
+    onClose()
+  })
   useEffect(() => {
     if (open) setError(null)
   }, [open])
-  const go = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await action()
-      onClose()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
   return html`<${Dialog} open=${open} title=${title} onClose=${onClose}>
     <form onSubmit=${go}>
       ${children}
@@ -216,6 +205,44 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Confirm',
 }
 
 // ---------- forms ----------
+
+/**
+ * A form's save: `busy` while `action` runs (to disable its button) and what it threw in `error`
+ * (for FormError), cleared at the next try. `submit` serves as onSubmit or as a plain click handler.
+ */
+export function useSubmit(action) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState(null)
+  const submit = async (e) => {
+    e?.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      await action()
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, setError, submit }
+}
+
+/**
+ * A dialog's form: `values` start again from `blank` (and the last error goes) each time the dialog
+ * opens, since a closed dialog stays mounted; `action` gets the values to save.
+ */
+export function useDialogForm(open, blank, action) {
+  const [values, setValues] = useState(blank)
+  const save = useSubmit(() => action(values))
+  useEffect(() => {
+    if (!open) return
+    setValues(blank)
+    save.setError(null)
+  }, [open])
+  const set = (name, value) => setValues((v) => ({ ...v, [name]: value }))
+  return { values, set, ...save }
+}
 
 export function Field({ label, id, hint, children, required }) {
   return html`<div class="field">

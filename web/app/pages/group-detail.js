@@ -2,7 +2,7 @@
 import { html, useState, useEffect } from '../lib.js'
 import { api, del } from '../api.js'
 import { useMe } from '../session.js'
-import { navigate, useAsync, Loading, ErrorBox, FormError, Dialog, ConfirmDialog, Field, ManagedNote, PageHeader, can, flash, formatDate } from '../ui.js'
+import { navigate, useAsync, Loading, ErrorBox, FormError, Dialog, ConfirmDialog, Field, ManagedNote, PageHeader, can, flash, formatDate, useSubmit } from '../ui.js'
 import { GatedButton, needs, StillHere } from './group-kit.js'
 import { UserPicker, OwnerName } from './group-pickers.js'
 import { GroupMembers } from './group-members.js'
@@ -61,47 +61,36 @@ export function GroupPage({ id }) {
   </div>`
 }
 
-/** A save that failed because the group changed meanwhile: offer to re-read it, keeping what was typed. */
-function StaleHelp({ error, reload }) {
-  if (error?.status !== 412) return null
-  return html`<p><button type="button" onClick=${reload}>Reload the group</button> <span class="hint">Your typing is kept; save again after reloading.</span></p>`
+/** A failed save; when it failed because the group changed meanwhile, a way to re-read it that keeps what was typed. */
+function SaveError({ error, setError, reload }) {
+  const again = () => {
+    setError(null)
+    reload()
+  }
+  return html`<${FormError} error=${error} />
+    ${error?.status === 412 && html`<p><button type="button" onClick=${again}>Reload the group</button> <span class="hint">Your typing is kept; save again after reloading.</span></p>`}`
 }
 
 function RenameDialog({ open, group, etag, onClose, reload }) {
   const [name, setName] = useState(group.displayName)
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, submit } = useSubmit(async () => {
+    await api('PATCH', `/groups/${group.id}`, { body: { displayName: name.trim() }, etag })
+    flash(`Group renamed to ${name.trim()}.`)
+    onClose()
+    reload()
+  })
   useEffect(() => {
     if (open) {
       setName(group.displayName)
       setError(null)
     }
   }, [open])
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await api('PATCH', `/groups/${group.id}`, { body: { displayName: name.trim() }, etag })
-      flash(`Group renamed to ${name.trim()}.`)
-      onClose()
-      reload()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
   return html`<${Dialog} open=${open} title="Rename the group" onClose=${onClose}>
     <form onSubmit=${submit} noValidate>
       <${Field} label="Group name" id="rename-group-name">
         <input id="rename-group-name" required maxlength="256" value=${name} aria-invalid=${error?.field === 'displayName' || undefined} onInput=${(e) => setName(e.currentTarget.value)} />
       <//>
-      <${FormError} error=${error} />
-      <${StaleHelp} error=${error} reload=${() => {
-        setError(null)
-        reload()
-      }} />
+      <${SaveError} error=${error} setError=${setError} reload=${reload} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy || !name.trim() || name.trim() === group.displayName}>${busy ? 'Saving…' : 'Save name'}</button>
         <button type="button" onClick=${onClose}>Cancel</button>
@@ -112,37 +101,22 @@ function RenameDialog({ open, group, etag, onClose, reload }) {
 
 function OwnerDialog({ open, group, etag, onClose, reload }) {
   const [owner, setOwner] = useState(null)
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, submit } = useSubmit(async () => {
+    await api('PATCH', `/groups/${group.id}`, { body: { ownerId: owner?.id ?? null }, etag })
+    flash(owner ? `The group’s owner is now ${owner.userName}.` : 'The group has no owner now.')
+    onClose()
+    reload()
+  })
   useEffect(() => {
     if (!open) return
     setError(null)
     setOwner(group.owner)
   }, [open])
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await api('PATCH', `/groups/${group.id}`, { body: { ownerId: owner?.id ?? null }, etag })
-      flash(owner ? `The group’s owner is now ${owner.userName}.` : 'The group has no owner now.')
-      onClose()
-      reload()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
   return html`<${Dialog} open=${open} title="Change the owner" onClose=${onClose}>
     <form onSubmit=${submit}>
       <${UserPicker} id="group-owner" label="Owner" value=${owner} onChange=${setOwner}
         hint="Search by name, user name or email and choose the new owner; clear the choice to leave the group without an owner." />
-      <${FormError} error=${error} />
-      <${StaleHelp} error=${error} reload=${() => {
-        setError(null)
-        reload()
-      }} />
+      <${SaveError} error=${error} setError=${setError} reload=${reload} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save owner'}</button>
         <button type="button" onClick=${onClose}>Cancel</button>

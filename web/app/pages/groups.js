@@ -2,7 +2,7 @@
 import { html, useState, useEffect } from '../lib.js'
 import { get, post } from '../api.js'
 import { useMe } from '../session.js'
-import { Link, navigate, setQuery, useAsync, useDebounced, useCursorPages, Pager, Loading, ErrorBox, Empty, FormError, Dialog, Field, ManagedNote, PageHeader, can, flash } from '../ui.js'
+import { Link, navigate, setQuery, useAsync, useDebounced, useCursorPages, Pager, Loading, ErrorBox, Empty, FormError, Dialog, Field, ManagedNote, PageHeader, can, flash, useDialogForm } from '../ui.js'
 import { GatedButton, needs, isManagedTenant, groupsManagedText, StillHere } from './group-kit.js'
 import { UserPicker, OwnerName } from './group-pickers.js'
 
@@ -76,43 +76,23 @@ function GroupRow({ group }) {
 }
 
 function NewGroupDialog({ open, onClose }) {
-  const [name, setName] = useState('')
-  const [owner, setOwner] = useState(null)
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
-  useEffect(() => {
-    if (open) {
-      setName('')
-      setOwner(null)
-      setError(null)
-    }
-  }, [open])
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const g = await post('/groups', { displayName: name.trim(), ownerId: owner?.id ?? null })
-      flash(`Group ${g.displayName} created.`)
-      onClose()
-      navigate(`/admin/groups/${g.id}`)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { values: v, set, busy, error, submit } = useDialogForm(open, { name: '', owner: null }, async ({ name, owner }) => {
+    const g = await post('/groups', { displayName: name.trim(), ownerId: owner?.id ?? null })
+    flash(`Group ${g.displayName} created.`)
+    onClose()
+    navigate(`/admin/groups/${g.id}`)
+  })
   const bad = (f) => error?.field === f || undefined
   return html`<${Dialog} open=${open} title="New group" onClose=${onClose}>
     <form onSubmit=${submit} noValidate>
       <${Field} label="Group name" id="new-group-name">
-        <input id="new-group-name" required maxlength="256" value=${name} aria-invalid=${bad('displayName')} onInput=${(e) => setName(e.currentTarget.value)} />
+        <input id="new-group-name" required maxlength="256" value=${v.name} aria-invalid=${bad('displayName')} onInput=${(e) => set('name', e.currentTarget.value)} />
       <//>
-      <${UserPicker} id="new-group-owner" label="Owner" value=${owner} onChange=${setOwner}
+      <${UserPicker} id="new-group-owner" label="Owner" value=${v.owner} onChange=${(o) => set('owner', o)}
         hint="Optional. The owner answers for the group; search by name, user name or email and choose one." />
       <${FormError} error=${error} />
       <div class="actions">
-        <button type="submit" class="primary" disabled=${busy || !name.trim()}>${busy ? 'Creating…' : 'Create group'}</button>
+        <button type="submit" class="primary" disabled=${busy || !v.name.trim()}>${busy ? 'Creating…' : 'Create group'}</button>
         <button type="button" onClick=${onClose}>Cancel</button>
       </div>
     </form>

@@ -1,8 +1,8 @@
 /** Roles: the named sets of permissions given to users and groups; custom ones defined here. */
-import { html, useState, useEffect } from '../lib.js'
+import { html, useState } from '../lib.js'
 import { post, del } from '../api.js'
 import { useMe } from '../session.js'
-import { useAsync, Async, Empty, FormError, Dialog, ConfirmDialog, Field, PageHeader, can, flash } from '../ui.js'
+import { useAsync, Async, Empty, FormError, Dialog, ConfirmDialog, Field, PageHeader, can, flash, useDialogForm } from '../ui.js'
 import { GatedButton, needs, loadRoles } from './group-kit.js'
 import { PERMISSIONS, PermissionBadges, PermissionChecks } from './token-permissions.js'
 
@@ -53,50 +53,28 @@ export function RolesPage() {
 
 function NewRoleDialog({ open, onClose, onCreated }) {
   const { me } = useMe()
-  const [name, setName] = useState('')
-  const [description, setDescription] = useState('')
-  const [permissions, setPermissions] = useState([])
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
-  useEffect(() => {
-    if (open) {
-      setName('')
-      setDescription('')
-      setPermissions([])
-      setError(null)
-    }
-  }, [open])
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      // In the canonical order, whatever order they were ticked in.
-      const ordered = PERMISSIONS.map(([p]) => p).filter((p) => permissions.includes(p))
-      const role = await post('/roles', { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}), permissions: ordered })
-      flash(`Role ${role.name} created. Give it to users or groups from their pages.`)
-      onClose()
-      onCreated()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { values: v, set, busy, error, submit } = useDialogForm(open, { name: '', description: '', permissions: [] }, async ({ name, description, permissions }) => {
+    // In the canonical order, whatever order they were ticked in.
+    const ordered = PERMISSIONS.map(([p]) => p).filter((p) => permissions.includes(p))
+    const role = await post('/roles', { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}), permissions: ordered })
+    flash(`Role ${role.name} created. Give it to users or groups from their pages.`)
+    onClose()
+    onCreated()
+  })
   const bad = (f) => error?.field === f || undefined
   return html`<${Dialog} open=${open} title="New role" onClose=${onClose} wide>
     <form onSubmit=${submit} noValidate>
       <${Field} label="Role name" id="role-name">
-        <input id="role-name" required maxlength="100" value=${name} aria-invalid=${bad('name')} onInput=${(e) => setName(e.currentTarget.value)} />
+        <input id="role-name" required maxlength="100" value=${v.name} aria-invalid=${bad('name')} onInput=${(e) => set('name', e.currentTarget.value)} />
       <//>
       <${Field} label="Description" id="role-description" hint="Optional: who should hold this role and why.">
-        <input id="role-description" maxlength="500" value=${description} aria-describedby="role-description-hint" onInput=${(e) => setDescription(e.currentTarget.value)} />
+        <input id="role-description" maxlength="500" value=${v.description} aria-describedby="role-description-hint" onInput=${(e) => set('description', e.currentTarget.value)} />
       <//>
-      <${PermissionChecks} idPrefix="role-perm" legend="Permissions" permissions=${PERMISSIONS.map(([p]) => p).filter((p) => me.permissions.includes(p))} selected=${permissions} onChange=${setPermissions}
+      <${PermissionChecks} idPrefix="role-perm" legend="Permissions" permissions=${PERMISSIONS.map(([p]) => p).filter((p) => me.permissions.includes(p))} selected=${v.permissions} onChange=${(p) => set('permissions', p)}
         hint="Holders of the role may do what these allow; you can put in only permissions you hold yourself. A role without permissions only lets its holders sign in." />
       <${FormError} error=${error} />
       <div class="actions">
-        <button type="submit" class="primary" disabled=${busy || !name.trim()}>${busy ? 'Creating…' : 'Create role'}</button>
+        <button type="submit" class="primary" disabled=${busy || !v.name.trim()}>${busy ? 'Creating…' : 'Create role'}</button>
         <button type="button" onClick=${onClose}>Cancel</button>
       </div>
     </form>

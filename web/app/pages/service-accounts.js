@@ -6,7 +6,7 @@
 import { html, useState, useEffect } from '../lib.js'
 import { get, post } from '../api.js'
 import { useMe } from '../session.js'
-import { Link, useAsync, Async, Empty, FormError, Dialog, Field, SecretOnce, StatusBadge, PageHeader, can, flash, formatDate } from '../ui.js'
+import { Link, useAsync, Async, Empty, FormError, Dialog, Field, SecretOnce, StatusBadge, PageHeader, can, flash, formatDate, useDialogForm } from '../ui.js'
 import { GatedButton, needs, useRoles } from './group-kit.js'
 import { UserPicker, OwnerName } from './group-pickers.js'
 import { NewTokenForm } from './token-form.js'
@@ -63,48 +63,24 @@ function AccountRow({ account, onNewToken }) {
 function NewAccountDialog({ open, me, onClose, onCreated }) {
   const roles = useRoles()
   const mayGrant = can(me, 'roles.manage')
-  const [name, setName] = useState('')
-  const [description, setDescription] = useState('')
-  const [owner, setOwner] = useState(null)
-  const [chosen, setChosen] = useState([])
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
-  useEffect(() => {
-    if (open) {
-      setName('')
-      setDescription('')
-      setOwner(null)
-      setChosen([])
-      setError(null)
-    }
-  }, [open])
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const a = await post('/service-accounts', { name: name.trim(), description: description.trim(), ownerId: owner?.id ?? null, roles: chosen })
-      flash(`Service account ${a.userName} created. Give it a token with “New token”.`)
-      onClose()
-      onCreated()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { values: v, set, busy, error, submit } = useDialogForm(open, { name: '', description: '', owner: null, chosen: [] }, async ({ name, description, owner, chosen }) => {
+    const a = await post('/service-accounts', { name: name.trim(), description: description.trim(), ownerId: owner?.id ?? null, roles: chosen })
+    flash(`Service account ${a.userName} created. Give it a token with “New token”.`)
+    onClose()
+    onCreated()
+  })
   const bad = (f) => error?.field === f || undefined
-  const spaced = /\s/.test(name.trim())
+  const spaced = /\s/.test(v.name.trim())
   return html`<${Dialog} open=${open} title="New service account" onClose=${onClose} wide>
     <form onSubmit=${submit} noValidate>
       <${Field} label="Name" id="sa-name" hint="Its user name: no spaces, e.g. “billing-export”.">
-        <input id="sa-name" required maxlength="256" value=${name} aria-invalid=${bad('name') || spaced || undefined} aria-describedby="sa-name-hint" onInput=${(e) => setName(e.currentTarget.value)} />
+        <input id="sa-name" required maxlength="256" value=${v.name} aria-invalid=${bad('name') || spaced || undefined} aria-describedby="sa-name-hint" onInput=${(e) => set('name', e.currentTarget.value)} />
       <//>
       ${spaced && html`<p class="form-error" role="alert">A service account name cannot contain spaces.</p>`}
       <${Field} label="Description" id="sa-description" hint="Optional: what uses it.">
-        <input id="sa-description" maxlength="500" value=${description} aria-describedby="sa-description-hint" onInput=${(e) => setDescription(e.currentTarget.value)} />
+        <input id="sa-description" maxlength="500" value=${v.description} aria-describedby="sa-description-hint" onInput=${(e) => set('description', e.currentTarget.value)} />
       <//>
-      <${UserPicker} id="sa-owner" label="Owner" value=${owner} onChange=${setOwner} hint=${`Who answers for it. Leave empty and it is you (${me.userName}).`} />
+      <${UserPicker} id="sa-owner" label="Owner" value=${v.owner} onChange=${(o) => set('owner', o)} hint=${`Who answers for it. Leave empty and it is you (${me.userName}).`} />
       <fieldset>
         <legend>Roles</legend>
         ${!mayGrant
@@ -112,13 +88,13 @@ function NewAccountDialog({ open, me, onClose, onCreated }) {
           : roles === undefined
             ? html`<p class="hint">Loading roles…</p>`
             : roles.map((r) => html`<div class="check-row" key=${r.id}>
-                <label class="check"><input type="checkbox" checked=${chosen.includes(r.id)} onChange=${(e) => setChosen(e.currentTarget.checked ? [...chosen, r.id] : chosen.filter((x) => x !== r.id))} aria-describedby=${`sa-role-${r.id}`} />${r.name}</label>
+                <label class="check"><input type="checkbox" checked=${v.chosen.includes(r.id)} onChange=${(e) => set('chosen', e.currentTarget.checked ? [...v.chosen, r.id] : v.chosen.filter((x) => x !== r.id))} aria-describedby=${`sa-role-${r.id}`} />${r.name}</label>
                 <span class="hint" id=${`sa-role-${r.id}`}>${r.permissions.length ? r.permissions.join(', ') : 'no permissions'}</span>
               </div>`)}
       </fieldset>
       <${FormError} error=${error} />
       <div class="actions">
-        <button type="submit" class="primary" disabled=${busy || !name.trim() || spaced}>${busy ? 'Creating…' : 'Create service account'}</button>
+        <button type="submit" class="primary" disabled=${busy || !v.name.trim() || spaced}>${busy ? 'Creating…' : 'Create service account'}</button>
         <button type="button" onClick=${onClose}>Cancel</button>
       </div>
     </form>

@@ -1,7 +1,7 @@
 /** SCIM settings: the base URL to give the identity provider, and the tokens it authenticates with. */
 import { html, useState } from '../lib.js'
 import { get, post, del } from '../api.js'
-import { useAsync, Async, CopyField, SecretOnce, ConfirmDialog, FormError, Empty, formatDate, flash } from '../ui.js'
+import { useAsync, Async, CopyField, SecretOnce, ConfirmDialog, FormError, Empty, formatDate, flash, useSubmit } from '../ui.js'
 
 export function ScimSettings({ me }) {
   const [showRevoked, setShowRevoked] = useState(false)
@@ -93,22 +93,11 @@ export function ScimSettings({ me }) {
 
 function NewTokenForm({ onIssued }) {
   const [name, setName] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState(null)
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const t = await post('/settings/scim-tokens', { name: name.trim() })
-      setName('')
-      onIssued(t)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    const t = await post('/settings/scim-tokens', { name: name.trim() })
+    setName('')
+    onIssued(t)
+  })
   return html`<form class="panel-form" onSubmit=${submit}>
     <h3 id="new-scim-token-title">New SCIM token</h3>
     <div class="field">

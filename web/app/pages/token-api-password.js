@@ -1,31 +1,20 @@
 /** Your API password: HTTP Basic on /api for clients that cannot send a bearer token. */
 import { html, useState } from '../lib.js'
 import { get, put } from '../api.js'
-import { useAsync, ConfirmDialog, SecretOnce, FormError, flash } from '../ui.js'
+import { useAsync, ConfirmDialog, SecretOnce, FormError, flash, useSubmit } from '../ui.js'
 
 export function ApiPasswordBox({ me }) {
   // Whether one is set is in the user's detail, which needs users.view: without it, "unknown".
   const detail = useAsync(() => get(`/users/${me.id}`).catch(() => null), [me.id])
   const [secret, setSecret] = useState(null)
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
   const [confirm, setConfirm] = useState(null)
   const has = detail.data?.hasApiPassword
   const login = `${me.tenant.slug}/${me.userName}`
-
-  const generate = async () => {
-    setBusy(true)
-    setError(null)
-    try {
-      const r = await put(`/users/${me.id}/api-password`, { password: 'generate' })
-      setSecret(r.generatedPassword)
-      detail.reload()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, submit: generate } = useSubmit(async () => {
+    const r = await put(`/users/${me.id}/api-password`, { password: 'generate' })
+    setSecret(r.generatedPassword)
+    detail.reload()
+  })
 
   return html`<section class="panel api-password">
     <h2 id="api-password-title">API password</h2>

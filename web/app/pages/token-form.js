@@ -1,7 +1,7 @@
 /** Making a personal access token: a name, an optional last day, optionally fewer permissions. */
 import { html, useState } from '../lib.js'
 import { post } from '../api.js'
-import { FormError, Field } from '../ui.js'
+import { FormError, Field, useSubmit } from '../ui.js'
 import { PERMISSIONS, PermissionChecks } from './token-permissions.js'
 
 /** The end of the chosen day where the user is: a token "until 31 March" works all of that day. */
@@ -20,25 +20,14 @@ export function NewTokenForm({ permissions, onCreated, path = '/me/tokens', idPr
   const [name, setName] = useState('')
   const [expires, setExpires] = useState('')
   const [narrow, setNarrow] = useState([])
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
   const own = PERMISSIONS.map(([p]) => p).filter((p) => permissions.includes(p))
-  const submit = async (e) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const t = await post(path, { name: name.trim(), expires: endOfDay(expires), permissions: narrow.length ? own.filter((p) => narrow.includes(p)) : null })
-      setName('')
-      setExpires('')
-      setNarrow([])
-      onCreated(t)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    const t = await post(path, { name: name.trim(), expires: endOfDay(expires), permissions: narrow.length ? own.filter((p) => narrow.includes(p)) : null })
+    setName('')
+    setExpires('')
+    setNarrow([])
+    onCreated(t)
+  })
   const bad = (f) => error?.field === f || undefined
   const body = html`<form onSubmit=${submit} noValidate>
     <div class="form-grid">

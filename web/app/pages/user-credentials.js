@@ -4,7 +4,7 @@
  */
 import { html, useState, useRef, useEffect } from '../lib.js'
 import { api } from '../api.js'
-import { ConfirmDialog, SecretOnce, FormError, flash, can } from '../ui.js'
+import { ConfirmDialog, SecretOnce, FormError, flash, can, useSubmit } from '../ui.js'
 import { TokensPanel } from './user-tokens.js'
 
 export function CredentialsSection({ user, me, reload }) {
@@ -54,8 +54,6 @@ function ApiPassword({ user, me, reload }) {
   const [confirm, setConfirm] = useState(null)
   const secretRef = useRef(null)
   const generateRef = useRef(null)
-  const [error, setError] = useState(null)
-  const [busy, setBusy] = useState(false)
   const generate = async () => {
     const { data } = await api('PUT', `/users/${user.id}/api-password`, { body: { password: 'generate' } })
     setSecret(data.generatedPassword)
@@ -70,18 +68,8 @@ function ApiPassword({ user, me, reload }) {
     setTimeout(() => generateRef.current?.focus(), 80)
   }
   // Generating the first one replaces nothing: no need to ask.
-  const onGenerate = async () => {
-    if (user.hasApiPassword) return setConfirm('replace')
-    setBusy(true)
-    setError(null)
-    try {
-      await generate()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, submit: generateNow } = useSubmit(generate)
+  const onGenerate = () => (user.hasApiPassword ? setConfirm('replace') : generateNow())
   return html`<div class="api-password">
     <h3>API password</h3>
     <p>
