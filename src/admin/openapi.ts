@@ -141,7 +141,7 @@ export const openApiDocument = {
     },
     '/users/{id}/roles': {
       post: {
-        summary: 'Give the user a role, by id or name (roles.manage); allowed in every tenant, whatever its source of truth. Nobody grants themselves Administrator (409).',
+        summary: 'Give the user a role, by id or name (roles.manage); allowed in every tenant, whatever its source of truth. Nobody changes their own roles (409) or grants a role with permissions they do not hold (403).',
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: RoleRefBody } } },
         responses: { 204: { description: 'Assigned (or already held)' }, ...writeErrors, 404: problem('No such user in this tenant, or no such role.') },
@@ -149,7 +149,7 @@ export const openApiDocument = {
     },
     '/users/{id}/roles/{role}': {
       delete: {
-        summary: 'Take a role (id or name) from the user (roles.manage); roles it holds through groups stay. Nobody revokes their own Administrator (409).',
+        summary: 'Take a role (id or name) from the user (roles.manage); roles it holds through groups stay. Nobody changes their own roles (409) or takes away a role with permissions they do not hold (403).',
         parameters: [idParam, { name: 'role', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { 204: { description: 'Unassigned (or not held)' }, ...writeErrors, 404: problem('No such user in this tenant, or no such role.') },
       },

@@ -222,7 +222,7 @@ export const GroupResource = {
     ownerId: { type: ['string', 'null'] },
     owner: { description: 'Not in the answer to POST.', anyOf: [{ $ref: '#/components/schemas/UserRef' }, { type: 'null' }] },
     memberCount: { type: 'integer' },
-    roles: { description: 'Ids of the roles the group gives (built-in keys or custom role ids).', type: 'array', items: { type: 'string' } },
+    roles: { description: 'The roles the group gives, named; built-in first, then custom by name.', type: 'array', items: { $ref: '#/components/schemas/RoleRef' } },
     managedBy: { type: ['string', 'null'] },
     version: { type: 'integer' },
     created: dateTime,

@@ -27,20 +27,22 @@ export interface GroupDetail {
   group: Group
   ownerId: string | null
   owner: UserRef | null
-  roles: string[]
+  /** Named like the list's, so that a group reads the same in list and detail. */
+  roles: RoleRef[]
   memberCount: number
 }
 
 export async function getGroupAs(store: Store, op: Operator, id: string): Promise<GroupDetail> {
   await requirePermissions(store, op, 'groups.view')
   const group = await getGroup(store, op.tenant.id, id)
-  const [ownerId, roles, memberCount] = await Promise.all([
+  const [ownerId, roleIds, memberCount, allRoles] = await Promise.all([
     store.groupOwners.get(op.tenant.id, id),
     store.roleAssignments.ofPrincipal(op.tenant.id, id),
     store.memberships.count(op.tenant.id, id),
+    listRoles(store, op.tenant.id),
   ])
   const user = ownerId ? await store.users.get(op.tenant.id, ownerId) : null
-  return { group, ownerId, owner: user ? userRef(user) : null, roles, memberCount }
+  return { group, ownerId, owner: user ? userRef(user) : null, roles: roleRefs(allRoles, roleIds), memberCount }
 }
 
 /** As the list queries name a user (UserRef), so that a group reads the same in list and detail. */

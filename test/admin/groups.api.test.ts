@@ -81,7 +81,7 @@ for (const backend of backends()) {
       assert.equal(renamed.ownerId, admin.id)
       assert.equal(renamed.memberCount, 2)
       await api().post(`/groups/${g.id}/roles`, { role: 'User manager' }).expect(204)
-      assert.deepEqual((await api().get(`/groups/${g.id}`).expect(200)).body.roles, ['user-manager'])
+      assert.deepEqual((await api().get(`/groups/${g.id}`).expect(200)).body.roles, [{ id: 'user-manager', name: 'User manager' }])
       const annCookie = await signIn(tenant, 'ann', 'ann password 12')
       const me = (await api(annCookie).get('/me').expect(200)).body
       assert.deepEqual(me.roles.map((r: Json) => [r.name, r.via.map((v: Json) => v.groupName)]), [['User manager', ['Customer support']]])

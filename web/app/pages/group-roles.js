@@ -12,7 +12,8 @@ export function GroupRoles({ group, mayEdit, onChanged }) {
   const [error, setError] = useState(null)
   const [busy, setBusy] = useState(false)
   const [removing, setRemoving] = useState(null)
-  const held = group.roles.map((r) => roles?.find((x) => x.id === r || x.name === r) ?? { id: r, name: r, permissions: [], description: '' })
+  // The group names its roles; their permissions come from the tenant's role list.
+  const held = group.roles.map((r) => roles?.find((x) => x.id === r.id) ?? { ...r, permissions: [], description: '' })
   const { me } = useMe()
   // roles.manage hands out only what its holder has: the API refuses other roles (403).
   const grantable = (roles ?? []).filter((r) => !held.some((h) => h.id === r.id) && r.permissions.every((p) => me.permissions.includes(p)))
