@@ -14,6 +14,15 @@ import * as samlify from 'samlify'
 import type { IdentityProviderInstance, ServiceProviderInstance } from 'samlify'
 import { SignedXml } from 'xml-crypto'
 
+/**
+ * samlify's SamlLib is a getter export Node's CommonJS detection does not see: loaded as an ES
+ * module (as mocha does when any module in the graph needs it) it is only on the default export.
+ */
+function samlLib(): typeof samlify.SamlLib {
+  const m = samlify as unknown as { SamlLib?: typeof samlify.SamlLib; default?: { SamlLib?: typeof samlify.SamlLib } }
+  return (m.SamlLib ?? m.default?.SamlLib)!
+}
+
 const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol'
 const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion'
 const NS_DSIG = 'http://www.w3.org/2000/09/xmldsig#'
@@ -241,7 +250,7 @@ export class TestIdp {
       SessionIndex: o.sessionIndex,
     }
     // The callback fixes ID and NameID format, which samlify otherwise draws per call from entity settings.
-    const options = { relayState: o.relayState, customTagReplacement: (template: string) => ({ id, context: samlify.SamlLib.replaceTagsByValue(template, tags) }) }
+    const options = { relayState: o.relayState, customTagReplacement: (template: string) => ({ id, context: samlLib().replaceTagsByValue(template, tags) }) }
     const redirect = idp.createLogoutRequest(sp, 'redirect', { logoutNameID: o.nameId }, options)
     const post = idp.createLogoutRequest(sp, 'post', { logoutNameID: o.nameId }, options)
     return {
