@@ -8,11 +8,12 @@ import { samlCommand } from './saml.js'
 import { auditCommand } from './audit.js'
 import { roleCommand } from './role.js'
 import { adminCommand } from './admin.js'
+import { attributeCommand } from './attribute.js'
 
 /** `roster`: administration from the shell. Every level answers --help. */
 export function buildProgram(): Command {
   const program = new Command('roster')
-    .description('Roster administration: tenants, SCIM tokens, directory connections, sync, SSO, roles, administrators and the audit log.\nConfiguration comes from the environment (and .env), as for the server.')
+    .description('Roster administration: tenants, SCIM tokens, directory connections, sync, SSO, roles, administrators, custom user attributes and the audit log.\nConfiguration comes from the environment (and .env), as for the server.')
     .showHelpAfterError()
     .exitOverride()
     .enablePositionalOptions()
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(samlCommand())
   program.addCommand(roleCommand())
   program.addCommand(adminCommand())
+  program.addCommand(attributeCommand())
   program.addCommand(auditCommand())
   // Subcommands are built first; settings on the program do not reach them, so set them again.
   const everywhere = (cmd: Command) => {

@@ -19,7 +19,7 @@
  */
 import type { Store } from '../store/port.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import type { Json, JsonObject } from './model.js'
+import type { Actor, Json, JsonObject, Tenant } from './model.js'
 import {
   CUSTOM_ATTRIBUTE_LIMITS,
   CUSTOM_ATTRIBUTE_NAME,
@@ -226,10 +226,35 @@ function checkChoices(type: CustomAttributeType, choices: string[] | undefined):
   return list
 }
 
+/**
+ * Who changes definitions, for the audit log. The admin API builds it from the signed-in operator
+ * after checking settings.manage (the `…As` functions); the CLI, which runs with the store's own
+ * authority, passes its system actor.
+ */
+export interface AttributeContext {
+  tenant: Tenant
+  actor: Actor
+  requestId: string | null
+}
+
+const contextOf = (op: Operator): AttributeContext => ({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId })
+
+/** The tenant's definitions in display order, read fresh (not from the cache). */
+export function listAttributes(store: Store, tenantId: string): Promise<CustomAttribute[]> {
+  return store.customAttributes.list(tenantId)
+}
+
 /** Every signed-in user who may see users sees the definitions: the console renders its forms from them. */
 export async function listAttributesAs(store: Store, op: Operator): Promise<readonly CustomAttribute[]> {
   await requirePermissions(store, op, 'users.view')
-  return store.customAttributes.list(op.tenant.id)
+  return listAttributes(store, op.tenant.id)
+}
+
+/** A definition by name, case-insensitively (names are unique that way). */
+export async function attributeByName(store: Store, tenantId: string, name: string): Promise<CustomAttribute> {
+  const def = findDef(await store.customAttributes.list(tenantId), name)
+  if (!def) throw new NotFoundError(`no attribute named "${name}" is defined in this tenant`)
+  return def
 }
 
 /** A definition's fields as the admin chose them: what its audit entries record and the admin API shows. */
@@ -243,33 +268,37 @@ export const attributeFields = (a: CustomAttribute) => ({
   position: a.position,
 })
 
-function audit(op: Operator, action: string, id: string, before: JsonObject | null, after: JsonObject | null) {
+function audit(ctx: AttributeContext, action: string, id: string, before: JsonObject | null, after: JsonObject | null) {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k])).sort()
   return {
-    tenantId: op.tenant.id,
-    actor: operatorActor(op),
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
     action,
     resourceType: 'CustomAttribute',
     resourceId: id,
     changes: { attributes: keys, ...(before ? { before } : {}), ...(after ? { after } : {}) },
-    requestId: op.requestId,
+    requestId: ctx.requestId,
   }
 }
 
 export async function defineAttributeAs(store: Store, op: Operator, input: AttributeInput): Promise<CustomAttribute> {
   await requireSettings(store, op)
+  return defineAttribute(store, contextOf(op), input)
+}
+
+export async function defineAttribute(store: Store, ctx: AttributeContext, input: AttributeInput): Promise<CustomAttribute> {
   if (!CUSTOM_ATTRIBUTE_NAME.test(input.name)) throw new ValidationError('name must start with a letter and hold at most 64 letters, digits and underscores', 'name')
   if (!CUSTOM_ATTRIBUTE_TYPES.includes(input.type)) throw new ValidationError(`type must be one of ${CUSTOM_ATTRIBUTE_TYPES.join(', ')}`, 'type')
   const label = checkLabel(input.label)
   const choices = checkChoices(input.type, input.choices)
   const description = checkDescription(input.description ?? '')
   const created = await store.transaction(async (tx) => {
-    const existing = await tx.customAttributes.list(op.tenant.id)
+    const existing = await tx.customAttributes.list(ctx.tenant.id)
     if (existing.length >= CUSTOM_ATTRIBUTE_LIMITS.maxDefinitions) throw new ConflictError(`a tenant defines at most ${CUSTOM_ATTRIBUTE_LIMITS.maxDefinitions} attributes`)
     if (findDef(existing, input.name)) throw new ConflictError(`an attribute named "${findDef(existing, input.name)!.name}" is already defined (names are case-insensitive)`, 'name')
     const position = input.position ?? existing.reduce((max, a) => Math.max(max, a.position + 1), 0)
     const attribute = await tx.customAttributes.insert({
-      tenantId: op.tenant.id,
+      tenantId: ctx.tenant.id,
       name: input.name,
       label,
       type: input.type,
@@ -278,17 +307,21 @@ export async function defineAttributeAs(store: Store, op: Operator, input: Attri
       description,
       position,
     })
-    await tx.audit.append(audit(op, 'attribute.define', attribute.id, null, attributeFields(attribute)))
+    await tx.audit.append(audit(ctx, 'attribute.define', attribute.id, null, attributeFields(attribute)))
     return attribute
   })
-  forgetTenantAttributes(store, op.tenant.id)
+  forgetTenantAttributes(store, ctx.tenant.id)
   return created
 }
 
 export async function updateAttributeAs(store: Store, op: Operator, id: string, edit: AttributeEdit): Promise<CustomAttribute> {
   await requireSettings(store, op)
+  return updateAttribute(store, contextOf(op), id, edit)
+}
+
+export async function updateAttribute(store: Store, ctx: AttributeContext, id: string, edit: AttributeEdit): Promise<CustomAttribute> {
   const updated = await store.transaction(async (tx) => {
-    const current = await tx.customAttributes.get(op.tenant.id, id)
+    const current = await tx.customAttributes.get(ctx.tenant.id, id)
     if (!current) throw new NotFoundError(`no attribute with id "${id}"`)
     const changes: CustomAttributeChanges = {}
     if (edit.label !== undefined) changes.label = checkLabel(edit.label)
@@ -298,57 +331,67 @@ export async function updateAttributeAs(store: Store, op: Operator, id: string, 
     if (edit.choices !== undefined) {
       changes.choices = checkChoices(current.type, edit.choices)
       const removed = current.choices.filter((c) => !changes.choices!.includes(c))
-      const held = await tx.customAttributes.countValues(op.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name, removed)
+      const held = await tx.customAttributes.countValues(ctx.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name, removed)
       if (held.size) {
         const total = [...held.values()].reduce((a, b) => a + b, 0)
         const which = [...held.entries()].map(([value, n]) => `${JSON.stringify(value)} (${n})`).join(', ')
         throw new ConflictError(`${total} user${total === 1 ? '' : 's'} hold${total === 1 ? 's' : ''} a choice being removed from ${current.name}: ${which}; change their value first`, 'choices')
       }
     }
-    const after = await tx.customAttributes.update(op.tenant.id, id, changes)
+    const after = await tx.customAttributes.update(ctx.tenant.id, id, changes)
     if (!after) throw new NotFoundError(`no attribute with id "${id}"`)
-    const event = audit(op, 'attribute.update', id, attributeFields(current), attributeFields(after))
+    const event = audit(ctx, 'attribute.update', id, attributeFields(current), attributeFields(after))
     if (event.changes.attributes.length) await tx.audit.append(event)
     return after
   })
-  forgetTenantAttributes(store, op.tenant.id)
+  forgetTenantAttributes(store, ctx.tenant.id)
   return updated
+}
+
+export interface DeleteAttributeOptions {
+  purge?: boolean
+  /** How the caller asks to purge, for the refusal to name: the admin API's query, the CLI's flag. */
+  purgeHint?: string
+}
+
+export async function deleteAttributeAs(store: Store, op: Operator, id: string, options: DeleteAttributeOptions = {}): Promise<{ usersCleared: number }> {
+  await requireSettings(store, op)
+  return deleteAttribute(store, contextOf(op), id, options)
 }
 
 /**
  * Deletes a definition. While users hold a value for it, only with `purge`: their values go in the
  * same transaction, each user's change audited. Returns how many users lost a value.
  */
-export async function deleteAttributeAs(store: Store, op: Operator, id: string, options: { purge?: boolean } = {}): Promise<{ usersCleared: number }> {
-  await requireSettings(store, op)
+export async function deleteAttribute(store: Store, ctx: AttributeContext, id: string, options: DeleteAttributeOptions = {}): Promise<{ usersCleared: number }> {
   const result = await store.transaction(async (tx) => {
-    const current = await tx.customAttributes.get(op.tenant.id, id)
+    const current = await tx.customAttributes.get(ctx.tenant.id, id)
     if (!current) throw new NotFoundError(`no attribute with id "${id}"`)
     let cleared: Array<{ id: string; value: unknown }> = []
     if (!options.purge) {
-      const holders = await tx.customAttributes.countHolders(op.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name)
+      const holders = await tx.customAttributes.countHolders(ctx.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name)
       if (holders) {
-        throw new ConflictError(`${holders} user${holders === 1 ? ' holds' : 's hold'} a value for ${current.name}: delete with purge=true to remove the values too`, 'purge')
+        throw new ConflictError(`${holders} user${holders === 1 ? ' holds' : 's hold'} a value for ${current.name}: delete with ${options.purgeHint ?? 'purge=true'} to remove the values too`, 'purge')
       }
     } else {
-      cleared = await tx.customAttributes.removeValues(op.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name)
+      cleared = await tx.customAttributes.removeValues(ctx.tenant.id, CUSTOM_ATTRIBUTES_URN, current.name)
     }
-    await tx.customAttributes.delete(op.tenant.id, id)
+    await tx.customAttributes.delete(ctx.tenant.id, id)
     const key = `${CUSTOM_ATTRIBUTES_URN}:${current.name}`
     await tx.audit.appendMany([
       ...cleared.map((u) => ({
-        tenantId: op.tenant.id,
-        actor: operatorActor(op),
+        tenantId: ctx.tenant.id,
+        actor: ctx.actor,
         action: 'user.update',
         resourceType: 'User',
         resourceId: u.id,
         changes: { attributes: [key], before: { [key]: u.value as Json } },
-        requestId: op.requestId,
+        requestId: ctx.requestId,
       })),
-      { ...audit(op, 'attribute.delete', id, attributeFields(current), null), changes: { attributes: Object.keys(attributeFields(current)).sort(), before: { ...attributeFields(current), usersCleared: cleared.length } } },
+      { ...audit(ctx, 'attribute.delete', id, attributeFields(current), null), changes: { attributes: Object.keys(attributeFields(current)).sort(), before: { ...attributeFields(current), usersCleared: cleared.length } } },
     ])
     return { usersCleared: cleared.length }
   })
-  forgetTenantAttributes(store, op.tenant.id)
+  forgetTenantAttributes(store, ctx.tenant.id)
   return result
 }
