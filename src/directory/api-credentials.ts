@@ -8,7 +8,7 @@ import { roleRefs, type RoleRef } from './access-model.js'
 import type { Tenant, User } from './model.js'
 import { generatePassword } from './administrators.js'
 import { hashPassword, verifyPassword } from './passwords.js'
-import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
 import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
@@ -95,6 +95,7 @@ export interface NewServiceAccount {
 export async function createServiceAccountAs(store: Store, op: Operator, input: NewServiceAccount): Promise<User> {
   await requirePermissions(store, op, 'credentials.manage', ...(input.roles.length ? (['roles.manage'] as const) : []))
   const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
+  for (const role of roles) await requireHeld(store, op, role.permissions, `role ${role.name}`)
   const ownerId = input.ownerId ?? op.user.id
   return store.transaction(async (tx) => {
     const owner = await tx.users.get(op.tenant.id, ownerId)

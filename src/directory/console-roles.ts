@@ -5,27 +5,14 @@
  * truth.
  */
 import type { Store } from '../store/port.js'
-import { PERMISSIONS, type Permission, type Role } from './access-model.js'
-import { ConflictError, ForbiddenError } from '../errors.js'
+import type { Role } from './access-model.js'
+import { ConflictError } from '../errors.js'
 import { getUser } from './users.js'
 import { getGroup } from './groups.js'
-import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
 import { assignRole, createRole, deleteRole, findRole, unassignRole, type AccessContext, type Principal } from './roles.js'
 
 const accessContext = (op: Operator): AccessContext => ({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId })
-
-/**
- * roles.manage lets an operator hand out what they hold, never more: a role (or a new role's
- * permission set) with a permission the operator lacks is refused, so a user manager with
- * roles.manage cannot mint an administrator, nor strip one.
- */
-async function requireHeld(store: Store, op: Operator, permissions: readonly string[], what: string): Promise<void> {
-  const access = await requirePermissions(store, op, 'roles.manage')
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
-  // Names that are no permission at all are createRole's to refuse (400 naming them), not ours.
-  const missing = permissions.filter((p) => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
-  if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself: ${missing.join(', ')}`)
-}
 
 export async function createRoleAs(store: Store, op: Operator, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
   await requireHeld(store, op, input.permissions, 'the new role')

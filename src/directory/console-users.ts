@@ -9,7 +9,7 @@ import { ConflictError, ValidationError } from '../errors.js'
 import type { JsonObject, User, UserStatus } from './model.js'
 import type { Permission } from './access-model.js'
 import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from './roles.js'
-import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
 import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
 import { generatePassword } from './administrators.js'
 import { mayWrite } from './source-of-truth.js'
@@ -106,6 +106,7 @@ async function assertEmailFree(store: Store, tenantId: string, email: string, se
 export async function createUserAs(store: Store, op: Operator, input: NewPerson): Promise<{ user: User; generatedPassword: string | null }> {
   await requirePermissions(store, op, 'users.create', ...(input.roles.length ? (['roles.manage'] as const) : []))
   const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
+  for (const role of roles) await requireHeld(store, op, role.permissions, `role ${role.name}`)
   const generatedPassword = input.password === 'generate' ? generatePassword() : null
   const password = generatedPassword ?? (input.password === 'generate' ? null : input.password)
   const write: UserWrite = {

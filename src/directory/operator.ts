@@ -2,7 +2,7 @@
 import type { Store } from '../store/port.js'
 import { ForbiddenError } from '../errors.js'
 import type { Actor, Tenant, User } from './model.js'
-import type { AssignmentReach, Permission } from './access-model.js'
+import { PERMISSIONS, type AssignmentReach, type Permission } from './access-model.js'
 import { effectiveAccess, type EffectiveAccess } from './roles.js'
 
 export interface Operator {
@@ -43,6 +43,19 @@ export async function requirePermissions(store: Store, op: Operator, ...permissi
   const missing = permissions.filter((p) => !held.includes(p))
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
   return access
+}
+
+/**
+ * roles.manage lets an operator hand out what they hold, never more: a role (or a new role's
+ * permission set) with a permission the operator lacks is refused, so a user manager with
+ * roles.manage cannot mint an administrator, nor strip one.
+ */
+export async function requireHeld(store: Store, op: Operator, permissions: readonly string[], what: string): Promise<void> {
+  const access = await requirePermissions(store, op, 'roles.manage')
+  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+  // Names that are no permission at all are createRole's to refuse (400 naming them), not ours.
+  const missing = permissions.filter((p) => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
+  if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
 /** Tenant settings (SCIM tokens, single sign-on, the directory connection) need settings.manage. */

@@ -103,7 +103,7 @@ for (const backend of backends()) {
       // A delegate with roles.manage and a few permissions hands out only roles within them.
       const sam = await newUser(t.store, tenant, 'sam', { password: 'sam password 12' })
       const ann = await newUser(t.store, tenant, 'ann')
-      const delegate = (await api().post('/roles', { name: 'Role admin', permissions: ['roles.manage', 'users.view', 'groups.view', 'audit.view'] }).expect(201)).body
+      const delegate = (await api().post('/roles', { name: 'Role admin', permissions: ['roles.manage', 'users.view', 'users.create', 'groups.view', 'audit.view', 'credentials.manage'] }).expect(201)).body
       await api().post(`/users/${sam.id}/roles`, { role: delegate.id }).expect(204)
       const samCookie = await signIn(tenant, 'sam', 'sam password 12')
       assert.match((await api(samCookie).post(`/users/${sam.id}/roles`, { role: 'Administrator' }).expect(409)).body.detail, /you cannot grant yourself roles/)
@@ -113,6 +113,13 @@ for (const backend of backends()) {
       // Nor strip an administrator, nor mint a bigger role, nor give one to a group.
       assert.match((await api(samCookie).delete(`/users/${admin.id}/roles/administrator`).expect(403)).body.detail, /do not hold yourself/)
       assert.match((await api(samCookie).post('/roles', { name: 'Everything', permissions: ['settings.manage'] }).expect(403)).body.detail, /the new role carries permissions you do not hold yourself: settings\.manage/)
+      // Nor through the roles a new user or service account starts with.
+      const person = { firstName: 'Eve', lastName: 'Example', userName: 'eve', email: 'eve@example.com' }
+      assert.match((await api(samCookie).post('/users', { ...person, roles: ['Administrator'] }).expect(403)).body.detail, /role Administrator carries permissions you do not hold yourself/)
+      assert.match((await api(samCookie).post('/service-accounts', { name: 'ci-bot', roles: ['User manager'] }).expect(403)).body.detail, /do not hold yourself/)
+      assert.deepEqual((await api().get('/users?q=eve').expect(200)).body.items, [])
+      assert.deepEqual((await api().get('/service-accounts').expect(200)).body.items, [])
+      await api(samCookie).post('/users', { ...person, roles: ['Viewer'] }).expect(201)
       const ctx = { tenant, actor: signInActor, channel: 'cli' as const, requestId: null }
       const staff = await createGroup(t.store, ctx, { displayName: 'Staff', externalId: null, document: { displayName: 'Staff' } }, [{ value: sam.id, type: 'User' }])
       assert.match((await api(samCookie).post(`/groups/${staff.id}/roles`, { role: 'User manager' }).expect(403)).body.detail, /do not hold yourself/)
