@@ -8,7 +8,7 @@ import { roleRefs, type RoleRef } from './access-model.js'
 import type { Tenant, User } from './model.js'
 import { generatePassword } from './administrators.js'
 import { hashPassword, verifyPassword } from './passwords.js'
-import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireCredentialsFor, requireHeld, requirePermissions, type Operator } from './operator.js'
 import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
@@ -38,7 +38,9 @@ export async function setApiAccessAs(store: Store, op: Operator, userId: string,
 
 /** Sets (a typed or generated one, returned once) or removes (null) a user's API password. */
 export async function setApiPasswordAs(store: Store, op: Operator, userId: string, password: string | 'generate' | null): Promise<string | null> {
-  await mayManage(store, op, userId)
+  // Removing one takes nothing from anyone; setting one hands out the user's permissions.
+  if (password === null) await mayManage(store, op, userId)
+  else await requireCredentialsFor(store, op, userId)
   const generated = password === 'generate' ? generatePassword() : null
   const plain = generated ?? (password === 'generate' ? null : password)
   const hash = plain === null ? null : await hashPassword(plain)

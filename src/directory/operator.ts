@@ -58,6 +58,20 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
   if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
+/**
+ * A credential acts as its user, so issuing one for someone else hands out their permissions:
+ * credentials.manage issues for another user only what the operator holds itself — the user's
+ * permissions, or a narrowed token's own list. (Your own credentials never exceed you.)
+ */
+export async function requireCredentialsFor(store: Store, op: Operator, userId: string, narrowed: readonly Permission[] | null = null): Promise<void> {
+  if (userId === op.user.id) return
+  const access = await requirePermissions(store, op, 'credentials.manage')
+  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+  const carried = narrowed ?? (await effectiveAccess(store, op.tenant.id, userId)).permissions
+  const missing = carried.filter((p) => !held.includes(p))
+  if (missing.length) throw new ForbiddenError(`a credential for this user would carry permissions you do not hold yourself: ${missing.join(', ')}`)
+}
+
 /** Tenant settings (SCIM tokens, single sign-on, the directory connection) need settings.manage. */
 export async function requireSettings(store: Store, op: Operator): Promise<void> {
   await requirePermissions(store, op, 'settings.manage')

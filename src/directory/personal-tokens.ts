@@ -8,7 +8,7 @@ import type { Store } from '../store/port.js'
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
 import type { Tenant, User } from './model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
-import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireCredentialsFor, requirePermissions, type Operator } from './operator.js'
 import { hashSecret, validateLabel } from './tokens.js'
 import { assertApiAllowed } from './api-credentials.js'
 
@@ -38,6 +38,7 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
     if (unknown.length) throw new ValidationError(`unknown permission ${unknown.join(', ')}: use ${PERMISSIONS.join(', ')}`, 'permissions')
     permissions = [...new Set(input.permissions as Permission[])].sort()
   }
+  await requireCredentialsFor(store, op, ownerId, permissions)
   const id = randomBytes(8).toString('hex')
   const secret = randomBytes(32).toString('base64url')
   return store.transaction(async (tx) => {
@@ -86,6 +87,9 @@ export async function revokePersonalToken(store: Store, op: Operator, ownerId: s
 /** A new secret for the same token (name, permissions, expiry kept); the old secret stops at once. */
 export async function regeneratePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
   await mayManage(store, op, ownerId)
+  // A new secret is a new credential: the same rule as issuing one.
+  const current = (await store.personalTokens.listForUser(op.tenant.id, ownerId)).find((t) => t.id === id)
+  await requireCredentialsFor(store, op, ownerId, (current?.permissions as Permission[] | null | undefined) ?? null)
   const secret = randomBytes(32).toString('base64url')
   return store.transaction(async (tx) => {
     const token = await tx.personalTokens.replaceSecret(op.tenant.id, ownerId, id, hashSecret(secret))

@@ -39,6 +39,28 @@ for (const backend of backends()) {
       await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, generated)).expect(401)
     })
 
+    it('issues credentials for another user only within the operator’s own permissions (403 otherwise)', async () => {
+      await api().post('/roles', { name: 'Key keeper', permissions: ['credentials.manage', 'users.view'] }).expect(201)
+      const kim = await userWithRole(t.store, app, tenant, 'Key keeper', 'kim')
+      const keeper = (c = kim.cookie) => api(c)
+      // An administrator's token or API password would hand kim the administrator's rights.
+      assert.match((await keeper().post(`/users/${admin.id}/tokens`, { name: 'x' }).expect(403)).body.detail, /would carry permissions you do not hold yourself: .*settings\.manage/)
+      assert.match((await keeper().put(`/users/${admin.id}/api-password`, { password: 'generate' }).expect(403)).body.detail, /do not hold yourself/)
+      assert.match((await keeper().put(`/users/${admin.id}/api-password`, { password: 'a typed one 123' }).expect(403)).body.detail, /do not hold yourself/)
+      // A token narrowed to what kim holds is fine, and so is a user within kim's permissions.
+      const narrowed = (await keeper().post(`/users/${admin.id}/tokens`, { name: 'read only', permissions: ['users.view'] }).expect(201)).body
+      const bot = (await api().post('/service-accounts', { name: 'reporting-bot' }).expect(201)).body
+      await keeper().post(`/users/${bot.id}/tokens`, { name: 'ci' }).expect(201)
+      await keeper().put(`/users/${bot.id}/api-password`, { password: 'generate' }).expect(200)
+      // Regenerating is issuing again: same rule (the narrowed token may be, a full one of the admin's may not).
+      await keeper().post(`/users/${admin.id}/tokens/${narrowed.id}/regenerate`).expect(200)
+      const full = (await api().post('/me/tokens', { name: 'admin full' }).expect(201)).body
+      await keeper().post(`/users/${admin.id}/tokens/${full.id}/regenerate`).expect(403)
+      // Taking away is never an escalation.
+      await keeper().delete(`/users/${admin.id}/tokens/${full.id}`).expect(204)
+      await keeper().put(`/users/${admin.id}/api-password`, { password: null }).expect(200)
+    })
+
     it('switching API access off stops tokens and API passwords, not the console session', async () => {
       const ann = await newUser(t.store, tenant, 'ann', { password: 'ann password 12' })
       const token = (await api().post(`/users/${ann.id}/tokens`, { name: 'ci' }).expect(201)).body.secret
