@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors.js'
 import { roleRefs, type RoleRef } from './access-model.js'
 import type { Group, MemberType, User } from './model.js'
 import { changeMembersMany, createGroup, deleteGroup, getGroup, updateGroup } from './groups.js'
-import { operatorActor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireOutranks, requirePermissions, type Operator } from './operator.js'
 import { listRoles } from './roles.js'
 import type { WriteContext } from './writes.js'
 
@@ -93,6 +93,8 @@ export async function updateGroupAs(store: Store, op: Operator, id: string, inpu
 
 export async function deleteGroupAs(store: Store, op: Operator, id: string, ifVersion?: number[]): Promise<void> {
   await requirePermissions(store, op, 'groups.manage')
+  const group = await getGroup(store, op.tenant.id, id)
+  await requireOutranks(store, op, group.id, `group ${group.displayName}`)
   await deleteGroup(store, writeContext(op), id, { ifVersion })
 }
 
@@ -110,7 +112,8 @@ export async function changeGroupMembersAs(
   change: { add: Array<{ id: string; type: MemberType }>; remove: string[] },
 ): Promise<void> {
   await requirePermissions(store, op, 'groups.manage')
-  await getGroup(store, op.tenant.id, id)
+  const group = await getGroup(store, op.tenant.id, id)
+  await requireOutranks(store, op, group.id, `group ${group.displayName}`)
   const result = await changeMembersMany(store, writeContext(op), [{ groupId: id, add: change.add.map((m) => ({ memberId: m.id, memberType: m.type })), remove: change.remove }])
   const failure = result.failed[0]
   if (failure) {

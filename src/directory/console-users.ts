@@ -9,7 +9,7 @@ import { ConflictError, ValidationError } from '../errors.js'
 import type { JsonObject, User, UserStatus } from './model.js'
 import type { Permission } from './access-model.js'
 import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from './roles.js'
-import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireHeld, requireOutranks, requirePermissions, type Operator } from './operator.js'
 import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
 import { generatePassword } from './administrators.js'
 import { mayWrite } from './source-of-truth.js'
@@ -134,6 +134,7 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
 /** Edits the person's fields; the userName is read-only after creation. */
 export async function editUserAs(store: Store, op: Operator, id: string, fields: PersonEdit, ifVersion?: number[]): Promise<User> {
   await requirePermissions(store, op, 'users.edit')
+  if (id !== op.user.id) await requireOutranks(store, op, id, 'this user')
   return store.transaction(async (tx) => {
     if (fields.email) await assertEmailFree(tx, op.tenant.id, fields.email, id)
     const definitions = fields.attributes ? await tx.customAttributes.list(op.tenant.id) : []
@@ -183,6 +184,7 @@ const PERMISSION_OF: Record<StatusChange, Permission> = { activate: 'users.edit'
 export async function changeStatusAs(store: Store, op: Operator, id: string, change: StatusChange, ifVersion?: number[]): Promise<User> {
   await requirePermissions(store, op, PERMISSION_OF[change])
   if (id === op.user.id) throw new ConflictError(`you cannot ${change} yourself; ask another administrator`)
+  await requireOutranks(store, op, id, 'this user')
   const status = STATUS_OF[change]
   return store.transaction(async (tx) => {
     const current = await getUser(tx, op.tenant.id, id)
@@ -216,6 +218,7 @@ export async function changeStatusAs(store: Store, op: Operator, id: string, cha
 export async function deleteUserAs(store: Store, op: Operator, id: string, options: { ifVersion?: number[]; replacementOwnerId?: string | null } = {}): Promise<void> {
   await requirePermissions(store, op, 'users.delete')
   if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
+  await requireOutranks(store, op, id, 'this user')
   await store.transaction(async (tx) => {
     const user = await getUser(tx, op.tenant.id, id)
     const [ownedGroups, ownedAccounts] = await Promise.all([tx.groupOwners.ownedBy(op.tenant.id, id), tx.serviceAccounts.ownedBy(op.tenant.id, id)])

@@ -72,6 +72,21 @@ export async function requireCredentialsFor(store: Store, op: Operator, userId: 
   if (missing.length) throw new ForbiddenError(`a credential for this user would carry permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
+/**
+ * Changing someone more powerful than you (their details, status, existence) or a group whose
+ * members hold more than you (its membership, its existence) would let you take that power over —
+ * change an administrator's email to one your IdP account has, add yourself to the admins' group —
+ * or strip it. Refused (403 naming what they hold and you do not). `principalId` is a user or a
+ * group: a group's reach is its own roles and those of every group containing it.
+ */
+export async function requireOutranks(store: Store, op: Operator, principalId: string, what: string): Promise<void> {
+  const access = await operatorAccess(store, op)
+  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+  const theirs = (await effectiveAccess(store, op.tenant.id, principalId)).permissions
+  const missing = theirs.filter((p) => !held.includes(p))
+  if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself (${missing.join(', ')}): ask someone who holds them`)
+}
+
 /** Tenant settings (SCIM tokens, single sign-on, the directory connection) need settings.manage. */
 export async function requireSettings(store: Store, op: Operator): Promise<void> {
   await requirePermissions(store, op, 'settings.manage')

@@ -71,6 +71,35 @@ for (const backend of backends()) {
       assert.equal((await api().get(`/users?sort=email&cursor=${byName.next}`).expect(400)).body.field, 'cursor')
     })
 
+    it('never lets anyone change a more powerful user, or the membership of a more powerful group (403)', async () => {
+      const { cookie: umi } = await userWithRole(t.store, app, tenant, 'User manager', 'umi')
+      const ann = await newUser(t.store, tenant, 'ann', { email: 'ann@example.com' })
+      // Changing an administrator's email could hand their SSO identity to whoever owns the new one.
+      const refused = (await api(umi).patch(`/users/${admin.id}`, { email: 'mine@evil.example' }).expect(403)).body.detail
+      assert.match(refused, /this user carries permissions you do not hold yourself \(.*settings\.manage.*\)/)
+      await api(umi).post(`/users/${admin.id}/deactivate`).expect(403)
+      await api(umi).post(`/users/${admin.id}/archive`).expect(403)
+      await api(umi).delete(`/users/${admin.id}`).expect(403)
+      assert.equal((await api().get(`/users/${admin.id}`).expect(200)).body.status, 'active')
+      // People within the operator's own permissions are theirs to manage.
+      await api(umi).patch(`/users/${ann.id}`, { lastName: 'Moved' }).expect(200)
+      await api(umi).post(`/users/${ann.id}/deactivate`).expect(200)
+
+      const ctx = { tenant, actor: signInActor, channel: 'cli' as const, requestId: null }
+      const admins = await createGroup(t.store, ctx, { displayName: 'Admins', externalId: null, document: { displayName: 'Admins' } }, [])
+      const inner = await createGroup(t.store, ctx, { displayName: 'On call', externalId: null, document: { displayName: 'On call' } }, [])
+      await api().post(`/groups/${admins.id}/roles`, { role: 'Administrator' }).expect(204)
+      await api().post(`/groups/${admins.id}/members`, { add: [{ id: inner.id, type: 'Group' }], remove: [] }).expect(204)
+      const me = (await api(umi).get('/me').expect(200)).body
+      // Adding yourself to the admins' group — or to a group inside it — would make you one.
+      assert.match((await api(umi).post(`/groups/${admins.id}/members`, { add: [{ id: me.id, type: 'User' }], remove: [] }).expect(403)).body.detail, /group Admins carries permissions you do not hold/)
+      await api(umi).post(`/groups/${inner.id}/members`, { add: [{ id: me.id, type: 'User' }], remove: [] }).expect(403)
+      await api(umi).delete(`/groups/${admins.id}`).expect(403)
+      assert.deepEqual((await api(umi).get('/me').expect(200)).body.permissions, me.permissions)
+      const helpers = (await api(umi).post('/groups', { displayName: 'Helpers' }).expect(201)).body
+      await api(umi).post(`/groups/${helpers.id}/members`, { add: [{ id: ann.id, type: 'User' }], remove: [] }).expect(204)
+    })
+
     it('validates input, naming the field at fault', async () => {
       const cases: Array<[Json, string]> = [
         [{ ...person('x'), email: 'not-an-email' }, 'email'],

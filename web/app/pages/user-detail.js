@@ -8,7 +8,7 @@ import { useMe } from '../session.js'
 import { Link, PageHeader, Loading, ErrorBox, StatusBadge, ManagedNote, formatDate } from '../ui.js'
 import { useAttributeDefinitions, attributeText } from './user-attributes.js'
 import { EditUserForm } from './user-edit.js'
-import { StatusSection, DeleteSection } from './user-status.js'
+import { StatusSection, DeleteSection, outranks, outrankedText } from './user-status.js'
 import { RolesSection } from './user-roles.js'
 import { CredentialsSection } from './user-credentials.js'
 import { OwnedSection, useOwned } from './user-owned.js'
@@ -108,7 +108,13 @@ function DetailsSection({ user, etag, me, reload, defs }) {
     setEditing(false)
     setTimeout(() => editRef.current?.focus(), 0)
   }
-  const reason = !mayEdit ? 'Editing users needs the users.edit permission.' : managed ? 'Managed by the source of truth: see the note above.' : null
+  const reason = !mayEdit
+    ? 'Editing users needs the users.edit permission.'
+    : managed
+      ? 'Managed by the source of truth: see the note above.'
+      : user.id !== me.id && !outranks(me, user)
+        ? outrankedText(me, user)
+        : null
   return html`<section class="panel">
     <div class="section-head">
       <h2 id="details-title">Details</h2>

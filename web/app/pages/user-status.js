@@ -51,8 +51,15 @@ function blocked(change, { user, me }) {
   if (user.id === me.id) return { id: 'status-self-note', text: null }
   if (user.managedBy) return { id: 'user-managed-note', text: null }
   if (!me.permissions.includes(change.permission)) return { id: `status-perm-${change.permission}`, text: `Needs the ${change.permission} permission.` }
+  if (!outranks(me, user)) return { id: 'status-outranked', text: outrankedText(me, user) }
   return null
 }
+
+/** Whether the operator holds every permission the user holds (the API refuses changes otherwise). */
+export const outranks = (me, user) => (user.permissions ?? []).every((p) => me.permissions.includes(p))
+
+export const outrankedText = (me, user) =>
+  `${user.userName} holds permissions you do not (${user.permissions.filter((p) => !me.permissions.includes(p)).join(', ')}): someone who holds them can change this user.`
 
 export function StatusSection({ user, etag, me, reload }) {
   const [open, setOpen] = useState(null)
