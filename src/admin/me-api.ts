@@ -1,5 +1,5 @@
 import type Router from '@koa/router'
-import { operatorAccess } from '../directory/operator.js'
+import { heldPermissions, operatorAccess } from '../directory/operator.js'
 import { getDirectoryConnection } from '../directory/directory-connections.js'
 import type { Tenant } from '../directory/model.js'
 import type { Store } from '../store/port.js'
@@ -19,7 +19,7 @@ async function sourceName(store: Store, tenant: Tenant): Promise<string> {
 export function meApi(router: Router, deps: AdminDeps & { idleMs: number }): void {
   router.get('/me', async (ctx) => {
     const op = operatorOf(ctx)
-    const { user, tenant, scope } = op
+    const { user, tenant } = op
     const session = liveSessionOf(ctx)?.session
     const [access, source] = await Promise.all([operatorAccess(deps.store, op), sourceName(deps.store, tenant)])
     ctx.set('Cache-Control', 'no-store')
@@ -28,7 +28,7 @@ export function meApi(router: Router, deps: AdminDeps & { idleMs: number }): voi
       tenant: { id: tenant.id, slug: tenant.slug, displayName: tenant.displayName, source: tenant.source, sourceName: source },
       roles: access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       // What this request may do: with a narrower token, fewer than the roles give.
-      permissions: scope ? access.permissions.filter((p) => scope.includes(p)) : access.permissions,
+      permissions: heldPermissions(op, access),
       session: session
         ? {
             method: session.method,

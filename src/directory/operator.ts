@@ -32,6 +32,17 @@ export function operatorAccess(store: Store, op: Operator): Promise<EffectiveAcc
 
 export const operatorActor = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
 
+/** What this request may do: the user's permissions now, narrowed by a token's scope. */
+export function heldPermissions(op: Operator, access: EffectiveAccess): Permission[] {
+  return op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+}
+
+/** The permissions in `wanted` that this request does not hold (unknown names are not counted). */
+async function lacking(store: Store, op: Operator, wanted: readonly string[]): Promise<Permission[]> {
+  const held = heldPermissions(op, await operatorAccess(store, op))
+  return wanted.filter((p): p is Permission => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
+}
+
 /**
  * Checks the operator's permissions now (not at sign-in): a role taken away a second ago counts. A
  * token never grants more than its user has now; a narrower token grants less. Throws ForbiddenError
@@ -39,8 +50,7 @@ export const operatorActor = (op: Operator): Actor => ({ type: 'user', id: op.us
  */
 export async function requirePermissions(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
   const access = await operatorAccess(store, op)
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
-  const missing = permissions.filter((p) => !held.includes(p))
+  const missing = await lacking(store, op, permissions)
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
   return access
 }
@@ -51,10 +61,9 @@ export async function requirePermissions(store: Store, op: Operator, ...permissi
  * roles.manage cannot mint an administrator, nor strip one.
  */
 export async function requireHeld(store: Store, op: Operator, permissions: readonly string[], what: string): Promise<void> {
-  const access = await requirePermissions(store, op, 'roles.manage')
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
+  await requirePermissions(store, op, 'roles.manage')
   // Names that are no permission at all are createRole's to refuse (400 naming them), not ours.
-  const missing = permissions.filter((p) => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
+  const missing = await lacking(store, op, permissions)
   if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
@@ -65,10 +74,8 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
  */
 export async function requireCredentialsFor(store: Store, op: Operator, userId: string, narrowed: readonly Permission[] | null = null): Promise<void> {
   if (userId === op.user.id) return
-  const access = await requirePermissions(store, op, 'credentials.manage')
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
-  const carried = narrowed ?? (await effectiveAccess(store, op.tenant.id, userId)).permissions
-  const missing = carried.filter((p) => !held.includes(p))
+  await requirePermissions(store, op, 'credentials.manage')
+  const missing = await lacking(store, op, narrowed ?? (await effectiveAccess(store, op.tenant.id, userId)).permissions)
   if (missing.length) throw new ForbiddenError(`a credential for this user would carry permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
@@ -80,10 +87,7 @@ export async function requireCredentialsFor(store: Store, op: Operator, userId: 
  * group: a group's reach is its own roles and those of every group containing it.
  */
 export async function requireOutranks(store: Store, op: Operator, principalId: string, what: string): Promise<void> {
-  const access = await operatorAccess(store, op)
-  const held = op.scope ? access.permissions.filter((p) => op.scope!.includes(p)) : access.permissions
-  const theirs = (await effectiveAccess(store, op.tenant.id, principalId)).permissions
-  const missing = theirs.filter((p) => !held.includes(p))
+  const missing = await lacking(store, op, (await effectiveAccess(store, op.tenant.id, principalId)).permissions)
   if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself (${missing.join(', ')}): ask someone who holds them`)
 }
 
