@@ -8,13 +8,10 @@ import { roleRefs, type RoleRef } from './access-model.js'
 import type { Tenant, User } from './model.js'
 import { generatePassword } from './administrators.js'
 import { hashPassword, verifyPassword } from './passwords.js'
-import { operatorActor, requireCredentialsFor, requireHeld, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireCredentialsFor, requireCredentialsManage, requireHeld, requirePermissions, type Operator } from './operator.js'
 import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
-async function mayManage(store: Store, op: Operator, userId: string): Promise<void> {
-  if (userId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
-}
 
 /** Switches a user's API access (tokens, API password) on or off; sessions are not affected. */
 export async function setApiAccessAs(store: Store, op: Operator, userId: string, enabled: boolean): Promise<void> {
@@ -39,7 +36,7 @@ export async function setApiAccessAs(store: Store, op: Operator, userId: string,
 /** Sets (a typed or generated one, returned once) or removes (null) a user's API password. */
 export async function setApiPasswordAs(store: Store, op: Operator, userId: string, password: string | 'generate' | null): Promise<string | null> {
   // Removing one takes nothing from anyone; setting one hands out the user's permissions.
-  if (password === null) await mayManage(store, op, userId)
+  if (password === null) await requireCredentialsManage(store, op, userId)
   else await requireCredentialsFor(store, op, userId)
   const generated = password === 'generate' ? generatePassword() : null
   const plain = generated ?? (password === 'generate' ? null : password)

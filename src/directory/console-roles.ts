@@ -19,8 +19,8 @@ export async function createRoleAs(store: Store, op: Operator, input: { name: st
   return createRole(store, accessContext(op), input)
 }
 
+/** Callers have checked roles.manage before looking the principal up (403 before 404). */
 async function changePrincipalRole(store: Store, op: Operator, principal: Principal, roleIdOrName: string, change: 'assign' | 'unassign'): Promise<boolean> {
-  await requirePermissions(store, op, 'roles.manage')
   // Nobody changes their own roles, whichever: granting raises you, revoking may lock you out.
   if (principal.type === 'User' && principal.id === op.user.id) {
     throw new ConflictError(`you cannot ${change === 'assign' ? 'grant yourself roles' : 'revoke your own roles'}; ask another administrator`)

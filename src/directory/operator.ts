@@ -67,6 +67,11 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
   if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
+/** Your own credentials need no permission; another user's need credentials.manage. */
+export async function requireCredentialsManage(store: Store, op: Operator, userId: string): Promise<void> {
+  if (userId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
+}
+
 /**
  * A credential acts as its user, so issuing one for someone else hands out their permissions:
  * credentials.manage issues for another user only what the operator holds itself — the user's
@@ -74,7 +79,7 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
  */
 export async function requireCredentialsFor(store: Store, op: Operator, userId: string, narrowed: readonly Permission[] | null = null): Promise<void> {
   if (userId === op.user.id) return
-  await requirePermissions(store, op, 'credentials.manage')
+  await requireCredentialsManage(store, op, userId)
   const missing = await lacking(store, op, narrowed ?? (await effectiveAccess(store, op.tenant.id, userId)).permissions)
   if (missing.length) throw new ForbiddenError(`a credential for this user would carry permissions you do not hold yourself: ${missing.join(', ')}`)
 }

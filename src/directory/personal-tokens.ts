@@ -8,7 +8,7 @@ import type { Store } from '../store/port.js'
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
 import type { Tenant, User } from './model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
-import { operatorActor, requireCredentialsFor, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, requireCredentialsFor, requireCredentialsManage, type Operator } from './operator.js'
 import { hashSecret, validateLabel } from './tokens.js'
 import { assertApiAllowed } from './api-credentials.js'
 
@@ -23,13 +23,9 @@ export interface NewPersonalToken {
 }
 
 
-/** Your own tokens need no permission; another user's need credentials.manage. */
-async function mayManage(store: Store, op: Operator, ownerId: string): Promise<void> {
-  if (ownerId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
-}
 
 export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
-  await mayManage(store, op, ownerId)
+  await requireCredentialsManage(store, op, ownerId)
   const name = validateLabel(input.name)
   if (input.expires && input.expires <= now) throw new ValidationError('expires must be in the future', 'expires')
   let permissions: Permission[] | null = null
@@ -62,12 +58,12 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
 }
 
 export async function listPersonalTokens(store: Store, op: Operator, ownerId: string): Promise<PersonalToken[]> {
-  await mayManage(store, op, ownerId)
+  await requireCredentialsManage(store, op, ownerId)
   return store.personalTokens.listForUser(op.tenant.id, ownerId)
 }
 
 export async function revokePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<PersonalToken> {
-  await mayManage(store, op, ownerId)
+  await requireCredentialsManage(store, op, ownerId)
   return store.transaction(async (tx) => {
     const token = await tx.personalTokens.revoke(op.tenant.id, ownerId, id, new Date())
     if (!token) throw new NotFoundError(`no live token "${id}"`)
@@ -86,7 +82,7 @@ export async function revokePersonalToken(store: Store, op: Operator, ownerId: s
 
 /** A new secret for the same token (name, permissions, expiry kept); the old secret stops at once. */
 export async function regeneratePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
-  await mayManage(store, op, ownerId)
+  await requireCredentialsManage(store, op, ownerId)
   // A new secret is a new credential: the same rule as issuing one.
   const current = (await store.personalTokens.listForUser(op.tenant.id, ownerId)).find((t) => t.id === id)
   await requireCredentialsFor(store, op, ownerId, (current?.permissions as Permission[] | null | undefined) ?? null)
