@@ -12,7 +12,6 @@ import { operatorActor, requireCredentialsFor, requireCredentialsManage, require
 import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
-
 /** Switches a user's API access (tokens, API password) on or off; sessions are not affected. */
 export async function setApiAccessAs(store: Store, op: Operator, userId: string, enabled: boolean): Promise<void> {
   await requirePermissions(store, op, 'credentials.manage')

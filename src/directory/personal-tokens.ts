@@ -22,8 +22,6 @@ export interface NewPersonalToken {
   permissions: string[] | null
 }
 
-
-
 export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
   await requireCredentialsManage(store, op, ownerId)
   const name = validateLabel(input.name)
