@@ -16,6 +16,12 @@ export interface Config {
   databaseUrl: string | undefined
   databasePoolMax: number
   databaseConnectTimeoutMs: number
+  /** Longest a single SQL statement may run on the server (statement_timeout); 0: no limit. */
+  databaseStatementTimeoutMs: number
+  /** Longest a unit of database work waits for a free connection before the request gets 503. */
+  databaseAcquireTimeoutMs: number
+  /** Connections one tenant may use at once (its share of the pool); undefined: half the pool. */
+  databaseTenantConcurrency: number | undefined
   logLevel: LogLevel
   logFormat: 'json' | 'pretty'
   bodyLimitBytes: number
@@ -177,6 +183,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 1000),
     databaseConnectTimeoutMs: duration('DATABASE_CONNECT_TIMEOUT', '5s', 100, 120_000),
+    databaseStatementTimeoutMs: duration('DATABASE_STATEMENT_TIMEOUT', '30s', 0, 3_600_000),
+    databaseAcquireTimeoutMs: duration('DATABASE_ACQUIRE_TIMEOUT', '10s', 100, 600_000),
+    databaseTenantConcurrency: read('DATABASE_TENANT_CONCURRENCY') === undefined ? undefined : int('DATABASE_TENANT_CONCURRENCY', 1, 1, 1000),
     logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     logFormat: 'json',
     bodyLimitBytes,
@@ -202,6 +211,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)
   config.logFormat = fmt === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : fmt
 
+  if (config.databaseTenantConcurrency !== undefined && config.databaseTenantConcurrency > config.databasePoolMax) {
+    problems.push('DATABASE_TENANT_CONCURRENCY: must not be more than DATABASE_POOL_MAX (it is a share of the pool)')
+  }
   if (config.signIn.sessionIdleMs > config.signIn.sessionMaxMs) {
     problems.push('SESSION_IDLE: must not be longer than SESSION_MAX (a session ends at SESSION_MAX however active)')
   }

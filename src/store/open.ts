@@ -22,16 +22,25 @@ export interface OpenedStore {
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'databaseConnectTimeoutMs'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'databaseConnectTimeoutMs'> &
+    Partial<Pick<Config, 'databaseStatementTimeoutMs' | 'databaseAcquireTimeoutMs' | 'databaseTenantConcurrency'>>,
   log: Logger,
   holder: Omit<LockHolder, 'pid' | 'started'>,
 ): Promise<OpenedStore> {
   if (config.databaseUrl) {
-    const db = openPg({ connectionString: config.databaseUrl, max: config.databasePoolMax, connectTimeoutMs: config.databaseConnectTimeoutMs, log })
+    const db = openPg({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolMax,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+      tenantConcurrency: config.databaseTenantConcurrency,
+      log,
+    })
     const store = postgresStore(db)
     try {
       await store.ping(config.databaseConnectTimeoutMs + 1000)
-      await migrate(db)
+      await migrate(db, undefined, log)
     } catch (err) {
       await db.close().catch(() => undefined)
       throw new StoreOpenError(`DATABASE_URL (${redact(config.databaseUrl)}): ${describePgError(err)}`)
@@ -42,8 +51,8 @@ export async function openStore(
 
   const lock = lockDataDir(config.dataDir, holder)
   try {
-    const db = await openPglite(path.join(config.dataDir, 'pgdata'))
-    await migrate(db)
+    const db = await openPglite(path.join(config.dataDir, 'pgdata'), { acquireTimeoutMs: config.databaseAcquireTimeoutMs })
+    await migrate(db, undefined, log)
     return { store: postgresStore(db, async () => lock.release()), location: `embedded PostgreSQL (PGlite) in ${config.dataDir}`, describe: lock.update }
   } catch (err) {
     lock.release()
@@ -82,8 +91,9 @@ function describePgError(err: unknown): string {
 }
 
 /**
- * userName uniqueness and case-insensitive filters rely on the database's lower(). A database
- * created with the plain C locale folds only ASCII, so "Ä" and "ä" would count as different names.
+ * Case-insensitive SCIM filters (other than userName eq, which compares keys computed in
+ * JavaScript) rely on the database's lower(). A database created with the plain C locale folds
+ * only ASCII, so `title eq "Ä"` would not find "ä".
  */
 async function warnAboutCaseFolding(db: { query: Database['query'] }, log: Logger): Promise<void> {
   const rows = await db.query<{ folds: boolean; collation: string }>(
@@ -92,7 +102,7 @@ async function warnAboutCaseFolding(db: { query: Database['query'] }, log: Logge
   if (rows[0] && !rows[0].folds) {
     log.warn(
       { ctype: rows[0].collation },
-      'the database does not fold non-ASCII case (LC_CTYPE is C?): userNames differing only in accents\' case count as different. Create the database with a UTF-8 locale, e.g. C.UTF-8.',
+      'the database does not fold non-ASCII case (LC_CTYPE is C?): case-insensitive SCIM filters treat "Ä" and "ä" as different. Create the database with a UTF-8 locale, e.g. C.UTF-8.',
     )
   }
 }

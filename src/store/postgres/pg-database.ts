@@ -1,91 +1,177 @@
 import pg from 'pg'
+import { StoreUnavailableError } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import type { Database, Sql } from './sql.js'
-import { translateError } from './sql.js'
+import { checkParams, translateError } from './sql.js'
+import { TenantAdmission } from './tenant-admission.js'
 
 export interface PgOptions {
   connectionString: string
   max: number
   connectTimeoutMs: number
+  /** statement_timeout of every connection; 0: none. */
+  statementTimeoutMs?: number
+  /** How long work waits for admission (a free connection in its tenant's share); 0: forever. */
+  acquireTimeoutMs?: number
+  /** Connections one tenant may hold at once; default half the pool. */
+  tenantConcurrency?: number
   log: Logger
 }
 
 // Without these, int8/numeric come back as strings and timestamps are parsed the same on both adapters.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 
-/** A PostgreSQL server through a node-postgres pool. */
+/**
+ * How long we wait for an answer before giving up on the connection. Past statement_timeout the
+ * server itself would have cancelled the statement and answered, so a longer silence means the
+ * server or the network is gone or frozen.
+ */
+export function queryTimeoutFor(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + Math.max(1000, Math.round(statementTimeoutMs / 10)) : 0
+}
+
+/**
+ * A PostgreSQL server through a node-postgres pool. Faults of the server (connections terminated,
+ * the server stopped, frozen or unreachable) become StoreUnavailableError for the work that meets
+ * them, never an unhandled 'error' event, and never a request waiting forever; the pool replaces
+ * broken connections as soon as the server answers again.
+ */
 export function openPg(options: PgOptions): Database {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 0
+  const queryTimeoutMs = queryTimeoutFor(statementTimeoutMs)
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
+    // Bounds both opening a connection and waiting in the pool's own queue.
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: 'roster',
+    // Sent at connection start-up, so every statement on every connection is bounded by the server.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    // Finds connections whose server vanished without closing them (a dead host, a dropped route).
+    keepAlive: true,
   })
-  // An idle client whose server went away emits 'error'; unhandled, that would crash the process.
-  // The pool drops the client, and the next query gets a fresh connection once the server is back.
+  const admission = new TenantAdmission({ capacity: options.max, perTenant: options.tenantConcurrency, waitTimeoutMs: options.acquireTimeoutMs ?? 0 })
+
+  // A client whose server went away emits 'error'; unhandled, that would crash the process. The
+  // pool listens on idle clients itself; this listener covers clients checked out by a request, whose
+  // current or next statement then fails and the client is destroyed on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log.warn({ err: err.message }, 'database connection lost'))
+  })
   pool.on('error', (err) => options.log.warn({ err: err.message }, 'idle database connection lost'))
 
-  const run = async <R>(q: pg.Pool | pg.PoolClient, text: string, params?: unknown[]): Promise<R[]> => {
-    try {
-      return (await q.query(text, params)).rows as R[]
-    } catch (err) {
-      throw translateError(err)
-    }
+  /** One checked-out connection; `broken` once it can no longer be trusted, so it is destroyed on release. */
+  interface Lease {
+    client: pg.PoolClient
+    broken?: Error
   }
-  const connect = async (): Promise<pg.PoolClient> => {
+
+  const connect = async (): Promise<Lease> => {
     try {
-      return await pool.connect()
+      return { client: await pool.connect() }
     } catch (err) {
       throw translateError(err)
     }
   }
 
-  const once = async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
-    const client = await connect()
-    let broken: Error | undefined
+  const run = async <R>(lease: Lease, text: string, params?: unknown[], bounded = true): Promise<R[]> => {
+    checkParams(params)
+    if (lease.broken) throw new StoreUnavailableError(`database unavailable: ${lease.broken.message}`, lease.broken)
+    const pending = lease.client.query(text, params)
+    let timer: NodeJS.Timeout | undefined
     try {
-      await run(client, 'BEGIN')
-      const result = await fn({ query: (text, params) => run(client, text, params) } satisfies Sql)
-      await run(client, 'COMMIT')
-      return result
+      if (!bounded || queryTimeoutMs === 0) return (await pending).rows as R[]
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // The statement may still be running: the connection goes, and with it the statement.
+          lease.broken = new Error(`no answer from the database within ${queryTimeoutMs} ms`)
+          pending.catch(() => undefined)
+          reject(new StoreUnavailableError(`database unavailable: ${lease.broken.message}`))
+        }, queryTimeoutMs)
+      })
+      return (await Promise.race([pending, silent])).rows as R[]
     } catch (err) {
-      try {
-        await client.query('ROLLBACK')
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error
-      }
-      throw err
+      const translated = translateError(err)
+      if (translated instanceof StoreUnavailableError) lease.broken ??= translated
+      throw translated
     } finally {
-      // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
-      client.release(broken)
+      clearTimeout(timer)
     }
   }
+
+  const release = (lease: Lease): void => {
+    // Destroying the client (release with an error) frees its pool slot at once, also for a server
+    // that no longer answers.
+    lease.client.release(lease.broken ?? undefined)
+  }
+
+  /** Runs fn on one connection of the pool, admitted for the current tenant. */
+  const leased = <T>(fn: (lease: Lease) => Promise<T>): Promise<T> =>
+    admission.run(async () => {
+      const lease = await connect()
+      try {
+        return await fn(lease)
+      } finally {
+        release(lease)
+      }
+    })
+
+  const once = <T>(fn: (sql: Sql) => Promise<T>): Promise<T> =>
+    leased(async (lease) => {
+      await run(lease, 'BEGIN')
+      try {
+        const result = await fn({ query: (text, params) => run(lease, text, params) } satisfies Sql)
+        await run(lease, 'COMMIT')
+        return result
+      } catch (err) {
+        // A connection already known to be broken is not asked to roll back: it is destroyed, and
+        // the server rolls back the transaction of a connection that goes away.
+        if (!lease.broken) {
+          try {
+            await run(lease, 'ROLLBACK')
+          } catch (rollbackErr) {
+            // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
+            lease.broken ??= rollbackErr as Error
+          }
+        }
+        throw err
+      }
+    })
 
   return {
     kind: 'postgres',
-    query: (text, params) => run(pool, text, params),
-    async transaction(fn) {
-      // A deadlock or serialization failure means another transaction won a race; the whole
-      // transaction is rolled back, so running it again is safe.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await once(fn)
-        } catch (err) {
-          const code = (err as { code?: string }).code
-          if (attempt >= 4 || (code !== '40P01' && code !== '40001')) throw err
-          options.log.debug({ code, attempt }, 'retrying a transaction that lost a race')
+    query: (text, params) => leased((lease) => run(lease, text, params)),
+    // One admission for the whole transaction, retries included: the statements inside it run on
+    // its connection and never queue behind other work.
+    transaction: (fn) =>
+      admission.run(async () => {
+        // A deadlock or serialization failure means another transaction won a race; the whole
+        // transaction is rolled back, so running it again is safe.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await once(fn)
+          } catch (err) {
+            const code = (err as { code?: string }).code
+            if (attempt >= 4 || (code !== '40P01' && code !== '40001')) throw err
+            options.log.debug({ code, attempt }, 'retrying a transaction that lost a race')
+          }
         }
-      }
+      }),
+    // Maintenance on a dedicated connection (migrations under a session-level advisory lock): waiting
+    // for the lock or a long schema change is expected here, so no statement timeout applies.
+    withConnection: (fn) =>
+      leased(async (lease) => {
+        if (statementTimeoutMs > 0) await run(lease, 'SET statement_timeout = 0')
+        try {
+          return await fn({ query: (text, params) => run(lease, text, params, false) })
+        } finally {
+          if (statementTimeoutMs > 0 && !lease.broken) await run(lease, 'RESET statement_timeout').catch(() => undefined)
+        }
+      }),
+    async close() {
+      admission.close()
+      await pool.end()
     },
-    async withConnection(fn) {
-      const client = await connect()
-      try {
-        return await fn({ query: (text, params) => run(client, text, params) })
-      } finally {
-        client.release()
-      }
-    },
-    close: () => pool.end(),
   }
 }
