@@ -34,7 +34,9 @@ import { ScimError, badRequest } from './errors.js'
 import { formatAttrPath, type AttrPath, type CompareOp, type Filter, type FilterValue } from './filter.js'
 import type { AttributeDefinition, ResolvedAttribute, SchemaRegistry } from './schema-definitions.js'
 import { characteristics } from './schema-definitions.js'
+import { filterCost, normaliseFilter, FILTER_COST_WEIGHTS } from '../store/query.js'
 import type { RecordColumn, ResourceFilter, ResourceSort, ValueLocation, ValueRef, ValueType } from '../store/query.js'
+import { SCIM_LIMITS } from './limits.js'
 
 export type QueryResourceType = 'User' | 'Group'
 
@@ -99,7 +101,34 @@ export function resolveFilter(
     unknownIsUnassigned: options.unknownIsUnassigned ?? false,
   }
   if (!scope.urns.length) throw new Error(`internal: no schemas for resource type ${resourceType}`)
-  return simplify(resolveNode(scope, filter))
+  const resolved = normaliseFilter(resolveNode(scope, filter))
+  assertAffordable(resolved)
+  return resolved
+}
+
+/**
+ * Refuses, before any store sees it, a filter whose cost (src/store/query.ts filterCost) is above
+ * SCIM_LIMITS.filterMaxCost: one tenant's search must not hold the database others share. RFC 7644
+ * §3.12: `invalidFilter` ("the specified attribute and filter comparison combination is not
+ * supported"); `tooMany` is about how many results a filter yields, which is not the problem here.
+ */
+function assertAffordable(f: ResourceFilter): void {
+  const c = filterCost(f)
+  const max = SCIM_LIMITS.filterMaxCost
+  if (c.cost <= max) return
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+  const parts = [plural(c.comparisons, 'comparison', 'comparisons')]
+  if (c.substrings) parts.push(`${c.substrings} of them co/sw/ew`)
+  if (c.arrays) parts.push(plural(c.arrays, 'condition on a multi-valued attribute', 'conditions on multi-valued attributes'))
+  if (c.groupWalks) parts.push(plural(c.groupWalks, 'walk through nested groups', 'walks through nested groups'))
+  const advice: string[] = []
+  if (c.groupWalks > 1) {
+    // Or-ed conditions on groups are merged into one walk already (normaliseFilter); these are not.
+    advice.push(`each condition on groups that is and-ed or negated walks the nested groups (${FILTER_COST_WEIGHTS.groupWalk} each), while or-ed ones share one walk: ask for fewer of them at a time`)
+  }
+  if (c.substrings) advice.push('use eq instead of co/sw/ew where you can')
+  advice.push('use fewer comparisons, or split the search into several')
+  throw invalid(`the filter is too costly to run: it costs ${c.cost}, at most ${max} is allowed (${parts.join('; ')}). To simplify it: ${advice.join('; ')}`)
 }
 
 function resolveNode(scope: Scope, f: Filter): ResourceFilter {
@@ -464,39 +493,6 @@ export function normaliseDateTime(text: string): string | undefined {
 function daysIn(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
   return [4, 6, 9, 11].includes(month) ? 30 : 31
-}
-
-/** Flattens nested and/or, folds constants and double negations. */
-function simplify(f: ResourceFilter): ResourceFilter {
-  switch (f.kind) {
-    case 'and':
-    case 'or': {
-      const out: ResourceFilter[] = []
-      for (const child of f.filters.map(simplify)) {
-        if (child.kind === 'const') {
-          if (child.value === (f.kind === 'or')) return child // true in an or, false in an and
-          continue
-        }
-        if (child.kind === f.kind) out.push(...child.filters)
-        else out.push(child)
-      }
-      if (out.length === 0) return { kind: 'const', value: f.kind === 'and' }
-      return out.length === 1 ? (out[0] as ResourceFilter) : { kind: f.kind, filters: out }
-    }
-    case 'not': {
-      const inner = simplify(f.filter)
-      if (inner.kind === 'const') return { kind: 'const', value: !inner.value }
-      if (inner.kind === 'not') return inner.filter
-      return { kind: 'not', filter: inner }
-    }
-    case 'any': {
-      const inner = simplify(f.filter)
-      if (inner.kind === 'const' && !inner.value) return inner
-      return { ...f, filter: inner }
-    }
-    default:
-      return f
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

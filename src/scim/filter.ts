@@ -15,6 +15,8 @@
  * Tokenizing and parsing are linear in the input length.
  */
 
+import { SCIM_LIMITS } from './limits.js'
+
 /** An attribute path. `attr`/`sub` as written (case preserved); `uri` is the schema URN prefix when fully qualified. */
 export interface AttrPath {
   uri?: string
@@ -58,7 +60,8 @@ export class FilterSyntaxError extends Error {
   }
 }
 
-export const FILTER_LIMITS = Object.freeze({ maxLength: 10_000, maxDepth: 50, maxTerms: 1_000 } as const)
+/** The parser's bounds; their values live with every other promise the service makes (limits.ts). */
+export const FILTER_LIMITS = Object.freeze({ maxLength: SCIM_LIMITS.filterMaxLength, maxDepth: SCIM_LIMITS.filterMaxDepth, maxTerms: SCIM_LIMITS.filterMaxTerms })
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
 

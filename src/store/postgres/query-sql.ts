@@ -25,7 +25,13 @@
  *   orders them: PostgreSQL guesses 1% for `@>`, and would otherwise walk an ordered index testing
  *   every row, the whole table for a rare value.
  * - Group `members` come from group_members; a user's `groups` are its direct and indirect groups
- *   (recursive over nested groups); both always within the tenant.
+ *   (recursive over nested groups); both always within the tenant. The filter is normalised first
+ *   (normaliseFilter: or-ed conditions on one relation or array become one), and every condition on
+ *   a user's groups shares ONE recursive walk at the top of the statement (WITH RECURSIVE
+ *   group_walk), tagged with the condition's number; the users it reaches are hash-joined once
+ *   (user_groups), so a condition costs a flag test per user. A walk per condition as a sub-query
+ *   (`r.id IN (WITH RECURSIVE …)`) under OR or NOT becomes a non-hashed sub-plan PostgreSQL rescans
+ *   for every user: 100 such conditions held a server for minutes.
  *
  * Sorting (RFC 7644 §3.4.2.3): by the value (case-insensitive strings by lower(), all strings in
  * C collation), ties by id; a multi-valued attribute by its primary element, else its first.
@@ -41,6 +47,8 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidCursorError } from '../../errors.js'
+import { userNameKey } from '../../directory/user-name.js'
+import { normaliseFilter } from '../query.js'
 import type { CompareOp, QueryResult, RecordColumn, ResourceFilter, ResourceQuery, ResourceSort, ValueRef } from '../query.js'
 import type { Sql } from './sql.js'
 import { decodeJsonCursor } from './repos/rows.js'
@@ -69,6 +77,9 @@ export interface CompiledQuery {
 const ROW = 'r'
 /** Column carrying the sort value (as text) in page rows, for cursors. */
 const SORT_KEY = '__sort_key'
+/** The users reached by the group walk, with one flag per condition on groups, and its alias. */
+const USER_GROUPS = 'user_groups'
+const UG = 'ug'
 
 class Params {
   readonly values: unknown[]
@@ -98,6 +109,8 @@ class Compiler {
    * test every row instead; see compileResourceQuery.
    */
   indexedContainment = false
+  /** Seeds of the group walk, one per condition on a user's groups: `SELECT <n>, <group id> …`. */
+  private readonly walkSeeds: string[] = []
   constructor(
     readonly target: QueryTarget,
     readonly params: Params,
@@ -294,10 +307,11 @@ class Compiler {
       case 'uuid':
         return this.compareUuid(op, col.expr, ref.caseExact, operand)
       case 'text':
-        if (op === 'eq' && ref.caseExact && column === 'userName') {
-          // Through the unique (tenant_id, user_name_lower) index, then the exact case.
-          const p = this.params.add(operand)
-          return `(${col.lower} = lower(${p}) AND ${col.expr} = ${p})`
+        if (op === 'eq' && column === 'userName' && typeof operand === 'string') {
+          // One name, one key (src/directory/user-name.ts): through the unique (tenant_id,
+          // user_name_key) index; a caseExact schema then also wants the name as entered.
+          const key = `(${ROW}.user_name_key = ${this.params.add(userNameKey(operand))})`
+          return ref.caseExact ? `(${key} AND ${col.expr} = ${this.params.add(operand)})` : key
         }
         return this.compareText(op, col.expr, col.lower, ref.caseExact, operand)
       case 'boolean':
@@ -358,6 +372,11 @@ class Compiler {
       const leaves = scope.kind === 'row' ? eqLeaves(f.filter) : null
       const direct = leaves ? this.elementContainment(array.path, leaves) : null
       if (direct?.exact) return direct.sql
+      // Merged or-ed conditions (normaliseFilter) stay an or of containments when each one is exact.
+      const alternatives = scope.kind === 'row' && f.filter.kind === 'or' ? f.filter.filters.map(eqLeaves) : null
+      if (alternatives?.every((l) => l !== null && exactContainment(l))) {
+        return `(${alternatives.map((l) => (this.elementContainment(array.path, l as EqLeaf[]) as { sql: string }).sql).join(' OR ')})`
+      }
       // Otherwise an indexed pre-filter from the condition's `eq` parts, where there are some.
       const hint = direct ? direct.sql : scope.kind === 'row' ? this.hint(f.filter, array.path) : null
       const json = this.docJson(array.path, scope)
@@ -369,8 +388,10 @@ class Compiler {
     if (scope.kind !== 'row') throw new Error(`internal: any(${array.in}) inside an element filter`)
     if (array.in === 'members') {
       if (this.target.table !== 'groups') throw new Error('internal: members filter on users')
+      // Correlated through the primary key (tenant_id, group_id, …): a group's own rows, whatever
+      // surrounds the condition. An `IN (sub-query)` under OR is rescanned per group when large.
       const m = this.alias('m')
-      return `(${ROW}.id IN (SELECT ${m}.group_id FROM group_members ${m} WHERE ${m}.tenant_id = ${this.tenant} AND ${this.filter(f.filter, { kind: 'member', alias: m })}))`
+      return `EXISTS (SELECT 1 FROM group_members ${m} WHERE ${m}.tenant_id = ${this.tenant} AND ${m}.group_id = ${ROW}.id AND ${this.filter(f.filter, { kind: 'member', alias: m })})`
     }
     if (this.target.table !== 'users') throw new Error('internal: groups filter on groups')
     if (f.filter.kind === 'const' && f.filter.value) {
@@ -379,17 +400,36 @@ class Compiler {
       return `EXISTS (SELECT 1 FROM group_members ${m} WHERE ${m}.tenant_id = ${this.tenant} AND ${m}.member_id = ${ROW}.id)`
     }
     // The user's groups, direct and indirect: the users in the matching groups or, transitively, in
-    // their sub-groups. The recursion walks groups only (UNION: cycles end); users are one join.
+    // their sub-groups. The groups matching this condition seed the statement's one walk, tagged
+    // with the condition's number (see groupWalk); the user's flag for it is the answer.
     const g = this.alias('g')
-    const t = this.alias('t')
-    const m1 = this.alias('m')
-    const m2 = this.alias('m')
+    const term = this.walkSeeds.length + 1
     const matching = this.filter(f.filter, { kind: 'group', alias: g })
-    return `(${ROW}.id IN (WITH RECURSIVE ${t}(id) AS (
-          SELECT ${g}.id FROM groups ${g} WHERE ${g}.tenant_id = ${this.tenant} AND ${matching}
+    this.walkSeeds.push(`SELECT ${term}, ${g}.id FROM groups ${g} WHERE ${g}.tenant_id = ${this.tenant} AND ${matching}`)
+    return `COALESCE(${UG}.t${term}, FALSE)`
+  }
+
+  /**
+   * The common table expressions and the join the conditions on groups need, or null. The
+   * recursion walks groups only (UNION on (term, group): cycles end); each group reached gets one
+   * row with a flag per condition (walked_groups), so users are joined once per group, not once
+   * per condition; then one row per user (user_groups), which the statement joins by id.
+   * MATERIALIZED: computed once, then hash-joined; never re-evaluated per record.
+   */
+  groupWalk(): { ctes: string; join: string } | null {
+    if (!this.walkSeeds.length) return null
+    const t = this.tenant
+    const terms = this.walkSeeds.map((_, i) => i + 1)
+    const ctes = `group_walk(term, id) AS (
+          ${this.walkSeeds.join('\n          UNION ALL ')}
           UNION
-          SELECT ${m1}.member_id FROM group_members ${m1} JOIN ${t} ON ${m1}.group_id = ${t}.id WHERE ${m1}.tenant_id = ${this.tenant} AND ${m1}.member_type = 'Group')
-      SELECT ${m2}.member_id FROM group_members ${m2} JOIN ${t} ON ${m2}.group_id = ${t}.id WHERE ${m2}.tenant_id = ${this.tenant} AND ${m2}.member_type = 'User'))`
+          SELECT w.term, m.member_id FROM group_members m JOIN group_walk w ON m.group_id = w.id WHERE m.tenant_id = ${t} AND m.member_type = 'Group'),
+        walked_groups AS (
+          SELECT w.id, ${terms.map((n) => `bool_or(w.term = ${n}) AS t${n}`).join(', ')} FROM group_walk w GROUP BY w.id),
+        ${USER_GROUPS} AS MATERIALIZED (
+          SELECT m.member_id AS id, ${terms.map((n) => `bool_or(w.t${n}) AS t${n}`).join(', ')} FROM walked_groups w JOIN group_members m ON m.group_id = w.id
+          WHERE m.tenant_id = ${t} AND m.member_type = 'User' GROUP BY m.member_id)`
+    return { ctes, join: ` LEFT JOIN ${USER_GROUPS} ${UG} ON ${UG}.id = ${ROW}.id` }
   }
 
   /** A containment condition every element match implies (from `eq` parts), or null. */
@@ -514,6 +554,13 @@ function eqLeaves(f: ResourceFilter): EqLeaf[] | null {
   return leaves
 }
 
+/** Whether Compiler.elementContainment would be exact for these leaves (without adding parameters). */
+function exactContainment(leaves: readonly EqLeaf[]): boolean {
+  if (elementPattern(leaves) === null) return false
+  const exact = leaves.filter((l) => needsExactCase(l.ref)).length
+  return exact === 0 || exact === leaves.length
+}
+
 type PatternNode = { leaf: string } | { children: Map<string, PatternNode> }
 
 /** One JSON pattern holding every leaf's value at its path, or null when two leaves collide. */
@@ -619,18 +666,27 @@ function validKey(k: string, cast: SortInfo['cast']): boolean {
 export function compileResourceQuery(target: QueryTarget, tenantId: string, query: ResourceQuery): CompiledQuery {
   const params = new Params(tenantId)
   const c = new Compiler(target, params)
-  const where = `${ROW}.tenant_id = $1${query.filter ? ` AND ${c.filter(query.filter, { kind: 'row' })}` : ''}`
+  // Normalised here as well as by the caller: one walk per statement must not depend on who built
+  // the filter. The cursor fingerprint stays on the query as given.
+  const filter = query.filter ? normaliseFilter(query.filter) : undefined
+  const where = `${ROW}.tenant_id = $1${filter ? ` AND ${c.filter(filter, { kind: 'row' })}` : ''}`
+  // Every statement that tests the filter carries the group walk its conditions read (count, page,
+  // matched): the record table joined with the walk's users, and the walk at the head of WITH.
+  const walk = c.groupWalk()
+  const records = `${target.table} ${ROW}${walk ? walk.join : ''}`
+  const withClause = (ctes: string[]): string => {
+    const all = walk ? [walk.ctes, ...ctes] : ctes
+    return all.length ? `WITH ${walk ? 'RECURSIVE ' : ''}${all.join(', ')} ` : ''
+  }
   // Without a filter the total is the tenant's kept count (migration 0003), not a scan of every row.
-  const count: Statement = query.filter
-    ? { text: `SELECT count(*)::int AS n FROM ${target.table} ${ROW} WHERE ${where}`, params: [...params.values] }
+  const count: Statement = filter
+    ? { text: `${withClause([])}SELECT count(*)::int AS n FROM ${records} WHERE ${where}`, params: [...params.values] }
     : { text: `SELECT coalesce((SELECT ${target.table}::int FROM tenant_stats WHERE tenant_id = $1), 0) AS n`, params: [tenantId] }
   // With a GIN-indexed condition, find the matches first (through the index), then order and cut:
   // the count visits every match anyway, while an ordered scan guessing at 1% selectivity would test
   // the whole table for a rare value. MATERIALIZED keeps the planner from merging the two steps.
-  const from = c.indexedContainment
-    ? `FROM matched ${ROW} WHERE TRUE`
-    : `FROM ${target.table} ${ROW} WHERE ${where}`
-  const prefix = c.indexedContainment ? `WITH matched AS MATERIALIZED (SELECT * FROM ${target.table} ${ROW} WHERE ${where}) ` : ''
+  const from = c.indexedContainment ? `FROM matched ${ROW} WHERE TRUE` : `FROM ${records} WHERE ${where}`
+  const prefix = withClause(c.indexedContainment ? [`matched AS MATERIALIZED (SELECT ${ROW}.* FROM ${records} WHERE ${where})`] : [])
 
   const page = query.page
   const size = Math.max(0, Math.floor(page.count))
