@@ -79,8 +79,9 @@ export async function seed(target: SeedTarget, users: number, poolSize: number, 
       for (let from = 1; from <= users; from += BATCH) {
         const to = Math.min(users, from + BATCH - 1)
         await db.query(
-          `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, resource)
-           SELECT $1::uuid, gen_random_uuid(), u.user_name, u.external_id, u.display_name, u.user_name, u.status, 'scim',
+          // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+          `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, email, email_key, status, origin, resource)
+           SELECT $1::uuid, gen_random_uuid(), u.user_name, lower(u.user_name), u.external_id, u.display_name, u.user_name, lower(u.user_name), u.status, 'scim',
                   jsonb_build_object(
                     'userName', u.user_name,
                     'externalId', u.external_id,

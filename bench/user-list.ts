@@ -186,8 +186,9 @@ async function seedStore(target: SeedTarget, users: number): Promise<Seeded> {
       const to = Math.min(users, from + BATCH - 1)
       // h: a hash of n, so that the attributes vary independently of each other and of the name.
       await db.query(
-        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, resource, created, last_sign_in)
-         SELECT $1::uuid, gen_random_uuid(), u.user_name, u.external_id, u.display_name, u.email, u.status, 'scim',
+        // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+        `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, email, email_key, status, origin, resource, created, last_sign_in)
+         SELECT $1::uuid, gen_random_uuid(), u.user_name, lower(u.user_name), u.external_id, u.display_name, u.email, lower(u.email), u.status, 'scim',
                 jsonb_strip_nulls(jsonb_build_object(
                   'userName', u.user_name,
                   'externalId', u.external_id,

@@ -12,6 +12,7 @@
 import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/directory/groups.js'
 import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
 import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
+import { userNameKey } from '../src/directory/user-name.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
 import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
 import { ConflictError, DomainError, StoreUnavailableError } from '../src/errors.js'
@@ -138,7 +139,7 @@ export class Reconciler {
         const mapped = entry.entry as unknown as MappedUser
         let current = byAnchor.get(entry.anchor) ?? null
         if (!current) {
-          const holder = byName.get(mapped.userName.toLowerCase())
+          const holder = byName.get(userNameKey(mapped.userName))
           // Adopt a user of the same name that no directory entry claims any more: a local account
           // the directory now owns, or one whose entry was deleted and recreated (new objectGUID) —
           // archived already, or leaving in this very run.
@@ -390,7 +391,8 @@ export class Reconciler {
       }
     }
     const byUid = new Map<string, string>()
-    const allUids = [...new Set(groups.flatMap((g) => g.memberUids.map((u) => u.toLowerCase())))]
+    // memberUids name users as their userName does: by key (src/directory/user-name.ts).
+    const allUids = [...new Set(groups.flatMap((g) => g.memberUids.map(userNameKey)))]
     for (let i = 0; i < allUids.length; i += LOOKUP) {
       const uids = allUids.slice(i, i + LOOKUP)
       const byName = await store.users.getByUserNames(this.tenantId, uids)
@@ -407,7 +409,7 @@ export class Reconciler {
         if (hit) out.set(hit[0], hit[1])
       }
       for (const uid of g.memberUids) {
-        const id = byUid.get(uid.toLowerCase())
+        const id = byUid.get(userNameKey(uid))
         if (id) out.set(id, 'User')
       }
       return out

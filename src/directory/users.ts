@@ -3,6 +3,7 @@ import type { Store } from '../store/port.js'
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
 import { MANAGER_PATH, type Json, type JsonObject, type NewAuditEvent, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
 import { hashPassword } from './passwords.js'
+import { assertValidUserName, userNameKey } from './user-name.js'
 import { assertMayWrite } from './source-of-truth.js'
 import { diffDocuments, originOf, type WriteContext } from './writes.js'
 
@@ -42,11 +43,13 @@ export interface UpdateOptions extends VersionCheck {
   action?: string
 }
 
-const MAX_USERNAME = 256
-
-function validate(input: UserWrite): void {
-  if (typeof input.userName !== 'string' || !input.userName.trim()) throw new ValidationError('userName is required', 'userName')
-  if (input.userName.length > MAX_USERNAME) throw new ValidationError(`userName must be at most ${MAX_USERNAME} characters`, 'userName')
+/**
+ * A new userName must be one a person can read (user-name.ts); a name stored before that rule may
+ * be kept as it is, so an update that leaves it alone is not refused for it.
+ */
+function validate(input: UserWrite, current?: User): void {
+  if (current && input.userName === current.userName) return
+  assertValidUserName(input.userName)
 }
 
 function nextStatus(current: UserStatus | undefined, active: boolean): UserStatus {
@@ -156,7 +159,7 @@ export async function createUsers(store: Store, ctx: WriteContext, inputs: UserW
     inputs.forEach((input, index) => {
       try {
         validate(input)
-        const key = input.userName.toLowerCase()
+        const key = userNameKey(input.userName)
         if (taken.has(key) || seen.has(key)) throw new ConflictError('userName is already taken in this tenant', 'userName')
         if (input.managerId && !managers.has(input.managerId)) throw new ValidationError(`manager "${input.managerId}" is not a user of this tenant`, 'manager')
         seen.add(key)
@@ -166,10 +169,10 @@ export async function createUsers(store: Store, ctx: WriteContext, inputs: UserW
       }
     })
     const created = await tx.users.insertMany(ok.map((i) => newUserRecord(ctx, inputs[i]!, hashes[i]!)))
-    const byName = new Map(ok.map((i) => [inputs[i]!.userName.toLowerCase(), i]))
+    const byName = new Map(ok.map((i) => [userNameKey(inputs[i]!.userName), i]))
     await tx.audit.appendMany(
       created.map((user) => {
-        const i = byName.get(user.userName.toLowerCase())!
+        const i = byName.get(userNameKey(user.userName))!
         return createdEvent(ctx, user, inputs[i]!, hashes[i] !== null)
       }),
     )
@@ -244,7 +247,7 @@ export async function updateUser(
       throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
     }
     const input = await change(current)
-    validate(input)
+    validate(input, current)
     const status = input.status ?? nextStatus(current.status, input.active)
     const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
     // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.

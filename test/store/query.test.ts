@@ -668,8 +668,9 @@ for (const backend of backends()) {
         // A tenant big enough for the planner's choices to mean something, seeded in one statement.
         C = (await store.tenants.create({ slug: `qc${Date.now().toString(36)}`, displayName: 'C', source: 'scim' })).id
         await t.db.query(
-          `INSERT INTO users (tenant_id, id, user_name, external_id, origin, resource)
-           SELECT $1::uuid, gen_random_uuid(), 'user' || i || '@example.com', 'ext-' || i, 'scim',
+          // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+          `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, origin, resource)
+           SELECT $1::uuid, gen_random_uuid(), 'user' || i || '@example.com', 'user' || i || '@example.com', 'ext-' || i, 'scim',
              jsonb_build_object('userName', 'user' || i || '@example.com', 'title', 'Title ' || (i % 500),
                'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@example.com', 'type', 'work')),
                $3::text, jsonb_build_object('employeeNumber', 'E' || i),
@@ -690,7 +691,7 @@ for (const backend of backends()) {
       }
       const eq = (filter: string, sort?: ResourceSort): ResourceQuery => ({ filter: userFilter(filter), ...(sort ? { sort } : {}), page: { kind: 'index', startIndex: 1, count: 10 } })
 
-      it('userName eq uses the unique (tenant_id, user_name_lower) index', async () => {
+      it('userName eq uses the unique (tenant_id, user_name_key) index', async () => {
         assert.match(await plan(eq('userName eq "User42@Example.com"')), /users_user_name_key/)
       })
 

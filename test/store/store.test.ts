@@ -313,7 +313,7 @@ for (const backend of backends()) {
         await store.users.delete(tenant.id, users[0]!.id)
         assert.equal(await total('users'), 2)
         await t.db.query(
-          `INSERT INTO users (tenant_id, id, user_name, origin) SELECT $1, gen_random_uuid(), 'bulk' || n, 'local' FROM generate_series(1, 50) n`,
+          `INSERT INTO users (tenant_id, id, user_name, user_name_key, origin) SELECT $1, gen_random_uuid(), 'bulk' || n, 'bulk' || n, 'local' FROM generate_series(1, 50) n`,
           [tenant.id],
         )
         assert.equal(await total('users'), 52)

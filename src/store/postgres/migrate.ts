@@ -1,17 +1,20 @@
 import type { Database, Sql } from './sql.js'
-import { migrations as allMigrations, type Migration } from './migrations/index.js'
+import { migrations as allMigrations, type Migration, type MigrationContext, type MigrationLog } from './migrations/index.js'
 
 // An arbitrary but fixed key: every Roster process contends for the same advisory lock.
 const MIGRATION_LOCK_KEY = 7_366_277_001
 
 export class MigrationError extends Error {}
 
+// Without the service's logger (tools, tests) warnings still reach the operator, as JSON on stderr.
+const stderrLog: MigrationLog = { warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })) }
+
 /**
  * Brings the schema up to date. Idempotent, and safe when several processes start at once against
  * one server: they queue on a session-level advisory lock, and each migration commits with its
- * bookkeeping row in one transaction.
+ * bookkeeping row in one transaction. `log` hears what a migration reports (service logger).
  */
-export async function migrate(db: Database, migrations: readonly Migration[] = allMigrations): Promise<number[]> {
+export async function migrate(db: Database, migrations: readonly Migration[] = allMigrations, log: MigrationLog = stderrLog): Promise<number[]> {
   return db.withConnection(async (conn) => {
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
     try {
@@ -37,7 +40,7 @@ export async function migrate(db: Database, migrations: readonly Migration[] = a
       const applied: number[] = []
       for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
         if (done.has(m.version)) continue
-        await applyOne(conn, m)
+        await applyOne(conn, m, { log })
         applied.push(m.version)
       }
       return applied
@@ -47,10 +50,13 @@ export async function migrate(db: Database, migrations: readonly Migration[] = a
   })
 }
 
-async function applyOne(conn: Sql, m: Migration): Promise<void> {
+async function applyOne(conn: Sql, m: Migration, context: MigrationContext): Promise<void> {
   await conn.query('BEGIN')
   try {
-    for (const statement of m.statements) await conn.query(statement)
+    for (const step of m.statements) {
+      if (typeof step === 'string') await conn.query(step)
+      else await step(conn, context)
+    }
     await conn.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name])
     await conn.query('COMMIT')
   } catch (err) {

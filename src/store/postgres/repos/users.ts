@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { JsonObject, RecordOrigin, User, UserStatus } from '../../../directory/model.js'
 import { PreconditionFailedError } from '../../../errors.js'
+import { emailKey, userNameKey } from '../../../directory/user-name.js'
 import type { UserRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
-import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
+import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
 const COLUMN_LIST = [
   'id', 'tenant_id', 'user_name', 'external_id', 'display_name', 'email', 'active', 'status', 'origin', 'source_anchor', 'source_dn', 'resource', 'password_hash', 'version', 'created', 'modified',
@@ -41,8 +42,8 @@ export function userRepo(sql: Sql): UserRepo {
   return {
     async insert(u) {
       const rows = await sql.query(
-        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${USER_COLUMNS}`,
+        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn, user_name_key, email_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${USER_COLUMNS}`,
         [
           u.tenantId,
           u.id ?? randomUUID(),
@@ -56,6 +57,8 @@ export function userRepo(sql: Sql): UserRepo {
           JSON.stringify(u.resource ?? {}),
           u.passwordHash ?? null,
           u.sourceDn ?? null,
+          userNameKey(u.userName),
+          emailKey(u.email ?? null),
         ],
       )
       return toUser(rows[0]!)
@@ -63,10 +66,10 @@ export function userRepo(sql: Sql): UserRepo {
     async insertMany(users) {
       if (!users.length) return []
       const rows = await sql.query(
-        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn)
-         SELECT u.tenant_id, u.id, u.user_name, u.external_id, u.display_name, u.email, u.status, u.origin, u.source_anchor, u.resource, u.password_hash, u.source_dn
+        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn, user_name_key, email_key)
+         SELECT u.tenant_id, u.id, u.user_name, u.external_id, u.display_name, u.email, u.status, u.origin, u.source_anchor, u.resource, u.password_hash, u.source_dn, u.user_name_key, u.email_key
            FROM jsonb_to_recordset($1::jsonb) AS u(tenant_id uuid, id uuid, user_name text, external_id text, display_name text, email text,
-                status text, origin text, source_anchor text, resource jsonb, password_hash text, source_dn text)
+                status text, origin text, source_anchor text, resource jsonb, password_hash text, source_dn text, user_name_key text, email_key text)
          RETURNING ${USER_COLUMNS}`,
         [
           JSON.stringify(
@@ -83,6 +86,8 @@ export function userRepo(sql: Sql): UserRepo {
               resource: u.resource ?? {},
               password_hash: u.passwordHash ?? null,
               source_dn: u.sourceDn ?? null,
+              user_name_key: userNameKey(u.userName),
+              email_key: emailKey(u.email ?? null),
             })),
           ),
         ],
@@ -91,26 +96,31 @@ export function userRepo(sql: Sql): UserRepo {
     },
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
-    getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_lower = lower($2)', [tenantId, userName]),
+    // Names and emails are compared by key (src/directory/user-name.ts): `Bob `, `ｂｏｂ` find bob.
+    getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_key = $2', [tenantId, userNameKey(userName)]),
     async getByEmail(tenantId, email, limit) {
-      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2) ORDER BY id LIMIT $3`, [tenantId, email, limit])
+      const key = emailKey(email)
+      if (key === null) return []
+      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email_key = $2 ORDER BY id LIMIT $3`, [tenantId, key, limit])
       return rows.map(toUser)
     },
-    getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
-    async getBySourceAnchors(tenantId, anchors) {
+    getBySourceAnchor: (tenantId, anchor) => (isStorableKey(anchor) ? one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]) : Promise.resolve(null)),
+    async getBySourceAnchors(tenantId, all) {
+      const anchors = all.filter(isStorableKey)
       if (!anchors.length) return new Map()
       const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND source_anchor = ANY($2::text[])`, [tenantId, anchors])
       return new Map(rows.map((r) => [str(r.source_anchor), toUser(r)]))
     },
     async getByUserNames(tenantId, userNames) {
       if (!userNames.length) return new Map()
-      const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND user_name_lower = ANY($2::text[])`, [
+      const rows = await sql.query(`SELECT ${USER_COLUMNS}, user_name_key FROM users WHERE tenant_id = $1 AND user_name_key = ANY($2::text[])`, [
         tenantId,
-        userNames.map((n) => n.toLowerCase()),
+        userNames.map(userNameKey),
       ])
-      return new Map(rows.map((r) => [str(r.user_name).toLowerCase(), toUser(r)]))
+      return new Map(rows.map((r) => [str(r.user_name_key), toUser(r)]))
     },
-    async idsBySourceDn(tenantId, dns) {
+    async idsBySourceDn(tenantId, all) {
+      const dns = all.filter(isStorableKey)
       if (!dns.length) return new Map()
       const rows = await sql.query<{ id: string; source_dn: string }>('SELECT id, source_dn FROM users WHERE tenant_id = $1 AND source_dn = ANY($2::text[])', [tenantId, dns])
       return new Map(rows.map((r) => [str(r.source_dn), str(r.id)]))
@@ -135,12 +145,21 @@ export function userRepo(sql: Sql): UserRepo {
           origin: changes.origin,
           resource: changes.resource && JSON.stringify(changes.resource),
           password_hash: changes.passwordHash,
+          email_key: changes.email === undefined ? undefined : emailKey(changes.email),
         },
         2,
       )
+      // The key follows a new userName only: a user the migration to keys found colliding keeps
+      // its disambiguated key (`key#id`) while edits leave its name alone.
+      let rename = ''
+      if (changes.userName !== undefined) {
+        set.params.push(changes.userName, userNameKey(changes.userName))
+        const n = set.params.length + 2
+        rename = `user_name_key = CASE WHEN user_name = $${n - 1} THEN user_name_key ELSE $${n} END, `
+      }
       const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
       const rows = await sql.query(
-        `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}version = version + 1, modified = now()
+        `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}${rename}version = version + 1, modified = now()
           WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${USER_COLUMNS}`,
         [tenantId, id, ...set.params],
       )
