@@ -83,6 +83,7 @@ async function resolveMembers(tx: Store, ctx: WriteContext, groupId: string, spe
   }
   const nested = refs.filter((r) => r.memberType === 'Group').map((r) => r.memberId)
   if (nested.includes(groupId)) throw new ValidationError('a group cannot be a member of itself', 'members')
+  if (nested.length) await tx.memberships.lockNesting(ctx.tenant.id)
   if (nested.length && (await tx.memberships.wouldCreateCycle(ctx.tenant.id, groupId, nested))) {
     throw new ValidationError('these members would make the group contain itself through nested groups', 'members')
   }
@@ -194,6 +195,7 @@ export async function changeMembersMany(
     // parent → children, kept current as the batch's deltas are taken in order.
     const children = new Map<string, Set<string>>()
     if (nesting) {
+      await tx.memberships.lockNesting(ctx.tenant.id)
       for (const e of await tx.memberships.nestingEdges(ctx.tenant.id)) {
         if (!children.has(e.groupId)) children.set(e.groupId, new Set())
         children.get(e.groupId)!.add(e.memberId)

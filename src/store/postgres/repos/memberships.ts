@@ -19,7 +19,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
   return {
     async add(tenantId, groupId, members) {
       const valid = members.filter((m) => isUuid(m.memberId))
-      if (!valid.length) return 0
+      if (!valid.length || !isUuid(groupId)) return 0
       const rows = await sql.query<{ n: number }>(
         `WITH added AS (
            INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
@@ -33,7 +33,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
     },
     async remove(tenantId, groupId, memberIds) {
       const valid = memberIds.filter(isUuid)
-      if (!valid.length) return 0
+      if (!valid.length || !isUuid(groupId)) return 0
       const rows = await sql.query<{ n: number }>(
         `WITH removed AS (
            DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[]) RETURNING member_id, member_type),
@@ -78,6 +78,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       return rows.map((r) => ({ groupId: str(r.group_id), memberId: str(r.member_id) }))
     },
     async removeAll(tenantId, groupId) {
+      if (!isUuid(groupId)) return 0
       const rows = await sql.query<{ n: number }>(
         `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type),
          ${TOUCH_USERS('removed')}
@@ -87,6 +88,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       return rows[0]!.n
     },
     async list(tenantId, groupId, { limit, after }) {
+      if (!isUuid(groupId)) return { items: [], next: null }
       const afterId = after ? decodeCursor(after) : null
       const rows = await sql.query(
         `SELECT group_id, member_id, member_type FROM group_members
@@ -98,6 +100,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.memberId) : null }
     },
     async count(tenantId, groupId) {
+      if (!isUuid(groupId)) return 0
       const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM group_members WHERE tenant_id = $1 AND group_id = $2', [tenantId, groupId])
       return rows[0]!.n
     },
@@ -145,9 +148,15 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       }
       return out
     },
+    async lockNesting(tenantId) {
+      // A transaction-scoped advisory lock keyed by the tenant: writers that add nesting queue per
+      // tenant; other tenants and user memberships are not held up. Under READ COMMITTED the cycle
+      // check that follows reads a snapshot taken after the lock, so it sees the other's edge.
+      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended('roster.group-nesting:' || $1::text, 0))", [tenantId])
+    },
     async wouldCreateCycle(tenantId, groupId, memberGroupIds) {
       const valid = memberGroupIds.filter(isUuid)
-      if (!valid.length) return false
+      if (!valid.length || !isUuid(groupId)) return false
       // Adding group C to group G closes a cycle when G is already inside C, at any depth.
       const rows = await sql.query<{ cycle: boolean }>(
         `WITH RECURSIVE down(id, depth) AS (
