@@ -42,6 +42,16 @@ export class PreconditionFailedError extends DomainError {}
 /** The credential is missing, malformed, unknown, expired or revoked. */
 export class UnauthenticatedError extends DomainError {}
 
+/** Too many failed attempts: refused without looking until `retryAfterSeconds` have passed. */
+export class TooManyAttemptsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message)
+  }
+}
+
 /** The database cannot be reached right now; the caller may retry. */
 export class StoreUnavailableError extends DomainError {
   constructor(message: string, cause?: unknown) {

@@ -45,11 +45,11 @@ function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-const CSV_COLUMNS = ['at', 'actorType', 'actorLabel', 'actorId', 'action', 'resourceType', 'resourceId', 'attributes', 'before', 'after', 'requestId'] as const
+const CSV_COLUMNS = ['at', 'actorType', 'actorLabel', 'actorId', 'actorCredential', 'action', 'resourceType', 'resourceId', 'attributes', 'before', 'after', 'requestId'] as const
 
 function csvRow(e: AuditEvent): string {
   const j = auditJson(e)
-  const cells = [j.at, j.actor.type, j.actor.label, j.actor.id, j.action, j.resourceType, j.resourceId, j.attributes.join(' '), j.before, j.after, j.requestId]
+  const cells = [j.at, j.actor.type, j.actor.label, j.actor.id, j.actor.via ?? null, j.action, j.resourceType, j.resourceId, j.attributes.join(' '), j.before, j.after, j.requestId]
   return `${cells.map(csvCell).join(',')}\r\n`
 }
 

@@ -6,13 +6,14 @@ import type { Store } from '../store/port.js'
 import { UnauthenticatedError } from '../errors.js'
 import { verifyPersonalToken } from '../directory/personal-tokens.js'
 import { verifyApiPassword } from '../directory/api-credentials.js'
+import type { LockoutPolicy } from '../directory/lockout.js'
 
 /**
  * The admin API's caller: an API password (HTTP Basic), a personal access token (`Authorization:
  * Bearer rpt_…`, for scripts) or the signed-in person of the session cookie. Without one: 401 in
  * problem JSON.
  */
-export function operatorAuth(store: Store, session: (ctx: Context) => Promise<LiveSession | null>, clock: Clock): Middleware {
+export function operatorAuth(store: Store, session: (ctx: Context) => Promise<LiveSession | null>, clock: Clock, lockout: LockoutPolicy): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('Authorization')
     const basic = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
@@ -24,12 +25,17 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
       if (colon < 0) throw refuse('malformed Basic credentials')
       let auth
       try {
-        auth = await verifyApiPassword(store, decoded.slice(0, colon), decoded.slice(colon + 1))
+        auth = await verifyApiPassword(store, decoded.slice(0, colon), decoded.slice(colon + 1), { policy: lockout, clock, clientAddress: ctx.ip })
       } catch (err) {
         if (err instanceof UnauthenticatedError) throw refuse(err.message)
         throw err
       }
-      ctx.state.operator = { tenant: auth.tenant, user: auth.user, requestId: (ctx.state.requestId as string | undefined) ?? null } satisfies Operator
+      ctx.state.operator = {
+        tenant: auth.tenant,
+        user: auth.user,
+        requestId: (ctx.state.requestId as string | undefined) ?? null,
+        credential: { type: 'api-password', setBy: auth.setBy },
+      } satisfies Operator
       return next()
     }
     if (header) {
@@ -43,7 +49,13 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
         if (err instanceof UnauthenticatedError) throw challenge(err.message)
         throw err
       }
-      ctx.state.operator = { tenant: auth.tenant, user: auth.user, requestId: (ctx.state.requestId as string | undefined) ?? null, scope: auth.scope } satisfies Operator
+      ctx.state.operator = {
+        tenant: auth.tenant,
+        user: auth.user,
+        requestId: (ctx.state.requestId as string | undefined) ?? null,
+        scope: auth.scope,
+        credential: { type: 'personal-token', id: auth.token.id, name: auth.token.name, issuedBy: auth.token.issuedBy },
+      } satisfies Operator
       return next()
     }
     // A cookie rides along on requests other sites make; an HTML form cannot send JSON, and a
@@ -55,7 +67,7 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
     }
     const live = await session(ctx)
     if (!live) throw new HttpError(401, 'sign in first: no session (sign in at /login/<tenant>)')
-    const operator: Operator = { tenant: live.tenant, user: live.user, requestId: (ctx.state.requestId as string | undefined) ?? null, reach: live.reach }
+    const operator: Operator = { tenant: live.tenant, user: live.user, requestId: (ctx.state.requestId as string | undefined) ?? null, reach: live.reach, credential: { type: 'session' } }
     ctx.state.operator = operator
     ctx.state.liveSession = live
     await next()

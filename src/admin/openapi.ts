@@ -10,6 +10,7 @@ const errors = {
   400: problem('Invalid input; `field` names the field at fault.'),
   401: problem('Not signed in.'),
   403: problem('A permission is missing; the detail names it.'),
+  429: problem('Too many failed API-password attempts for this account or address; Retry-After says when to try again.'),
 }
 const writeErrors = {
   ...errors,

@@ -140,6 +140,10 @@ export const TokenResource = {
     id: { type: 'string' },
     name: { type: 'string' },
     permissions: { anyOf: [{ type: 'array', items: { enum: [...PERMISSIONS] } }, { type: 'null' }] },
+    issuedBy: {
+      anyOf: [{ type: 'object', required: ['id', 'label'], properties: { id: { type: 'string' }, label: { type: 'string' } } }, { type: 'null' }],
+      description: 'Who issued the token and saw its secret (its holder; null for tokens issued before this was recorded)',
+    },
     expires: { type: ['string', 'null'], format: 'date-time' },
     created: dateTime,
     lastUsed: { type: ['string', 'null'], format: 'date-time' },

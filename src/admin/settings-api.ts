@@ -5,7 +5,7 @@ import type { Store } from '../store/port.js'
 import type { Logger } from '../log.js'
 import type { SecretBox } from '../directory/secrets.js'
 import { requireSettings, operatorActor } from '../directory/operator.js'
-import { issueToken, revokeToken, type TokenCache } from '../directory/tokens.js'
+import { issueTokenAs, revokeToken, type TokenCache } from '../directory/tokens.js'
 import { getDirectoryConnection, openBindPassword, setDirectoryConnection } from '../directory/directory-connections.js'
 import type { SamlIdentifier } from '../directory/sign-in-model.js'
 import { HttpError } from '../http/errors.js'
@@ -70,7 +70,7 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
   router.post('/settings/scim-tokens', async (ctx) => {
     const op = await settingsOp(ctx)
     const { name } = validated<{ name: string }>(NewScimTokenBody, await body(ctx))
-    const issued = await issueToken(deps.store, op.tenant, name, operatorActor(op), op.requestId)
+    const issued = await issueTokenAs(deps.store, op, name)
     ctx.status = 201
     ctx.set('Cache-Control', 'no-store')
     ctx.body = { id: issued.token.id, name: issued.token.label, created: iso(issued.token.created), secret: issued.secret, scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}` }
@@ -78,7 +78,8 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
 
   router.delete('/settings/scim-tokens/:name', async (ctx) => {
     const op = await settingsOp(ctx)
-    await revokeToken(deps.store, op.tenant, decodeURIComponent(ctx.params.name!), operatorActor(op), op.requestId, deps.tokens)
+    // The router has decoded the name already: decoding again would misread a name with "%" in it.
+    await revokeToken(deps.store, op.tenant, ctx.params.name!, operatorActor(op), op.requestId, deps.tokens)
     ctx.status = 204
   })
 

@@ -11,7 +11,7 @@ import { validated } from './validate.js'
 
 const iso = (d: Date | null) => d?.toISOString() ?? null
 
-export const tokenJson = (t: PersonalToken) => ({ id: t.id, name: t.name, permissions: t.permissions, expires: iso(t.expires), created: t.created.toISOString(), lastUsed: iso(t.lastUsed), revoked: iso(t.revoked) })
+export const tokenJson = (t: PersonalToken) => ({ id: t.id, name: t.name, permissions: t.permissions, issuedBy: t.issuedBy, expires: iso(t.expires), created: t.created.toISOString(), lastUsed: iso(t.lastUsed), revoked: iso(t.revoked) })
 
 function noStore(ctx: Context): void {
   ctx.set('Cache-Control', 'no-store')

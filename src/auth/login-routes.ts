@@ -10,6 +10,7 @@ import { routerMiddleware } from '../http/router.js'
 import { logoutRequestUrl } from './saml/logout.js'
 import { loginPage, messagePage, sendHtml, signedInPage } from './pages.js'
 import { safeReturnTo } from './return-to.js'
+import { retryAfterSeconds } from '../directory/lockout.js'
 import { clearSessionCookie, formTokenCookieName, readCookie, sessionCookieName, setFormTokenCookie } from './session-cookie.js'
 import { sessionOf } from './session-auth.js'
 import { completeSignIn, landingPath, noteRefusal, requestIdOf, samlContext, spKeyOf, type SignInDeps } from './sign-in-flow.js'
@@ -88,6 +89,7 @@ export function loginRoutes(deps: SignInDeps): Middleware {
           : err.reason === 'password-sign-in-disabled'
             ? 'This organisation signs in with single sign-on.'
             : 'The user name or password is not right, or this account cannot sign in.'
+      if (err.retryAt) ctx.set('Retry-After', String(retryAfterSeconds(err.retryAt, deps.clock.now())))
       await showForm(ctx, tenant, err.reason === 'locked-out' ? 429 : 401, { alert, userName, returnTo })
     }
   })

@@ -1,4 +1,5 @@
 /** Permissions, roles and who holds them (docs/admin.md). */
+import type { ActorRef } from './model.js'
 
 export const PERMISSIONS = [
   'users.view',
@@ -72,6 +73,8 @@ export interface PersonalToken {
   created: Date
   lastUsed: Date | null
   revoked: Date | null
+  /** Who issued it (and so holds its secret): the user itself, or someone with credentials.manage. */
+  issuedBy: ActorRef | null
 }
 
 /** A role as a list names it. */

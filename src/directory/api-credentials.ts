@@ -3,12 +3,15 @@
  * /api for clients that cannot send bearer tokens), and service accounts ("integration users").
  */
 import type { ServiceAccountListItem, Store } from '../store/port.js'
-import { ConflictError, NotFoundError, UnauthenticatedError } from '../errors.js'
+import { ConflictError, NotFoundError, TooManyAttemptsError, UnauthenticatedError } from '../errors.js'
 import { roleRefs, type RoleRef } from './access-model.js'
-import type { Tenant, User } from './model.js'
+import type { Tenant, User, ActorRef } from './model.js'
+import type { Clock } from './sessions.js'
+import { attemptSucceeded, countAttempt, LockedOut, retryAfterSeconds, type LockoutPolicy } from './lockout.js'
 import { generatePassword } from './administrators.js'
 import { hashPassword, verifyPassword } from './passwords.js'
-import { operatorActor, requireCredentialsFor, requireCredentialsManage, requireHeld, requirePermissions, type Operator } from './operator.js'
+import { operatorActor, operatorPrincipal, requireCredentialsManage, requireHeld, requirePermissions, type Operator } from './operator.js'
+import { requireMintable } from './minting.js'
 import { assignRole, findRole, listRoles } from './roles.js'
 import { createUser, getUser } from './users.js'
 
@@ -36,14 +39,14 @@ export async function setApiAccessAs(store: Store, op: Operator, userId: string,
 export async function setApiPasswordAs(store: Store, op: Operator, userId: string, password: string | 'generate' | null): Promise<string | null> {
   // Removing one takes nothing from anyone; setting one hands out the user's permissions.
   if (password === null) await requireCredentialsManage(store, op, userId)
-  else await requireCredentialsFor(store, op, userId)
+  else await requireMintable(store, op, userId, null, 'an API password')
   const generated = password === 'generate' ? generatePassword() : null
   const plain = generated ?? (password === 'generate' ? null : password)
   const hash = plain === null ? null : await hashPassword(plain)
   await store.transaction(async (tx) => {
     await getUser(tx, op.tenant.id, userId)
     const current = await tx.userApiSettings.get(op.tenant.id, userId)
-    await tx.userApiSettings.put(op.tenant.id, userId, { ...current, apiPasswordHash: hash })
+    await tx.userApiSettings.put(op.tenant.id, userId, { ...current, apiPasswordHash: hash, apiPasswordSetBy: hash ? operatorPrincipal(op) : null })
     await tx.audit.append({
       tenantId: op.tenant.id,
       actor: operatorActor(op),
@@ -66,16 +69,34 @@ export async function assertApiAllowed(store: Store, user: User): Promise<void> 
 // Compared against when the user is unknown, so that the answer takes as long either way.
 let decoy: Promise<string> | undefined
 
-/** HTTP Basic on /api: `<tenant>/<userName>` and the user's API password (not its sign-in password). */
-export async function verifyApiPassword(store: Store, login: string, password: string): Promise<{ tenant: Tenant; user: User }> {
+/**
+ * HTTP Basic on /api: `<tenant>/<userName>` and the user's API password (not its sign-in password).
+ * Guesses are throttled with the sign-in form's counters (lockout.ts): per account and per address.
+ */
+export async function verifyApiPassword(
+  store: Store,
+  login: string,
+  password: string,
+  throttle: { policy: LockoutPolicy; clock: Clock; clientAddress: string },
+): Promise<{ tenant: Tenant; user: User; setBy: ActorRef | null }> {
   const slash = login.indexOf('/')
   const tenant = slash > 0 ? await store.tenants.getBySlug(login.slice(0, slash)) : null
   const user = tenant ? await store.users.getByUserName(tenant.id, login.slice(slash + 1)) : null
-  const hash = user ? (await store.userApiSettings.get(user.tenantId, user.id)).apiPasswordHash : null
+  if (tenant) {
+    try {
+      await countAttempt(store, { tenant, user, claimed: login.slice(slash + 1), clientAddress: throttle.clientAddress }, throttle.policy, throttle.clock)
+    } catch (err) {
+      if (!(err instanceof LockedOut)) throw err
+      throw new TooManyAttemptsError(`too many failed attempts: this ${err.what} is locked; try again later`, retryAfterSeconds(err.until, throttle.clock.now()))
+    }
+  }
+  const settings = user ? await store.userApiSettings.get(user.tenantId, user.id) : null
+  const hash = settings?.apiPasswordHash ?? null
   const ok = await verifyPassword(hash ?? (await (decoy ??= hashPassword('decoy api password'))), password)
   if (!tenant || !user || !hash || !ok) throw new UnauthenticatedError('unknown user or wrong API password (the user name is <tenant>/<userName>)')
+  await attemptSucceeded(store, { tenant, user, claimed: user.userName, clientAddress: throttle.clientAddress }, throttle.policy)
   await assertApiAllowed(store, user)
-  return { tenant, user }
+  return { tenant, user, setBy: settings?.apiPasswordSetBy ?? null }
 }
 
 export interface NewServiceAccount {

@@ -1,7 +1,7 @@
 /** The person (or a personal access token acting for them) behind an admin API request. */
 import type { Store } from '../store/port.js'
 import { ForbiddenError } from '../errors.js'
-import type { Actor, Tenant, User } from './model.js'
+import type { Actor, Tenant, User, ActorRef } from './model.js'
 import { PERMISSIONS, type AssignmentReach, type Permission } from './access-model.js'
 import { effectiveAccess, type EffectiveAccess } from './roles.js'
 
@@ -13,7 +13,18 @@ export interface Operator {
   scope?: Permission[] | null
   /** The role assignments reaching the user, when the request has read them already (the session check). */
   reach?: AssignmentReach[]
+  /** How the request proved who it is; absent: a session (or the user's own trusted channel). */
+  credential?: OperatorCredential
 }
+
+/**
+ * The credential behind an admin API request. A token or API password issued to `user` by someone
+ * else is held by that someone (its secret was shown to them): they are the real actor.
+ */
+export type OperatorCredential =
+  | { type: 'session' }
+  | { type: 'personal-token'; id: string; name: string; issuedBy: ActorRef | null }
+  | { type: 'api-password'; setBy: ActorRef | null }
 
 // An Operator lives for one request: its access is read once however many checks the request makes
 // (a role taken away during the request counts from the next one, as it would a moment later).
@@ -30,7 +41,26 @@ export function operatorAccess(store: Store, op: Operator): Promise<EffectiveAcc
   return access
 }
 
-export const operatorActor = (op: Operator): Actor => ({ type: 'user', id: op.user.id, label: op.user.userName })
+/** Who really acts: the holder of the credential (its issuer), on behalf of its user when they differ. */
+export function operatorPrincipal(op: Operator): ActorRef {
+  const c = op.credential
+  const holder = c?.type === 'personal-token' ? c.issuedBy : c?.type === 'api-password' ? c.setBy : null
+  return holder ?? { id: op.user.id, label: op.user.userName }
+}
+
+/** The audit log's actor for what this request does: the real actor, and the credential it used. */
+export function operatorActor(op: Operator): Actor {
+  const principal = operatorPrincipal(op)
+  const c = op.credential
+  const onBehalfOf = principal.id === op.user.id ? {} : { onBehalfOf: { id: op.user.id, label: op.user.userName } }
+  const via =
+    c?.type === 'personal-token'
+      ? { credential: 'personal-token' as const, id: c.id, name: c.name, ...onBehalfOf }
+      : c?.type === 'api-password'
+        ? { credential: 'api-password' as const, id: null, name: op.user.userName, ...onBehalfOf }
+        : undefined
+  return { type: 'user', id: principal.id, label: principal.label, ...(via ? { via } : {}) }
+}
 
 /** What this request may do: the user's permissions now, narrowed by a token's scope. */
 export function heldPermissions(op: Operator, access: EffectiveAccess): Permission[] {
@@ -38,7 +68,7 @@ export function heldPermissions(op: Operator, access: EffectiveAccess): Permissi
 }
 
 /** The permissions in `wanted` that this request does not hold (unknown names are not counted). */
-async function lacking(store: Store, op: Operator, wanted: readonly string[]): Promise<Permission[]> {
+export async function lacking(store: Store, op: Operator, wanted: readonly string[]): Promise<Permission[]> {
   const held = heldPermissions(op, await operatorAccess(store, op))
   return wanted.filter((p): p is Permission => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
 }
@@ -70,18 +100,6 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
 /** Your own credentials need no permission; another user's need credentials.manage. */
 export async function requireCredentialsManage(store: Store, op: Operator, userId: string): Promise<void> {
   if (userId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
-}
-
-/**
- * A credential acts as its user, so issuing one for someone else hands out their permissions:
- * credentials.manage issues for another user only what the operator holds itself — the user's
- * permissions, or a narrowed token's own list. (Your own credentials never exceed you.)
- */
-export async function requireCredentialsFor(store: Store, op: Operator, userId: string, narrowed: readonly Permission[] | null = null): Promise<void> {
-  if (userId === op.user.id) return
-  await requireCredentialsManage(store, op, userId)
-  const missing = await lacking(store, op, narrowed ?? (await effectiveAccess(store, op.tenant.id, userId)).permissions)
-  if (missing.length) throw new ForbiddenError(`a credential for this user would carry permissions you do not hold yourself: ${missing.join(', ')}`)
 }
 
 /**

@@ -8,7 +8,8 @@ import type { Store } from '../store/port.js'
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
 import type { Tenant, User } from './model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from './access-model.js'
-import { operatorActor, requireCredentialsFor, requireCredentialsManage, type Operator } from './operator.js'
+import { operatorActor, operatorPrincipal, requireCredentialsManage, type Operator } from './operator.js'
+import { requireMintable } from './minting.js'
 import { hashSecret, validateLabel } from './tokens.js'
 import { assertApiAllowed } from './api-credentials.js'
 
@@ -23,7 +24,6 @@ export interface NewPersonalToken {
 }
 
 export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
-  await requireCredentialsManage(store, op, ownerId)
   const name = validateLabel(input.name)
   if (input.expires && input.expires <= now) throw new ValidationError('expires must be in the future', 'expires')
   let permissions: Permission[] | null = null
@@ -32,7 +32,7 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
     if (unknown.length) throw new ValidationError(`unknown permission ${unknown.join(', ')}: use ${PERMISSIONS.join(', ')}`, 'permissions')
     permissions = [...new Set(input.permissions as Permission[])].sort()
   }
-  await requireCredentialsFor(store, op, ownerId, permissions)
+  await requireMintable(store, op, ownerId, permissions, 'a token')
   const id = randomBytes(8).toString('hex')
   const secret = randomBytes(32).toString('base64url')
   return store.transaction(async (tx) => {
@@ -41,7 +41,16 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
     if ((await tx.personalTokens.listForUser(op.tenant.id, ownerId)).some((t) => !t.revoked && t.name.toLowerCase() === name.toLowerCase())) {
       throw new ConflictError(`${owner.userName} has a live token named "${name}"`, 'name')
     }
-    const token = await tx.personalTokens.create({ id, tenantId: op.tenant.id, userId: ownerId, name, permissions, expires: input.expires, secretHash: hashSecret(secret) })
+    const token = await tx.personalTokens.create({
+      id,
+      tenantId: op.tenant.id,
+      userId: ownerId,
+      name,
+      permissions,
+      expires: input.expires,
+      secretHash: hashSecret(secret),
+      issuedBy: operatorPrincipal(op),
+    })
     await tx.audit.append({
       tenantId: op.tenant.id,
       actor: operatorActor(op),
@@ -57,6 +66,8 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
 
 export async function listPersonalTokens(store: Store, op: Operator, ownerId: string): Promise<PersonalToken[]> {
   await requireCredentialsManage(store, op, ownerId)
+  // An empty list would claim the user exists and has no tokens.
+  if (!(await store.users.get(op.tenant.id, ownerId))) throw new NotFoundError(`no user with id "${ownerId}"`)
   return store.personalTokens.listForUser(op.tenant.id, ownerId)
 }
 
@@ -81,12 +92,13 @@ export async function revokePersonalToken(store: Store, op: Operator, ownerId: s
 /** A new secret for the same token (name, permissions, expiry kept); the old secret stops at once. */
 export async function regeneratePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
   await requireCredentialsManage(store, op, ownerId)
+  const current = await store.personalTokens.get(op.tenant.id, ownerId, id)
+  if (!current || current.revoked) throw new NotFoundError(`no live token "${id}"`)
   // A new secret is a new credential: the same rule as issuing one.
-  const current = (await store.personalTokens.listForUser(op.tenant.id, ownerId)).find((t) => t.id === id)
-  await requireCredentialsFor(store, op, ownerId, (current?.permissions as Permission[] | null | undefined) ?? null)
+  await requireMintable(store, op, ownerId, current.permissions, 'a token')
   const secret = randomBytes(32).toString('base64url')
   return store.transaction(async (tx) => {
-    const token = await tx.personalTokens.replaceSecret(op.tenant.id, ownerId, id, hashSecret(secret))
+    const token = await tx.personalTokens.replaceSecret(op.tenant.id, ownerId, id, hashSecret(secret), operatorPrincipal(op))
     if (!token) throw new NotFoundError(`no live token "${id}"`)
     await tx.audit.append({
       tenantId: op.tenant.id,

@@ -5,6 +5,7 @@ import type { Clock } from './sessions.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { createUser } from './users.js'
 import { mayWrite } from './source-of-truth.js'
+import { attemptSucceeded, countAttempt, LockedOut, type Attempt, type LockoutPolicy } from './lockout.js'
 
 /**
  * Who may sign in, decided once for every method: the identifying value names exactly one user of
@@ -27,6 +28,8 @@ export class SignInRefused extends Error {
     /** What went wrong in detail, for the logs (e.g. which SAML check failed). */
     readonly detail: string,
     readonly user: User | null = null,
+    /** For a lockout: when it ends (the answer's Retry-After). */
+    readonly retryAt: Date | null = null,
   ) {
     super(`sign-in refused: ${reason}: ${detail}`)
     this.name = 'SignInRefused'
@@ -103,23 +106,14 @@ export async function recordRefusedSignIn(
   })
 }
 
-export interface LockoutPolicy {
-  maxFailures: number
-  lockoutMs: number
-}
-
-/** A client address may fail this many times more than one user name before it is locked out too. */
-const ADDRESS_FACTOR = 4
-
 // Compared against when the user does not exist, so an unknown name costs what a known one does.
 let decoyHash: Promise<string> | undefined
 const decoy = () => (decoyHash ??= hashPassword('decoy password that matches nothing'))
 
 /**
- * Local password sign-in: the user name and the client address each have a failure counter; at
- * the limit (the address gets ADDRESS_FACTOR times more) sign-in is refused for LOGIN_LOCKOUT
- * without the password being checked. Success clears the user name's counter only, so one valid
- * account does not reset an address that is guessing others.
+ * Local password sign-in, throttled per account and per client address (lockout.ts): the attempt
+ * counts before the password is checked, and a locked account or address is refused for
+ * LOGIN_LOCKOUT without the password being looked at.
  */
 export async function passwordSignIn(
   store: Store,
@@ -128,49 +122,31 @@ export async function passwordSignIn(
   policy: LockoutPolicy,
   clock: Clock,
 ): Promise<User> {
-  const now = clock.now()
-  const userKey = `user:${input.userName.toLowerCase()}`
-  const addressKey = `ip:${input.clientAddress}`
-  const limits: Array<[string, number]> = [
-    [userKey, policy.maxFailures],
-    [addressKey, policy.maxFailures * ADDRESS_FACTOR],
-  ]
-  for (const [key] of limits) {
-    const f = await store.loginFailures.get(tenant.id, key)
-    if (f?.lockedUntil && f.lockedUntil > now) {
-      throw new SignInRefused('locked-out', `${key.startsWith('ip:') ? 'client address' : 'user name'} locked until ${f.lockedUntil.toISOString()}`)
-    }
-  }
-  const fail = async (reason: SignInRefusal, detail: string, user: User | null): Promise<never> => {
-    await store.transaction(async (tx) => {
-      for (const [key, max] of limits) {
-        const f = await tx.loginFailures.get(tenant.id, key)
-        const fresh = !f || now.getTime() - f.windowStart.getTime() >= policy.lockoutMs || (f.lockedUntil !== null && f.lockedUntil <= now)
-        const failures = fresh ? 1 : f.failures + 1
-        await tx.loginFailures.put(tenant.id, key, {
-          failures,
-          windowStart: fresh ? now : f.windowStart,
-          lockedUntil: failures >= max ? new Date(now.getTime() + policy.lockoutMs) : null,
-        })
-      }
-    })
-    throw new SignInRefused(reason, detail, user)
-  }
-
-  let user: User
+  let user: User | null = null
+  let unknown: SignInRefused | null = null
   try {
     user = await findSigningInUser(store, tenant, input.userName)
   } catch (err) {
     if (!(err instanceof SignInRefused)) throw err
+    unknown = err
+  }
+  const attempt: Attempt = { tenant, user, claimed: input.userName, clientAddress: input.clientAddress }
+  try {
+    await countAttempt(store, attempt, policy, clock)
+  } catch (err) {
+    if (err instanceof LockedOut) throw new SignInRefused('locked-out', err.message, user, err.until)
+    throw err
+  }
+  if (unknown || !user) {
     await verifyPassword(await decoy(), input.password)
-    return fail(err.reason, err.detail, null)
+    throw unknown ?? new SignInRefused('unknown-user', `no user "${input.userName}"`)
   }
   if (!user.passwordHash) {
     await verifyPassword(await decoy(), input.password)
-    return fail('bad-password', `user ${user.userName} has no password`, user)
+    throw new SignInRefused('bad-password', `user ${user.userName} has no password`, user)
   }
-  if (!(await verifyPassword(user.passwordHash, input.password))) return fail('bad-password', `wrong password for ${user.userName}`, user)
-  await store.loginFailures.clear(tenant.id, userKey)
+  if (!(await verifyPassword(user.passwordHash, input.password))) throw new SignInRefused('bad-password', `wrong password for ${user.userName}`, user)
+  await attemptSucceeded(store, attempt, policy)
   assertMaySignIn(user)
   return user
 }

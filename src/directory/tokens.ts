@@ -3,6 +3,8 @@ import type { Store, TokenUsage } from '../store/port.js'
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Actor, ApiToken, Tenant } from './model.js'
+import { operatorActor, type Operator } from './operator.js'
+import { requireMintable, SCIM_TOKEN_REACH } from './minting.js'
 
 /**
  * SCIM bearer tokens: `rst_<id>_<secret>`. The id (16 hex) finds the row; the secret (32 random
@@ -48,6 +50,15 @@ export async function issueToken(store: Store, tenant: Tenant, label: string, ac
     })
     return { token, secret: `rst_${id}_${secret}` }
   })
+}
+
+/**
+ * A SCIM token issued by a console or API request: only within what that request may mint
+ * (minting.ts), and audited under the real actor and the credential it used.
+ */
+export async function issueTokenAs(store: Store, op: Operator, label: string): Promise<IssuedToken> {
+  await requireMintable(store, op, null, SCIM_TOKEN_REACH, 'a SCIM token')
+  return issueToken(store, op.tenant, label, operatorActor(op), op.requestId)
 }
 
 export async function revokeToken(

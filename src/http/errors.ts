@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
   StoreUnavailableError,
+  TooManyAttemptsError,
   UnauthenticatedError,
   ValidationError,
 } from '../errors.js'
@@ -42,6 +43,7 @@ export function describeError(err: unknown): ErrorShape {
   if (err instanceof InvalidCursorError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidCursor' }
   if (err instanceof ValidationError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidValue' }
   if (err instanceof UnauthenticatedError) return { ...base, status: 401, detail: err.message }
+  if (err instanceof TooManyAttemptsError) return { ...base, status: 429, detail: err.message, headers: { 'Retry-After': String(err.retryAfterSeconds) } }
   if (err instanceof ForbiddenError) return { ...base, status: 403, detail: err.message }
   if (err instanceof NotFoundError) return { ...base, status: 404, detail: err.message }
   // The source-of-truth rule: 409, with the message saying where the change belongs instead.

@@ -7,6 +7,7 @@
  * - every method that touches tenant data takes the tenant id and filters on it, so a record of
  *   another tenant is indistinguishable from a missing one;
  * - uniqueness violations surface as ConflictError, an unreachable database as StoreUnavailableError;
+ * - a key that cannot name a record (not a uuid where ids are uuids; text with NUL or a lone surrogate) is simply not found, never an error;
  * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
  *   none of it does.
  */
@@ -26,6 +27,7 @@ import type {
   Tenant,
   User,
   UserChanges,
+  ActorRef,
 } from '../directory/model.js'
 import type {
   HighWaterMark,
@@ -109,12 +111,12 @@ export interface UserRepo {
   /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
   get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
-  /** Users whose primary email is this one (case-insensitive); at most `limit`. */
+  /** Users whose primary email is this one (compared by emailKey, src/directory/user-name.ts); at most `limit`. */
   getByEmail(tenantId: string, email: string, limit: number): Promise<User[]>
   getBySourceAnchor(tenantId: string, sourceAnchor: string): Promise<User | null>
   /** Users with these anchors, by anchor (absent when there is none). */
   getBySourceAnchors(tenantId: string, sourceAnchors: string[]): Promise<Map<string, User>>
-  /** Users with these userNames (case-insensitive), by lower-cased userName. */
+  /** Users with these userNames (compared by userNameKey, src/directory/user-name.ts), by key. */
   getByUserNames(tenantId: string, userNames: string[]): Promise<Map<string, User>>
   /** Ids of the users last synced from these (normalised) DNs, by DN. */
   idsBySourceDn(tenantId: string, dns: string[]): Promise<Map<string, string>>
@@ -191,6 +193,13 @@ export interface MembershipRepo {
   groupsOfMembers(tenantId: string, memberIds: string[]): Promise<Map<string, GroupOfMember[]>>
   /** Every group-in-group edge of the tenant (nesting is rare next to user memberships). */
   nestingEdges(tenantId: string): Promise<Array<{ groupId: string; memberId: string }>>
+  /**
+   * Holds, until the current transaction ends, the tenant's lock on its group nesting: taken before
+   * checking that a new group-in-group edge closes no cycle, so that two transactions cannot each
+   * check against a graph without the other's edge and together close one (g1 ∋ g2, g2 ∋ g1).
+   * Outside a transaction it guards nothing; callers take it inside theirs.
+   */
+  lockNesting(tenantId: string): Promise<void>
   /** Whether making these groups members of `groupId` would make a group contain itself. */
   wouldCreateCycle(tenantId: string, groupId: string, memberGroupIds: string[]): Promise<boolean>
 }
@@ -328,6 +337,12 @@ export interface SessionRepo {
 
 export interface LoginFailureRepo {
   get(tenantId: string, key: string): Promise<LoginFailureRecord | null>
+  /**
+   * Counts one attempt atomically (concurrent attempts each count): starts a new window at `now` when
+   * there is no record, its window is older than `windowMs`, or its lock has run out; a running lock
+   * is kept. Returns the record after counting.
+   */
+  count(tenantId: string, key: string, now: Date, windowMs: number): Promise<LoginFailureRecord>
   put(tenantId: string, key: string, record: LoginFailureRecord): Promise<void>
   clear(tenantId: string, key: string): Promise<void>
 }
@@ -362,7 +377,8 @@ export interface PersonalTokenRepo {
   listForUser(tenantId: string, userId: string): Promise<PersonalToken[]>
   get(tenantId: string, userId: string, id: string): Promise<PersonalToken | null>
   revoke(tenantId: string, userId: string, id: string, at: Date): Promise<PersonalToken | null>
-  replaceSecret(tenantId: string, userId: string, id: string, secretHash: Buffer): Promise<PersonalToken | null>
+  /** A new secret, now held by `issuedBy` (who regenerated it). */
+  replaceSecret(tenantId: string, userId: string, id: string, secretHash: Buffer, issuedBy: ActorRef): Promise<PersonalToken | null>
   /** Records a use; skipped when the last one is recent (a write per request would be wasteful). */
   touch(id: string, at: Date): Promise<void>
 }
@@ -407,6 +423,8 @@ export interface GroupListRepo {
 export interface UserApiSettings {
   apiAccess: boolean
   apiPasswordHash: string | null
+  /** Who set the API password (and so knows it); null when there is none or it predates the record. */
+  apiPasswordSetBy: ActorRef | null
 }
 
 export interface UserApiSettingsRepo {

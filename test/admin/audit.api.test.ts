@@ -76,7 +76,7 @@ for (const backend of backends()) {
       assert.match(String(csv.headers['content-type']), /^text\/csv/)
       assert.match(String(csv.headers['content-disposition']), /attachment; filename="roster-audit-.*-audit\.csv"/)
       const lines = csv.text.split('\r\n').filter(Boolean)
-      assert.equal(lines[0], 'at,actorType,actorLabel,actorId,action,resourceType,resourceId,attributes,before,after,requestId')
+      assert.equal(lines[0], 'at,actorType,actorLabel,actorId,actorCredential,action,resourceType,resourceId,attributes,before,after,requestId')
       // audra's and jane's user.create, jane's user.update, after the header.
       assert.equal(lines.length, 4)
       assert.ok(!lines.slice(1).some((l) => /(^|,)=/.test(l)), 'no cell starts with =')

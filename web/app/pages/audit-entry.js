@@ -33,8 +33,15 @@ function Target({ entry }) {
   </span>`
 }
 
+// Which credential the actor used, and for whom when it is someone else's (a token issued to them).
+function viaText(via) {
+  if (!via) return ''
+  const what = via.credential === 'personal-token' ? `token ${via.name}` : `API password of ${via.name}`
+  return via.onBehalfOf ? ` · with ${what}, acting as ${via.onBehalfOf.label}` : ` · with ${what}`
+}
+
 function Actor({ actor }) {
-  return html`<span>${actor.label}<span class="via"> · ${ACTOR_KINDS[actor.type] ?? actor.type}</span></span>`
+  return html`<span>${actor.label}<span class="via"> · ${ACTOR_KINDS[actor.type] ?? actor.type}${viaText(actor.via)}</span></span>`
 }
 
 /** A value as the audit stored it: absent is not the same as empty, so it shows as a dash. */

@@ -1,17 +1,17 @@
 import { ValidationError } from '../../../errors.js'
-import type { ActorType, AuditChanges, AuditEvent } from '../../../directory/model.js'
+import type { ActorCredential, ActorType, AuditChanges, AuditEvent } from '../../../directory/model.js'
 import type { AuditRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { decodeCursor, encodeCursor, isUuid, str, strOrNull, toDate } from './rows.js'
 
-const COLUMNS = 'id::text AS id, tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id'
+const COLUMNS = 'id::text AS id, tenant_id, at, actor_type, actor_id, actor_label, actor_via, action, resource_type, resource_id, changes, request_id'
 
 function toEvent(r: Record<string, unknown>): AuditEvent {
   return {
     id: str(r.id),
     tenantId: str(r.tenant_id),
     at: toDate(r.at),
-    actor: { type: r.actor_type as ActorType, id: strOrNull(r.actor_id), label: str(r.actor_label) },
+    actor: { type: r.actor_type as ActorType, id: strOrNull(r.actor_id), label: str(r.actor_label), ...(r.actor_via ? { via: r.actor_via as ActorCredential } : {}) },
     action: str(r.action),
     resourceType: str(r.resource_type),
     resourceId: strOrNull(r.resource_id),
@@ -24,14 +24,15 @@ export function auditRepo(sql: Sql): AuditRepo {
   return {
     async append(e) {
       const rows = await sql.query(
-        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id)
-         VALUES ($1, coalesce($2, now()), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, actor_via, action, resource_type, resource_id, changes, request_id)
+         VALUES ($1, coalesce($2, now()), $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
         [
           e.tenantId,
           e.at ?? null,
           e.actor.type,
           e.actor.id,
           e.actor.label,
+          e.actor.via ? JSON.stringify(e.actor.via) : null,
           e.action,
           e.resourceType,
           e.resourceId,
@@ -44,9 +45,9 @@ export function auditRepo(sql: Sql): AuditRepo {
     async appendMany(events) {
       if (!events.length) return
       await sql.query(
-        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, action, resource_type, resource_id, changes, request_id)
-         SELECT e.tenant_id, coalesce(e.at, now()), e.actor_type, e.actor_id, e.actor_label, e.action, e.resource_type, e.resource_id, e.changes, e.request_id
-           FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id uuid, at timestamptz, actor_type text, actor_id text, actor_label text, action text,
+        `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, actor_via, action, resource_type, resource_id, changes, request_id)
+         SELECT e.tenant_id, coalesce(e.at, now()), e.actor_type, e.actor_id, e.actor_label, e.actor_via, e.action, e.resource_type, e.resource_id, e.changes, e.request_id
+           FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id uuid, at timestamptz, actor_type text, actor_id text, actor_label text, actor_via jsonb, action text,
                 resource_type text, resource_id text, changes jsonb, request_id text)`,
         [
           JSON.stringify(
@@ -56,6 +57,7 @@ export function auditRepo(sql: Sql): AuditRepo {
               actor_type: e.actor.type,
               actor_id: e.actor.id,
               actor_label: e.actor.label,
+              actor_via: e.actor.via ?? null,
               action: e.action,
               resource_type: e.resourceType,
               resource_id: e.resourceId,

@@ -7,14 +7,26 @@ import { toUser, USER_COLUMNS } from './users.js'
 export function userApiSettingsRepo(sql: Sql): UserApiSettingsRepo {
   return {
     async get(tenantId, userId) {
-      const rows = await sql.query('SELECT api_access, api_password_hash FROM user_api_settings WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId])
-      return rows[0] ? { apiAccess: Boolean(rows[0].api_access), apiPasswordHash: strOrNull(rows[0].api_password_hash) } : { apiAccess: true, apiPasswordHash: null }
+      if (!isUuid(userId)) return { apiAccess: true, apiPasswordHash: null, apiPasswordSetBy: null }
+      const rows = await sql.query(
+        'SELECT api_access, api_password_hash, api_password_set_by, api_password_set_by_label FROM user_api_settings WHERE tenant_id = $1 AND user_id = $2',
+        [tenantId, userId],
+      )
+      const r = rows[0]
+      if (!r) return { apiAccess: true, apiPasswordHash: null, apiPasswordSetBy: null }
+      return {
+        apiAccess: Boolean(r.api_access),
+        apiPasswordHash: strOrNull(r.api_password_hash),
+        apiPasswordSetBy: r.api_password_set_by == null ? null : { id: str(r.api_password_set_by), label: str(r.api_password_set_by_label) },
+      }
     },
     async put(tenantId, userId, s) {
       await sql.query(
-        `INSERT INTO user_api_settings (tenant_id, user_id, api_access, api_password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, user_id) DO UPDATE SET api_access = EXCLUDED.api_access, api_password_hash = EXCLUDED.api_password_hash`,
-        [tenantId, userId, s.apiAccess, s.apiPasswordHash],
+        `INSERT INTO user_api_settings (tenant_id, user_id, api_access, api_password_hash, api_password_set_by, api_password_set_by_label)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, user_id) DO UPDATE SET api_access = EXCLUDED.api_access, api_password_hash = EXCLUDED.api_password_hash,
+           api_password_set_by = EXCLUDED.api_password_set_by, api_password_set_by_label = EXCLUDED.api_password_set_by_label`,
+        [tenantId, userId, s.apiAccess, s.apiPasswordHash, s.apiPasswordHash ? (s.apiPasswordSetBy?.id ?? null) : null, s.apiPasswordHash ? (s.apiPasswordSetBy?.label ?? null) : null],
       )
     },
   }
@@ -64,9 +76,11 @@ export function serviceAccountRepo(sql: Sql): ServiceAccountRepo {
       }))
     },
     async ownedBy(tenantId, ownerId) {
+      if (!isUuid(ownerId)) return []
       return (await sql.query('SELECT user_id FROM service_accounts WHERE tenant_id = $1 AND owner_id = $2 ORDER BY user_id', [tenantId, ownerId])).map((r) => str(r.user_id))
     },
     async transfer(tenantId, from, to) {
+      if (!isUuid(from)) return []
       return (await sql.query('UPDATE service_accounts SET owner_id = $3 WHERE tenant_id = $1 AND owner_id = $2 RETURNING user_id', [tenantId, from, to])).map((r) => str(r.user_id))
     },
   }

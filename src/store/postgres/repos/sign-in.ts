@@ -1,4 +1,4 @@
-import type { SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../../../directory/sign-in-model.js'
+import type { LoginFailureRecord, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../../../directory/sign-in-model.js'
 import type { LoginFailureRepo, SamlAssertionRepo, SamlConfigRepo, SamlRequestRepo, SessionRepo, SignInHousekeeping } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { str, strOrNull, toDate, toDateOrNull } from './rows.js'
@@ -125,12 +125,31 @@ export function sessionRepo(sql: Sql): SessionRepo {
   }
 }
 
+const toLoginFailure = (r: Record<string, unknown>): LoginFailureRecord => ({ failures: Number(r.failures), windowStart: toDate(r.window_start), lockedUntil: toDateOrNull(r.locked_until) })
+
 export function loginFailureRepo(sql: Sql): LoginFailureRepo {
   return {
     async get(tenantId, key) {
       const rows = await sql.query('SELECT * FROM login_failures WHERE tenant_id = $1 AND key = $2', [tenantId, key])
-      const r = rows[0]
-      return r ? { failures: Number(r.failures), windowStart: toDate(r.window_start), lockedUntil: toDateOrNull(r.locked_until) } : null
+      return rows[0] ? toLoginFailure(rows[0]) : null
+    },
+    async count(tenantId, key, now, windowMs) {
+      // One statement, so two guesses at the same moment both count (a read-then-write would let
+      // parallel guesses share one increment).
+      const rows = await sql.query(
+        `INSERT INTO login_failures AS f (tenant_id, key, failures, window_start, locked_until) VALUES ($1, $2, 1, $3, NULL)
+         ON CONFLICT (tenant_id, key) DO UPDATE SET
+           failures = CASE WHEN f.locked_until > $3 THEN f.failures
+                           WHEN f.window_start <= $3::timestamptz - make_interval(secs => $4 / 1000.0) OR f.locked_until IS NOT NULL THEN 1
+                           ELSE f.failures + 1 END,
+           window_start = CASE WHEN f.locked_until > $3 THEN f.window_start
+                               WHEN f.window_start <= $3::timestamptz - make_interval(secs => $4 / 1000.0) OR f.locked_until IS NOT NULL THEN $3
+                               ELSE f.window_start END,
+           locked_until = CASE WHEN f.locked_until > $3 THEN f.locked_until END
+         RETURNING *`,
+        [tenantId, key, now, windowMs],
+      )
+      return toLoginFailure(rows[0]!)
     },
     async put(tenantId, key, f) {
       await sql.query(
