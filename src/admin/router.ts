@@ -1,8 +1,11 @@
 import Router from '@koa/router'
 import type { Context, Middleware } from 'koa'
 import type { Clock, LiveSession } from '../directory/sessions.js'
+import type { LockoutPolicy } from '../directory/lockout.js'
 import { routerMiddleware } from '../http/router.js'
-import { operatorAuth } from './auth.js'
+import { HttpError } from '../http/errors.js'
+import { operatorAuth, operatorOf } from './auth.js'
+import type { RequestState } from '../http/request-context.js'
 import { openApiDocument } from './openapi.js'
 import { usersApi, type AdminDeps } from './users-api.js'
 import { meApi } from './me-api.js'
@@ -36,13 +39,26 @@ export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }
 }
 
 /** The admin JSON API under /api (errors are problem JSON, as everywhere outside /scim). */
-export function adminApi(deps: AdminDeps & SettingsDeps & { idleMs: number; clock: Clock; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
+export function adminApi(deps: AdminDeps & SettingsDeps & { idleMs: number; clock: Clock; lockout: LockoutPolicy; session: (ctx: Context) => Promise<LiveSession | null> }): Middleware {
   const { open, authenticated } = adminRouters(deps)
   const openRoutes = routerMiddleware(open)
   const routes = routerMiddleware(authenticated)
-  const auth = operatorAuth(deps.store, deps.session, deps.clock)
+  const auth = operatorAuth(deps.store, deps.session, deps.clock, deps.lockout)
   return async (ctx, next) => {
     if (ctx.path !== API_PREFIX && !ctx.path.startsWith(`${API_PREFIX}/`)) return next()
-    await openRoutes(ctx, () => auth(ctx, () => routes(ctx, next)))
+    await openRoutes(ctx, () =>
+      auth(ctx, () => {
+        // Whose work this is: database admission is fair per tenant (src/store/postgres/tenant-admission.ts).
+        const log = (ctx.state as Partial<RequestState>).log
+        if (log) log.tenantId = operatorOf(ctx).tenant.id
+        return routes(ctx, next)
+      }),
+    )
+    // The router answers 405, and 501 for a method it does not know at all, with an Allow header
+    // (which stays) but no body: problem JSON like every other refusal, and 4xx since the request
+    // is at fault.
+    if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) {
+      throw new HttpError(405, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
+    }
   }
 }

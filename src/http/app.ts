@@ -4,6 +4,7 @@ import type { Logger } from '../log.js'
 import type { Store } from '../store/port.js'
 import { TokenCache, type UsageRecorder } from '../directory/tokens.js'
 import { requestContext } from './request-context.js'
+import { securityHeaders } from './security-headers.js'
 import { errorHandler } from './error-handler.js'
 import { bodyLimit } from './body.js'
 import { healthRouter } from './health.js'
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true
   app.proxy = deps.config.trustProxy
   app.use(requestContext(deps.log))
+  app.use(securityHeaders())
   // Everything under /scim answers in SCIM's error format, including versions we do not serve.
   // Browser pages answer errors as pages.
   app.use(
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): Koa {
       bodyLimitBytes: deps.config.bodyLimitBytes,
       idleMs: signIn.policy.idleMs,
       clock: signIn.clock,
+      lockout: signIn.lockout,
       session: (ctx) => sessionOf(ctx, signIn),
     }),
   )

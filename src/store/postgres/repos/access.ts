@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Permission, PrincipalType, StoredCustomRole } from '../../../directory/access-model.js'
 import type { RoleAssignmentRepo, RoleRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { isUuid, setClause, str, strOrNull, toDate } from './rows.js'
+import { isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
 const toRole = (r: Record<string, unknown>): StoredCustomRole => ({
   id: str(r.id),
@@ -25,6 +25,7 @@ export function roleRepo(sql: Sql): RoleRepo {
       return rows[0] ? toRole(rows[0]) : null
     },
     async getByName(tenantId, name) {
+      if (!isStorableKey(name)) return null
       const rows = await sql.query('SELECT * FROM roles WHERE tenant_id = $1 AND name_lower = lower($2)', [tenantId, name])
       return rows[0] ? toRole(rows[0]) : null
     },
@@ -39,6 +40,7 @@ export function roleRepo(sql: Sql): RoleRepo {
       return toRole(rows[0]!)
     },
     async update(tenantId, id, changes) {
+      if (!isUuid(id)) return null
       const set = setClause({ name: changes.name, description: changes.description, permissions: changes.permissions }, 2)
       if (!set.params.length) return this.get(tenantId, id)
       const rows = await sql.query(`UPDATE roles SET ${set.sql}, modified = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [tenantId, id, ...set.params])
@@ -61,14 +63,17 @@ export function roleAssignmentRepo(sql: Sql): RoleAssignmentRepo {
       return rows.length > 0
     },
     async unassign(tenantId, role, principalId) {
+      if (!isStorableKey(role) || !isUuid(principalId)) return false
       const rows = await sql.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND principal_id = $3 RETURNING role', [tenantId, role, principalId])
       return rows.length > 0
     },
     async ofPrincipal(tenantId, principalId) {
+      if (!isUuid(principalId)) return []
       const rows = await sql.query('SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 ORDER BY role', [tenantId, principalId])
       return rows.map((r) => str(r.role))
     },
     async reaching(tenantId, userId) {
+      if (!isUuid(userId)) return []
       // The groups the user is in, directly or through nested groups (UNION stops at cycles).
       const rows = await sql.query(
         `WITH RECURSIVE containing(id) AS (
@@ -89,14 +94,17 @@ export function roleAssignmentRepo(sql: Sql): RoleAssignmentRepo {
       }))
     },
     async holders(tenantId, role) {
+      if (!isStorableKey(role)) return []
       const rows = await sql.query('SELECT principal_type, principal_id FROM role_assignments WHERE tenant_id = $1 AND role = $2', [tenantId, role])
       return rows.map((r) => ({ principalType: r.principal_type as PrincipalType, principalId: str(r.principal_id) }))
     },
     async removeForPrincipal(tenantId, principalId) {
+      if (!isUuid(principalId)) return []
       const rows = await sql.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 RETURNING role', [tenantId, principalId])
       return rows.map((r) => str(r.role))
     },
     async removeForRole(tenantId, role) {
+      if (!isStorableKey(role)) return 0
       return (await sql.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2 RETURNING role', [tenantId, role])).length
     },
   }

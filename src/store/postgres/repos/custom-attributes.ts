@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { CustomAttributeRepo } from '../../port.js'
 import type { CustomAttribute, CustomAttributeType } from '../../../directory/custom-attribute-model.js'
 import type { Sql } from '../sql.js'
-import { isUuid, setClause, str, toDate } from './rows.js'
+import { isStorableKey, isUuid, setClause, str, toDate } from './rows.js'
 
 const COLUMNS = 'tenant_id, id, name, label, type, choices, required, description, position, created, modified'
 
@@ -53,7 +53,8 @@ export function customAttributeRepo(sql: Sql): CustomAttributeRepo {
       if (!isUuid(id)) return false
       return (await sql.query('DELETE FROM custom_attributes WHERE tenant_id = $1 AND id = $2 RETURNING id', [tenantId, id])).length > 0
     },
-    async countValues(tenantId, urn, name, values) {
+    async countValues(tenantId, urn, name, all) {
+      const values = all.filter(isStorableKey)
       if (!values.length) return new Map()
       const rows = await sql.query<{ value: string; n: number }>(
         `SELECT resource -> $2::text ->> $3::text AS value, count(*)::int AS n FROM users

@@ -3,7 +3,7 @@ import { ValidationError } from '../../../errors.js'
 import type { GroupListRepo, GroupOwnerRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { GROUP_COLUMNS, toGroup } from './groups.js'
-import { decodeJsonCursor, isUuid, str, strOrNull } from './rows.js'
+import { decodeJsonCursor, isStorableKey, isUuid, str, strOrNull } from './rows.js'
 
 export function groupOwnerRepo(sql: Sql): GroupOwnerRepo {
   return {
@@ -22,9 +22,11 @@ export function groupOwnerRepo(sql: Sql): GroupOwnerRepo {
       }
     },
     async ownedBy(tenantId, userId) {
+      if (!isUuid(userId)) return []
       return (await sql.query('SELECT group_id FROM group_owners WHERE tenant_id = $1 AND owner_id = $2 ORDER BY group_id', [tenantId, userId])).map((r) => str(r.group_id))
     },
     async transfer(tenantId, from, to) {
+      if (!isUuid(from)) return []
       const rows = await sql.query('UPDATE group_owners SET owner_id = $3 WHERE tenant_id = $1 AND owner_id = $2 RETURNING group_id', [tenantId, from, to])
       return rows.map((r) => str(r.group_id))
     },
@@ -53,6 +55,7 @@ export function groupListRepo(sql: Sql): GroupListRepo {
     async list(tenantId, q) {
       const params: unknown[] = [tenantId, q.limit + 1]
       const where = ['g.tenant_id = $1']
+      if (q.search && !isStorableKey(q.search)) throw new ValidationError('search cannot contain NUL or an unpaired surrogate', 'search')
       if (q.search?.trim()) {
         params.push(likePattern(q.search.trim()))
         where.push(`g.display_name_lower LIKE $${params.length} ESCAPE '\\'`)
@@ -85,6 +88,8 @@ export function groupListRepo(sql: Sql): GroupListRepo {
       return { items, next: last ? cursorOf(str(last.display_name_lower), str(last.id)) : null }
     },
     async members(tenantId, groupId, q) {
+      if (!isUuid(groupId)) return { items: [], next: null }
+      if (q.search && !isStorableKey(q.search)) throw new ValidationError('search cannot contain NUL or an unpaired surrogate', 'search')
       const params: unknown[] = [tenantId, groupId, q.limit + 1]
       const where: string[] = []
       if (q.search?.trim()) {

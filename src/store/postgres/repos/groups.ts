@@ -4,7 +4,7 @@ import { PreconditionFailedError } from '../../../errors.js'
 import type { GroupRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
-import { decodeCursor, encodeCursor, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
+import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
 const COLUMN_LIST = ['id', 'tenant_id', 'display_name', 'external_id', 'origin', 'source_anchor', 'source_dn', 'resource', 'version', 'created', 'modified'] as const
 export const GROUP_COLUMNS = COLUMN_LIST.join(', ')
@@ -66,14 +66,17 @@ export function groupRepo(sql: Sql): GroupRepo {
     },
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
-    getByDisplayName: (tenantId, name) => one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]),
-    getBySourceAnchor: (tenantId, anchor) => one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]),
-    async getBySourceAnchors(tenantId, anchors) {
+    getByDisplayName: (tenantId, name) =>
+      isStorableKey(name) ? one('tenant_id = $1 AND display_name_lower = lower($2) ORDER BY created, id LIMIT 1', [tenantId, name]) : Promise.resolve(null),
+    getBySourceAnchor: (tenantId, anchor) => (isStorableKey(anchor) ? one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]) : Promise.resolve(null)),
+    async getBySourceAnchors(tenantId, all) {
+      const anchors = all.filter(isStorableKey)
       if (!anchors.length) return new Map()
       const rows = await sql.query(`SELECT ${GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND source_anchor = ANY($2::text[])`, [tenantId, anchors])
       return new Map(rows.map((r) => [str(r.source_anchor), toGroup(r)]))
     },
-    async idsBySourceDn(tenantId, dns) {
+    async idsBySourceDn(tenantId, all) {
+      const dns = all.filter(isStorableKey)
       if (!dns.length) return new Map()
       const rows = await sql.query<{ id: string; source_dn: string }>('SELECT id, source_dn FROM groups WHERE tenant_id = $1 AND source_dn = ANY($2::text[])', [tenantId, dns])
       return new Map(rows.map((r) => [str(r.source_dn), str(r.id)]))

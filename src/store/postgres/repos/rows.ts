@@ -24,6 +24,19 @@ export function isUuid(id: string): boolean {
   return UUID.test(id)
 }
 
+// NUL, or a UTF-16 surrogate without its partner.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text)
+
+/**
+ * Text keys (token ids, labels, role keys) are any text PostgreSQL can hold. A string with NUL
+ * cannot be stored (the server refuses it), and a lone surrogate would be sent as U+FFFD and so
+ * match a different key: neither can name a record, so both are simply not found.
+ */
+export function isStorableKey(key: string): boolean {
+  return !unstorable(key)
+}
+
 /** Builds `SET a = $n, b = $n+1` from a column→value map, numbering after `offset` parameters. */
 export function setClause(columns: Record<string, unknown>, offset: number): { sql: string; params: unknown[] } {
   const entries = Object.entries(columns).filter(([, v]) => v !== undefined)

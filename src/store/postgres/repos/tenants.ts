@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IdentitySource, Tenant } from '../../../directory/model.js'
 import type { NewTenant, TenantChanges, TenantRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { setClause, str, toDate, isUuid } from './rows.js'
+import { isStorableKey, setClause, str, toDate, isUuid } from './rows.js'
 
 const COLUMNS = 'id, slug, display_name, source, settings, created, modified'
 
@@ -33,6 +33,7 @@ export function tenantRepo(sql: Sql): TenantRepo {
       return rows[0] ? toTenant(rows[0]) : null
     },
     async getBySlug(slug) {
+      if (!isStorableKey(slug)) return null
       const rows = await sql.query(`SELECT ${COLUMNS} FROM tenants WHERE slug = $1`, [slug])
       return rows[0] ? toTenant(rows[0]) : null
     },

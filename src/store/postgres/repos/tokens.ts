@@ -1,7 +1,7 @@
 import type { ApiToken } from '../../../directory/model.js'
 import type { TokenRepo } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { str, toDate, toDateOrNull } from './rows.js'
+import { isStorableKey, str, toDate, toDateOrNull } from './rows.js'
 import { toTenant } from './tenants.js'
 
 const COLUMNS = 'id, tenant_id, label, created, last_used, revoked'
@@ -29,6 +29,7 @@ export function tokenRepo(sql: Sql): TokenRepo {
       return toToken(rows[0]!)
     },
     async findForVerification(id) {
+      if (!isStorableKey(id)) return null
       const rows = await sql.query(
         `SELECT t.id, t.tenant_id, t.label, t.created, t.last_used, t.revoked, t.secret_hash,
                 n.slug AS tenant_slug, n.display_name AS tenant_display_name, n.source AS tenant_source,
@@ -58,6 +59,7 @@ export function tokenRepo(sql: Sql): TokenRepo {
       return rows.map(toToken)
     },
     async revokeByLabel(tenantId, label, at) {
+      if (!isStorableKey(label)) return null
       const rows = await sql.query(
         `UPDATE tokens SET revoked = $3 WHERE tenant_id = $1 AND lower(label) = lower($2) AND revoked IS NULL RETURNING ${COLUMNS}`,
         [tenantId, label, at],

@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto'
 import { InvalidCursorError, ValidationError } from '../../../errors.js'
 import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../port.js'
 import type { Sql } from '../sql.js'
-import { decodeJsonCursor, isUuid, toDateOrNull } from './rows.js'
+import { decodeJsonCursor, isStorableKey, isUuid, toDateOrNull } from './rows.js'
 import { USER_COLUMNS, toUser } from './users.js'
 
 export const USER_LIST_MAX_LIMIT = 500
@@ -159,6 +159,7 @@ function validate(q: UserListQuery): void {
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > USER_LIST_MAX_LIMIT) throw new ValidationError(`limit must be a whole number from 1 to ${USER_LIST_MAX_LIMIT}`, 'limit')
   if (q.search !== undefined && q.search !== null && typeof q.search !== 'string') throw new ValidationError('search must be text', 'search')
   if (q.search && q.search.length > USER_LIST_MAX_SEARCH) throw new ValidationError(`search must be at most ${USER_LIST_MAX_SEARCH} characters`, 'search')
+  if (q.search && !isStorableKey(q.search)) throw new ValidationError('search cannot contain NUL or an unpaired surrogate', 'search')
 }
 
 /** A search matching more users than this reports `total` = this + 1 ("more than"); see below. */
