@@ -38,9 +38,8 @@ export function samlRoutes(deps: SignInDeps): Middleware {
 
   router.get('/login', async (ctx) => {
     const { tenant, config } = await load(ctx)
-    const raw = ctx.query.returnTo
-    const returnTo = raw === undefined ? landingPath(tenant.slug) : safeReturnTo(raw, deps.config.publicUrl)
-    if (!returnTo) throw new HttpError(400, 'returnTo must be a path on this server, such as /admin')
+    // A missing or unsafe returnTo lands on the tenant's page: a crafted link must not get a redirect.
+    const returnTo = safeReturnTo(ctx.query.returnTo, deps.config.publicUrl) ?? landingPath(tenant.slug)
     const c = samlContext(deps, tenant, config, spKeyOf(deps, config))
     const current = sessionIdHash(readCookie(ctx, sessionCookieName(deps.cookies)))
     const client = samlClient({ ...c, requests: new StoredRequests(deps.store, tenant.id, 'authn', deps.clock, returnTo, current) })
@@ -72,8 +71,9 @@ export function samlRoutes(deps: SignInDeps): Middleware {
         })
       }
       assertMaySignIn(user)
-      // Unsolicited responses may name a return path in RelayState; solicited ones use the request's.
-      const returnTo = login.solicited ? login.returnTo : safeReturnTo(form.RelayState, deps.config.publicUrl)
+      // Unsolicited responses may name a return path in RelayState; solicited ones use the request's,
+      // checked again here, where the redirect is made, whatever the stored value came through.
+      const returnTo = safeReturnTo(login.solicited ? login.returnTo : form.RelayState, deps.config.publicUrl)
       await completeSignIn(ctx, deps, tenant, user, 'saml', returnTo, login)
     } catch (err) {
       if (err instanceof SignInRefused) return refuseSignIn(ctx, deps, tenant, 'saml', claimed, err)
@@ -102,7 +102,7 @@ export function samlRoutes(deps: SignInDeps): Middleware {
       return ctx.redirect(await logoutResponseUrl(c, outcome))
     }
     ctx.status = 303
-    ctx.redirect(outcome.returnTo ?? `${landingPath(tenant.slug)}?signedOut=1`)
+    ctx.redirect(safeReturnTo(outcome.returnTo, deps.config.publicUrl) ?? `${landingPath(tenant.slug)}?signedOut=1`)
   }
   router.get('/slo', (ctx) => slo(ctx, { binding: 'redirect', params: stringParams(ctx.query), rawQuery: ctx.querystring }))
   router.post('/slo', async (ctx) => slo(ctx, { binding: 'post', params: await readForm(ctx, deps.config.bodyLimitBytes), rawQuery: '' }))

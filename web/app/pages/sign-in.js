@@ -1,4 +1,5 @@
 import { html, useState, useEffect } from '../lib.js'
+import { safeReturnTo } from '../return-to.js'
 
 const LAST_TENANT = 'roster.console.tenant'
 
@@ -17,8 +18,10 @@ export function SignIn({ ended }) {
     const slug = tenant.trim().toLowerCase()
     if (!slug) return
     localStorage.setItem(LAST_TENANT, slug)
-    const back = `${location.pathname}${location.search.replace(/([?&])tenant=[^&]*&?/, '$1').replace(/[?&]$/, '')}`
-    location.assign(`/login/${encodeURIComponent(slug)}?returnTo=${encodeURIComponent(back.startsWith('/admin') ? back : '/admin')}`)
+    const back = safeReturnTo(`${location.pathname}${location.search.replace(/([?&])tenant=[^&]*&?/, '$1').replace(/[?&]$/, '')}`)
+    // Back to the console screen the visitor was on; the sign-in page checks returnTo again.
+    const consoleScreen = back && (back === '/admin' || back.startsWith('/admin/') || back.startsWith('/admin?')) ? back : '/admin'
+    location.assign(`/login/${encodeURIComponent(slug)}?returnTo=${encodeURIComponent(consoleScreen)}`)
   }
   return html`<main class="narrow sign-in">
     <h1>Roster console</h1>
