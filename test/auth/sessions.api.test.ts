@@ -8,24 +8,10 @@ import request from 'supertest'
 import { backends, type TestStore } from '../support/stores.js'
 import type { Tenant } from '../../src/directory/model.js'
 import { USER, patchOp } from '../support/scim.js'
-import { cookieOf, ManualClock, newTenant, newUser, PUBLIC_URL, samlTenant, scimToken, sessionCookie, signInApp } from '../support/sign-in.js'
+import { cookieOf, ManualClock, passwordLogin, newTenant, newUser, PUBLIC_URL, samlTenant, scimToken, sessionCookie, signInApp } from '../support/sign-in.js'
 
 type App = ReturnType<typeof signInApp>
 const MINUTE = 60_000
-
-/** Opens the form (for its anti-forgery cookie and field) and posts the credentials. */
-async function passwordLogin(app: App, tenant: Tenant, userName: string, password: string, extra: { cookie?: string; returnTo?: string; ip?: string } = {}) {
-  const form = await request(app).get(`/login/${tenant.slug}`).expect(200)
-  const formCookie = cookieOf(form, 'roster_form')!
-  // The field carries the cookie's value (double submit); a page without the form still sets it.
-  const token = formCookie.slice(formCookie.indexOf('=') + 1)
-  return request(app)
-    .post(`/login/${tenant.slug}`)
-    .set('Cookie', [formCookie, ...(extra.cookie ? [extra.cookie] : [])].join('; '))
-    .set('X-Forwarded-For', extra.ip ?? '')
-    .type('form')
-    .send({ formToken: token, username: userName, password, ...(extra.returnTo ? { returnTo: extra.returnTo } : {}) })
-}
 
 for (const backend of backends()) {
   describe(`Sessions and password sign-in on ${backend.name}`, function () {

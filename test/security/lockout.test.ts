@@ -10,23 +10,13 @@ import assert from 'node:assert/strict'
 import request from 'supertest'
 import { apiAs, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, ManualClock, newTenant, newUser, sessionCookie, signInApp } from '../support/sign-in.js'
+import { ManualClock, newTenant, newUser, passwordLogin, sessionCookie, signInApp } from '../support/sign-in.js'
 import { testConfig } from '../support/app.js'
 import type { Tenant, User } from '../../src/directory/model.js'
 
 type App = ReturnType<typeof signInApp>
 const MINUTE = 60_000
 const MAX_FAILURES = 3
-
-async function formLogin(app: App, tenant: Tenant, username: string, password: string) {
-  const form = await request(app).get(`/login/${tenant.slug}`).expect(200)
-  const formCookie = cookieOf(form, 'roster_form')!
-  return request(app)
-    .post(`/login/${tenant.slug}`)
-    .set('Cookie', formCookie)
-    .type('form')
-    .send({ formToken: formCookie.slice(formCookie.indexOf('=') + 1), username, password })
-}
 
 for (const backend of backends()) {
   describe(`security: lockout per account, on ${backend.name}`, function () {
@@ -48,23 +38,23 @@ for (const backend of backends()) {
 
     it('counts guesses by user name and by email address against one account (finding 7)', async () => {
       const typed = ['alice', 'alice@example.com', 'ALICE@EXAMPLE.COM', 'Alice']
-      for (let i = 0; i < MAX_FAILURES; i++) assert.equal((await formLogin(app, tenant, typed[i % typed.length]!, `wrong ${i}`)).status, 401)
+      for (let i = 0; i < MAX_FAILURES; i++) assert.equal((await passwordLogin(app, tenant, typed[i % typed.length]!, `wrong ${i}`)).status, 401)
       for (const identifier of typed) {
-        const locked = await formLogin(app, tenant, identifier, 'correct horse battery')
+        const locked = await passwordLogin(app, tenant, identifier, 'correct horse battery')
         assert.equal(locked.status, 429, `${identifier}: ${locked.status}`)
         assert.equal(sessionCookie(locked), null)
         assert.ok(Number(locked.headers['retry-after']) > 0 && Number(locked.headers['retry-after']) <= 15 * 60, `Retry-After ${locked.headers['retry-after']}`)
       }
       clock.advance(16 * MINUTE)
-      assert.equal((await formLogin(app, tenant, 'alice@example.com', 'correct horse battery')).status, 303)
+      assert.equal((await passwordLogin(app, tenant, 'alice@example.com', 'correct horse battery')).status, 303)
     })
 
     it('counts parallel guesses each: at most the limit of them is ever checked', async () => {
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => formLogin(app, tenant, i % 2 ? 'alice' : 'alice@example.com', `wrong ${i}`)))
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => passwordLogin(app, tenant, i % 2 ? 'alice' : 'alice@example.com', `wrong ${i}`)))
       const checked = results.filter((r) => r.status === 401).length
       assert.ok(checked <= MAX_FAILURES, `${checked} of 12 parallel guesses were checked`)
       assert.equal(results.filter((r) => r.status === 429).length, 12 - checked)
-      assert.equal((await formLogin(app, tenant, 'alice', 'correct horse battery')).status, 429)
+      assert.equal((await passwordLogin(app, tenant, 'alice', 'correct horse battery')).status, 429)
     })
 
     it('throttles HTTP Basic API passwords with the same account count, and says when to retry (finding 10)', async () => {
@@ -83,15 +73,15 @@ for (const backend of backends()) {
       assert.equal(right.headers['content-type']?.split(';')[0], 'application/problem+json')
       assert.ok(Number(right.headers['retry-after']) > 0)
       // The same account: the sign-in form is locked too, whichever credential was guessed.
-      assert.equal((await formLogin(app, tenant, 'alice', 'correct horse battery')).status, 429)
+      assert.equal((await passwordLogin(app, tenant, 'alice', 'correct horse battery')).status, 429)
       clock.advance(16 * MINUTE)
       assert.equal((await request(app).get('/api/me').set('Authorization', basic(password))).status, 200)
     })
 
     it('locks an unknown name in every spelling of it (no way to tell who exists)', async () => {
-      for (let i = 0; i < MAX_FAILURES; i++) assert.equal((await formLogin(app, tenant, 'nobody', `x${i}`)).status, 401)
-      assert.equal((await formLogin(app, tenant, ' NOBODY ', 'x')).status, 429)
-      assert.equal((await formLogin(app, tenant, 'ｎｏｂｏｄｙ', 'x')).status, 429)
+      for (let i = 0; i < MAX_FAILURES; i++) assert.equal((await passwordLogin(app, tenant, 'nobody', `x${i}`)).status, 401)
+      assert.equal((await passwordLogin(app, tenant, ' NOBODY ', 'x')).status, 429)
+      assert.equal((await passwordLogin(app, tenant, 'ｎｏｂｏｄｙ', 'x')).status, 429)
     })
   })
 }

@@ -8,11 +8,10 @@
  * collisions it finds in existing rows instead of merging them.
  */
 import assert from 'node:assert/strict'
-import request from 'supertest'
 import { apiAs, tenantWithAdmin } from '../support/admin.js'
 import { ERROR, scimFixture, userBody, type ScimFixture } from '../support/scim.js'
 import { backends, type TestStore } from '../support/stores.js'
-import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
+import { newTenant, newUser, passwordLogin, sessionCookie, signInActor, signInApp } from '../support/sign-in.js'
 import { migrate } from '../../src/store/postgres/migrate.js'
 import { migrations } from '../../src/store/postgres/migrations/index.js'
 import { postgresStore } from '../../src/store/postgres/store.js'
@@ -147,11 +146,11 @@ for (const backend of backends()) {
         const tenant = await newTenant(t.store, 'un-sign')
         await newUser(t.store, tenant, 'Hana', { email: 'Hana@Example.com', password: 'correct horse battery' })
         for (const typed of ['hana', ' HANA ', '\uff48\uff41\uff4e\uff41', 'hana@example.com', 'HANA@EXAMPLE.COM', '\uff48\uff41\uff4e\uff41\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com']) {
-          const res = await formLogin(app, tenant, typed, 'correct horse battery')
+          const res = await passwordLogin(app, tenant, typed, 'correct horse battery')
           assert.equal(res.status, 303, `${label(typed)}: ${res.status}`)
           assert.ok(sessionCookie(res), label(typed))
         }
-        const other = await formLogin(app, tenant, 'hanna', 'correct horse battery')
+        const other = await passwordLogin(app, tenant, 'hanna', 'correct horse battery')
         assert.ok(other.status !== 303 && !sessionCookie(other), `hanna: ${other.status}`)
       })
 
@@ -225,14 +224,4 @@ for (const backend of backends()) {
       })
     })
   })
-}
-
-async function formLogin(app: ReturnType<typeof signInApp>, tenant: Tenant, username: string, password: string) {
-  const form = await request(app).get(`/login/${tenant.slug}`).expect(200)
-  const formCookie = cookieOf(form, 'roster_form')!
-  return request(app)
-    .post(`/login/${tenant.slug}`)
-    .set('Cookie', formCookie)
-    .type('form')
-    .send({ formToken: formCookie.slice(formCookie.indexOf('=') + 1), username, password })
 }

@@ -98,3 +98,26 @@ export async function startLogin(callback: ReturnType<typeof signInApp>, t: Saml
 export async function scimToken(store: Store, tenant: Tenant): Promise<string> {
   return (await issueToken(store, tenant, `t-${seq++}`, signInActor)).secret
 }
+
+/**
+ * Opens the tenant's sign-in form (for its anti-forgery cookie and field) and posts the credentials;
+ * the answer as it is (303 signed in, 401 refused, 429 locked out).
+ */
+export async function passwordLogin(
+  app: ReturnType<typeof signInApp>,
+  tenant: Tenant,
+  username: string,
+  password: string,
+  extra: { cookie?: string; returnTo?: string; ip?: string } = {},
+): Promise<request.Response> {
+  const form = await request(app).get(`/login/${tenant.slug}`).expect(200)
+  const formCookie = cookieOf(form, 'roster_form')!
+  // The field carries the cookie's value (double submit); a page without the form still sets it.
+  const token = formCookie.slice(formCookie.indexOf('=') + 1)
+  return request(app)
+    .post(`/login/${tenant.slug}`)
+    .set('Cookie', [formCookie, ...(extra.cookie ? [extra.cookie] : [])].join('; '))
+    .set('X-Forwarded-For', extra.ip ?? '')
+    .type('form')
+    .send({ formToken: token, username, password, ...(extra.returnTo ? { returnTo: extra.returnTo } : {}) })
+}
