@@ -1,7 +1,8 @@
 /**
  * Where a browser may be sent after sign-in or sign-out: a path on Roster's own origin, nothing else.
  * Every redirect whose target came from a request (returnTo, RelayState, a stored request's return
- * path) goes through safeReturnTo; web/app/return-to.js is the console's copy of the same rule.
+ * path) goes through safeReturnTo, the console's sign-in hop included (it hands the sign-in page its
+ * own location and lets this check decide).
  *
  * The check runs on what the redirect will carry, not on what was sent: the input is parsed with
  * the WHATWG URL parser against the public origin and the parsed path is returned, so a dot segment

@@ -373,8 +373,9 @@ describe('open redirects in headless Chromium: the browser never leaves the orig
       const key = URL.canParse(target) ? new URL(target).href : target
       if (!targets.has(key)) targets.set(key, input)
     }
-    // Each hop is a whole sign-in (seconds in a browser); the console's check itself is run by the
-    // browser over the whole corpus below, so the hop takes every third distinct URL.
+    // Each hop is a whole sign-in (seconds in a browser). The console hands the sign-in page only
+    // its own location (a path on this origin), and the page's check is the one the password
+    // sign-in table above runs over the whole corpus; so the hop takes every third distinct URL.
     await inLanes([...targets].filter((_, i) => i % 3 === 0), async (page, [target, input], sink) => {
         await page.goto(target).catch(() => undefined)
         const landed = new URL(page.url())
@@ -388,7 +389,10 @@ describe('open redirects in headless Chromium: the browser never leaves the orig
             await Promise.all([page.waitForURL((u) => u.pathname === `/login/${s.tenant.slug}`), page.getByRole('button', { name: 'Continue to sign-in' }).click()])
             await signInWithPassword(page, sink)
             const at = new URL(page.url())
-            if (at.origin !== base || !at.pathname.startsWith('/admin')) wrong.push(`${show(input)}: at ${page.url()}, expected a console page`)
+            // A console screen, or — when the sign-in page found the screen's path unsafe to return
+            // to (an encoded slash or backslash in it) — the tenant's landing page: never elsewhere.
+            const home = at.origin === base && (at.pathname.startsWith('/admin') || whereIs(page) === landing(s.tenant))
+            if (!home) wrong.push(`${show(input)}: at ${page.url()}, expected a console page or ${landing(s.tenant)}`)
           } catch (err) {
             wrong.push(`${show(input)}: ${(err as Error).message.split('\n')[0]} (at ${page.url()})`)
           }
@@ -398,27 +402,6 @@ describe('open redirects in headless Chromium: the browser never leaves the orig
         if (sink.length) wrong.push(`${show(input)}: tried to reach ${sink.join(', ')}`)
     })
     assert.deepEqual(wrong, [], `the console went astray:\n${wrong.join('\n')}`)
-  })
-
-  it("the console's own check, run by the browser's URL parser, agrees on the corpus", async () => {
-    const context = await newContext()
-    try {
-      const page = await context.newPage()
-      await page.goto(`${base}/admin`)
-      const results = await page.evaluate(
-        async ({ module, inputs }) => {
-          const m = (await import(module)) as { safeReturnTo: (v: string) => string | null }
-          return inputs.map((v) => m.safeReturnTo(v))
-        },
-        { module: `${base}/admin/app/return-to.js`, inputs: [...HOSTILE_REDIRECTS, ...SAFE_REDIRECTS.map((c) => c.input)] },
-      )
-      const let_through = HOSTILE_REDIRECTS.flatMap((h, i) => (results[i] === null ? [] : [`${show(h)} -> ${show(results[i]!)}`]))
-      assert.deepEqual(let_through, [])
-      assert.deepEqual(results.slice(HOSTILE_REDIRECTS.length), SAFE_REDIRECTS.map((c) => c.location))
-      assert.equal(offOrigin.length, 0)
-    } finally {
-      await context.close()
-    }
   })
 
   it('a safe console path survives the whole hop', async () => {

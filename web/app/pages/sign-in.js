@@ -1,5 +1,4 @@
 import { html, useState, useEffect } from '../lib.js'
-import { safeReturnTo } from '../return-to.js'
 
 const LAST_TENANT = 'roster.console.tenant'
 
@@ -18,9 +17,11 @@ export function SignIn({ ended }) {
     const slug = tenant.trim().toLowerCase()
     if (!slug) return
     localStorage.setItem(LAST_TENANT, slug)
-    const back = safeReturnTo(`${location.pathname}${location.search.replace(/([?&])tenant=[^&]*&?/, '$1').replace(/[?&]$/, '')}`)
-    // Back to the console screen the visitor was on; the sign-in page checks returnTo again.
-    const consoleScreen = back && (back === '/admin' || back.startsWith('/admin/') || back.startsWith('/admin?')) ? back : '/admin'
+    const back = `${location.pathname}${location.search.replace(/([?&])tenant=[^&]*&?/, '$1').replace(/[?&]$/, '')}`
+    // Back to the console screen the visitor was on. This is the browser's own location, a path on
+    // this origin; the sign-in page decides whether it is safe to return to (src/auth/return-to.ts,
+    // the one check), and sends the visitor to the landing page if not.
+    const consoleScreen = back === '/admin' || back.startsWith('/admin/') || back.startsWith('/admin?') ? back : '/admin'
     location.assign(`/login/${encodeURIComponent(slug)}?returnTo=${encodeURIComponent(consoleScreen)}`)
   }
   return html`<main class="narrow sign-in">
