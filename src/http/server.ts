@@ -15,6 +15,15 @@ export async function listen(app: Koa, port: number, host: string, log: Logger):
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 66_000
   server.requestTimeout = 120_000
+  // Requests Node's parser refuses before Roster sees them (malformed, headers too large, a request
+  // that timed out) would otherwise get a bare status line: answer in problem JSON like the rest.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return socket.destroy()
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const title = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail: status === 400 ? 'the request is not valid HTTP' : title.toLowerCase() })
+    socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -296,6 +296,34 @@ for (const backend of backends()) {
         }
       })
 
+      it("answers what Node's HTTP parser refuses (not HTTP, headers too large) in problem JSON, and closes", async () => {
+        const raw = (text: string) =>
+          new Promise<string>((resolve, reject) => {
+            const socket = net.connect(port, '127.0.0.1')
+            let got = ''
+            const deadline = setTimeout(() => {
+              socket.destroy()
+              reject(new Error(`no answer within 10 s; got ${JSON.stringify(got)}`))
+            }, 10_000)
+            socket.on('data', (d) => (got += d.toString('latin1')))
+            socket.on('close', () => {
+              clearTimeout(deadline)
+              resolve(got)
+            })
+            socket.on('error', () => undefined)
+            socket.end(text)
+          })
+        for (const [text, status] of [
+          ['NOT HTTP AT ALL\r\n\r\n', 400],
+          [`GET /api/me HTTP/1.1\r\nHost: roster.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+        ] as const) {
+          const answer = await raw(text)
+          assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), answer.slice(0, 80))
+          assert.match(answer, /\r\nContent-Type: application\/problem\+json\r\n/i)
+          assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).status, status)
+        }
+      })
+
       it('keeps the connection after a chunked POST a little over the limit: the next request is answered', async () => {
         const over = `{"name":"${'x'.repeat(BODY_LIMIT + 100)}"}`
         const { head: res, then } = await keepAliveExchange(port, [head('/api/me/tokens', `Cookie: ${cookie}\r\nTransfer-Encoding: chunked\r\n`), ...chunked(pieces(over))], next())
