@@ -4,6 +4,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { startCluster, type PostgresCluster } from './services/postgres.mjs'
 import { failedStart, startServer, type ServerProcess } from './support/process.js'
+import { until } from './support/wait.js'
 
 const TOKEN_LINE = /^SCIM token: (rst_\S+)$/m
 
@@ -15,14 +16,6 @@ async function status(url: string, token?: string): Promise<number> {
   }
 }
 
-async function eventually(fn: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  assert.fail(`timed out waiting until ${what}`)
-}
 
 // A private cluster per file: these tests stop and restart it, which the shared one must never see.
 // Under CI the server binaries are mandatory (npm test installs them); elsewhere the harness says
@@ -71,11 +64,11 @@ if (process.env.TEST_PG_BIN || process.env.CI === 'true') {
       const token = TOKEN_LINE.exec(s.stdout())![1]!
       assert.equal(await status(`${s.baseUrl}/readyz`), 200)
       await cluster.stop()
-      await eventually(async () => (await status(`${s.baseUrl}/readyz`)) === 503, '/readyz reports 503')
+      await until('/readyz reports 503', 20_000, async () => (await status(`${s.baseUrl}/readyz`)) === 503, 200)
       assert.equal(await status(`${s.baseUrl}/scim/v2/x`, token), 503)
       assert.equal(await status(`${s.baseUrl}/healthz`), 200, 'the process itself is alive')
       await cluster.start()
-      await eventually(async () => (await status(`${s.baseUrl}/readyz`)) === 200, '/readyz recovers')
+      await until('/readyz recovers', 20_000, async () => (await status(`${s.baseUrl}/readyz`)) === 200, 200)
       assert.equal(await status(`${s.baseUrl}/scim/v2/x`, token), 404)
       assert.equal(s.child.exitCode, null, 'the server never crashed')
     })

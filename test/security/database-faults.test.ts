@@ -14,6 +14,7 @@ import pg from 'pg'
 import { startCluster, type PostgresCluster } from '../services/postgres.mjs'
 import { startServer, type ServerProcess } from '../support/process.js'
 import { ERROR, USER } from '../support/scim.js'
+import { until } from '../support/wait.js'
 
 const TOKEN_LINE = /^SCIM token: (rst_\S+)$/m
 
@@ -112,14 +113,6 @@ class Load {
   }
 }
 
-async function until(what: string, ms: number, fn: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.fail(`timed out after ${ms} ms waiting until ${what}`)
-}
 
 /** The postmaster and every process it started (backends and auxiliaries). */
 function serverProcesses(cluster: PostgresCluster): number[] {

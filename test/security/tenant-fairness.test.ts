@@ -17,15 +17,8 @@ import { backends, postgresBackend, type TestStore } from '../support/stores.js'
 import { signInApp, signInActor, newTenant } from '../support/sign-in.js'
 import { apiAs, tenantWithAdmin } from '../support/admin.js'
 import { BULK_REQUEST, USER } from '../support/scim.js'
+import { until } from '../support/wait.js'
 
-async function until(what: string, ms: number, fn: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  assert.fail(`timed out after ${ms} ms waiting until ${what}`)
-}
 
 /** Lets every queued grant (microtasks and setImmediate turns) happen. */
 const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)))
