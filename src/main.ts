@@ -21,14 +21,21 @@ async function main(): Promise<void> {
     process.stderr.write(`roster: cannot start: ${(err as Error).message}\n`)
     process.exit(1)
   }
-  process.stdout.write(`SCIM base URL: ${service.scimBaseUrl}\n`)
-  if (service.firstStart) {
-    const first = service.firstStart
-    process.stdout.write(`SCIM token: ${first.scimToken}\n`)
-    process.stdout.write(`Admin console: ${config.publicUrl}/admin\n`)
-    process.stdout.write(`Sign-in page: ${config.publicUrl}/login/${first.tenantSlug}\n`)
-    process.stdout.write(`Admin user: ${first.adminUserName}\n`)
-    process.stdout.write(`Admin password: ${first.adminPassword}\n`)
+  // The banner goes out in one write: a reader (a terminal, a log collector, a test waiting for
+  // it) never sees half of it, and nothing else can land between its lines.
+  const banner = [`SCIM base URL: ${service.scimBaseUrl}`]
+  const first = service.firstStart
+  if (first) {
+    banner.push(
+      `SCIM token: ${first.scimToken}`,
+      `Admin console: ${config.publicUrl}/admin`,
+      `Sign-in page: ${config.publicUrl}/login/${first.tenantSlug}`,
+      `Admin user: ${first.adminUserName}`,
+      `Admin password: ${first.adminPassword}`,
+    )
+  }
+  process.stdout.write(`${banner.join('\n')}\n`)
+  if (first) {
     process.stderr.write(`(First start: created tenant "${first.tenantSlug}" and its administrator. The token and the password above are shown only this once.)\n`)
   }
 

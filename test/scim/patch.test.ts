@@ -1000,12 +1000,10 @@ describe('scim/patch', () => {
       assert.throws(() => applyPatch(registry, 'User', BJENSEN, 'x' as unknown as PatchOperation[], LENIENT), (e: unknown) => e instanceof ScimError && e.code === 'invalidSyntax')
     })
 
-    it('stays fast at its bounds (hash-based de-duplication)', () => {
+    it('applies operations at its bounds (hash-based de-duplication; speed is benchmarked, not asserted)', () => {
       const emails = Array.from({ length: 999 }, (_, i) => ({ value: `a${i}@example.com`, type: 'work' }))
       const ops = Array.from({ length: 150 }, (_, i) => (i % 2 === 0 ? { op: 'add', path: 'emails', value: emails } : { op: 'remove', path: 'emails', value: emails }))
-      const started = Date.now()
       const r = patch(SMALL_USER, ops)
-      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`)
       assert.deepEqual(r.document.emails, SMALL_USER.emails)
     })
 

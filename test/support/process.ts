@@ -66,10 +66,10 @@ export async function startServer(env: Record<string, string | undefined>, optio
     const timer = setTimeout(() => reject(new Error(`server did not start within ${options.waitMs ?? 30000} ms:\n${out}\n${err}`)), options.waitMs ?? 30000)
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString()
+      // The whole banner is one write (src/main.ts), so once its first line is here, all of it is.
       if (/^SCIM base URL: .*$/m.test(out)) {
         clearTimeout(timer)
-        // The token line, when there is one, is written right after the URL line.
-        setTimeout(resolve, 50)
+        resolve()
       }
     })
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
