@@ -20,6 +20,7 @@
  * that matches nothing (creates the element). Strict mode rejects each of them.
  */
 import type { Json, JsonObject } from '../directory/model.js'
+import type { MemberChanges } from '../directory/groups.js'
 import type { MemberInput, ResourceDocument, ScimResourceType } from './document.js'
 import { badRequest, ScimError, type ScimType } from './errors.js'
 import { FilterSyntaxError, formatFilter, formatPatchPath, parsePath, type Filter, type PatchPath } from './filter.js'
@@ -51,17 +52,10 @@ export interface PatchOptions {
   strict: boolean
 }
 
-/**
- * Group member changes, to be applied by the store in this order: if `removeAll`, delete every
- * membership; then delete the memberships of `remove`; then insert `add` (ignoring ids that are
- * already members). An id never appears in both `add` and `remove`.
- */
-export interface MemberChanges {
-  add: MemberInput[]
-  /** Member ids. Ids that are not members are no-ops. */
-  remove: string[]
-  removeAll: boolean
-}
+// Group member changes come out as the domain's MemberChanges (src/directory/groups.ts): applied
+// in order — removeAll, then remove, then add (ids already members ignored); an id never appears
+// in both add and remove.
+export type { MemberChanges }
 
 export interface PatchResult {
   /** The new document (the input is never mutated). */
