@@ -15,21 +15,21 @@ import { ROOT, childEnv } from '../support/process.js'
 import { backends, postgresBackend, silentLog, type TestStore } from '../support/stores.js'
 import { defaultPolicy, syncTenant, testBox, testKey, type DirectoryTarget, type SyncTenant } from '../support/sync.js'
 import { runSync, SyncBusyError } from '../../sync/run.js'
+import { until } from '../support/wait.js'
 
-/**
- * Runs a sync as soon as another worker's lease has run out: retried while the lease is held, until
- * a deadline. Waiting for the condition, not for a guess at how long it takes.
- */
+/** Runs a sync as soon as another worker's lease has run out: retried while the lease is held, until a deadline. */
 async function syncOnceLeaseExpires(tenant: SyncTenant, deadlineMs = 15_000): ReturnType<SyncTenant['sync']> {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
+  let report: Awaited<ReturnType<SyncTenant['sync']>> | undefined
+  await until("the other worker's lease runs out", deadlineMs, async () => {
     try {
-      return await tenant.sync()
+      report = await tenant.sync()
+      return true
     } catch (err) {
-      if (!(err instanceof SyncBusyError) || Date.now() > deadline) throw err
-      await new Promise((r) => setTimeout(r, 25))
+      if (err instanceof SyncBusyError) return false
+      throw err
     }
-  }
+  }, 25)
+  return report!
 }
 
 /** An OU of `n` users and one group holding all of them, under the shared slapd. */
