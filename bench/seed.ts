@@ -5,9 +5,9 @@
  */
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { Actor } from '../src/directory/model.js'
-import { createTenant } from '../src/directory/tenants.js'
-import { issueToken } from '../src/directory/tokens.js'
+import type { Actor } from '../src/domain/audit/model.js'
+import { createTenant } from '../src/domain/tenancy/tenants.js'
+import { issueToken } from '../src/domain/credentials/tokens.js'
 import { createLogger } from '../src/log.js'
 import { lockDataDir } from '../src/store/datadir-lock.js'
 import { migrate } from '../src/store/postgres/migrate.js'
@@ -79,7 +79,7 @@ export async function seed(target: SeedTarget, users: number, poolSize: number, 
       for (let from = 1; from <= users; from += BATCH) {
         const to = Math.min(users, from + BATCH - 1)
         await db.query(
-          // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+          // ASCII names: lower() is their userNameKey (src/domain/identity/user-name.ts).
           `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, email, email_key, status, origin, resource)
            SELECT $1::uuid, gen_random_uuid(), u.user_name, lower(u.user_name), u.external_id, u.display_name, u.user_name, lower(u.user_name), u.status, 'scim',
                   jsonb_build_object(

@@ -18,12 +18,12 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { startCluster, type PostgresCluster } from '../test/services/postgres.mjs'
-import type { Actor } from '../src/directory/model.js'
-import { createTenant } from '../src/directory/tenants.js'
+import type { Actor } from '../src/domain/audit/model.js'
+import { createTenant } from '../src/domain/tenancy/tenants.js'
 import { migrate } from '../src/store/postgres/migrate.js'
 import type { Database } from '../src/store/postgres/sql.js'
 import { postgresStore } from '../src/store/postgres/store.js'
-import type { Store, UserListQuery } from '../src/store/port.js'
+import type { Store, UserListQuery } from '../src/domain/store.js'
 import { USER_LIST_SEARCH_COUNT_LIMIT } from '../src/store/postgres/repos/user-list.js'
 import { cleanupAll, installExitHooks, machineBusyMs, onCleanup, ROOT, tempDir, treeCpuMs } from './processes.js'
 import { describeMachine, formatSeconds, writeSection, type Machine } from './report.js'
@@ -186,7 +186,7 @@ async function seedStore(target: SeedTarget, users: number): Promise<Seeded> {
       const to = Math.min(users, from + BATCH - 1)
       // h: a hash of n, so that the attributes vary independently of each other and of the name.
       await db.query(
-        // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+        // ASCII names: lower() is their userNameKey (src/domain/identity/user-name.ts).
         `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, email, email_key, status, origin, resource, created, last_sign_in)
          SELECT $1::uuid, gen_random_uuid(), u.user_name, lower(u.user_name), u.external_id, u.display_name, u.email, lower(u.email), u.status, 'scim',
                 jsonb_strip_nulls(jsonb_build_object(

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { parseEncryptionKey } from './directory/secrets.js'
+import { parseEncryptionKey } from './domain/credentials/secrets.js'
 
 /**
  * Every setting Roster reads, typed. `loadConfig` is the only place that touches `process.env`,

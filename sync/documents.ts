@@ -1,11 +1,12 @@
 /**
  * Mapped directory entries → the domain's write inputs, in the canonical SCIM document layout
- * (src/scim/document.ts): unassigned attributes absent, extension attributes under their URN.
+ * (src/scim/resources/document.ts): unassigned attributes absent, extension attributes under their URN.
  */
-import type { GroupWrite } from '../src/directory/groups.js'
-import type { JsonObject, User } from '../src/directory/model.js'
-import { CUSTOM_ATTRIBUTES_URN } from '../src/directory/custom-attribute-model.js'
-import type { UserWrite } from '../src/directory/users.js'
+import type { GroupWrite } from '../src/domain/identity/groups.js'
+import type { JsonObject } from '../src/domain/json.js'
+import type { User } from '../src/domain/identity/model.js'
+import { CUSTOM_ATTRIBUTES_URN } from '../src/domain/identity/custom-attribute-model.js'
+import type { UserWrite } from '../src/domain/identity/users.js'
 import type { MappedGroup, MappedUser } from './mapping.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'

@@ -3,7 +3,7 @@
  * (small, JSON) and later turns into SCIM documents (sync/documents.ts).
  */
 import type { Entry } from 'ldapts'
-import type { JsonObject } from '../src/directory/model.js'
+import type { JsonObject } from '../src/domain/json.js'
 import { normalizeDn } from './dn.js'
 import { GUID_ATTRIBUTES, SID_ATTRIBUTES, type Mapping } from './presets.js'
 

@@ -4,8 +4,8 @@
  * short leaves the tenant exactly as it was.
  */
 import { escapeFilter } from 'ldapts'
-import type { Store } from '../src/store/port.js'
-import type { HighWaterMark, SyncProblem } from '../src/directory/sync-model.js'
+import type { Store } from '../src/domain/store.js'
+import type { HighWaterMark, SyncProblem } from '../src/domain/directory-sync/model.js'
 import { DirectoryError } from './errors.js'
 import type { DirectoryClient } from './ldap.js'
 import { normalizeDn } from './dn.js'

@@ -9,14 +9,15 @@
  * members) or one by one (updates, archives, deletions), so a run killed halfway leaves every record
  * whole, and the next run, reading the directory again, does what is left.
  */
-import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/directory/groups.js'
-import { MANAGER_PATH, type Group, type Json, type JsonObject, type User } from '../src/directory/model.js'
-import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/directory/sync-model.js'
-import { userNameKey } from '../src/directory/user-name.js'
-import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/directory/users.js'
-import { diffDocuments, type WriteContext } from '../src/directory/writes.js'
-import { ConflictError, DomainError, StoreUnavailableError } from '../src/errors.js'
-import type { MemberRef, Store } from '../src/store/port.js'
+import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/domain/identity/groups.js'
+import { MANAGER_PATH, type Group, type User } from '../src/domain/identity/model.js'
+import { type Json, type JsonObject } from '../src/domain/json.js'
+import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/domain/directory-sync/model.js'
+import { userNameKey } from '../src/domain/identity/user-name.js'
+import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/domain/identity/users.js'
+import { diffDocuments, type WriteContext } from '../src/domain/identity/writes.js'
+import { ConflictError, DomainError, StoreUnavailableError } from '../src/domain/errors.js'
+import type { MemberRef, Store } from '../src/domain/store.js'
 import { groupWrite, keepRosterValues, userWrite } from './documents.js'
 import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
 
@@ -391,7 +392,7 @@ export class Reconciler {
       }
     }
     const byUid = new Map<string, string>()
-    // memberUids name users as their userName does: by key (src/directory/user-name.ts).
+    // memberUids name users as their userName does: by key (src/domain/identity/user-name.ts).
     const allUids = [...new Set(groups.flatMap((g) => g.memberUids.map(userNameKey)))]
     for (let i = 0; i < allUids.length; i += LOOKUP) {
       const uids = allUids.slice(i, i + LOOKUP)

@@ -4,8 +4,8 @@
  * PostgreSQL database (the lease keeps two workers off one tenant).
  */
 import type { Logger } from 'pino'
-import type { SecretBox } from '../src/directory/secrets.js'
-import type { Store } from '../src/store/port.js'
+import type { SecretBox } from '../src/domain/credentials/secrets.js'
+import type { Store } from '../src/domain/store.js'
 import { runSync, SyncBusyError, type SyncPolicy } from './run.js'
 
 export interface SchedulerOptions {

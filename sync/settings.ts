@@ -3,8 +3,8 @@
  * (everything but the password, which is sealed separately) and what a run works from.
  */
 import { FilterParser } from 'ldapts'
-import type { JsonObject } from '../src/directory/model.js'
-import { ValidationError } from '../src/errors.js'
+import type { JsonObject } from '../src/domain/json.js'
+import { ValidationError } from '../src/domain/errors.js'
 import { normalizeDn } from './dn.js'
 import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, type Mapping, type MappingTarget, type Preset, type PresetName } from './presets.js'
 

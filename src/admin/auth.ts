@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa'
-import type { Clock, LiveSession } from '../directory/sessions.js'
-import type { Operator } from '../directory/operator.js'
+import type { Clock, LiveSession } from '../domain/sign-in/sessions.js'
+import type { Operator } from '../domain/access/operator.js'
 import { HttpError } from '../http/errors.js'
-import type { Store } from '../store/port.js'
-import { UnauthenticatedError } from '../errors.js'
-import { verifyPersonalToken } from '../directory/personal-tokens.js'
-import { verifyApiPassword } from '../directory/api-credentials.js'
-import type { LockoutPolicy } from '../directory/lockout.js'
+import type { Store } from '../domain/store.js'
+import { UnauthenticatedError } from '../domain/errors.js'
+import { verifyPersonalToken } from '../domain/credentials/personal-tokens.js'
+import { verifyApiPassword } from '../domain/credentials/api-credentials.js'
+import type { LockoutPolicy } from '../domain/sign-in/lockout.js'
 
 /**
  * The admin API's caller: an API password (HTTP Basic), a personal access token (`Authorization:

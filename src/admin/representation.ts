@@ -1,8 +1,10 @@
-import type { JsonObject, Tenant, User } from '../directory/model.js'
-import type { Role } from '../directory/access-model.js'
-import { mayWrite } from '../directory/source-of-truth.js'
-import { CUSTOM_ATTRIBUTES_URN, type CustomAttribute } from '../directory/custom-attribute-model.js'
-import { attributeFields, definedValues } from '../directory/custom-attributes.js'
+import type { JsonObject } from '../domain/json.js'
+import type { Tenant } from '../domain/tenancy/model.js'
+import type { User } from '../domain/identity/model.js'
+import type { Role } from '../domain/access/model.js'
+import { mayWrite } from '../domain/tenancy/source-of-truth.js'
+import { CUSTOM_ATTRIBUTES_URN, type CustomAttribute } from '../domain/identity/custom-attribute-model.js'
+import { attributeFields, definedValues } from '../domain/identity/custom-attributes.js'
 
 /** Where a managed tenant's users are changed instead: what the console shows beside them. */
 export function managedBy(tenant: Tenant): string | null {

@@ -2,8 +2,8 @@
  * JSON Schemas (2020-12, the dialect of OpenAPI 3.1) of the admin API's bodies and resources. The
  * same objects validate requests (ajv) and describe them in /api/openapi.json, so the two agree.
  */
-import { PERMISSIONS } from '../directory/access-model.js'
-import { USER_LIST_SORTS } from '../store/port.js'
+import { PERMISSIONS } from '../domain/access/model.js'
+import { USER_LIST_SORTS } from '../domain/store.js'
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa'
-import type { Store } from '../store/port.js'
-import { UnauthenticatedError } from '../errors.js'
-import { verifyToken, type TokenCache, type UsageRecorder } from '../directory/tokens.js'
+import type { Store } from '../domain/store.js'
+import { UnauthenticatedError } from '../domain/errors.js'
+import { verifyToken, type TokenCache, type UsageRecorder } from '../domain/credentials/tokens.js'
 import { HttpError } from '../http/errors.js'
 import type { RequestState } from '../http/request-context.js'
 

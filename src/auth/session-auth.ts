@@ -1,7 +1,7 @@
 import type { Context } from 'koa'
-import type { Store } from '../store/port.js'
+import type { Store } from '../domain/store.js'
 import type { Logger } from '../log.js'
-import { resolveSession, type Clock, type LiveSession, type SessionPolicy } from '../directory/sessions.js'
+import { resolveSession, type Clock, type LiveSession, type SessionPolicy } from '../domain/sign-in/sessions.js'
 import { clearSessionCookie, readCookie, sessionCookieName, type CookieSettings } from './session-cookie.js'
 
 export interface SessionDeps {

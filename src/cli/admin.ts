@@ -1,6 +1,6 @@
 import { Command } from 'commander'
-import { createAdministrator } from '../directory/administrators.js'
-import { requireTenant } from '../directory/tenants.js'
+import { createAdministrator } from '../domain/access/administrators.js'
+import { requireTenant } from '../domain/tenancy/tenants.js'
 import { withStore } from './context.js'
 import { parseSlug } from './tenant.js'
 

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { requireTenant } from '../directory/tenants.js'
+import { requireTenant } from '../domain/tenancy/tenants.js'
 import { withStore } from './context.js'
 import { printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'

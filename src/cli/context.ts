@@ -2,10 +2,10 @@ import os from 'node:os'
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config.js'
 import { createLogger } from '../log.js'
 import { openStore } from '../store/open.js'
-import type { Store } from '../store/port.js'
-import type { Actor } from '../directory/model.js'
-import { DomainError } from '../errors.js'
-import { SecretBox } from '../directory/secrets.js'
+import type { Store } from '../domain/store.js'
+import type { Actor } from '../domain/audit/model.js'
+import { DomainError } from '../domain/errors.js'
+import { SecretBox } from '../domain/credentials/secrets.js'
 
 /** Thrown for a failure the user can fix; printed as one line, exit status 1 (2 for configuration). */
 export class CliError extends Error {

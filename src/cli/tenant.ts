@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { IDENTITY_SOURCES, type IdentitySource } from '../directory/model.js'
-import { createTenant, SLUG_PATTERN, updateTenant } from '../directory/tenants.js'
+import { IDENTITY_SOURCES, type IdentitySource } from '../domain/tenancy/model.js'
+import { createTenant, SLUG_PATTERN, updateTenant } from '../domain/tenancy/tenants.js'
 import { CliError, withStore } from './context.js'
 import { printJsonLines, printTable } from './output.js'
 

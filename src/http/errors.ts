@@ -8,8 +8,8 @@ import {
   TooManyAttemptsError,
   UnauthenticatedError,
   ValidationError,
-} from '../errors.js'
-import { ManagedBySourceError } from '../directory/source-of-truth.js'
+} from '../domain/errors.js'
+import { ManagedBySourceError } from '../domain/tenancy/source-of-truth.js'
 
 /** An error that already knows its HTTP status (used by the HTTP layer itself, e.g. body limits). */
 export class HttpError extends Error {

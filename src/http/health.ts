@@ -1,5 +1,5 @@
 import Router from '@koa/router'
-import type { Store } from '../store/port.js'
+import type { Store } from '../domain/store.js'
 
 /** Liveness says the process runs; readiness says it can do its job (the store answers). */
 export function healthRouter(store: Store): Router {

@@ -1,6 +1,6 @@
-import { SCHEMA_URNS, type SchemaDefinition, type ResourceTypeDefinition } from './schema-definitions.js'
+import { SCHEMA_URNS, type SchemaDefinition, type ResourceTypeDefinition } from './resources/schemas.js'
 import { SCIM_LIMITS } from './limits.js'
-import { bulkPayloadLimit } from './bulk.js'
+import { bulkPayloadLimit } from './messages/bulk.js'
 
 /**
  * RFC 7644 §4 discovery: ServiceProviderConfig, ResourceTypes and Schemas, generated from the schema

@@ -1,14 +1,14 @@
 import path from 'node:path'
 import type { Config } from '../config.js'
 import type { Logger } from '../log.js'
-import type { Store } from './port.js'
+import type { Store } from '../domain/store.js'
 import { lockDataDir, type LockHolder } from './datadir-lock.js'
 import { openPglite } from './postgres/pglite-database.js'
 import { openPg } from './postgres/pg-database.js'
 import type { Database } from './postgres/sql.js'
 import { migrate } from './postgres/migrate.js'
 import { postgresStore } from './postgres/store.js'
-import { StoreUnavailableError } from '../errors.js'
+import { StoreUnavailableError } from '../domain/errors.js'
 
 export class StoreOpenError extends Error {}
 

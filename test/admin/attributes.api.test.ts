@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import { adminSuiteHooks, apiAs, tenantWithAdmin, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
-import type { Tenant } from '../../src/directory/model.js'
-import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/directory/custom-attribute-model.js'
-import { updateUser } from '../../src/directory/users.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/domain/identity/custom-attribute-model.js'
+import { updateUser } from '../../src/domain/identity/users.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -8,7 +8,8 @@ import request from 'supertest'
 import { adminSuiteHooks, apiAs, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { cookieOf, newUser, type signInApp } from '../support/sign-in.js'
-import type { Tenant, User } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
 
 type App = ReturnType<typeof signInApp>
 

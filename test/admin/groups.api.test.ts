@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
-import type { Tenant, User } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -121,7 +122,7 @@ for (const backend of backends()) {
 
     it('in a directory-managed tenant refuses renames and member changes (409) but lets roles and owners be set', async () => {
       const { tenant: synced, admin: boss, cookie: c } = await tenantWithAdmin(t.store, app, 'groups-ldap', 'boss', 'ldap')
-      const { createGroup } = await import('../../src/directory/groups.js')
+      const { createGroup } = await import('../../src/domain/identity/groups.js')
       const g = await createGroup(t.store, { tenant: synced, actor: signInActor, channel: 'sync', requestId: null }, { displayName: 'Synced', externalId: null, document: { displayName: 'Synced' } })
       assert.match((await api(c).patch(`/groups/${g.id}`, { displayName: 'Local' }).expect(409)).body.detail, /managed by its directory/)
       await api(c).post(`/groups/${g.id}/members`, { add: [{ id: boss.id }] }).expect(409)

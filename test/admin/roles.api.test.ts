@@ -8,8 +8,9 @@ import assert from 'node:assert/strict'
 import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { newTenant, newUser, signInActor, type signInApp } from '../support/sign-in.js'
-import type { Tenant, User } from '../../src/directory/model.js'
-import { createGroup } from '../../src/directory/groups.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
+import { createGroup } from '../../src/domain/identity/groups.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -11,7 +11,7 @@ import { backends, type TestStore } from '../support/stores.js'
 import { PUBLIC_URL, type signInApp } from '../support/sign-in.js'
 import { generateKeyPair, TestIdp } from '../support/saml-idp.js'
 import { openLdapServer } from '../support/directories.js'
-import type { Tenant } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
 
 type App = ReturnType<typeof signInApp>
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -8,8 +8,9 @@ import request from 'supertest'
 import { passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { ManualClock, newTenant, newUser, signInActor, signInApp } from '../support/sign-in.js'
-import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole, unassignRole } from '../../src/directory/roles.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
+import { assignRole, unassignRole } from '../../src/domain/access/roles.js'
 
 type App = ReturnType<typeof signInApp>
 

@@ -9,9 +9,10 @@ import { adminSuiteHooks, apiAs, tenantWithAdmin, passwordSession, userWithRole 
 import { backends, silentLog, type TestStore } from '../support/stores.js'
 import { testConfig } from '../support/app.js'
 import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
-import type { Tenant, User } from '../../src/directory/model.js'
-import { assignRole } from '../../src/directory/roles.js'
-import { createGroup, changeMembersMany } from '../../src/directory/groups.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
+import { assignRole } from '../../src/domain/access/roles.js'
+import { createGroup, changeMembersMany } from '../../src/domain/identity/groups.js'
 import { adminRouters } from '../../src/admin/router.js'
 import { openApiDocument } from '../../src/admin/openapi.js'
 

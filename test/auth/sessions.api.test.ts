@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import request from 'supertest'
 import { backends, type TestStore } from '../support/stores.js'
-import type { Tenant } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
 import { USER, patchOp } from '../support/scim.js'
 import { cookieOf, ManualClock, passwordLogin, newTenant, newUser, PUBLIC_URL, samlTenant, scimToken, sessionCookie, signInApp } from '../support/sign-in.js'
 

@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
 import { openStore } from '../../src/store/open.js'
-import { createUser } from '../../src/directory/users.js'
-import { CUSTOM_ATTRIBUTES_URN } from '../../src/directory/custom-attributes.js'
-import type { Actor } from '../../src/directory/model.js'
+import { createUser } from '../../src/domain/identity/users.js'
+import { CUSTOM_ATTRIBUTES_URN } from '../../src/domain/identity/custom-attributes.js'
+import type { Actor } from '../../src/domain/audit/model.js'
 import { runCli, tempDir } from '../support/process.js'
 
 describe('roster attribute', function () {

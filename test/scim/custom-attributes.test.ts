@@ -7,11 +7,11 @@ import assert from 'node:assert/strict'
 import { backends } from '../support/stores.js'
 import { LIST, USER, patchOp, scimFixture, type ScimClient, type ScimFixture } from '../support/scim.js'
 import { newUser, signInActor } from '../support/sign-in.js'
-import { assignRole } from '../../src/directory/roles.js'
-import { defineAttributeAs, deleteAttributeAs, updateAttributeAs, type AttributeInput } from '../../src/directory/custom-attributes.js'
-import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/directory/custom-attribute-model.js'
-import type { Operator } from '../../src/directory/operator.js'
-import type { Store } from '../../src/store/port.js'
+import { assignRole } from '../../src/domain/access/roles.js'
+import { defineAttributeAs, deleteAttributeAs, updateAttributeAs, type AttributeInput } from '../../src/domain/identity/custom-attributes.js'
+import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/domain/identity/custom-attribute-model.js'
+import type { Operator } from '../../src/domain/access/operator.js'
+import type { Store } from '../../src/domain/store.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { backends } from '../support/stores.js'
 import { GROUP, LIST, USER, patchOp, scimFixture, type ScimClient, type ScimFixture } from '../support/scim.js'
-import type { Store } from '../../src/store/port.js'
+import type { Store } from '../../src/domain/store.js'
 import { testApp } from '../support/app.js'
 import request from 'supertest'
 

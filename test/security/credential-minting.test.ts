@@ -3,7 +3,7 @@
  * credentials.manage issued an administrator a token narrowed to credentials.manage; with it,
  * `POST /api/me/tokens` gave a token with `permissions: null` (all of the administrator's), and
  * `PUT /api/users/{self}/api-password` a password with the same reach; the audit log named the
- * administrator. The rule (src/directory/minting.ts): a new credential's permissions ⊆ the caller's
+ * administrator. The rule (src/domain/credentials/minting.ts): a new credential's permissions ⊆ the caller's
  * effective permissions ∩ the scope of the credential the caller used — on every path that issues
  * or renews one. Proved here by the finding's requests and by random chains of minting.
  */
@@ -13,9 +13,10 @@ import request from 'supertest'
 import { adminSuiteHooks, apiAs, userWithRole } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { newUser, signInActor, type signInApp } from '../support/sign-in.js'
-import { assignRole } from '../../src/directory/roles.js'
-import { PERMISSIONS, type Permission } from '../../src/directory/access-model.js'
-import type { Tenant, User } from '../../src/directory/model.js'
+import { assignRole } from '../../src/domain/access/roles.js'
+import { PERMISSIONS, type Permission } from '../../src/domain/access/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
 
 type App = ReturnType<typeof signInApp>
 

@@ -8,7 +8,7 @@
  * than SCIM_LIMITS.filterMaxCost is refused with 400 invalidFilter before any SQL runs.
  *
  * Checked on both stores, through the HTTP API, against the in-memory value-filter evaluator
- * (src/scim/filter-eval.ts) applied to each user's direct and indirect groups; statements are
+ * (src/scim/filter/evaluate.ts) applied to each user's direct and indirect groups; statements are
  * counted in a wrapper around the store's database.
  */
 import assert from 'node:assert/strict'
@@ -16,15 +16,15 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import fc from 'fast-check'
 import request from 'supertest'
-import { createTenant } from '../../src/directory/tenants.js'
-import { issueToken } from '../../src/directory/tokens.js'
-import type { Actor } from '../../src/directory/model.js'
-import { parseFilter, type Filter } from '../../src/scim/filter.js'
-import { matchesFilter } from '../../src/scim/filter-eval.js'
+import { createTenant } from '../../src/domain/tenancy/tenants.js'
+import { issueToken } from '../../src/domain/credentials/tokens.js'
+import type { Actor } from '../../src/domain/audit/model.js'
+import { parseFilter, type Filter } from '../../src/scim/filter/parse.js'
+import { matchesFilter } from '../../src/scim/filter/evaluate.js'
 import { SCIM_LIMITS } from '../../src/scim/limits.js'
-import { loadSchemas, type ResolvedAttribute, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
-import { resolveFilter } from '../../src/scim/filter-resolve.js'
-import { filterCost, normaliseFilter, type ResourceFilter, type ValueRef } from '../../src/store/query.js'
+import { loadSchemas, type ResolvedAttribute, type SchemaRegistry } from '../../src/scim/resources/schemas.js'
+import { resolveFilter } from '../../src/scim/filter/resolve.js'
+import { filterCost, normaliseFilter, type ResourceFilter, type ValueRef } from '../../src/domain/query.js'
 import { compileResourceQuery } from '../../src/store/postgres/query-sql.js'
 import type { Database, Sql } from '../../src/store/postgres/sql.js'
 import { postgresStore } from '../../src/store/postgres/store.js'

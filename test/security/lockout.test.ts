@@ -2,7 +2,7 @@
  * Finding 7: the lockout counted each typed identifier on its own, so signing in with the locked
  * user's email address instead of the user name went on guessing. Finding 10: HTTP Basic with an API
  * password had no throttling at all (30 wrong, then right: 200). Now failures count per account,
- * whatever identifier was typed and whichever way the password is checked (src/directory/lockout.ts),
+ * whatever identifier was typed and whichever way the password is checked (src/domain/sign-in/lockout.ts),
  * each attempt counts before its password is looked at (parallel guesses cannot slip through), and
  * the 429 says when to retry.
  */
@@ -12,7 +12,8 @@ import { apiAs, passwordSession } from '../support/admin.js'
 import { backends, type TestStore } from '../support/stores.js'
 import { ManualClock, newTenant, newUser, passwordLogin, sessionCookie, signInApp } from '../support/sign-in.js'
 import { testConfig } from '../support/app.js'
-import type { Tenant, User } from '../../src/directory/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
 
 type App = ReturnType<typeof signInApp>
 const MINUTE = 60_000
@@ -59,7 +60,7 @@ for (const backend of backends()) {
 
     it('throttles HTTP Basic API passwords with the same account count, and says when to retry (finding 10)', async () => {
       const admin = await newUser(t.store, tenant, 'root', { password: 'root password 1' })
-      const { assignRole } = await import('../../src/directory/roles.js')
+      const { assignRole } = await import('../../src/domain/access/roles.js')
       await assignRole(t.store, { tenant, actor: { type: 'system', id: null, label: 'test' }, requestId: null }, 'Administrator', { type: 'User', id: admin.id, label: 'root' })
       const cookie = await passwordSession(app, tenant, 'root', 'root password 1')
       const password = (await apiAs(app, cookie).put(`/users/${alice.id}/api-password`, { password: 'generate' }).expect(200)).body.generatedPassword

@@ -3,7 +3,7 @@
  * decomposed, `bob` and `bob `, ` cat`, `d\u200ban`, a no-break space, a trailing tab, full-width
  * letters, `straße`/`STRASSE`, `kim`/`kım` were all accepted as different users. Now every
  * comparison of user names (uniqueness, lookups, sign-in by name or email, SCIM `userName eq`) is
- * by one key (src/directory/user-name.ts), new names with control or invisible characters are
+ * by one key (src/domain/identity/user-name.ts), new names with control or invisible characters are
  * refused naming the position, the name shown stays as entered, and migration 0013 reports the
  * collisions it finds in existing rows instead of merging them.
  */
@@ -15,9 +15,9 @@ import { newTenant, newUser, passwordLogin, sessionCookie, signInActor, signInAp
 import { migrate } from '../../src/store/postgres/migrate.js'
 import { migrations } from '../../src/store/postgres/migrations/index.js'
 import { postgresStore } from '../../src/store/postgres/store.js'
-import { createUsers, updateUser } from '../../src/directory/users.js'
-import type { Tenant } from '../../src/directory/model.js'
-import { ConflictError } from '../../src/errors.js'
+import { createUsers, updateUser } from '../../src/domain/identity/users.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import { ConflictError } from '../../src/domain/errors.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 

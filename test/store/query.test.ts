@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { backends, type TestStore } from '../support/stores.js'
-import type { Store } from '../../src/store/port.js'
-import type { Group, JsonObject, User } from '../../src/directory/model.js'
-import type { QueryResult, ResourceFilter, ResourcePage, ResourceQuery, ResourceSort } from '../../src/store/query.js'
-import { parseFilter } from '../../src/scim/filter.js'
-import { resolveFilter, resolveSort } from '../../src/scim/filter-resolve.js'
-import { InvalidCursorError } from '../../src/errors.js'
-import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/schema-definitions.js'
+import type { Store } from '../../src/domain/store.js'
+import type { Group, User } from '../../src/domain/identity/model.js'
+import type { JsonObject } from '../../src/domain/json.js'
+import type { QueryResult, ResourceFilter, ResourcePage, ResourceQuery, ResourceSort } from '../../src/domain/query.js'
+import { parseFilter } from '../../src/scim/filter/parse.js'
+import { resolveFilter, resolveSort } from '../../src/scim/filter/resolve.js'
+import { InvalidCursorError } from '../../src/domain/errors.js'
+import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../src/scim/resources/schemas.js'
 import { compileResourceQuery, type QueryTarget } from '../../src/store/postgres/query-sql.js'
 import { withUserExtension } from '../support/scim-fixtures.js'
 
@@ -668,7 +669,7 @@ for (const backend of backends()) {
         // A tenant big enough for the planner's choices to mean something, seeded in one statement.
         C = (await store.tenants.create({ slug: `qc${Date.now().toString(36)}`, displayName: 'C', source: 'scim' })).id
         await t.db.query(
-          // ASCII names: lower() is their userNameKey (src/directory/user-name.ts).
+          // ASCII names: lower() is their userNameKey (src/domain/identity/user-name.ts).
           `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, origin, resource)
            SELECT $1::uuid, gen_random_uuid(), 'user' || i || '@example.com', 'user' || i || '@example.com', 'ext-' || i, 'scim',
              jsonb_build_object('userName', 'user' || i || '@example.com', 'title', 'Title ' || (i % 500),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { backends, type TestStore } from '../support/stores.js'
 import { newTenant, newUser } from '../support/sign-in.js'
-import type { SessionRecord } from '../../src/directory/sign-in-model.js'
+import type { SessionRecord } from '../../src/domain/sign-in/model.js'
 
 const MINUTE = 60_000
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { backends, type TestStore } from '../support/stores.js'
-import type { Store } from '../../src/store/port.js'
-import type { Actor, Tenant } from '../../src/directory/model.js'
-import { ConflictError, PreconditionFailedError } from '../../src/errors.js'
-import { hashSecret } from '../../src/directory/tokens.js'
+import type { Store } from '../../src/domain/store.js'
+import type { Actor } from '../../src/domain/audit/model.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import { ConflictError, PreconditionFailedError } from '../../src/domain/errors.js'
+import { hashSecret } from '../../src/domain/credentials/tokens.js'
 
 const actor: Actor = { type: 'system', id: null, label: 'test' }
 let n = 0

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import request from 'supertest'
-import type { Tenant, User } from '../../src/directory/model.js'
-import type { Store } from '../../src/store/port.js'
-import { assignRole } from '../../src/directory/roles.js'
+import type { Tenant } from '../../src/domain/tenancy/model.js'
+import type { User } from '../../src/domain/identity/model.js'
+import type { Store } from '../../src/domain/store.js'
+import { assignRole } from '../../src/domain/access/roles.js'
 import type { Backend, TestStore } from './stores.js'
 import { cookieOf, newTenant, newUser, sessionCookie, signInActor, signInApp } from './sign-in.js'
 

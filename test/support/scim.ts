@@ -1,9 +1,10 @@
 import request from 'supertest'
 import type { Backend, TestStore } from './stores.js'
 import { testApp } from './app.js'
-import { createTenant } from '../../src/directory/tenants.js'
-import { issueToken } from '../../src/directory/tokens.js'
-import type { Actor, IdentitySource, Tenant } from '../../src/directory/model.js'
+import { createTenant } from '../../src/domain/tenancy/tenants.js'
+import { issueToken } from '../../src/domain/credentials/tokens.js'
+import type { Actor } from '../../src/domain/audit/model.js'
+import type { IdentitySource, Tenant } from '../../src/domain/tenancy/model.js'
 
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import pino from 'pino'
-import type { Store } from '../../src/store/port.js'
+import type { Store } from '../../src/domain/store.js'
 import type { Database } from '../../src/store/postgres/sql.js'
 import { openPglite } from '../../src/store/postgres/pglite-database.js'
 import { openPg } from '../../src/store/postgres/pg-database.js'

@@ -4,12 +4,13 @@
  * broke them, versions and audit events for what was written. On every store backend.
  */
 import assert from 'node:assert/strict'
-import { changeMembersMany, createGroups } from '../../src/directory/groups.js'
-import { MANAGER_PATH, type Actor } from '../../src/directory/model.js'
-import { createTenant } from '../../src/directory/tenants.js'
-import { createUsers, setManagers, type UserWrite } from '../../src/directory/users.js'
-import type { WriteContext } from '../../src/directory/writes.js'
-import { ConflictError, ValidationError } from '../../src/errors.js'
+import { changeMembersMany, createGroups } from '../../src/domain/identity/groups.js'
+import { MANAGER_PATH } from '../../src/domain/identity/model.js'
+import { type Actor } from '../../src/domain/audit/model.js'
+import { createTenant } from '../../src/domain/tenancy/tenants.js'
+import { createUsers, setManagers, type UserWrite } from '../../src/domain/identity/users.js'
+import type { WriteContext } from '../../src/domain/identity/writes.js'
+import { ConflictError, ValidationError } from '../../src/domain/errors.js'
 import { backends, type TestStore } from '../support/stores.js'
 
 const actor: Actor = { type: 'sync', id: 'run-1', label: 'sync run run-1' }

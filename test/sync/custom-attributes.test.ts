@@ -8,9 +8,9 @@ import { openLdapServer } from '../support/directories.js'
 import { pgliteBackend, type TestStore } from '../support/stores.js'
 import { succeeded, syncTenant, testActor } from '../support/sync.js'
 import { LdapTree } from './ldap-fixtures.js'
-import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/directory/custom-attribute-model.js'
-import { forgetTenantAttributes } from '../../src/directory/custom-attributes.js'
-import { updateUser } from '../../src/directory/users.js'
+import { CUSTOM_ATTRIBUTES_URN as EXT } from '../../src/domain/identity/custom-attribute-model.js'
+import { forgetTenantAttributes } from '../../src/domain/identity/custom-attributes.js'
+import { updateUser } from '../../src/domain/identity/users.js'
 
 describe('directory sync and custom attributes (OpenLDAP)', function () {
   this.timeout(120_000)

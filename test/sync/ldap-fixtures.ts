@@ -11,8 +11,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Attribute, Change, Client, Control } from 'ldapts'
-import type { AuditEvent } from '../../src/directory/model.js'
-import type { Store } from '../../src/store/port.js'
+import type { AuditEvent } from '../../src/domain/audit/model.js'
+import type { Store } from '../../src/domain/store.js'
 import type { SlapdServer } from '../services/slapd.mjs'
 import type { DirectoryTarget } from '../support/sync.js'
 

@@ -3,7 +3,7 @@
  * the archive safety rule (SYNC_MAX_ARCHIVE_PERCENT), dry runs, and the audit trail of real runs.
  */
 import assert from 'node:assert/strict'
-import type { SyncCounts } from '../../src/directory/sync-model.js'
+import type { SyncCounts } from '../../src/domain/directory-sync/model.js'
 import type { SyncReport } from '../../sync/run.js'
 import type { SlapdServer } from '../services/slapd.mjs'
 import { openLdapServer } from '../support/directories.js'

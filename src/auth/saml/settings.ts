@@ -3,12 +3,14 @@
  * user is identified, and the options. The SP signing key is generated here, once per tenant (or on
  * request), and stored sealed with ENCRYPTION_KEY.
  */
-import type { Store } from '../../store/port.js'
-import type { Actor, JsonObject, Tenant } from '../../directory/model.js'
-import type { SecretBox } from '../../directory/secrets.js'
-import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../../directory/sign-in-model.js'
-import { diffDocuments } from '../../directory/writes.js'
-import { ValidationError } from '../../errors.js'
+import type { Store } from '../../domain/store.js'
+import type { Actor } from '../../domain/audit/model.js'
+import type { JsonObject } from '../../domain/json.js'
+import type { Tenant } from '../../domain/tenancy/model.js'
+import type { SecretBox } from '../../domain/credentials/secrets.js'
+import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../../domain/sign-in/model.js'
+import { diffDocuments } from '../../domain/identity/writes.js'
+import { ValidationError } from '../../domain/errors.js'
 import { generateSpKeyPair, normaliseCertificate } from './certificates.js'
 import { parseIdpMetadata } from './idp-metadata.js'
 

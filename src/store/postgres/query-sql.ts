@@ -1,11 +1,11 @@
 /**
- * Compiles a ResourceQuery (src/store/query.ts) into PostgreSQL for the users and groups tables,
+ * Compiles a ResourceQuery (src/domain/query.ts) into PostgreSQL for the users and groups tables,
  * and runs it: exact totalResults, index pages (OFFSET/LIMIT) and keyset cursor pages (RFC 9865).
  *
  * Every value reaches the database as a positional parameter, document path keys included
  * (`resource #> $3::text[]`); the only identifiers in the text are this module's own.
  *
- * Semantics (RFC 7644 §3.4.2.2), given the resolved filter (src/scim/filter-resolve.ts):
+ * Semantics (RFC 7644 §3.4.2.2), given the resolved filter (src/scim/filter/resolve.ts):
  * - Strings compare per caseExact: case-insensitive ones through lower() on both sides. `co`/`sw`/
  *   `ew` use strpos/starts_with/right, so `%` and `_` in an operand are plain characters.
  *   `gt`/`ge`/`lt`/`le` are lexicographic in code point order (COLLATE "C", the same on every
@@ -46,10 +46,10 @@
  * the first page costs: no OFFSET.
  */
 import { createHash } from 'node:crypto'
-import { InvalidCursorError } from '../../errors.js'
-import { userNameKey } from '../../directory/user-name.js'
-import { normaliseFilter } from '../query.js'
-import type { CompareOp, QueryResult, RecordColumn, ResourceFilter, ResourceQuery, ResourceSort, ValueRef } from '../query.js'
+import { InvalidCursorError } from '../../domain/errors.js'
+import { userNameKey } from '../../domain/identity/user-name.js'
+import { normaliseFilter } from '../../domain/query.js'
+import type { CompareOp, QueryResult, RecordColumn, ResourceFilter, ResourceQuery, ResourceSort, ValueRef } from '../../domain/query.js'
 import type { Sql } from './sql.js'
 import { decodeJsonCursor } from './repos/rows.js'
 
@@ -308,7 +308,7 @@ class Compiler {
         return this.compareUuid(op, col.expr, ref.caseExact, operand)
       case 'text':
         if (op === 'eq' && column === 'userName' && typeof operand === 'string') {
-          // One name, one key (src/directory/user-name.ts): through the unique (tenant_id,
+          // One name, one key (src/domain/identity/user-name.ts): through the unique (tenant_id,
           // user_name_key) index; a caseExact schema then also wants the name as entered.
           const key = `(${ROW}.user_name_key = ${this.params.add(userNameKey(operand))})`
           return ref.caseExact ? `(${key} AND ${col.expr} = ${this.params.add(operand)})` : key

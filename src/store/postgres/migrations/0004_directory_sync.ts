@@ -23,7 +23,7 @@ export const directorySync: Migration = {
     `CREATE INDEX groups_source_dn_idx ON groups (tenant_id, source_dn) WHERE source_dn IS NOT NULL`,
 
     // settings: everything but the secret (URL, TLS, bind DN, base DNs, filters, mapping).
-    // bind_password: sealed with ENCRYPTION_KEY (src/directory/secrets.ts), never in plain text.
+    // bind_password: sealed with ENCRYPTION_KEY (src/domain/credentials/secrets.ts), never in plain text.
     `CREATE TABLE directory_connections (
        tenant_id uuid PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
        settings jsonb NOT NULL,

@@ -1,10 +1,10 @@
-import { emailKey, userNameKey } from '../../../directory/user-name.js'
+import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
 import type { Sql } from '../sql.js'
 import type { Migration, MigrationStep } from './index.js'
 
 /**
  * One identity, one name (docs/decisions.md, "userName in one canonical form"): userName is unique
- * per tenant by its key (src/directory/user-name.ts), no longer by lower(user_name), and sign-in
+ * per tenant by its key (src/domain/identity/user-name.ts), no longer by lower(user_name), and sign-in
  * finds an email by the same key. The key is Unicode folding PostgreSQL cannot do the same way on
  * every server and locale, so JavaScript computes it, here for the existing rows and in the users
  * repository for every write.

@@ -1,5 +1,5 @@
-import type { MemberType, Membership } from '../../../directory/model.js'
-import type { GroupOfMember, MembershipRepo } from '../../port.js'
+import type { MemberType, Membership } from '../../../domain/identity/model.js'
+import type { GroupOfMember, MembershipRepo } from '../../../domain/store.js'
 
 /**
  * A user's `groups` attribute is part of its representation, so joining or leaving a group moves the

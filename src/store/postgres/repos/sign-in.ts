@@ -1,5 +1,5 @@
-import type { LoginFailureRecord, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../../../directory/sign-in-model.js'
-import type { LoginFailureRepo, SamlAssertionRepo, SamlConfigRepo, SamlRequestRepo, SessionRepo, SignInHousekeeping } from '../../port.js'
+import type { LoginFailureRecord, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../../../domain/sign-in/model.js'
+import type { LoginFailureRepo, SamlAssertionRepo, SamlConfigRepo, SamlRequestRepo, SessionRepo, SignInHousekeeping } from '../../../domain/store.js'
 import type { Sql } from '../sql.js'
 import { str, strOrNull, toDate, toDateOrNull } from './rows.js'
 

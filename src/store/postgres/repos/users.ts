@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { JsonObject, RecordOrigin, User, UserStatus } from '../../../directory/model.js'
-import { PreconditionFailedError } from '../../../errors.js'
-import { emailKey, userNameKey } from '../../../directory/user-name.js'
-import type { UserRepo } from '../../port.js'
+import type { JsonObject } from '../../../domain/json.js'
+import type { RecordOrigin, User, UserStatus } from '../../../domain/identity/model.js'
+import { PreconditionFailedError } from '../../../domain/errors.js'
+import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
+import type { UserRepo } from '../../../domain/store.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
@@ -96,7 +97,7 @@ export function userRepo(sql: Sql): UserRepo {
     },
     get: (tenantId, id, options = {}) =>
       isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
-    // Names and emails are compared by key (src/directory/user-name.ts): `Bob `, `ｂｏｂ` find bob.
+    // Names and emails are compared by key (src/domain/identity/user-name.ts): `Bob `, `ｂｏｂ` find bob.
     getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_key = $2', [tenantId, userNameKey(userName)]),
     async getByEmail(tenantId, email, limit) {
       const key = emailKey(email)

@@ -1,0 +1,93 @@
+import Koa from 'koa'
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import type { Store } from './domain/store.js'
+import { TokenCache, type UsageRecorder } from './domain/credentials/tokens.js'
+import { requestContext } from './http/request-context.js'
+import { securityHeaders } from './http/security-headers.js'
+import { errorHandler } from './http/error-handler.js'
+import { bodyLimit } from './http/body.js'
+import { healthRouter } from './http/health.js'
+import { scimService } from './scim/router.js'
+import { scimError } from './scim/messages/error.js'
+import { SecretBox } from './domain/credentials/secrets.js'
+import { systemClock, type Clock } from './domain/sign-in/sessions.js'
+import { cookieSettings } from './auth/session-cookie.js'
+import { sessionOf } from './auth/session-auth.js'
+import type { SignInDeps } from './auth/sign-in-flow.js'
+import { samlRoutes } from './auth/saml-routes.js'
+import { loginRoutes } from './auth/login-routes.js'
+import { htmlError } from './auth/pages.js'
+import { adminApi } from './admin/router.js'
+import { consoleRoutes } from './admin/console.js'
+
+export interface AppDeps {
+  config: Config
+  log: Logger
+  store: Store
+  usage: UsageRecorder
+  /** Verified tokens, remembered for TOKEN_CACHE_TTL; revocations through this process forget them. */
+  tokens?: TokenCache
+  /** Time for sessions, lockouts and SAML requests; tests pass a clock they can move. */
+  clock?: Clock
+}
+
+/** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa()
+  // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
+  app.silent = true
+  app.proxy = deps.config.trustProxy
+  app.use(requestContext(deps.log))
+  app.use(securityHeaders())
+  // Everything under /scim answers in SCIM's error format, including versions we do not serve.
+  // Browser pages answer errors as pages.
+  app.use(
+    errorHandler(deps.log, [
+      { prefix: '/scim', format: scimError },
+      ...['/saml', '/login', '/logout'].map((prefix) => ({ prefix, format: htmlError })),
+    ]),
+  )
+  app.use(bodyLimit(deps.config.bodyLimitBytes))
+  const health = healthRouter(deps.store)
+  app.use(health.routes()).use(health.allowedMethods())
+  const signIn: SignInDeps = {
+    store: deps.store,
+    log: deps.log,
+    config: deps.config,
+    clock: deps.clock ?? systemClock,
+    policy: { idleMs: deps.config.signIn.sessionIdleMs, maxMs: deps.config.signIn.sessionMaxMs },
+    cookies: cookieSettings(deps.config.publicUrl),
+    box: deps.config.encryptionKey ? new SecretBox(deps.config.encryptionKey) : undefined,
+    lockout: { maxFailures: deps.config.signIn.loginMaxFailures, lockoutMs: deps.config.signIn.loginLockoutMs },
+  }
+  app.use(consoleRoutes())
+  app.use(samlRoutes(signIn))
+  app.use(loginRoutes(signIn))
+  const tokens = deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs)
+  app.use(
+    adminApi({
+      store: deps.store,
+      config: deps.config,
+      log: deps.log,
+      box: signIn.box,
+      tokens,
+      bodyLimitBytes: deps.config.bodyLimitBytes,
+      idleMs: signIn.policy.idleMs,
+      clock: signIn.clock,
+      lockout: signIn.lockout,
+      session: (ctx) => sessionOf(ctx, signIn),
+    }),
+  )
+  app.use(
+    scimService({
+      session: (ctx) => sessionOf(ctx, signIn),
+      store: deps.store,
+      usage: deps.usage,
+      tokens,
+      publicUrl: deps.config.publicUrl,
+      bodyLimitBytes: deps.config.bodyLimitBytes,
+    }),
+  )
+  return app
+}

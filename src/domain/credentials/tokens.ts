@@ -1,0 +1,196 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Store, TokenUsage } from '../store.js'
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
+import type { Logger } from '../../log.js'
+import type { Actor } from '../audit/model.js'
+import type { ApiToken } from './model.js'
+import type { Tenant } from '../tenancy/model.js'
+import { operatorActor, type Operator } from '../access/operator.js'
+import { requireMintable, SCIM_TOKEN_REACH } from './minting.js'
+
+/**
+ * SCIM bearer tokens: `rst_<id>_<secret>`. The id (16 hex) finds the row; the secret (32 random
+ * bytes, base64url) is checked against its stored SHA-256 in constant time. A fast hash is right
+ * here: the secret has 256 bits of entropy, so there is nothing for a slow hash to protect.
+ * The fixed prefix lets secret scanners recognise leaked Roster tokens.
+ */
+const TOKEN_FORMAT = /^rst_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
+
+export const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest()
+
+export function parseToken(presented: string): { id: string; secret: string } | null {
+  const m = TOKEN_FORMAT.exec(presented)
+  return m ? { id: m[1]!, secret: m[2]! } : null
+}
+
+export function validateLabel(label: string): string {
+  const l = label.trim()
+  if (!l || l.length > 100 || [...l].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new ValidationError('token name must be 1-100 printable characters', 'name')
+  return l
+}
+
+export interface IssuedToken {
+  token: ApiToken
+  /** The bearer credential; shown once, never stored. */
+  secret: string
+}
+
+export async function issueToken(store: Store, tenant: Tenant, label: string, actor: Actor, requestId: string | null = null): Promise<IssuedToken> {
+  const name = validateLabel(label)
+  const id = randomBytes(8).toString('hex')
+  const secret = randomBytes(32).toString('base64url')
+  return store.transaction(async (tx) => {
+    const token = await tx.tokens.create({ id, tenantId: tenant.id, label: name, secretHash: hashSecret(secret) })
+    await tx.audit.append({
+      tenantId: tenant.id,
+      actor,
+      action: 'token.create',
+      resourceType: 'Token',
+      resourceId: token.id,
+      changes: { attributes: ['label'], after: { label: name } },
+      requestId,
+    })
+    return { token, secret: `rst_${id}_${secret}` }
+  })
+}
+
+/**
+ * A SCIM token issued by a console or API request: only within what that request may mint
+ * (minting.ts), and audited under the real actor and the credential it used.
+ */
+export async function issueTokenAs(store: Store, op: Operator, label: string): Promise<IssuedToken> {
+  await requireMintable(store, op, null, SCIM_TOKEN_REACH, 'a SCIM token')
+  return issueToken(store, op.tenant, label, operatorActor(op), op.requestId)
+}
+
+export async function revokeToken(
+  store: Store,
+  tenant: Tenant,
+  label: string,
+  actor: Actor,
+  requestId: string | null = null,
+  cache?: TokenCache,
+): Promise<ApiToken> {
+  const revoked = await store.transaction(async (tx) => {
+    const token = await tx.tokens.revokeByLabel(tenant.id, label.trim(), new Date())
+    if (!token) throw new NotFoundError(`tenant ${tenant.slug} has no live token named "${label}"`)
+    await tx.audit.append({
+      tenantId: tenant.id,
+      actor,
+      action: 'token.revoke',
+      resourceType: 'Token',
+      resourceId: token.id,
+      changes: { attributes: ['revoked'] },
+      requestId,
+    })
+    return token
+  })
+  cache?.forget(revoked.id)
+  return revoked
+}
+
+export interface Authenticated {
+  tenant: Tenant
+  token: ApiToken
+}
+
+// Compared against when the id is unknown, so that an unknown id costs the same as a wrong secret.
+const DUMMY_HASH = hashSecret('roster-dummy-secret')
+
+/**
+ * A short-lived memory of tokens verified against the database, so that a busy IdP connection does
+ * not cost a lookup per request. Only successes are kept (a flood of bad tokens cannot fill it);
+ * the secret is still compared, in constant time, on every request. A token revoked through this
+ * process is forgotten at once; revoked through another process, it keeps working for at most
+ * `ttlMs`. A ttl of 0 turns the cache off.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, { until: number; secretHash: Buffer; auth: Authenticated }>()
+
+  constructor(
+    readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(id: string): { secretHash: Buffer; auth: Authenticated } | undefined {
+    const e = this.entries.get(id)
+    if (!e) return undefined
+    if (e.until <= this.now()) {
+      this.entries.delete(id)
+      return undefined
+    }
+    return e
+  }
+
+  set(id: string, secretHash: Buffer, auth: Authenticated): void {
+    if (this.ttlMs <= 0) return
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    this.entries.set(id, { until: this.now() + this.ttlMs, secretHash, auth })
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id)
+  }
+}
+
+/** Resolves a presented bearer token to its tenant, or throws UnauthenticatedError saying why. */
+export async function verifyToken(store: Store, presented: string, cache?: TokenCache): Promise<Authenticated> {
+  const parsed = parseToken(presented)
+  if (!parsed) throw new UnauthenticatedError('malformed bearer token')
+  const hit = cache?.get(parsed.id)
+  if (hit) {
+    if (!timingSafeEqual(hashSecret(parsed.secret), hit.secretHash)) throw new UnauthenticatedError('unknown bearer token')
+    return hit.auth
+  }
+  const found = await store.tokens.findForVerification(parsed.id)
+  const ok = timingSafeEqual(hashSecret(parsed.secret), found?.secretHash ?? DUMMY_HASH)
+  if (!found || !ok) throw new UnauthenticatedError('unknown bearer token')
+  if (found.token.revoked) throw new UnauthenticatedError('revoked bearer token')
+  const auth = { tenant: found.tenant, token: found.token }
+  cache?.set(parsed.id, found.secretHash, auth)
+  return auth
+}
+
+/**
+ * Keeps "last used" off the request path: uses are collected in memory and written in one batched
+ * statement every interval (and on shutdown). Losing the last few seconds of last-used times in a
+ * crash is an acceptable price; losing request latency to a write per request is not.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, TokenUsage>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.intervalMs)
+    this.timer.unref()
+  }
+
+  record(tenantId: string, tokenId: string, at = new Date()): void {
+    this.pending.set(tokenId, { tenantId, tokenId, at })
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pending.size) return
+    const batch = [...this.pending.values()]
+    this.pending = new Map()
+    try {
+      await this.store.tokens.recordUsage(batch)
+    } catch (err) {
+      // Put them back (unless newer uses arrived meanwhile) and try again next interval.
+      for (const u of batch) if (!this.pending.has(u.tokenId)) this.pending.set(u.tokenId, u)
+      this.log.warn({ err: (err as Error).message, tokens: batch.length }, 'could not record token usage; will retry')
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush()
+  }
+}

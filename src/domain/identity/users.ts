@@ -1,0 +1,324 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { Store } from '../store.js'
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
+import { MANAGER_PATH, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
+import { type Json, type JsonObject } from '../json.js'
+import { type NewAuditEvent } from '../audit/model.js'
+import { hashPassword } from '../credentials/passwords.js'
+import { assertValidUserName, userNameKey } from './user-name.js'
+import { assertMayWrite } from '../tenancy/source-of-truth.js'
+import { diffDocuments, originOf, type WriteContext } from './writes.js'
+
+/** A user as a protocol hands it to the domain: the indexed fields and the full document. */
+export interface UserWrite {
+  userName: string
+  externalId: string | null
+  displayName: string | null
+  email: string | null
+  active: boolean
+  /** Id of the user's manager (enterprise extension); must be another user of the tenant. */
+  managerId: string | null
+  /** The canonical resource document (src/scim/resources/document.ts describes its shape). */
+  document: JsonObject
+  /** A new plaintext password: stored only as an argon2id hash. */
+  password?: string
+  /** Upstream anchor (directory objectGUID/entryUUID); kept when absent. */
+  sourceAnchor?: string | null
+  /** The directory entry's normalised DN; kept when absent. */
+  sourceDn?: string | null
+  /** Takes over a record that came from elsewhere (the sync adopting a local user); kept when absent. */
+  origin?: RecordOrigin
+  /**
+   * An explicit status, for the sync (which archives and restores). Without it the status follows
+   * `active`, and an archived user stays archived until activated.
+   */
+  status?: UserStatus
+}
+
+export interface VersionCheck {
+  /** Versions the caller's change may be based on (If-Match); any other stored version → 412. */
+  ifVersion?: number[]
+}
+
+export interface UpdateOptions extends VersionCheck {
+  /** The audit action recorded (default `user.update`). */
+  action?: string
+}
+
+/**
+ * A new userName must be one a person can read (user-name.ts); a name stored before that rule may
+ * be kept as it is, so an update that leaves it alone is not refused for it.
+ */
+function validate(input: UserWrite, current?: User): void {
+  if (current && input.userName === current.userName) return
+  assertValidUserName(input.userName)
+}
+
+function nextStatus(current: UserStatus | undefined, active: boolean): UserStatus {
+  if (active) return 'active'
+  return current === 'archived' ? 'archived' : 'inactive'
+}
+
+async function checkManager(store: Store, ctx: WriteContext, userId: string | null, managerId: string | null): Promise<void> {
+  if (!managerId) return
+  if (managerId === userId) throw new ValidationError('a user cannot be their own manager', 'manager')
+  if (!(await store.users.existing(ctx.tenant.id, [managerId])).has(managerId)) {
+    throw new ValidationError(`manager "${managerId}" is not a user of this tenant`, 'manager')
+  }
+}
+
+/** The manager id a stored document names, if any. */
+function managerIdOf(document: JsonObject): string | null {
+  let node: Json | undefined = document
+  for (const key of [...MANAGER_PATH, 'value']) {
+    node = node && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined
+  }
+  return typeof node === 'string' ? node : null
+}
+
+/**
+ * Whether writing `input` (with its status settled) would change the stored user: the document
+ * (key order aside), the status, or the upstream anchor, DN or origin when given.
+ */
+export function userWouldChange(current: User, input: Pick<UserWrite, 'document' | 'sourceAnchor' | 'sourceDn' | 'origin'> & { status: UserStatus }): boolean {
+  return (
+    input.status !== current.status ||
+    (input.sourceAnchor !== undefined && input.sourceAnchor !== current.sourceAnchor) ||
+    (input.sourceDn !== undefined && input.sourceDn !== current.sourceDn) ||
+    (input.origin !== undefined && input.origin !== current.origin) ||
+    !isDeepStrictEqual(input.document, current.resource)
+  )
+}
+
+export async function getUser(store: Store, tenantId: string, id: string): Promise<User> {
+  const user = await store.users.get(tenantId, id)
+  if (!user) throw new NotFoundError(`no user with id "${id}"`)
+  return user
+}
+
+function newUserRecord(ctx: WriteContext, input: UserWrite, passwordHash: string | null): NewUser {
+  return {
+    tenantId: ctx.tenant.id,
+    userName: input.userName,
+    externalId: input.externalId,
+    displayName: input.displayName,
+    email: input.email,
+    status: input.status ?? (input.active ? 'active' : 'inactive'),
+    origin: input.origin ?? originOf(ctx),
+    sourceAnchor: input.sourceAnchor ?? null,
+    sourceDn: input.sourceDn ?? null,
+    resource: input.document,
+    passwordHash,
+  }
+}
+
+function createdEvent(ctx: WriteContext, user: User, input: UserWrite, passwordSet: boolean): NewAuditEvent {
+  return {
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
+    action: 'user.create',
+    resourceType: 'User',
+    resourceId: user.id,
+    changes: diffDocuments(null, input.document, { passwordChanged: passwordSet }),
+    requestId: ctx.requestId,
+  }
+}
+
+export async function createUser(store: Store, ctx: WriteContext, input: UserWrite): Promise<User> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  validate(input)
+  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null
+  return store.transaction(async (tx) => {
+    await checkManager(tx, ctx, null, input.managerId)
+    const user = await tx.users.insert(newUserRecord(ctx, input, passwordHash))
+    await tx.audit.append(createdEvent(ctx, user, input, passwordHash !== null))
+    return user
+  })
+}
+
+export interface BatchResult {
+  created: User[]
+  /** Inputs that were not created, by position in the batch, with why. */
+  failed: Array<{ index: number; error: Error }>
+}
+
+/**
+ * Creates many users at once, under the same rules as createUser: each input is validated, its
+ * manager must be a user of the tenant, its userName must be free (and unique within the batch).
+ * Inputs that break a rule are reported and left out; the rest are written with one statement
+ * for the users and one for their audit events, in one transaction. This is what makes a first
+ * directory sync of tens of thousands of users take seconds rather than minutes.
+ */
+export async function createUsers(store: Store, ctx: WriteContext, inputs: UserWrite[]): Promise<BatchResult> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  const failed: BatchResult['failed'] = []
+  const hashes = await Promise.all(inputs.map((i) => (i.password !== undefined ? hashPassword(i.password) : Promise.resolve(null))))
+  return store.transaction(async (tx) => {
+    const taken = await tx.users.getByUserNames(ctx.tenant.id, inputs.map((i) => i.userName))
+    const managers = await tx.users.existing(ctx.tenant.id, [...new Set(inputs.map((i) => i.managerId).filter((m): m is string => !!m))])
+    const seen = new Set<string>()
+    const ok: number[] = []
+    inputs.forEach((input, index) => {
+      try {
+        validate(input)
+        const key = userNameKey(input.userName)
+        if (taken.has(key) || seen.has(key)) throw new ConflictError('userName is already taken in this tenant', 'userName')
+        if (input.managerId && !managers.has(input.managerId)) throw new ValidationError(`manager "${input.managerId}" is not a user of this tenant`, 'manager')
+        seen.add(key)
+        ok.push(index)
+      } catch (err) {
+        failed.push({ index, error: err as Error })
+      }
+    })
+    const created = await tx.users.insertMany(ok.map((i) => newUserRecord(ctx, inputs[i]!, hashes[i]!)))
+    const byName = new Map(ok.map((i) => [userNameKey(inputs[i]!.userName), i]))
+    await tx.audit.appendMany(
+      created.map((user) => {
+        const i = byName.get(userNameKey(user.userName))!
+        return createdEvent(ctx, user, inputs[i]!, hashes[i] !== null)
+      }),
+    )
+    return { created, failed }
+  })
+}
+
+/**
+ * Points many users at new managers (null: none) in one transaction: the managers must be users of
+ * the tenant and nobody manages themselves; offending changes are reported and left out. Each
+ * change bumps the user's version and is audited. The sync uses it for managers created after
+ * their reports, so that tens of thousands of them cost a few statements, not a transaction each.
+ */
+export async function setManagers(store: Store, ctx: WriteContext, changes: Array<{ user: User; managerId: string | null }>): Promise<BatchResult> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  const failed: BatchResult['failed'] = []
+  return store.transaction(async (tx) => {
+    const managers = await tx.users.existing(ctx.tenant.id, [...new Set(changes.map((c) => c.managerId).filter((m): m is string => !!m))])
+    const ok = changes.filter((c, index) => {
+      const problem =
+        c.managerId === c.user.id
+          ? new ValidationError('a user cannot be their own manager', 'manager')
+          : c.managerId && !managers.has(c.managerId)
+            ? new ValidationError(`manager "${c.managerId}" is not a user of this tenant`, 'manager')
+            : null
+      if (problem) failed.push({ index, error: problem })
+      return !problem && managerIdOf(c.user.resource) !== c.managerId
+    })
+    const changed = new Set(await tx.users.setReferences(ctx.tenant.id, MANAGER_PATH, ok.map((c) => ({ id: c.user.id, value: c.managerId }))))
+    const key = MANAGER_PATH.join(':')
+    await tx.audit.appendMany(
+      ok
+        .filter((c) => changed.has(c.user.id))
+        .map((c) => {
+          const before = managerIdOf(c.user.resource)
+          return {
+            tenantId: ctx.tenant.id,
+            actor: ctx.actor,
+            action: 'user.update',
+            resourceType: 'User',
+            resourceId: c.user.id,
+            changes: {
+              attributes: [key],
+              ...(before ? { before: { [key]: { value: before } } } : {}),
+              ...(c.managerId ? { after: { [key]: { value: c.managerId } } } : {}),
+            },
+            requestId: ctx.requestId,
+          }
+        }),
+    )
+    return { created: [], failed }
+  })
+}
+
+/**
+ * Replaces a user (SCIM PUT), or applies a computed change (PATCH): `change` receives the current
+ * record and returns the whole new state. The user's row is locked for the read-modify-write, so
+ * concurrent changes queue up instead of overwriting each other.
+ */
+export async function updateUser(
+  store: Store,
+  ctx: WriteContext,
+  id: string,
+  change: (current: User) => UserWrite | Promise<UserWrite>,
+  check: UpdateOptions = {},
+): Promise<User> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  return store.transaction(async (tx) => {
+    const current = await tx.users.get(ctx.tenant.id, id, { forUpdate: true })
+    if (!current) throw new NotFoundError(`no user with id "${id}"`)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+    }
+    const input = await change(current)
+    validate(input, current)
+    const status = input.status ?? nextStatus(current.status, input.active)
+    const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
+    // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
+    if (unchanged) return current
+    const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
+    // Only a new manager reference is checked: a report whose manager left stays writable.
+    if (input.managerId !== managerIdOf(current.resource)) await checkManager(tx, ctx, id, input.managerId)
+    const updated = await tx.users.update(ctx.tenant.id, id, {
+      userName: input.userName,
+      externalId: input.externalId,
+      displayName: input.displayName,
+      email: input.email,
+      status,
+      resource: input.document,
+      ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+      ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
+      ...(input.origin !== undefined ? { origin: input.origin } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
+    })
+    if (!updated) throw new NotFoundError(`no user with id "${id}"`)
+    const diff = diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined })
+    if (status !== current.status) {
+      diff.attributes = [...diff.attributes, 'status'].sort()
+      diff.before = { ...diff.before, status: current.status }
+      diff.after = { ...diff.after, status }
+    }
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: check.action ?? 'user.update',
+      resourceType: 'User',
+      resourceId: id,
+      changes: diff,
+      requestId: ctx.requestId,
+    })
+    return updated
+  })
+}
+
+export async function deleteUser(store: Store, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  await store.transaction(async (tx) => {
+    const current = await getUser(tx, ctx.tenant.id, id)
+    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+      throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+    }
+    if (!(await tx.users.delete(ctx.tenant.id, id))) throw new NotFoundError(`no user with id "${id}"`)
+    // Its role assignments go with it.
+    await tx.roleAssignments.removeForPrincipal(ctx.tenant.id, id)
+    // Reports of a departed manager no longer name them (a reference must resolve, RFC 7643 §4.3).
+    for (const reportId of await tx.users.clearReference(ctx.tenant.id, MANAGER_PATH, id)) {
+      await tx.audit.append({
+        tenantId: ctx.tenant.id,
+        actor: ctx.actor,
+        action: 'user.update',
+        resourceType: 'User',
+        resourceId: reportId,
+        changes: { attributes: [MANAGER_PATH.join(':')], before: { [MANAGER_PATH.join(':')]: { value: id } } },
+        requestId: ctx.requestId,
+      })
+    }
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'user.delete',
+      resourceType: 'User',
+      resourceId: id,
+      changes: diffDocuments(current.resource, null),
+      requestId: ctx.requestId,
+    })
+  })
+}

@@ -1,0 +1,325 @@
+/**
+ * Attribute projection: which attributes a SCIM response carries (RFC 7644 §3.4.2.5, §3.9, and the
+ * `returned` characteristic of RFC 7643 §2.2 / §7).
+ *
+ * `parseProjection` turns the `attributes` / `excludedAttributes` query parameters into a plan: for
+ * every schema of the resource type, the top-level attributes to return and, for complex ones, the
+ * sub-attributes. The plan is computed once from the schema registry, so `applyProjection` and
+ * `needs` are plain look-ups that do not need the registry.
+ *
+ * Rules (see the report in docs/scim.md's compliance matrix):
+ * - `returned: "always"` attributes (`id`, `schemas`) are always returned; `excludedAttributes` has no
+ *   effect on them (§3.4.2.5). An `always` sub-attribute is returned even when its parent is not
+ *   asked for (its parent then carries only the `always` sub-attributes).
+ * - `returned: "never"` attributes, and every `writeOnly` attribute (RFC 7643 §7: writeOnly implies
+ *   never returned), are never returned, even when named in `attributes`.
+ * - No parameters: `always` + `default` attributes (RFC 7644 §3.4).
+ * - `attributes`: the minimum set (`always`) plus the attributes and sub-attributes named (§3.9).
+ *   Naming a complex attribute returns all its sub-attributes (except `never`), including `request`
+ *   ones; naming `name.givenName` returns `name` with only that sub-attribute (plus `always` ones).
+ *   A `request` attribute is returned only when named here.
+ * - `excludedAttributes`: `always` + `default` minus the attributes/sub-attributes named.
+ * - Both given: the RFC does not forbid it; `attributes` selects, then `excludedAttributes` removes.
+ * - Names are case-insensitive, may be URN-qualified (`urn:…:enterprise:2.0:User:manager.value`,
+ *   `urn:…:core:2.0:User:userName`), and a bare extension URN names the whole extension.
+ * - Names that resolve to no attribute: ignored (the RFC is silent; projecting an unknown attribute
+ *   returns nothing, as for an unassigned one), or 400 `invalidValue` with `strict`. Malformed lists
+ *   (too many or too long names) are 400 `invalidValue` always.
+ */
+import { badRequest } from '../messages/error.js'
+import { COMMON_ATTRIBUTES, characteristics, type AttributeDefinition, type Returned, type SchemaRegistry } from './schemas.js'
+
+/** What to return of one top-level attribute. */
+export interface AttributePlan {
+  /** Canonical attribute name. */
+  readonly name: string
+  /** For complex attributes: the sub-attributes to return, lower-case name → canonical name. */
+  readonly subs?: ReadonlyMap<string, string>
+}
+
+/** A parsed projection for one resource type. Build it with `parseProjection` or `defaultProjection`. */
+export interface Projection {
+  /** Resource type name, e.g. `User`. */
+  readonly resourceType: string
+  /** The resource type's base schema URN (canonical case). */
+  readonly coreUrn: string
+  /**
+   * Lower-case schema URN (base schema first, then extensions) → lower-case attribute name → plan.
+   * An attribute absent from its schema's map is not returned.
+   */
+  readonly plan: ReadonlyMap<string, ReadonlyMap<string, AttributePlan>>
+}
+
+export interface ProjectionParams {
+  /** `attributes` query parameter(s): comma-separated names; repeated parameters are concatenated. */
+  attributes?: string | readonly string[] | null
+  excludedAttributes?: string | readonly string[] | null
+}
+
+export interface ProjectionOptions {
+  /** Reject names that resolve to no attribute of the resource type (400 invalidValue). Default false. */
+  strict?: boolean
+}
+
+export const PROJECTION_LIMITS = Object.freeze({ maxNames: 200, maxNameLength: 1_000 } as const)
+
+// ---------------------------------------------------------------------------------------------
+// Attribute views shared with resource.ts
+
+/**
+ * RFC 7643 §2.4 makes `primary` a default sub-attribute of every multi-valued attribute, but the
+ * §8.7.1 representation of some (`addresses`) omits it while §4.1.2 and the §8.2 example use it.
+ */
+const IMPLICIT_PRIMARY: AttributeDefinition = Object.freeze({
+  name: 'primary',
+  type: 'boolean',
+  multiValued: false,
+  description: 'RFC 7643 §2.4 default sub-attribute of multi-valued attributes.',
+  required: false,
+  mutability: 'readWrite',
+  returned: 'default',
+})
+
+const subAttributeCache = new WeakMap<AttributeDefinition, readonly AttributeDefinition[]>()
+
+/**
+ * The sub-attributes of a complex attribute as the server applies them: those the schema defines,
+ * plus `primary` (§2.4) for a multi-valued complex attribute whose definition lacks it.
+ */
+export function subAttributesOf(def: AttributeDefinition): readonly AttributeDefinition[] {
+  const cached = subAttributeCache.get(def)
+  if (cached) return cached
+  const subs = def.subAttributes ?? []
+  const result =
+    def.type === 'complex' && def.multiValued && !subs.some((s) => s.name.toLowerCase() === 'primary') ? Object.freeze([...subs, IMPLICIT_PRIMARY]) : subs
+  subAttributeCache.set(def, result)
+  return result
+}
+
+/** The `returned` characteristic as enforced: writeOnly attributes are never returned (RFC 7643 §7). */
+export function effectiveReturned(def: AttributeDefinition): Returned {
+  const c = characteristics(def)
+  return c.mutability === 'writeOnly' ? 'never' : c.returned
+}
+
+/** Top-level attributes of a schema as a resource carries them: the common ones join the base schema. */
+export function topLevelAttributes(registry: SchemaRegistry, urn: string, isBase: boolean): readonly AttributeDefinition[] {
+  const schema = registry.get(urn)
+  if (!schema) throw new Error(`internal: unknown schema ${urn}`)
+  return isBase ? [...COMMON_ATTRIBUTES, ...schema.attributes] : schema.attributes
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+interface Selection {
+  /** Lower-case URNs named as a whole. */
+  schemas: Set<string>
+  /** `${lowerUrn} ${lowerAttr}` → whole attribute named, and the lower-case sub-attributes named. */
+  attrs: Map<string, { whole: boolean; subs: Set<string> }>
+}
+
+const key = (urn: string, attr: string): string => `${urn.toLowerCase()} ${attr.toLowerCase()}`
+
+function splitNames(value: string | readonly string[] | null | undefined, param: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined
+  const parts = (typeof value === 'string' ? [value] : value).flatMap((v) => String(v).split(','))
+  if (parts.length > PROJECTION_LIMITS.maxNames) throw badRequest('invalidValue', `"${param}" names more than ${PROJECTION_LIMITS.maxNames} attributes`)
+  const names = parts.map((p) => p.trim()).filter((p) => p !== '')
+  for (const n of names) {
+    if (n.length > PROJECTION_LIMITS.maxNameLength) throw badRequest('invalidValue', `"${param}" has an attribute name longer than ${PROJECTION_LIMITS.maxNameLength} characters`)
+  }
+  return names.length > 0 ? names : undefined
+}
+
+function select(registry: SchemaRegistry, urns: readonly string[], names: readonly string[], param: string, strict: boolean): Selection {
+  const selection: Selection = { schemas: new Set(), attrs: new Map() }
+  const lowerUrns = new Set(urns.map((u) => u.toLowerCase()))
+  const mark = (urn: string, attr: string, sub?: string): void => {
+    const k = key(urn, attr)
+    let entry = selection.attrs.get(k)
+    if (!entry) selection.attrs.set(k, (entry = { whole: false, subs: new Set() }))
+    if (sub === undefined) entry.whole = true
+    else entry.subs.add(sub.toLowerCase())
+  }
+  for (const name of names) {
+    if (lowerUrns.has(name.toLowerCase())) {
+      selection.schemas.add(name.toLowerCase())
+      continue
+    }
+    const found = registry.findAttribute(urns, name)
+    if (found) {
+      mark(found.schema, found.name, found.subName)
+      continue
+    }
+    // `addresses.primary`: the §2.4 implicit sub-attribute the registry does not know.
+    const m = /^(.*)\.primary$/i.exec(name)
+    const parent = m?.[1] !== undefined ? registry.findAttribute(urns, m[1]) : undefined
+    if (parent && parent.subName === undefined && subAttributesOf(parent.definition).some((s) => s.name === 'primary')) {
+      mark(parent.schema, parent.name, 'primary')
+      continue
+    }
+    if (strict) throw badRequest('invalidValue', `"${param}" names an unknown attribute: ${name}`)
+  }
+  return selection
+}
+
+/**
+ * Parses `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) for `resourceType`. Throws 400
+ * invalidValue for malformed lists, and (strict) for unknown names.
+ */
+export function parseProjection(registry: SchemaRegistry, resourceType: string, params: ProjectionParams, options: ProjectionOptions = {}): Projection {
+  const rt = registry.resourceType(resourceType)
+  if (!rt) throw new Error(`internal: unknown resource type ${resourceType}`)
+  const urns = registry.schemaUrnsFor(rt.name)
+  const strict = options.strict ?? false
+  const attributes = splitNames(params.attributes, 'attributes')
+  const excluded = splitNames(params.excludedAttributes, 'excludedAttributes')
+  const include = attributes ? select(registry, urns, attributes, 'attributes', strict) : undefined
+  const exclude = excluded ? select(registry, urns, excluded, 'excludedAttributes', strict) : undefined
+
+  const plan = new Map<string, ReadonlyMap<string, AttributePlan>>()
+  urns.forEach((urn, index) => {
+    const lowerUrn = urn.toLowerCase()
+    const attrs = new Map<string, AttributePlan>()
+    for (const def of topLevelAttributes(registry, urn, index === 0)) {
+      const returned = effectiveReturned(def)
+      if (returned === 'never') continue
+      const inc = include?.attrs.get(key(urn, def.name))
+      const exc = exclude?.attrs.get(key(urn, def.name))
+      const schemaIncluded = include?.schemas.has(lowerUrn) ?? false
+      const named = schemaIncluded || inc !== undefined
+      let top: boolean
+      if (returned === 'always') top = true
+      else if (include) top = named
+      else top = returned === 'default'
+      if (returned !== 'always' && (exclude?.schemas.has(lowerUrn) || exc?.whole)) top = false
+      if (def.type !== 'complex') {
+        if (top) attrs.set(def.name.toLowerCase(), Object.freeze({ name: def.name }))
+        continue
+      }
+      const whole = schemaIncluded || (inc?.whole ?? false)
+      const subs = new Map<string, string>()
+      for (const sub of subAttributesOf(def)) {
+        const r = effectiveReturned(sub)
+        if (r === 'never') continue
+        const lower = sub.name.toLowerCase()
+        let keep: boolean
+        if (r === 'always') keep = true // regardless of the parameters (RFC 7643 §2.2), so it brings its parent along
+        else if (!top) keep = false
+        else if (include && named) keep = whole || (inc?.subs.has(lower) ?? false)
+        else keep = r === 'default'
+        if (r !== 'always' && exc?.subs.has(lower)) keep = false
+        if (keep) subs.set(lower, sub.name)
+      }
+      if (top || subs.size > 0) attrs.set(def.name.toLowerCase(), Object.freeze({ name: def.name, subs }))
+    }
+    plan.set(lowerUrn, attrs)
+  })
+  return Object.freeze({ resourceType: rt.name, coreUrn: rt.schema, plan })
+}
+
+const defaults = new WeakMap<SchemaRegistry, Map<string, Projection>>()
+
+/** The projection with no parameters (`always` + `default`), cached per registry and resource type. */
+export function defaultProjection(registry: SchemaRegistry, resourceType: string): Projection {
+  let byType = defaults.get(registry)
+  if (!byType) defaults.set(registry, (byType = new Map()))
+  const k = resourceType.toLowerCase()
+  let projection = byType.get(k)
+  if (!projection) byType.set(k, (projection = parseProjection(registry, resourceType, {})))
+  return projection
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function pick(value: Record<string, unknown>, subs: ReadonlyMap<string, string>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) if (subs.has(k.toLowerCase())) out[k] = v
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+function projectValue(p: AttributePlan, value: unknown): unknown {
+  if (p.subs === undefined) return value
+  const subs = p.subs
+  if (Array.isArray(value)) {
+    const items = value.map((v) => (isObject(v) ? pick(v, subs) : v)).filter((v) => v !== undefined)
+    return items.length > 0 ? items : undefined
+  }
+  return isObject(value) ? pick(value, subs) : value
+}
+
+function projectAttributes(plan: ReadonlyMap<string, AttributePlan>, source: Record<string, unknown>, into: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const p = plan.get(k.toLowerCase())
+    if (!p) continue
+    const projected = projectValue(p, v)
+    if (projected !== undefined) into[k] = projected
+  }
+}
+
+/**
+ * Returns `resource` (a full SCIM representation: `schemas`, `id`, attributes, extension objects,
+ * `meta`) reduced to what `projection` asks for. `schemas` is kept (it is `always`) but lists only
+ * the base schema and the extensions still present. Keys not in the schemas are dropped.
+ */
+export function applyProjection(projection: Projection, resource: Record<string, unknown>): Record<string, unknown> {
+  const coreKey = projection.coreUrn.toLowerCase()
+  const corePlan = projection.plan.get(coreKey) ?? new Map<string, AttributePlan>()
+  const out: Record<string, unknown> = {}
+  const schemas = resource.schemas
+  const keepSchemas = Array.isArray(schemas) && corePlan.has('schemas')
+  if (keepSchemas) out.schemas = []
+  for (const [k, v] of Object.entries(resource)) {
+    const lower = k.toLowerCase()
+    if (lower === 'schemas') continue
+    const extPlan = lower !== coreKey ? projection.plan.get(lower) : undefined
+    if (extPlan) {
+      if (!isObject(v)) continue
+      const projected: Record<string, unknown> = {}
+      projectAttributes(extPlan, v, projected)
+      if (Object.keys(projected).length > 0) out[k] = projected
+      continue
+    }
+    const p = corePlan.get(lower)
+    if (!p) continue
+    const projected = projectValue(p, v)
+    if (projected !== undefined) out[k] = projected
+  }
+  if (keepSchemas) {
+    const present = new Set(Object.keys(out).map((k) => k.toLowerCase()))
+    out.schemas = (schemas as unknown[]).filter((s) => typeof s === 'string' && (s.toLowerCase() === coreKey || present.has(s.toLowerCase())))
+  }
+  return out
+}
+
+/**
+ * Whether a response under `projection` includes the attribute `name` (`members`, `groups`,
+ * `name.givenName`, or URN-qualified), so callers can skip loading what will not be returned.
+ */
+export function needs(projection: Projection, name: string): boolean {
+  const lower = name.toLowerCase()
+  const has = (plan: ReadonlyMap<string, AttributePlan>, path: string): boolean => {
+    const [attr, sub, ...rest] = path.split('.')
+    if (attr === undefined || rest.length > 0) return false
+    const p = plan.get(attr)
+    if (!p) return false
+    return sub === undefined || (p.subs?.has(sub) ?? false)
+  }
+  let best: string | undefined
+  for (const urn of projection.plan.keys()) {
+    if ((lower === urn || lower.startsWith(`${urn}:`)) && (best === undefined || urn.length > best.length)) best = urn
+  }
+  if (best !== undefined) {
+    const plan = projection.plan.get(best) as ReadonlyMap<string, AttributePlan>
+    return lower === best ? plan.size > 0 : has(plan, lower.slice(best.length + 1))
+  }
+  for (const plan of projection.plan.values()) if (has(plan, lower)) return true
+  return false
+}
+
+/** Alias of `needs`. */
+export const wantsAttribute = needs

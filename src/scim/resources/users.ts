@@ -1,0 +1,111 @@
+import type { User } from '../../domain/identity/model.js'
+import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../../domain/identity/users.js'
+import { checkDocumentValues } from '../../domain/identity/custom-attributes.js'
+import type { ResourceDocument } from './document.js'
+import type { ScimContext } from '../context.js'
+import { documentColumns, fromWire, storedRecord, toWire } from './representation.js'
+import { needs, type Projection } from './projection.js'
+import { applyPatch, parsePatchRequest } from '../messages/patch-op.js'
+import { SCHEMA_URNS } from './schemas.js'
+import type { ResourceHandler, WireRecord } from './resource-type.js'
+import { runQuery } from '../filter/to-query.js'
+
+/** The enterprise extension's manager id, which must name a user of the tenant (RFC 7643 §4.3). */
+function managerOf(document: ResourceDocument): string | null {
+  const ext = document[SCHEMA_URNS.EnterpriseUser]
+  if (!ext || typeof ext !== 'object' || Array.isArray(ext)) return null
+  const manager = (ext as Record<string, unknown>).manager
+  if (!manager || typeof manager !== 'object' || Array.isArray(manager)) return null
+  const value = (manager as Record<string, unknown>).value
+  return typeof value === 'string' && value ? value : null
+}
+
+/**
+ * The domain's view of a user document. `active` left out (a PUT without it, `remove active`, a
+ * null) keeps the user's current state: a deactivated account is never switched back on by an
+ * attribute's absence. New users are active unless they say otherwise.
+ */
+function userWrite(sc: ScimContext, document: ResourceDocument, password: string | undefined, current?: User): UserWrite {
+  // The schema checked the types; the tenant's rules (choices, lengths) are the domain's.
+  checkDocumentValues(document, sc.customAttributes, current?.resource)
+  const stated = Object.prototype.hasOwnProperty.call(document, 'active')
+  const doc: ResourceDocument = stated ? document : { ...document, active: current?.active ?? true }
+  const cols = documentColumns('User', doc)
+  return {
+    userName: cols.userName ?? '',
+    externalId: cols.externalId ?? null,
+    displayName: cols.displayName ?? null,
+    email: cols.email ?? null,
+    active: cols.active,
+    managerId: managerOf(doc),
+    document: doc,
+    ...(password !== undefined ? { password } : {}),
+  }
+}
+
+async function render(sc: ScimContext, users: User[], projection: Projection): Promise<WireRecord[]> {
+  const groups = needs(projection, 'groups') && users.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, users.map((u) => u.id)) : undefined
+  return users.map((u) => {
+    const related = groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? ('direct' as const) : ('indirect' as const) })) } : {}
+    // `active` follows the user's status, which the directory sync and the console change too.
+    const record = storedRecord({ ...u, resource: { ...u.resource, active: u.active } }, related)
+    return { version: u.version, resource: toWire(sc.registry, 'User', record, { baseUrl: sc.baseUrl, projection }) }
+  })
+}
+
+async function renderOne(sc: ScimContext, user: User, projection: Projection): Promise<WireRecord> {
+  return (await render(sc, [user], projection))[0]!
+}
+
+export const usersHandler: ResourceHandler = {
+  type: 'User',
+  endpoint: 'Users',
+
+  async get(sc, id, projection) {
+    return renderOne(sc, await getUser(sc.store, sc.tenant.id, id), projection)
+  },
+
+  async list(sc, request, projection) {
+    const result = await runQuery(sc, 'User', request, (q) => sc.store.users.query(sc.tenant.id, q))
+    return { ...result, records: await render(sc, result.items, projection) }
+  },
+
+  async create(sc, body, projection, ctx) {
+    const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict })
+    const user = await createUser(sc.store, ctx, userWrite(sc, input.document, input.password))
+    return renderOne(sc, user, projection)
+  },
+
+  async replace(sc, id, body, projection, ctx, check) {
+    const user = await updateUser(
+      sc.store,
+      ctx,
+      id,
+      (current) => {
+        const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
+        return userWrite(sc, input.document, input.password, current)
+      },
+      check,
+    )
+    return renderOne(sc, user, projection)
+  },
+
+  async patch(sc, id, body, projection, ctx, check, render) {
+    const ops = parsePatchRequest(body, { strict: sc.strict })
+    const user = await updateUser(
+      sc.store,
+      ctx,
+      id,
+      (current) => {
+        const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
+        return userWrite(sc, result.document, result.password, current)
+      },
+      check,
+    )
+    return render ? renderOne(sc, user, projection) : { version: user.version }
+  },
+
+  async delete(sc, id, ctx, check) {
+    await deleteUser(sc.store, ctx, id, check)
+  },
+}
