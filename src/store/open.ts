@@ -1,5 +1,4 @@
 import path from 'node:path'
-import type { Config } from '../config.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../domain/store.js'
 import { lockDataDir, type LockHolder } from './datadir-lock.js'
@@ -8,7 +7,7 @@ import { openPg } from './postgres/pg-database.js'
 import type { Database } from './postgres/sql.js'
 import { migrate } from './postgres/migrate.js'
 import { postgresStore } from './postgres/store.js'
-import { StoreUnavailableError } from '../domain/errors.js'
+import { StoreUnavailableError } from '../domain/kernel/errors.js'
 
 export class StoreOpenError extends Error {}
 
@@ -20,10 +19,21 @@ export interface OpenedStore {
   describe(holder: Partial<LockHolder>): void
 }
 
+/** Where the store lives and how it may use the database (src/config.ts reads them from the environment). */
+export interface StoreOptions {
+  /** A PostgreSQL server; without it, the embedded PGlite database in `dataDir`. */
+  databaseUrl?: string | null
+  dataDir: string
+  databasePoolMax: number
+  databaseConnectTimeoutMs: number
+  databaseStatementTimeoutMs?: number
+  databaseAcquireTimeoutMs?: number
+  databaseTenantConcurrency?: number | undefined
+}
+
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'databaseConnectTimeoutMs'> &
-    Partial<Pick<Config, 'databaseStatementTimeoutMs' | 'databaseAcquireTimeoutMs' | 'databaseTenantConcurrency'>>,
+  config: StoreOptions,
   log: Logger,
   holder: Omit<LockHolder, 'pid' | 'started'>,
 ): Promise<OpenedStore> {

@@ -4,7 +4,7 @@
  * overloaded connection is StoreUnavailableError (503), and neither is ever a 500.
  */
 import assert from 'node:assert/strict'
-import { StoreUnavailableError, ValidationError } from '../../src/domain/errors.js'
+import { StoreUnavailableError, ValidationError } from '../../src/domain/kernel/errors.js'
 import { openPg } from '../../src/store/postgres/pg-database.js'
 import { checkParams, translateError } from '../../src/store/postgres/sql.js'
 import { backends, freshServerDatabase, postgresBackend, silentLog, type TestStore } from '../support/stores.js'

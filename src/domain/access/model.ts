@@ -17,6 +17,24 @@ export type Permission = (typeof PERMISSIONS)[number]
 
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value)
 
+/**
+ * What each permission lets its holder do, as people read it: `label` beside a checkbox or badge,
+ * `allows` after the permission's name (docs/admin.md, Permissions). Served by GET /api/me so the
+ * console shows the catalogue without keeping its own copy.
+ */
+export const PERMISSION_CATALOGUE: Readonly<Record<Permission, { label: string; allows: string }>> = {
+  'users.view': { label: 'See users and their details', allows: 'finding and reading users' },
+  'users.create': { label: 'Create users', allows: 'creating users' },
+  'users.edit': { label: 'Edit users, activate and deactivate them', allows: 'editing, activating and deactivating users' },
+  'users.delete': { label: 'Archive and delete users', allows: 'deleting, archiving and restoring users' },
+  'groups.view': { label: 'See groups and their members', allows: 'reading groups and their members' },
+  'groups.manage': { label: 'Create, rename and delete groups; change members and owners', allows: 'creating, renaming and deleting groups, changing members and owners' },
+  'roles.manage': { label: 'Define roles and give them to users and groups', allows: 'defining roles and assigning them to users and groups' },
+  'credentials.manage': { label: 'Manage service accounts, API passwords and other users’ tokens', allows: 'personal access tokens, service accounts, API passwords' },
+  'audit.view': { label: 'Read the audit log', allows: 'reading and exporting the audit log' },
+  'settings.manage': { label: 'SCIM tokens, single sign-on and the directory connection', allows: 'SCIM tokens, single sign-on, the directory connection' },
+}
+
 export type BuiltInRoleKey = 'administrator' | 'user-manager' | 'viewer' | 'general-user'
 
 export interface Role {

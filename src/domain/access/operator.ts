@@ -1,6 +1,6 @@
 /** The person (or a personal access token acting for them) behind an admin API request. */
-import type { Store } from '../store.js'
-import { ForbiddenError } from '../errors.js'
+import type { AccessPersister } from './persister.js'
+import { ForbiddenError } from '../kernel/errors.js'
 import type { Actor, ActorRef } from '../audit/model.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
@@ -33,7 +33,7 @@ export type OperatorCredential =
 const accessOfRequest = new WeakMap<Operator, Promise<EffectiveAccess>>()
 
 /** The operator's roles and permissions (before a token's narrowing), read once per request. */
-export function operatorAccess(store: Store, op: Operator): Promise<EffectiveAccess> {
+export function operatorAccess(store: AccessPersister, op: Operator): Promise<EffectiveAccess> {
   let access = accessOfRequest.get(op)
   if (!access) {
     access = effectiveAccess(store, op.tenant.id, op.user.id, op.reach)
@@ -70,7 +70,7 @@ export function heldPermissions(op: Operator, access: EffectiveAccess): Permissi
 }
 
 /** The permissions in `wanted` that this request does not hold (unknown names are not counted). */
-export async function lacking(store: Store, op: Operator, wanted: readonly string[]): Promise<Permission[]> {
+export async function lacking(store: AccessPersister, op: Operator, wanted: readonly string[]): Promise<Permission[]> {
   const held = heldPermissions(op, await operatorAccess(store, op))
   return wanted.filter((p): p is Permission => PERMISSIONS.includes(p as Permission) && !held.includes(p as Permission))
 }
@@ -80,7 +80,7 @@ export async function lacking(store: Store, op: Operator, wanted: readonly strin
  * token never grants more than its user has now; a narrower token grants less. Throws ForbiddenError
  * naming what is missing.
  */
-export async function requirePermissions(store: Store, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
+export async function requirePermissions(store: AccessPersister, op: Operator, ...permissions: Permission[]): Promise<EffectiveAccess> {
   const access = await operatorAccess(store, op)
   const missing = await lacking(store, op, permissions)
   if (missing.length) throw new ForbiddenError(`missing permission ${missing.join(', ')}`)
@@ -92,7 +92,7 @@ export async function requirePermissions(store: Store, op: Operator, ...permissi
  * permission set) with a permission the operator lacks is refused, so a user manager with
  * roles.manage cannot mint an administrator, nor strip one.
  */
-export async function requireHeld(store: Store, op: Operator, permissions: readonly string[], what: string): Promise<void> {
+export async function requireHeld(store: AccessPersister, op: Operator, permissions: readonly string[], what: string): Promise<void> {
   await requirePermissions(store, op, 'roles.manage')
   // Names that are no permission at all are createRole's to refuse (400 naming them), not ours.
   const missing = await lacking(store, op, permissions)
@@ -100,7 +100,7 @@ export async function requireHeld(store: Store, op: Operator, permissions: reado
 }
 
 /** Your own credentials need no permission; another user's need credentials.manage. */
-export async function requireCredentialsManage(store: Store, op: Operator, userId: string): Promise<void> {
+export async function requireCredentialsManage(store: AccessPersister, op: Operator, userId: string): Promise<void> {
   if (userId !== op.user.id) await requirePermissions(store, op, 'credentials.manage')
 }
 
@@ -111,12 +111,12 @@ export async function requireCredentialsManage(store: Store, op: Operator, userI
  * or strip it. Refused (403 naming what they hold and you do not). `principalId` is a user or a
  * group: a group's reach is its own roles and those of every group containing it.
  */
-export async function requireOutranks(store: Store, op: Operator, principalId: string, what: string): Promise<void> {
+export async function requireOutranks(store: AccessPersister, op: Operator, principalId: string, what: string): Promise<void> {
   const missing = await lacking(store, op, (await effectiveAccess(store, op.tenant.id, principalId)).permissions)
   if (missing.length) throw new ForbiddenError(`${what} carries permissions you do not hold yourself (${missing.join(', ')}): ask someone who holds them`)
 }
 
 /** Tenant settings (SCIM tokens, single sign-on, the directory connection) need settings.manage. */
-export async function requireSettings(store: Store, op: Operator): Promise<void> {
+export async function requireSettings(store: AccessPersister, op: Operator): Promise<void> {
   await requirePermissions(store, op, 'settings.manage')
 }

@@ -6,8 +6,8 @@
  * Roles are Roster's own: assigning them is allowed in every tenant, whatever its source of truth
  * (a directory decides who exists and who is in which group; Roster decides what they may do here).
  */
-import type { Store } from '../store.js'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
+import type { AccessPersister, AccessStore } from './persister.js'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js'
 import type { Actor } from '../audit/model.js'
 import type { Tenant } from '../tenancy/model.js'
 import {
@@ -31,12 +31,12 @@ export interface AccessContext {
 const custom = (r: StoredCustomRole): Role => ({ id: r.id, name: r.name, description: r.description, builtIn: false, permissions: r.permissions })
 
 /** Built-in roles first, then the tenant's own, by name. */
-export async function listRoles(store: Store, tenantId: string): Promise<Role[]> {
+export async function listRoles(store: AccessPersister, tenantId: string): Promise<Role[]> {
   return [...BUILT_IN_ROLES, ...(await store.roles.list(tenantId)).map(custom)]
 }
 
 /** A role by id or (case-insensitive) name. */
-export async function findRole(store: Store, tenantId: string, idOrName: string): Promise<Role> {
+export async function findRole(store: AccessPersister, tenantId: string, idOrName: string): Promise<Role> {
   const builtIn = BUILT_IN_ROLES.find((r) => r.id === idOrName || r.name.toLowerCase() === idOrName.toLowerCase())
   if (builtIn) return builtIn
   const stored = (await store.roles.get(tenantId, idOrName)) ?? (await store.roles.getByName(tenantId, idOrName))
@@ -59,7 +59,7 @@ function validName(name: string): string {
   return n
 }
 
-export async function createRole(store: Store, ctx: AccessContext, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
+export async function createRole(store: AccessStore, ctx: AccessContext, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
   const name = validName(input.name)
   const permissions = validPermissions(input.permissions)
   const description = (input.description ?? '').trim().slice(0, 500)
@@ -80,7 +80,7 @@ export async function createRole(store: Store, ctx: AccessContext, input: { name
 }
 
 /** Deletes a custom role and every assignment of it. Built-in roles stay. */
-export async function deleteRole(store: Store, ctx: AccessContext, idOrName: string): Promise<void> {
+export async function deleteRole(store: AccessStore, ctx: AccessContext, idOrName: string): Promise<void> {
   const role = await findRole(store, ctx.tenant.id, idOrName)
   if (role.builtIn) throw new ConflictError(`${role.name} is a built-in role and cannot be deleted`)
   await store.transaction(async (tx) => {
@@ -109,15 +109,15 @@ export interface Principal {
  * Gives a role to a user or a group. Nobody grants or revokes Administrator on themselves: an
  * administrator cannot lock themselves out, and nobody raises themselves.
  */
-export async function assignRole(store: Store, ctx: AccessContext, roleIdOrName: string, principal: Principal): Promise<boolean> {
+export async function assignRole(store: AccessStore, ctx: AccessContext, roleIdOrName: string, principal: Principal): Promise<boolean> {
   return changeAssignment(store, ctx, roleIdOrName, principal, 'assign')
 }
 
-export async function unassignRole(store: Store, ctx: AccessContext, roleIdOrName: string, principal: Principal): Promise<boolean> {
+export async function unassignRole(store: AccessStore, ctx: AccessContext, roleIdOrName: string, principal: Principal): Promise<boolean> {
   return changeAssignment(store, ctx, roleIdOrName, principal, 'unassign')
 }
 
-async function changeAssignment(store: Store, ctx: AccessContext, roleIdOrName: string, principal: Principal, op: 'assign' | 'unassign'): Promise<boolean> {
+async function changeAssignment(store: AccessStore, ctx: AccessContext, roleIdOrName: string, principal: Principal, op: 'assign' | 'unassign'): Promise<boolean> {
   const role = await findRole(store, ctx.tenant.id, roleIdOrName)
   if (role.id === ADMINISTRATOR && principal.type === 'User' && ctx.actor.type === 'user' && ctx.actor.id === principal.id) {
     throw new ConflictError(`you cannot ${op === 'assign' ? 'grant yourself' : 'revoke your own'} administrator rights; ask another administrator`)
@@ -157,7 +157,7 @@ export interface EffectiveAccess {
  * The user's roles with where each comes from, and the union of their permissions. `reach`: the
  * assignments reaching the user, when this request has read them already (the session check does).
  */
-export async function effectiveAccess(store: Store, tenantId: string, userId: string, reach?: AssignmentReach[]): Promise<EffectiveAccess> {
+export async function effectiveAccess(store: AccessPersister, tenantId: string, userId: string, reach?: AssignmentReach[]): Promise<EffectiveAccess> {
   const [reaching, stored] = await Promise.all([reach ?? store.roleAssignments.reaching(tenantId, userId), store.roles.list(tenantId)])
   const customs = new Map(stored.map((r) => [r.id, custom(r)]))
   const byRole = new Map<string, EffectiveRole>()
@@ -175,13 +175,13 @@ export async function effectiveAccess(store: Store, tenantId: string, userId: st
 }
 
 /** Throws 403-worthy ForbiddenError naming the missing permission. */
-export async function requirePermission(store: Store, tenantId: string, userId: string, permission: Permission): Promise<void> {
+export async function requirePermission(store: AccessPersister, tenantId: string, userId: string, permission: Permission): Promise<void> {
   const { permissions } = await effectiveAccess(store, tenantId, userId)
   if (!permissions.includes(permission)) throw new ForbiddenError(`missing permission ${permission}`)
 }
 
 /** Every role id that reaches the user, sorted: part of a session's access fingerprint. */
-export async function reachingRoleIds(store: Store, tenantId: string, userId: string): Promise<string[]> {
+export async function reachingRoleIds(store: Pick<AccessPersister, 'roleAssignments'>, tenantId: string, userId: string): Promise<string[]> {
   return roleIdsOf(await store.roleAssignments.reaching(tenantId, userId))
 }
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json.js'
+import type { JsonObject } from '../kernel/json.js'
 
 export type ActorType = 'system' | 'cli' | 'token' | 'user' | 'sync'
 

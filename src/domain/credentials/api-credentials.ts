@@ -2,23 +2,24 @@
  * API credentials besides personal tokens: the per-user API switch, API passwords (HTTP Basic on
  * /api for clients that cannot send bearer tokens), and service accounts ("integration users").
  */
-import type { ServiceAccountListItem, Store } from '../store.js'
-import { ConflictError, NotFoundError, TooManyAttemptsError, UnauthenticatedError } from '../errors.js'
+import type { ServiceAccountListItem } from './persister.js'
+import type { CredentialsStore } from './persister.js'
+import { ConflictError, NotFoundError, TooManyAttemptsError, UnauthenticatedError } from '../kernel/errors.js'
 import { roleRefs, type RoleRef } from '../access/model.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
 import type { ActorRef } from '../audit/model.js'
 import type { Clock } from '../sign-in/sessions.js'
 import { attemptSucceeded, countAttempt, LockedOut, retryAfterSeconds, type LockoutPolicy } from '../sign-in/lockout.js'
-import { generatePassword } from '../access/administrators.js'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { generatePassword } from '../identity/passwords.js'
+import { hashPassword, verifyPassword } from '../identity/passwords.js'
 import { operatorActor, operatorPrincipal, requireCredentialsManage, requireHeld, requirePermissions, type Operator } from '../access/operator.js'
 import { requireMintable } from './minting.js'
 import { assignRole, findRole, listRoles } from '../access/roles.js'
 import { createUser, getUser } from '../identity/users.js'
 
 /** Switches a user's API access (tokens, API password) on or off; sessions are not affected. */
-export async function setApiAccessAs(store: Store, op: Operator, userId: string, enabled: boolean): Promise<void> {
+export async function setApiAccessAs(store: CredentialsStore, op: Operator, userId: string, enabled: boolean): Promise<void> {
   await requirePermissions(store, op, 'credentials.manage')
   await store.transaction(async (tx) => {
     await getUser(tx, op.tenant.id, userId)
@@ -38,7 +39,7 @@ export async function setApiAccessAs(store: Store, op: Operator, userId: string,
 }
 
 /** Sets (a typed or generated one, returned once) or removes (null) a user's API password. */
-export async function setApiPasswordAs(store: Store, op: Operator, userId: string, password: string | 'generate' | null): Promise<string | null> {
+export async function setApiPasswordAs(store: CredentialsStore, op: Operator, userId: string, password: string | 'generate' | null): Promise<string | null> {
   // Removing one takes nothing from anyone; setting one hands out the user's permissions.
   if (password === null) await requireCredentialsManage(store, op, userId)
   else await requireMintable(store, op, userId, null, 'an API password')
@@ -63,7 +64,7 @@ export async function setApiPasswordAs(store: Store, op: Operator, userId: strin
 }
 
 /** Whether the user may use API credentials now: active, and API access on. */
-export async function assertApiAllowed(store: Store, user: User): Promise<void> {
+export async function assertApiAllowed(store: CredentialsStore, user: User): Promise<void> {
   if (user.status !== 'active' || !user.active) throw new UnauthenticatedError('the credential’s user is not active')
   if (!(await store.userApiSettings.get(user.tenantId, user.id)).apiAccess) throw new UnauthenticatedError('API access is switched off for this user')
 }
@@ -76,7 +77,7 @@ let decoy: Promise<string> | undefined
  * Guesses are throttled with the sign-in form's counters (lockout.ts): per account and per address.
  */
 export async function verifyApiPassword(
-  store: Store,
+  store: CredentialsStore,
   login: string,
   password: string,
   throttle: { policy: LockoutPolicy; clock: Clock; clientAddress: string },
@@ -113,7 +114,7 @@ export interface NewServiceAccount {
  * A service account: a user for machine access (no password, so it never signs in interactively)
  * with an owner, roles and tokens. Owned like groups: deleting the owner hands it over.
  */
-export async function createServiceAccountAs(store: Store, op: Operator, input: NewServiceAccount): Promise<User> {
+export async function createServiceAccountAs(store: CredentialsStore, op: Operator, input: NewServiceAccount): Promise<User> {
   await requirePermissions(store, op, 'credentials.manage', ...(input.roles.length ? (['roles.manage'] as const) : []))
   const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
   for (const role of roles) await requireHeld(store, op, role.permissions, `role ${role.name}`)
@@ -136,7 +137,7 @@ export async function createServiceAccountAs(store: Store, op: Operator, input: 
 export type ServiceAccountSummary = Omit<ServiceAccountListItem, 'roleIds'> & { roles: RoleRef[] }
 
 /** Every service account with what the console's list shows of it: two queries, however many accounts. */
-export async function listServiceAccountsAs(store: Store, op: Operator): Promise<ServiceAccountSummary[]> {
+export async function listServiceAccountsAs(store: CredentialsStore, op: Operator): Promise<ServiceAccountSummary[]> {
   await requirePermissions(store, op, 'credentials.manage')
   const [accounts, roles] = await Promise.all([store.serviceAccounts.list(op.tenant.id), listRoles(store, op.tenant.id)])
   return accounts.map(({ roleIds, ...a }) => ({ ...a, roles: roleRefs(roles, roleIds) }))

@@ -9,8 +9,8 @@
  * use") follows its user's roles as they grow, so only a caller whose own credential is not narrowed
  * may issue one: a narrowed token can only hand out lists within its own. See docs/security.md.
  */
-import type { Store } from '../store.js'
-import { ForbiddenError } from '../errors.js'
+import type { AccessPersister } from '../access/persister.js'
+import { ForbiddenError } from '../kernel/errors.js'
 import { PERMISSIONS, type Permission } from '../access/model.js'
 import { effectiveAccess } from '../access/roles.js'
 import { lacking, requireCredentialsManage, type Operator } from '../access/operator.js'
@@ -29,7 +29,7 @@ export const SCIM_TOKEN_REACH: CredentialReach = PERMISSIONS
  * Refuses (403, naming what is missing) a credential for `ownerId` that would reach further than
  * this request may. Issuing for someone else needs credentials.manage as well.
  */
-export async function requireMintable(store: Store, op: Operator, ownerId: string | null, reach: CredentialReach, what = 'a credential'): Promise<void> {
+export async function requireMintable(store: AccessPersister, op: Operator, ownerId: string | null, reach: CredentialReach, what = 'a credential'): Promise<void> {
   if (ownerId !== null) await requireCredentialsManage(store, op, ownerId)
   if (reach === null && op.scope) {
     throw new ForbiddenError(

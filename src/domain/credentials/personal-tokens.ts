@@ -4,8 +4,8 @@
  * user is not active (deactivated, archived) or deleted.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Store } from '../store.js'
-import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
+import type { CredentialsStore } from './persister.js'
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../kernel/errors.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
 import { isPermission, PERMISSIONS, type Permission, type PersonalToken } from '../access/model.js'
@@ -24,7 +24,7 @@ export interface NewPersonalToken {
   permissions: string[] | null
 }
 
-export async function issuePersonalToken(store: Store, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
+export async function issuePersonalToken(store: CredentialsStore, op: Operator, ownerId: string, input: NewPersonalToken, now = new Date()): Promise<{ token: PersonalToken; secret: string }> {
   const name = validateLabel(input.name)
   if (input.expires && input.expires <= now) throw new ValidationError('expires must be in the future', 'expires')
   let permissions: Permission[] | null = null
@@ -65,14 +65,14 @@ export async function issuePersonalToken(store: Store, op: Operator, ownerId: st
   })
 }
 
-export async function listPersonalTokens(store: Store, op: Operator, ownerId: string): Promise<PersonalToken[]> {
+export async function listPersonalTokens(store: CredentialsStore, op: Operator, ownerId: string): Promise<PersonalToken[]> {
   await requireCredentialsManage(store, op, ownerId)
   // An empty list would claim the user exists and has no tokens.
   if (!(await store.users.get(op.tenant.id, ownerId))) throw new NotFoundError(`no user with id "${ownerId}"`)
   return store.personalTokens.listForUser(op.tenant.id, ownerId)
 }
 
-export async function revokePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<PersonalToken> {
+export async function revokePersonalToken(store: CredentialsStore, op: Operator, ownerId: string, id: string): Promise<PersonalToken> {
   await requireCredentialsManage(store, op, ownerId)
   return store.transaction(async (tx) => {
     const token = await tx.personalTokens.revoke(op.tenant.id, ownerId, id, new Date())
@@ -91,7 +91,7 @@ export async function revokePersonalToken(store: Store, op: Operator, ownerId: s
 }
 
 /** A new secret for the same token (name, permissions, expiry kept); the old secret stops at once. */
-export async function regeneratePersonalToken(store: Store, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
+export async function regeneratePersonalToken(store: CredentialsStore, op: Operator, ownerId: string, id: string): Promise<{ token: PersonalToken; secret: string }> {
   await requireCredentialsManage(store, op, ownerId)
   const current = await store.personalTokens.get(op.tenant.id, ownerId, id)
   if (!current || current.revoked) throw new NotFoundError(`no live token "${id}"`)
@@ -121,7 +121,7 @@ export const isPersonalToken = (presented: string): boolean => presented.startsW
  * why) when malformed, unknown, revoked, expired, or its user is gone or not active.
  */
 export async function verifyPersonalToken(
-  store: Store,
+  store: CredentialsStore,
   presented: string,
   now = new Date(),
 ): Promise<{ tenant: Tenant; user: User; token: PersonalToken; scope: Permission[] | null }> {

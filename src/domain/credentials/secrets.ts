@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
-import { DomainError } from '../errors.js'
+import { DomainError } from '../kernel/errors.js'
 
 /**
  * Seals secrets Roster must be able to use again (a directory's bind password), as opposed to
@@ -44,15 +44,4 @@ export class SecretBox {
       throw new SecretKeyError('the stored secret does not open with the configured ENCRYPTION_KEY (altered, or sealed for another record)')
     }
   }
-}
-
-/** Parses ENCRYPTION_KEY: 32 bytes as base64 (44 characters) or hex (64 characters). */
-export function parseEncryptionKey(raw: string): Buffer | undefined {
-  const text = raw.trim()
-  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex')
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
-    const key = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
-    if (key.length === 32) return key
-  }
-  return undefined
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Store, TokenUsage } from '../store.js'
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js'
-import type { Logger } from '../../log.js'
+import type { CredentialsPersister, TokenStore, TokenUsage } from './persister.js'
+import type { AccessPersister } from '../access/persister.js'
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../kernel/errors.js'
 import type { Actor } from '../audit/model.js'
 import type { ApiToken } from './model.js'
 import type { Tenant } from '../tenancy/model.js'
@@ -35,7 +35,7 @@ export interface IssuedToken {
   secret: string
 }
 
-export async function issueToken(store: Store, tenant: Tenant, label: string, actor: Actor, requestId: string | null = null): Promise<IssuedToken> {
+export async function issueToken(store: TokenStore, tenant: Tenant, label: string, actor: Actor, requestId: string | null = null): Promise<IssuedToken> {
   const name = validateLabel(label)
   const id = randomBytes(8).toString('hex')
   const secret = randomBytes(32).toString('base64url')
@@ -58,13 +58,13 @@ export async function issueToken(store: Store, tenant: Tenant, label: string, ac
  * A SCIM token issued by a console or API request: only within what that request may mint
  * (minting.ts), and audited under the real actor and the credential it used.
  */
-export async function issueTokenAs(store: Store, op: Operator, label: string): Promise<IssuedToken> {
+export async function issueTokenAs(store: TokenStore & AccessPersister, op: Operator, label: string): Promise<IssuedToken> {
   await requireMintable(store, op, null, SCIM_TOKEN_REACH, 'a SCIM token')
   return issueToken(store, op.tenant, label, operatorActor(op), op.requestId)
 }
 
 export async function revokeToken(
-  store: Store,
+  store: TokenStore,
   tenant: Tenant,
   label: string,
   actor: Actor,
@@ -135,7 +135,7 @@ export class TokenCache {
 }
 
 /** Resolves a presented bearer token to its tenant, or throws UnauthenticatedError saying why. */
-export async function verifyToken(store: Store, presented: string, cache?: TokenCache): Promise<Authenticated> {
+export async function verifyToken(store: Pick<CredentialsPersister, 'tokens'>, presented: string, cache?: TokenCache): Promise<Authenticated> {
   const parsed = parseToken(presented)
   if (!parsed) throw new UnauthenticatedError('malformed bearer token')
   const hit = cache?.get(parsed.id)
@@ -152,6 +152,11 @@ export async function verifyToken(store: Store, presented: string, cache?: Token
   return auth
 }
 
+/** Where the recorder reports a write it will retry (the service's logger fits: pino's signature). */
+export interface UsageLog {
+  warn(fields: object, message: string): void
+}
+
 /**
  * Keeps "last used" off the request path: uses are collected in memory and written in one batched
  * statement every interval (and on shutdown). Losing the last few seconds of last-used times in a
@@ -162,8 +167,8 @@ export class UsageRecorder {
   private timer: NodeJS.Timeout | undefined
 
   constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
+    private readonly store: Pick<CredentialsPersister, 'tokens'>,
+    private readonly log: UsageLog,
     private readonly intervalMs: number,
   ) {}
 

@@ -5,14 +5,14 @@
  * a connection.
  */
 import { isDeepStrictEqual } from 'node:util'
-import type { Store } from '../store.js'
+import type { ConnectionStore } from './persister.js'
 import type { Actor } from '../audit/model.js'
-import type { JsonObject } from '../json.js'
+import type { JsonObject } from '../kernel/json.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { SecretBox } from '../credentials/secrets.js'
 import type { StoredDirectoryConnection } from './model.js'
 import { diffDocuments } from '../identity/writes.js'
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../kernel/errors.js'
 
 const passwordContext = (tenantId: string) => `directory-bind-password:${tenantId}`
 
@@ -29,7 +29,7 @@ export interface ConnectionWriteContext {
  * connection at a server of their own and receive the stored password at the next bind.
  */
 export async function setDirectoryConnection(
-  store: Store,
+  store: ConnectionStore,
   box: SecretBox,
   ctx: ConnectionWriteContext,
   settings: JsonObject,
@@ -76,7 +76,7 @@ export async function setDirectoryConnection(
   })
 }
 
-export function getDirectoryConnection(store: Store, tenantId: string): Promise<StoredDirectoryConnection | null> {
+export function getDirectoryConnection(store: Pick<ConnectionStore, 'directoryConnections'>, tenantId: string): Promise<StoredDirectoryConnection | null> {
   return store.directoryConnections.get(tenantId)
 }
 

@@ -2,10 +2,10 @@
  * Directory sync records, in domain terms: a tenant's directory connection as stored, the runs,
  * the per-tenant state between runs, and the snapshot a run reads the directory into.
  */
-import type { JsonObject } from '../json.js'
+import type { JsonObject } from '../kernel/json.js'
 
 export type SyncMode = 'full' | 'incremental'
-/** `refused`: stopped by a safety rule before writing anything (see sync/safety.ts). */
+/** `refused`: stopped by a safety rule before writing anything (see sync/run.ts). */
 export type SyncRunStatus = 'running' | 'succeeded' | 'failed' | 'refused'
 export type SyncTrigger = 'cli' | 'scheduler' | 'console'
 
@@ -99,7 +99,7 @@ export interface SyncState {
 
 export type SnapshotKind = 'user' | 'group' | 'deleted'
 
-/** One directory entry as a run read and mapped it (sync/mapping.ts gives `entry` its shape). */
+/** One directory entry as a run read and mapped it (sync/snapshot.ts gives `entry` its shape per kind). */
 export interface SnapshotEntry {
   anchor: string
   /** Normalised DN (sync/dn.ts). */

@@ -17,22 +17,12 @@
  * - Values are checked when they change: a value stored before a definition changed stays
  *   writable as it is (a sync or an IdP rewriting a user does not fail over a value it never sent).
  */
-import type { Store } from '../store.js'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import type { Actor } from '../audit/model.js'
-import type { Json, JsonObject } from '../json.js'
-import type { Tenant } from '../tenancy/model.js'
-import {
-  CUSTOM_ATTRIBUTE_LIMITS,
-  CUSTOM_ATTRIBUTE_NAME,
-  CUSTOM_ATTRIBUTE_TYPES,
-  CUSTOM_ATTRIBUTES_URN,
-  type CustomAttribute,
-  type CustomAttributeChanges,
-  type CustomAttributeType,
-  type CustomAttributeValue,
-} from './custom-attribute-model.js'
-import { operatorActor, requirePermissions, requireSettings, type Operator } from '../access/operator.js'
+import { CUSTOM_ATTRIBUTES_URN, CUSTOM_ATTRIBUTE_LIMITS, CUSTOM_ATTRIBUTE_NAME, CUSTOM_ATTRIBUTE_TYPES, type CustomAttribute, type CustomAttributeChanges, type CustomAttributeType, type CustomAttributeValue } from './custom-attribute-model.js'
+import { type CustomAttributeStore, type IdentityPersister } from './persister.js'
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js'
+import { type Json, type JsonObject } from '../kernel/json.js'
+import { type Tenant } from '../tenancy/model.js'
+import { type Actor } from '../audit/model.js'
 
 export { CUSTOM_ATTRIBUTES_URN }
 
@@ -45,6 +35,7 @@ export { CUSTOM_ATTRIBUTES_URN }
  * the definitions on every request (they are the tenant's schema), so they must not cost a query.
  */
 export const DEFINITIONS_TTL_MS = 5_000
+
 const MAX_CACHED_TENANTS = 10_000
 
 interface CacheEntry {
@@ -53,7 +44,7 @@ interface CacheEntry {
 }
 
 // Per store: tests open many stores in one process, and a tenant id belongs to one of them.
-const caches = new WeakMap<Store, Map<string, CacheEntry>>()
+const caches = new WeakMap<object, Map<string, CacheEntry>>()
 
 const fingerprint = (list: readonly CustomAttribute[]) => list.map((a) => `${a.id}@${a.modified.getTime()}`).join(',')
 
@@ -63,7 +54,7 @@ const deepFreeze = <T>(list: T[]): readonly T[] => Object.freeze(list.map((a) =>
  * The tenant's definitions, from the cache when fresh. An unchanged reload returns the same frozen
  * array, so what is built from it (the tenant's SCIM schema registry) is built once per change.
  */
-export function tenantAttributes(store: Store, tenantId: string, now = Date.now()): Promise<readonly CustomAttribute[]> {
+export function tenantAttributes(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string, now = Date.now()): Promise<readonly CustomAttribute[]> {
   let byTenant = caches.get(store)
   if (!byTenant) caches.set(store, (byTenant = new Map()))
   const hit = byTenant.get(tenantId)
@@ -84,7 +75,7 @@ export function tenantAttributes(store: Store, tenantId: string, now = Date.now(
 }
 
 /** Drops the tenant's cached definitions: the next read loads them. */
-export function forgetTenantAttributes(store: Store, tenantId: string): void {
+export function forgetTenantAttributes(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string): void {
   caches.get(store)?.delete(tenantId)
 }
 
@@ -239,21 +230,13 @@ export interface AttributeContext {
   requestId: string | null
 }
 
-const contextOf = (op: Operator): AttributeContext => ({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId })
-
 /** The tenant's definitions in display order, read fresh (not from the cache). */
-export function listAttributes(store: Store, tenantId: string): Promise<CustomAttribute[]> {
+export function listAttributes(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string): Promise<CustomAttribute[]> {
   return store.customAttributes.list(tenantId)
 }
 
-/** Every signed-in user who may see users sees the definitions: the console renders its forms from them. */
-export async function listAttributesAs(store: Store, op: Operator): Promise<readonly CustomAttribute[]> {
-  await requirePermissions(store, op, 'users.view')
-  return listAttributes(store, op.tenant.id)
-}
-
 /** A definition by name, case-insensitively (names are unique that way). */
-export async function attributeByName(store: Store, tenantId: string, name: string): Promise<CustomAttribute> {
+export async function attributeByName(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string, name: string): Promise<CustomAttribute> {
   const def = findDef(await store.customAttributes.list(tenantId), name)
   if (!def) throw new NotFoundError(`no attribute named "${name}" is defined in this tenant`)
   return def
@@ -283,12 +266,7 @@ function audit(ctx: AttributeContext, action: string, id: string, before: JsonOb
   }
 }
 
-export async function defineAttributeAs(store: Store, op: Operator, input: AttributeInput): Promise<CustomAttribute> {
-  await requireSettings(store, op)
-  return defineAttribute(store, contextOf(op), input)
-}
-
-export async function defineAttribute(store: Store, ctx: AttributeContext, input: AttributeInput): Promise<CustomAttribute> {
+export async function defineAttribute(store: CustomAttributeStore, ctx: AttributeContext, input: AttributeInput): Promise<CustomAttribute> {
   if (!CUSTOM_ATTRIBUTE_NAME.test(input.name)) throw new ValidationError('name must start with a letter and hold at most 64 letters, digits and underscores', 'name')
   if (!CUSTOM_ATTRIBUTE_TYPES.includes(input.type)) throw new ValidationError(`type must be one of ${CUSTOM_ATTRIBUTE_TYPES.join(', ')}`, 'type')
   const label = checkLabel(input.label)
@@ -316,12 +294,7 @@ export async function defineAttribute(store: Store, ctx: AttributeContext, input
   return created
 }
 
-export async function updateAttributeAs(store: Store, op: Operator, id: string, edit: AttributeEdit): Promise<CustomAttribute> {
-  await requireSettings(store, op)
-  return updateAttribute(store, contextOf(op), id, edit)
-}
-
-export async function updateAttribute(store: Store, ctx: AttributeContext, id: string, edit: AttributeEdit): Promise<CustomAttribute> {
+export async function updateAttribute(store: CustomAttributeStore, ctx: AttributeContext, id: string, edit: AttributeEdit): Promise<CustomAttribute> {
   const updated = await store.transaction(async (tx) => {
     const current = await tx.customAttributes.get(ctx.tenant.id, id)
     if (!current) throw new NotFoundError(`no attribute with id "${id}"`)
@@ -356,16 +329,11 @@ export interface DeleteAttributeOptions {
   purgeHint?: string
 }
 
-export async function deleteAttributeAs(store: Store, op: Operator, id: string, options: DeleteAttributeOptions = {}): Promise<{ usersCleared: number }> {
-  await requireSettings(store, op)
-  return deleteAttribute(store, contextOf(op), id, options)
-}
-
 /**
  * Deletes a definition. While users hold a value for it, only with `purge`: their values go in the
  * same transaction, each user's change audited. Returns how many users lost a value.
  */
-export async function deleteAttribute(store: Store, ctx: AttributeContext, id: string, options: DeleteAttributeOptions = {}): Promise<{ usersCleared: number }> {
+export async function deleteAttribute(store: CustomAttributeStore, ctx: AttributeContext, id: string, options: DeleteAttributeOptions = {}): Promise<{ usersCleared: number }> {
   const result = await store.transaction(async (tx) => {
     const current = await tx.customAttributes.get(ctx.tenant.id, id)
     if (!current) throw new NotFoundError(`no attribute with id "${id}"`)

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { MemberRef, Store } from '../store.js'
-import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
+import type { IdentityPersister, IdentityStore, MemberRef } from './persister.js'
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../kernel/errors.js'
 import type { Group, MemberType, NewGroup, RecordOrigin } from './model.js'
-import type { JsonObject } from '../json.js'
+import type { JsonObject } from '../kernel/json.js'
 import { assertMayWrite } from '../tenancy/source-of-truth.js'
 import { diffDocuments, originOf, type WriteContext } from './writes.js'
 import type { VersionCheck } from './users.js'
@@ -60,7 +60,7 @@ function newGroupRecord(ctx: WriteContext, input: GroupWrite): NewGroup {
   }
 }
 
-export async function getGroup(store: Store, tenantId: string, id: string): Promise<Group> {
+export async function getGroup(store: Pick<IdentityPersister, 'groups'>, tenantId: string, id: string): Promise<Group> {
   const group = await store.groups.get(tenantId, id)
   if (!group) throw new NotFoundError(`no group with id "${id}"`)
   return group
@@ -70,7 +70,7 @@ export async function getGroup(store: Store, tenantId: string, id: string): Prom
  * Resolves member specs to typed references: every member must be a user or group of this tenant,
  * a stated type must be right, and a group may not end up containing itself, even indirectly.
  */
-async function resolveMembers(tx: Store, ctx: WriteContext, groupId: string, specs: MemberSpec[]): Promise<MemberRef[]> {
+async function resolveMembers(tx: IdentityStore, ctx: WriteContext, groupId: string, specs: MemberSpec[]): Promise<MemberRef[]> {
   if (specs.length > MAX_MEMBERS_PER_REQUEST) throw new ValidationError(`at most ${MAX_MEMBERS_PER_REQUEST} members per request`, 'members')
   const ids = [...new Set(specs.map((s) => s.value))]
   const [users, groups] = await Promise.all([tx.users.existing(ctx.tenant.id, ids), tx.groups.existing(ctx.tenant.id, ids)])
@@ -91,13 +91,28 @@ async function resolveMembers(tx: Store, ctx: WriteContext, groupId: string, spe
   return refs
 }
 
-async function applyMemberChanges(tx: Store, ctx: WriteContext, groupId: string, changes: MemberChanges): Promise<{ added: number; removed: number }> {
-  let removed = 0
-  if (changes.removeAll) removed += await tx.memberships.removeAll(ctx.tenant.id, groupId)
-  else if (changes.remove.length) removed += await tx.memberships.remove(ctx.tenant.id, groupId, changes.remove)
+/**
+ * A user's `groups` attribute is part of the user, so a membership change is a change of the
+ * member: its version and lastModified move on (its ETag changes). Only direct memberships: a
+ * change deep in a nesting chain would touch every user below it. Groups as members keep theirs:
+ * a group's representation lists its members, not the groups it is in.
+ */
+async function touchMembers(tx: IdentityStore, tenantId: string, changed: MemberRef[]): Promise<void> {
+  const users = [...new Set(changed.filter((m) => m.memberType === 'User').map((m) => m.memberId))]
+  if (users.length) await tx.users.touchMany(tenantId, users)
+}
+
+async function applyMemberChanges(tx: IdentityStore, ctx: WriteContext, groupId: string, changes: MemberChanges): Promise<{ added: number; removed: number }> {
+  const gone = changes.removeAll
+    ? await tx.memberships.removeAll(ctx.tenant.id, groupId)
+    : changes.remove.length
+      ? await tx.memberships.remove(ctx.tenant.id, groupId, changes.remove)
+      : []
+  await touchMembers(tx, ctx.tenant.id, gone)
   const refs = changes.add.length ? await resolveMembers(tx, ctx, groupId, changes.add) : []
-  const added = refs.length ? await tx.memberships.add(ctx.tenant.id, groupId, refs) : 0
-  return { added, removed }
+  const added = refs.length ? await tx.memberships.add(ctx.tenant.id, groupId, refs) : []
+  await touchMembers(tx, ctx.tenant.id, added)
+  return { added: added.length, removed: gone.length }
 }
 
 function memberAudit(changes: MemberChanges, result: { added: number; removed: number }) {
@@ -109,7 +124,7 @@ function memberAudit(changes: MemberChanges, result: { added: number; removed: n
   }
 }
 
-export async function createGroup(store: Store, ctx: WriteContext, input: GroupWrite, members: MemberSpec[] = []): Promise<Group> {
+export async function createGroup(store: IdentityStore, ctx: WriteContext, input: GroupWrite, members: MemberSpec[] = []): Promise<Group> {
   assertMayWrite(ctx.tenant, ctx.channel)
   validate(input)
   return store.transaction(async (tx) => {
@@ -134,7 +149,7 @@ export async function createGroup(store: Store, ctx: WriteContext, input: GroupW
  * Creates many groups (without members) in one transaction, one statement for the groups and one
  * for their audit events. Invalid inputs are reported and left out.
  */
-export async function createGroups(store: Store, ctx: WriteContext, inputs: GroupWrite[]): Promise<{ created: Group[]; failed: Array<{ index: number; error: Error }> }> {
+export async function createGroups(store: IdentityStore, ctx: WriteContext, inputs: GroupWrite[]): Promise<{ created: Group[]; failed: Array<{ index: number; error: Error }> }> {
   assertMayWrite(ctx.tenant, ctx.channel)
   const failed: Array<{ index: number; error: Error }> = []
   const ok = inputs.filter((input, index) => {
@@ -163,6 +178,12 @@ export async function createGroups(store: Store, ctx: WriteContext, inputs: Grou
   })
 }
 
+function countByGroup(memberships: Array<{ groupId: string }>): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const m of memberships) counts.set(m.groupId, (counts.get(m.groupId) ?? 0) + 1)
+  return counts
+}
+
 /** Members to add to and remove from one group. */
 export interface MembersDelta {
   groupId: string
@@ -180,7 +201,7 @@ export interface MembersDelta {
  * Both are reported in `failed`. Each group that changed gets its version bumped and one audit event.
  */
 export async function changeMembersMany(
-  store: Store,
+  store: IdentityStore,
   ctx: WriteContext,
   deltas: MembersDelta[],
 ): Promise<{ failed: Array<{ index: number; error: Error }>; added: Map<string, number>; removed: Map<string, number> }> {
@@ -237,8 +258,12 @@ export async function changeMembersMany(
       })
       ok.push({ ...d, add })
     })
-    const removed = await tx.memberships.removeMany(ctx.tenant.id, ok.flatMap((d) => d.remove.map((memberId) => ({ groupId: d.groupId, memberId }))))
-    const added = await tx.memberships.addMany(ctx.tenant.id, ok.flatMap((d) => d.add.map((m) => ({ ...m, groupId: d.groupId }))))
+    const gone = await tx.memberships.removeMany(ctx.tenant.id, ok.flatMap((d) => d.remove.map((memberId) => ({ groupId: d.groupId, memberId }))))
+    await touchMembers(tx, ctx.tenant.id, gone)
+    const joined = await tx.memberships.addMany(ctx.tenant.id, ok.flatMap((d) => d.add.map((m) => ({ ...m, groupId: d.groupId }))))
+    await touchMembers(tx, ctx.tenant.id, joined)
+    const removed = countByGroup(gone)
+    const added = countByGroup(joined)
     const changed = ok.filter((d) => (added.get(d.groupId) ?? 0) + (removed.get(d.groupId) ?? 0) > 0)
     await tx.groups.touchMany(ctx.tenant.id, [...new Set(changed.map((d) => d.groupId))])
     await tx.audit.appendMany(
@@ -271,7 +296,7 @@ export interface GroupChange {
  * concurrent changes from many clients queue up and all land; none overwrites another.
  */
 export async function updateGroup(
-  store: Store,
+  store: IdentityStore,
   ctx: WriteContext,
   id: string,
   change: (current: Group) => GroupChange | Promise<GroupChange>,
@@ -318,13 +343,15 @@ export async function updateGroup(
   })
 }
 
-export async function deleteGroup(store: Store, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
+export async function deleteGroup(store: IdentityStore, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
   assertMayWrite(ctx.tenant, ctx.channel)
   await store.transaction(async (tx) => {
     const current = await getGroup(tx, ctx.tenant.id, id)
     if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
       throw new PreconditionFailedError(`the group has version ${current.version}, which the request's If-Match does not name`)
     }
+    // Its members lose it: a change of each of them (see touchMembers).
+    await touchMembers(tx, ctx.tenant.id, await tx.memberships.removeAll(ctx.tenant.id, id))
     if (!(await tx.groups.delete(ctx.tenant.id, id))) throw new NotFoundError(`no group with id "${id}"`)
     // Its role assignments go with it.
     await tx.roleAssignments.removeForPrincipal(ctx.tenant.id, id)

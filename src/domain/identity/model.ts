@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json.js'
+import type { JsonObject } from '../kernel/json.js'
 import type { IdentitySource } from '../tenancy/model.js'
 
 export type UserStatus = 'active' | 'inactive' | 'archived'

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../kernel/errors.js'
 
 /**
  * One identity, one name (docs/decisions.md, "userName in one canonical form"). Two spellings that

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { Store } from '../store.js'
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js'
+import type { IdentityPersister, IdentityStore } from './persister.js'
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../kernel/errors.js'
 import { MANAGER_PATH, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
-import { type Json, type JsonObject } from '../json.js'
+import { type Json, type JsonObject } from '../kernel/json.js'
 import { type NewAuditEvent } from '../audit/model.js'
-import { hashPassword } from '../credentials/passwords.js'
+import { hashPassword } from './passwords.js'
 import { assertValidUserName, userNameKey } from './user-name.js'
 import { assertMayWrite } from '../tenancy/source-of-truth.js'
 import { diffDocuments, originOf, type WriteContext } from './writes.js'
@@ -18,7 +18,7 @@ export interface UserWrite {
   active: boolean
   /** Id of the user's manager (enterprise extension); must be another user of the tenant. */
   managerId: string | null
-  /** The canonical resource document (src/scim/resources/document.ts describes its shape). */
+  /** The canonical resource document (src/scim/schema/document.ts describes its shape). */
   document: JsonObject
   /** A new plaintext password: stored only as an argon2id hash. */
   password?: string
@@ -59,7 +59,7 @@ function nextStatus(current: UserStatus | undefined, active: boolean): UserStatu
   return current === 'archived' ? 'archived' : 'inactive'
 }
 
-async function checkManager(store: Store, ctx: WriteContext, userId: string | null, managerId: string | null): Promise<void> {
+async function checkManager(store: Pick<IdentityPersister, 'users'>, ctx: WriteContext, userId: string | null, managerId: string | null): Promise<void> {
   if (!managerId) return
   if (managerId === userId) throw new ValidationError('a user cannot be their own manager', 'manager')
   if (!(await store.users.existing(ctx.tenant.id, [managerId])).has(managerId)) {
@@ -90,7 +90,7 @@ export function userWouldChange(current: User, input: Pick<UserWrite, 'document'
   )
 }
 
-export async function getUser(store: Store, tenantId: string, id: string): Promise<User> {
+export async function getUser(store: Pick<IdentityPersister, 'users'>, tenantId: string, id: string): Promise<User> {
   const user = await store.users.get(tenantId, id)
   if (!user) throw new NotFoundError(`no user with id "${id}"`)
   return user
@@ -124,7 +124,7 @@ function createdEvent(ctx: WriteContext, user: User, input: UserWrite, passwordS
   }
 }
 
-export async function createUser(store: Store, ctx: WriteContext, input: UserWrite): Promise<User> {
+export async function createUser(store: IdentityStore, ctx: WriteContext, input: UserWrite): Promise<User> {
   assertMayWrite(ctx.tenant, ctx.channel)
   validate(input)
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null
@@ -149,7 +149,7 @@ export interface BatchResult {
  * for the users and one for their audit events, in one transaction. This is what makes a first
  * directory sync of tens of thousands of users take seconds rather than minutes.
  */
-export async function createUsers(store: Store, ctx: WriteContext, inputs: UserWrite[]): Promise<BatchResult> {
+export async function createUsers(store: IdentityStore, ctx: WriteContext, inputs: UserWrite[]): Promise<BatchResult> {
   assertMayWrite(ctx.tenant, ctx.channel)
   const failed: BatchResult['failed'] = []
   const hashes = await Promise.all(inputs.map((i) => (i.password !== undefined ? hashPassword(i.password) : Promise.resolve(null))))
@@ -188,7 +188,7 @@ export async function createUsers(store: Store, ctx: WriteContext, inputs: UserW
  * change bumps the user's version and is audited. The sync uses it for managers created after
  * their reports, so that tens of thousands of them cost a few statements, not a transaction each.
  */
-export async function setManagers(store: Store, ctx: WriteContext, changes: Array<{ user: User; managerId: string | null }>): Promise<BatchResult> {
+export async function setManagers(store: IdentityStore, ctx: WriteContext, changes: Array<{ user: User; managerId: string | null }>): Promise<BatchResult> {
   assertMayWrite(ctx.tenant, ctx.channel)
   const failed: BatchResult['failed'] = []
   return store.transaction(async (tx) => {
@@ -235,7 +235,7 @@ export async function setManagers(store: Store, ctx: WriteContext, changes: Arra
  * concurrent changes queue up instead of overwriting each other.
  */
 export async function updateUser(
-  store: Store,
+  store: IdentityStore,
   ctx: WriteContext,
   id: string,
   change: (current: User) => UserWrite | Promise<UserWrite>,
@@ -289,7 +289,7 @@ export async function updateUser(
   })
 }
 
-export async function deleteUser(store: Store, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
+export async function deleteUser(store: IdentityStore, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {
   assertMayWrite(ctx.tenant, ctx.channel)
   await store.transaction(async (tx) => {
     const current = await getUser(tx, ctx.tenant.id, id)

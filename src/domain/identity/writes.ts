@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Actor, AuditChanges } from '../audit/model.js'
-import type { JsonObject, Json } from '../json.js'
+import type { JsonObject, Json } from '../kernel/json.js'
 import type { RecordOrigin } from './model.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { WriteChannel } from '../tenancy/source-of-truth.js'

@@ -5,7 +5,7 @@
  * and per client address, which may fail ADDRESS_FACTOR times more (a spray over many names). At the
  * limit, every check is refused for the lockout period without the password being looked at.
  */
-import type { Store } from '../store.js'
+import type { LockoutStore } from './persister.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
 import type { Clock } from './sessions.js'
@@ -58,7 +58,7 @@ function keys(a: Attempt, policy: LockoutPolicy): Array<{ key: string; max: numb
  * or the address is locked, or this attempt is one over the limit (which locks it). Settle the
  * attempt with `attemptSucceeded` when the password was right.
  */
-export async function countAttempt(store: Store, attempt: Attempt, policy: LockoutPolicy, clock: Clock): Promise<void> {
+export async function countAttempt(store: LockoutStore, attempt: Attempt, policy: LockoutPolicy, clock: Clock): Promise<void> {
   const now = clock.now()
   for (const { key, max, what } of keys(attempt, policy)) {
     const record = await store.loginFailures.count(attempt.tenant.id, key, now, policy.lockoutMs)
@@ -76,7 +76,7 @@ export async function countAttempt(store: Store, attempt: Attempt, policy: Locko
  * address (one valid account does not reset an address that is guessing others, but a busy office
  * behind one address is not locked out by its own successful sign-ins).
  */
-export async function attemptSucceeded(store: Store, attempt: Attempt, policy: LockoutPolicy): Promise<void> {
+export async function attemptSucceeded(store: LockoutStore, attempt: Attempt, policy: LockoutPolicy): Promise<void> {
   const [account, address] = keys(attempt, policy)
   await store.loginFailures.clear(attempt.tenant.id, account!.key)
   const record = await store.loginFailures.get(attempt.tenant.id, address!.key)

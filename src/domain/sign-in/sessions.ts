@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Store } from '../store.js'
+import type { SessionStore } from './persister.js'
 import type { Actor } from '../audit/model.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
@@ -69,7 +69,7 @@ export interface StartSessionInput {
 }
 
 /** Signs the user in: a new session (and its audit event) in one transaction; returns the cookie value. */
-export async function startSession(store: Store, input: StartSessionInput, policy: SessionPolicy, clock: Clock): Promise<{ token: string; session: SessionRecord }> {
+export async function startSession(store: SessionStore, input: StartSessionInput, policy: SessionPolicy, clock: Clock): Promise<{ token: string; session: SessionRecord }> {
   const token = randomBytes(32).toString('base64url')
   const now = clock.now()
   const roleIds = await reachingRoleIds(store, input.tenant.id, input.user.id)
@@ -112,7 +112,7 @@ const TOUCH_SLACK_MS = 60_000
  * fails any check is deleted, so nothing revives it (reactivating the user later does not).
  */
 export async function resolveSession(
-  store: Store,
+  store: SessionStore,
   token: string,
   policy: SessionPolicy,
   clock: Clock,
@@ -142,7 +142,7 @@ export async function resolveSession(
 }
 
 /** Signs out: deletes the session and records it. Returns the session that ended, if there was one. */
-export async function endSession(store: Store, token: string, requestId: string | null): Promise<SessionRecord | null> {
+export async function endSession(store: SessionStore, token: string, requestId: string | null): Promise<SessionRecord | null> {
   if (!TOKEN_PATTERN.test(token)) return null
   return store.transaction(async (tx) => {
     const session = await tx.sessions.get(hashToken(token))
@@ -163,7 +163,7 @@ export async function endSession(store: Store, token: string, requestId: string 
 }
 
 /** Single Logout from the IdP: ends the subject's sessions (one IdP session, or all of them). */
-export async function endSamlSessions(store: Store, tenant: Tenant, nameId: string, sessionIndex: string | null, requestId: string | null): Promise<number> {
+export async function endSamlSessions(store: SessionStore, tenant: Tenant, nameId: string, sessionIndex: string | null, requestId: string | null): Promise<number> {
   return store.transaction(async (tx) => {
     const ended = await tx.sessions.deleteForSamlSubject(tenant.id, nameId, sessionIndex)
     if (ended.length) {

@@ -1,10 +1,12 @@
-import type { Store } from '../store.js'
-import type { JsonObject } from '../json.js'
+import type { IdentityPersister, IdentityStore } from '../identity/persister.js'
+import type { AuditPersister } from '../audit/persister.js'
+import type { LockoutStore } from './persister.js'
+import type { JsonObject } from '../kernel/json.js'
 import type { Tenant } from '../tenancy/model.js'
 import type { User } from '../identity/model.js'
 import type { SignInMethod } from './model.js'
 import type { Clock } from './sessions.js'
-import { hashPassword, verifyPassword } from '../credentials/passwords.js'
+import { hashPassword, verifyPassword } from '../identity/passwords.js'
 import { createUser } from '../identity/users.js'
 import { mayWrite } from '../tenancy/source-of-truth.js'
 import { attemptSucceeded, countAttempt, LockedOut, type Attempt, type LockoutPolicy } from './lockout.js'
@@ -42,7 +44,7 @@ export class SignInRefused extends Error {
  * The user a sign-in names: its userName, case-insensitively; failing that, the one user whose
  * primary email it is (two users sharing that email name nobody).
  */
-export async function findSigningInUser(store: Store, tenant: Tenant, value: string): Promise<User> {
+export async function findSigningInUser(store: Pick<IdentityPersister, 'users'>, tenant: Tenant, value: string): Promise<User> {
   const byName = await store.users.getByUserName(tenant.id, value)
   if (byName) return byName
   const byEmail = await store.users.getByEmail(tenant.id, value, 2)
@@ -69,7 +71,7 @@ export interface AssertedIdentity {
  * Creates the user an IdP vouched for, when the tenant allows it. Only Roster-managed (`local`)
  * tenants can: a directory or an IdP's SCIM feed owns the others' users.
  */
-export async function createJustInTime(store: Store, tenant: Tenant, identity: AssertedIdentity, requestId: string | null): Promise<User> {
+export async function createJustInTime(store: IdentityStore, tenant: Tenant, identity: AssertedIdentity, requestId: string | null): Promise<User> {
   if (!mayWrite(tenant, 'signin')) throw new SignInRefused('unknown-user', `no user "${identity.userName}"; tenant ${tenant.slug} (${tenant.source}) never creates users at sign-in`)
   const doc: JsonObject = { userName: identity.userName, active: true }
   const name: JsonObject = {}
@@ -90,7 +92,7 @@ export async function createJustInTime(store: Store, tenant: Tenant, identity: A
 
 /** Records a refused sign-in. The claimed name is what the person typed or the IdP asserted. */
 export async function recordRefusedSignIn(
-  store: Store,
+  store: AuditPersister,
   tenant: Tenant,
   refusal: { method: SignInMethod; claimed: string | null; reason: SignInRefusal; detail: string; user: User | null },
   requestId: string | null,
@@ -118,7 +120,7 @@ const decoy = () => (decoyHash ??= hashPassword('decoy password that matches not
  * LOGIN_LOCKOUT without the password being looked at.
  */
 export async function passwordSignIn(
-  store: Store,
+  store: Pick<IdentityPersister, 'users'> & LockoutStore,
   tenant: Tenant,
   input: { userName: string; password: string; clientAddress: string },
   policy: LockoutPolicy,

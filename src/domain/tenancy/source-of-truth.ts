@@ -1,4 +1,4 @@
-import { DomainError } from '../errors.js'
+import { ConflictingStateError } from '../kernel/errors.js'
 import type { Tenant } from './model.js'
 
 /**
@@ -18,7 +18,7 @@ const ALLOWED: Record<Tenant['source'], readonly WriteChannel[]> = {
 }
 
 /** The tenant's identities are managed elsewhere; the message says where to make the change. */
-export class ManagedBySourceError extends DomainError {
+export class ManagedBySourceError extends ConflictingStateError {
   constructor(
     readonly tenant: Pick<Tenant, 'slug' | 'source'>,
     readonly channel: WriteChannel,

@@ -1,5 +1,5 @@
-import type { Store } from '../store.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import type { TenancyPersister, TenancyStore } from './persister.js'
+import { NotFoundError, ValidationError } from '../kernel/errors.js'
 import { IDENTITY_SOURCES, type IdentitySource, type Tenant } from './model.js'
 import { type Actor } from '../audit/model.js'
 
@@ -26,7 +26,7 @@ export interface CreateTenantInput {
   source?: IdentitySource
 }
 
-export async function createTenant(store: Store, actor: Actor, input: CreateTenantInput, requestId: string | null = null): Promise<Tenant> {
+export async function createTenant(store: TenancyStore, actor: Actor, input: CreateTenantInput, requestId: string | null = null): Promise<Tenant> {
   const slug = validateSlug(input.slug)
   const displayName = (input.displayName ?? slug).trim()
   if (!displayName || displayName.length > 200) throw new ValidationError('display name must be 1-200 characters', 'name')
@@ -46,7 +46,7 @@ export async function createTenant(store: Store, actor: Actor, input: CreateTena
   })
 }
 
-export async function requireTenant(store: Store, slug: string): Promise<Tenant> {
+export async function requireTenant(store: TenancyPersister, slug: string): Promise<Tenant> {
   const tenant = await store.tenants.getBySlug(slug)
   if (!tenant) throw new NotFoundError(`no tenant with slug "${slug}"`)
   return tenant
@@ -59,7 +59,7 @@ export interface TenantUpdate {
   scimStrict?: boolean
 }
 
-export async function updateTenant(store: Store, actor: Actor, slug: string, update: TenantUpdate, requestId: string | null = null): Promise<Tenant> {
+export async function updateTenant(store: TenancyStore, actor: Actor, slug: string, update: TenantUpdate, requestId: string | null = null): Promise<Tenant> {
   return store.transaction(async (tx) => {
     const tenant = await requireTenant(tx, slug)
     const displayName = update.displayName?.trim()

@@ -1,5 +1,6 @@
 import type { Database, Sql } from './sql.js'
-import { migrations as allMigrations, type Migration, type MigrationContext, type MigrationLog } from './migrations/index.js'
+import { migrations as allMigrations } from './migrations/index.js'
+import { type Migration, type MigrationContext, type MigrationLog } from './migrations/migration.js'
 
 // An arbitrary but fixed key: every Roster process contends for the same advisory lock.
 const MIGRATION_LOCK_KEY = 7_366_277_001

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { StoreUnavailableError } from '../../domain/errors.js'
+import { StoreUnavailableError } from '../../domain/kernel/errors.js'
 import type { Logger } from '../../log.js'
 import type { Database, Sql } from './sql.js'
 import { checkParams, translateError } from './sql.js'

@@ -1,5 +1,5 @@
 /**
- * Compiles a ResourceQuery (src/domain/query.ts) into PostgreSQL for the users and groups tables,
+ * Compiles a ResourceQuery (src/domain/identity/query.ts) into PostgreSQL for the users and groups tables,
  * and runs it: exact totalResults, index pages (OFFSET/LIMIT) and keyset cursor pages (RFC 9865).
  *
  * Every value reaches the database as a positional parameter, document path keys included
@@ -46,10 +46,10 @@
  * the first page costs: no OFFSET.
  */
 import { createHash } from 'node:crypto'
-import { InvalidCursorError } from '../../domain/errors.js'
+import { InvalidCursorError } from '../../domain/kernel/errors.js'
 import { userNameKey } from '../../domain/identity/user-name.js'
-import { normaliseFilter } from '../../domain/query.js'
-import type { CompareOp, QueryResult, RecordColumn, ResourceFilter, ResourceQuery, ResourceSort, ValueRef } from '../../domain/query.js'
+import { normaliseFilter } from '../../domain/identity/query.js'
+import type { CompareOp, QueryResult, RecordColumn, ResourceFilter, ResourceQuery, ResourceSort, ValueRef } from '../../domain/identity/query.js'
 import type { Sql } from './sql.js'
 import { decodeJsonCursor } from './repos/rows.js'
 

@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, StoreUnavailableError, ValidationError } from '../../domain/errors.js'
+import { ConflictError, DomainError, StoreUnavailableError, ValidationError } from '../../domain/kernel/errors.js'
 
 /**
  * The one thing the repositories need from a PostgreSQL connection: run a statement with

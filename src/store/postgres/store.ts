@@ -1,5 +1,5 @@
 import type { Repos, Store } from '../../domain/store.js'
-import { StoreUnavailableError } from '../../domain/errors.js'
+import { StoreUnavailableError } from '../../domain/kernel/errors.js'
 import type { Database, Sql } from './sql.js'
 import { auditRepo } from './repos/audit.js'
 import { groupRepo } from './repos/groups.js'

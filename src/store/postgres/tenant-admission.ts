@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { StoreUnavailableError } from '../../domain/errors.js'
+import { StoreUnavailableError } from '../../domain/kernel/errors.js'
 import { currentLogContext } from '../../log.js'
 
 /** The admission key of work done for no tenant: start-up, housekeeping, credential lookups. */

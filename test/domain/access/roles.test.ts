@@ -12,7 +12,7 @@ import type { User } from '../../../src/domain/identity/model.js'
 import { assignRole, createRole, deleteRole, effectiveAccess, findRole, listRoles, requirePermission, unassignRole } from '../../../src/domain/access/roles.js'
 import { createGroup, changeMembersMany, deleteGroup } from '../../../src/domain/identity/groups.js'
 import { deleteUser } from '../../../src/domain/identity/users.js'
-import { createAdministrator } from '../../../src/domain/access/administrators.js'
+import { createAdministrator } from '../../../src/domain/administration/administrators.js'
 
 for (const backend of backends()) {
   describe(`roles and permissions on ${backend.name}`, function () {

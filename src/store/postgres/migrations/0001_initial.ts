@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 // Primary keys lead with tenant_id so that a distributed PostgreSQL (Citus, distributing by
 // tenant_id) can take the same schema unchanged; every lookup is by tenant first anyway.

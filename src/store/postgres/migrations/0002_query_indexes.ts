@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Indexes for SCIM filtering and sorting (src/store/postgres/query-sql.ts).

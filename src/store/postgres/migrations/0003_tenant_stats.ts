@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Per-tenant totals of users and groups, kept exact by statement-level triggers (whatever writes the

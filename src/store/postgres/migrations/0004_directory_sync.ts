@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Directory sync: the connection per tenant, the runs, the per-tenant sync state (high-water mark,

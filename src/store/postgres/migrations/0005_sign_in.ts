@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Sign-in: SAML settings per tenant, the SAML requests this SP issued (InResponseTo), assertion ids

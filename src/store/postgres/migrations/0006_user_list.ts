@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * The admin console's user list (src/store/postgres/repos/user-list.ts; decisions.md §15): one view

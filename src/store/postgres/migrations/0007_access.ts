@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Roles and their assignments (docs/admin.md). Built-in roles (Administrator, User manager,

@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Personal access tokens for the admin API: `rpt_<id>_<secret>`, SHA-256 of the secret stored (as

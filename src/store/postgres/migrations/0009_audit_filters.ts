@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * The audit log view filters by action and by actor, newest first. Without these, a filter on a

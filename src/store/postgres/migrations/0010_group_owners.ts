@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Group owners: the person responsible for a group, shown in the console and handed over when the

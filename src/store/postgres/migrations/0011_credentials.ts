@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * API credentials beyond personal tokens: whether a user may use the admin API at all, its API

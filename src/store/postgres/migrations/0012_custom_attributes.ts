@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Custom user attributes (docs/admin.md, Custom user attributes; decisions.md §17).

@@ -1,6 +1,6 @@
 import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
 import type { Sql } from '../sql.js'
-import type { Migration, MigrationStep } from './index.js'
+import type { Migration, MigrationStep } from './migration.js'
 
 /**
  * One identity, one name (docs/decisions.md, "userName in one canonical form"): userName is unique

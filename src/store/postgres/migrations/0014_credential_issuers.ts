@@ -1,4 +1,4 @@
-import type { Migration } from './index.js'
+import type { Migration } from './migration.js'
 
 /**
  * Who issued each credential. A token or API password issued for another user is held by its issuer

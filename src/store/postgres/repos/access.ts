@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Permission, PrincipalType, StoredCustomRole } from '../../../domain/access/model.js'
-import type { RoleAssignmentRepo, RoleRepo } from '../../../domain/store.js'
+import type { RoleAssignmentRepo, RoleRepo } from '../../../domain/access/persister.js'
 import type { Sql } from '../sql.js'
 import { isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 

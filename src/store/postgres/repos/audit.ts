@@ -1,6 +1,6 @@
-import { ValidationError } from '../../../domain/errors.js'
+import { ValidationError } from '../../../domain/kernel/errors.js'
 import type { ActorCredential, ActorType, AuditChanges, AuditEvent } from '../../../domain/audit/model.js'
-import type { AuditRepo } from '../../../domain/store.js'
+import type { AuditRepo } from '../../../domain/audit/persister.js'
 import type { Sql } from '../sql.js'
 import { decodeCursor, encodeCursor, isUuid, str, strOrNull, toDate } from './rows.js'
 

@@ -1,4 +1,4 @@
-import type { ServiceAccountRepo, UserApiSettingsRepo } from '../../../domain/store.js'
+import type { ServiceAccountRepo, UserApiSettingsRepo } from '../../../domain/credentials/persister.js'
 import type { Sql } from '../sql.js'
 import { isUuid, str, strOrNull, toDateOrNull } from './rows.js'
 import { refDisplayName } from './groups-admin.js'

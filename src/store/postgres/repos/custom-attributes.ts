@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { CustomAttributeRepo } from '../../../domain/store.js'
+import type { CustomAttributeRepo } from '../../../domain/identity/persister.js'
 import type { CustomAttribute, CustomAttributeType } from '../../../domain/identity/custom-attribute-model.js'
 import type { Sql } from '../sql.js'
 import { isStorableKey, isUuid, setClause, str, toDate } from './rows.js'

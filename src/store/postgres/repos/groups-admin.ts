@@ -1,6 +1,6 @@
 import type { MemberType } from '../../../domain/identity/model.js'
-import { ValidationError } from '../../../domain/errors.js'
-import type { GroupListRepo, GroupOwnerRepo } from '../../../domain/store.js'
+import { ValidationError } from '../../../domain/kernel/errors.js'
+import type { GroupListRepo, GroupOwnerRepo } from '../../../domain/identity/persister.js'
 import type { Sql } from '../sql.js'
 import { GROUP_COLUMNS, toGroup } from './groups.js'
 import { decodeJsonCursor, isStorableKey, isUuid, str, strOrNull } from './rows.js'

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Group, RecordOrigin } from '../../../domain/identity/model.js'
-import type { JsonObject } from '../../../domain/json.js'
-import { PreconditionFailedError } from '../../../domain/errors.js'
-import type { GroupRepo } from '../../../domain/store.js'
+import type { JsonObject } from '../../../domain/kernel/json.js'
+import { PreconditionFailedError } from '../../../domain/kernel/errors.js'
+import type { GroupRepo } from '../../../domain/identity/persister.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
@@ -121,15 +121,12 @@ export function groupRepo(sql: Sql): GroupRepo {
     async delete(tenantId, id) {
       if (!isUuid(id)) return false
       const rows = await sql.query(
-        // Its members' own rows go with the group (FK cascade); the users among them, and the groups
-        // that contained it, change too: their version and lastModified move on.
+        // Its members' own rows go with the group (FK cascade); the groups that contained it change
+        // too: their version and lastModified move on. Its members are the domain's to bump.
         `WITH gone AS (DELETE FROM groups WHERE tenant_id = $1 AND id = $2 RETURNING id),
               unlinked AS (DELETE FROM group_members WHERE tenant_id = $1 AND member_id IN (SELECT id FROM gone) RETURNING group_id),
               parents AS (UPDATE groups SET version = version + 1, modified = now()
-                           WHERE tenant_id = $1 AND id IN (SELECT group_id FROM unlinked) RETURNING 1),
-              members AS (UPDATE users SET version = version + 1, modified = now()
-                           WHERE tenant_id = $1 AND id IN (SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_type = 'User')
-                           RETURNING 1)
+                           WHERE tenant_id = $1 AND id IN (SELECT group_id FROM unlinked) RETURNING 1)
          SELECT count(*)::int AS n FROM gone`,
         [tenantId, id],
       )

@@ -1,74 +1,56 @@
 import type { MemberType, Membership } from '../../../domain/identity/model.js'
-import type { GroupOfMember, MembershipRepo } from '../../../domain/store.js'
-
-/**
- * A user's `groups` attribute is part of its representation, so joining or leaving a group moves the
- * user's version and lastModified on (its ETag changes). Only direct memberships: a change deep in a
- * nesting chain would touch every user below it.
- */
-const TOUCH_USERS = (changed: string) => `touched AS (
-           UPDATE users SET version = version + 1, modified = now()
-            WHERE tenant_id = $1 AND id IN (SELECT member_id FROM ${changed} WHERE member_type = 'User') RETURNING 1)`
+import type { GroupOfMember, MemberRef, MembershipRepo } from '../../../domain/identity/persister.js'
+import type { Sql } from '../sql.js'
+import { decodeCursor, encodeCursor, isUuid, str } from './rows.js'
 
 /** Deepest group nesting followed; deeper chains are not expected in practice. */
 const MAX_NESTING = 32
-import type { Sql } from '../sql.js'
-import { decodeCursor, encodeCursor, isUuid, str } from './rows.js'
+
+const toRef = (r: Record<string, unknown>): MemberRef => ({ memberId: str(r.member_id), memberType: r.member_type as MemberType })
+const toMembership = (r: Record<string, unknown>): Membership => ({ groupId: str(r.group_id), ...toRef(r) })
 
 export function membershipRepo(sql: Sql): MembershipRepo {
   return {
     async add(tenantId, groupId, members) {
       const valid = members.filter((m) => isUuid(m.memberId))
-      if (!valid.length || !isUuid(groupId)) return 0
-      const rows = await sql.query<{ n: number }>(
-        `WITH added AS (
-           INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
-           SELECT $1, $2, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
-           ON CONFLICT DO NOTHING RETURNING member_id, member_type),
-         ${TOUCH_USERS('added')}
-         SELECT count(*)::int AS n FROM added`,
+      if (!valid.length || !isUuid(groupId)) return []
+      const rows = await sql.query(
+        `INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+         SELECT $1, $2, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
+         ON CONFLICT DO NOTHING RETURNING member_id, member_type`,
         [tenantId, groupId, valid.map((m) => m.memberId), valid.map((m) => m.memberType)],
       )
-      return rows[0]!.n
+      return rows.map(toRef)
     },
     async remove(tenantId, groupId, memberIds) {
       const valid = memberIds.filter(isUuid)
-      if (!valid.length || !isUuid(groupId)) return 0
-      const rows = await sql.query<{ n: number }>(
-        `WITH removed AS (
-           DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[]) RETURNING member_id, member_type),
-         ${TOUCH_USERS('removed')}
-         SELECT count(*)::int AS n FROM removed`,
+      if (!valid.length || !isUuid(groupId)) return []
+      const rows = await sql.query(
+        'DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[]) RETURNING member_id, member_type',
         [tenantId, groupId, valid],
       )
-      return rows[0]!.n
+      return rows.map(toRef)
     },
     async addMany(tenantId, members) {
       const valid = members.filter((m) => isUuid(m.memberId) && isUuid(m.groupId))
-      if (!valid.length) return new Map()
-      const rows = await sql.query<{ group_id: string; n: number }>(
-        `WITH added AS (
-           INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
-           SELECT $1, m.g, m.id, m.type FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m(g, id, type)
-           ON CONFLICT DO NOTHING RETURNING group_id, member_id, member_type),
-         ${TOUCH_USERS('added')}
-         SELECT group_id, count(*)::int AS n FROM added GROUP BY group_id`,
+      if (!valid.length) return []
+      const rows = await sql.query(
+        `INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+         SELECT $1, m.g, m.id, m.type FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m(g, id, type)
+         ON CONFLICT DO NOTHING RETURNING group_id, member_id, member_type`,
         [tenantId, valid.map((m) => m.groupId), valid.map((m) => m.memberId), valid.map((m) => m.memberType)],
       )
-      return new Map(rows.map((r) => [str(r.group_id), Number(r.n)]))
+      return rows.map(toMembership)
     },
     async removeMany(tenantId, members) {
       const valid = members.filter((m) => isUuid(m.memberId) && isUuid(m.groupId))
-      if (!valid.length) return new Map()
-      const rows = await sql.query<{ group_id: string; n: number }>(
-        `WITH removed AS (
-           DELETE FROM group_members gm USING unnest($2::uuid[], $3::uuid[]) AS m(g, id)
-            WHERE gm.tenant_id = $1 AND gm.group_id = m.g AND gm.member_id = m.id RETURNING gm.group_id, gm.member_id, gm.member_type),
-         ${TOUCH_USERS('removed')}
-         SELECT group_id, count(*)::int AS n FROM removed GROUP BY group_id`,
+      if (!valid.length) return []
+      const rows = await sql.query(
+        `DELETE FROM group_members gm USING unnest($2::uuid[], $3::uuid[]) AS m(g, id)
+          WHERE gm.tenant_id = $1 AND gm.group_id = m.g AND gm.member_id = m.id RETURNING gm.group_id, gm.member_id, gm.member_type`,
         [tenantId, valid.map((m) => m.groupId), valid.map((m) => m.memberId)],
       )
-      return new Map(rows.map((r) => [str(r.group_id), Number(r.n)]))
+      return rows.map(toMembership)
     },
     async nestingEdges(tenantId) {
       const rows = await sql.query<{ group_id: string; member_id: string }>(
@@ -78,14 +60,9 @@ export function membershipRepo(sql: Sql): MembershipRepo {
       return rows.map((r) => ({ groupId: str(r.group_id), memberId: str(r.member_id) }))
     },
     async removeAll(tenantId, groupId) {
-      if (!isUuid(groupId)) return 0
-      const rows = await sql.query<{ n: number }>(
-        `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type),
-         ${TOUCH_USERS('removed')}
-         SELECT count(*)::int AS n FROM removed`,
-        [tenantId, groupId],
-      )
-      return rows[0]!.n
+      if (!isUuid(groupId)) return []
+      const rows = await sql.query('DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING member_id, member_type', [tenantId, groupId])
+      return rows.map(toRef)
     },
     async list(tenantId, groupId, { limit, after }) {
       if (!isUuid(groupId)) return { items: [], next: null }

@@ -1,5 +1,5 @@
 import type { Permission, PersonalToken } from '../../../domain/access/model.js'
-import type { PersonalTokenRepo } from '../../../domain/store.js'
+import type { PersonalTokenRepo } from '../../../domain/credentials/persister.js'
 import type { Sql } from '../sql.js'
 import { isStorableKey, isUuid, str, toDate, toDateOrNull } from './rows.js'
 

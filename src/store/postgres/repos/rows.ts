@@ -1,5 +1,5 @@
 /** Helpers shared by the repositories for turning rows into domain records. */
-import { ValidationError } from '../../../domain/errors.js'
+import { ValidationError } from '../../../domain/kernel/errors.js'
 
 export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
 export const toDateOrNull = (v: unknown): Date | null => (v == null ? null : toDate(v))

@@ -1,7 +1,7 @@
 import type { LoginFailureRecord, SamlRequestRecord, SamlSettings, SessionRecord, StoredSamlConfig } from '../../../domain/sign-in/model.js'
-import type { LoginFailureRepo, SamlAssertionRepo, SamlConfigRepo, SamlRequestRepo, SessionRepo, SignInHousekeeping } from '../../../domain/store.js'
+import type { LoginFailureRepo, SamlAssertionRepo, SamlConfigRepo, SamlRequestRepo, SessionRepo, SignInHousekeeping } from '../../../domain/sign-in/persister.js'
 import type { Sql } from '../sql.js'
-import { str, strOrNull, toDate, toDateOrNull } from './rows.js'
+import { isStorableKey, isUuid, str, strOrNull, toDate, toDateOrNull } from './rows.js'
 
 export function samlConfigRepo(sql: Sql): SamlConfigRepo {
   const toRecord = (r: Record<string, unknown>): StoredSamlConfig => ({
@@ -54,10 +54,12 @@ export function samlRequestRepo(sql: Sql): SamlRequestRepo {
       ])
     },
     async find(tenantId, id, kind, now) {
+      if (!isStorableKey(id)) return null
       const rows = await sql.query('SELECT * FROM saml_requests WHERE tenant_id = $1 AND id = $2 AND kind = $3 AND expires > $4', [tenantId, id, kind, now])
       return rows[0] ? toRequest(rows[0]) : null
     },
     async consume(tenantId, id, kind, now) {
+      if (!isStorableKey(id)) return null
       const rows = await sql.query('DELETE FROM saml_requests WHERE tenant_id = $1 AND id = $2 AND kind = $3 AND expires > $4 RETURNING *', [tenantId, id, kind, now])
       return rows[0] ? toRequest(rows[0]) : null
     },
@@ -108,9 +110,11 @@ export function sessionRepo(sql: Sql): SessionRepo {
       return rows.length > 0
     },
     async deleteForUser(tenantId, userId) {
+      if (!isUuid(userId)) return 0
       return (await sql.query('DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 RETURNING 1', [tenantId, userId])).length
     },
     async deleteForSamlSubject(tenantId, nameId, sessionIndex) {
+      if (!isStorableKey(nameId) || (sessionIndex !== null && !isStorableKey(sessionIndex))) return []
       const rows = await sql.query(
         `DELETE FROM sessions WHERE tenant_id = $1 AND method = 'saml' AND saml_name_id = $2 AND ($3::text IS NULL OR saml_session_index = $3)
          RETURNING *`,
@@ -119,6 +123,7 @@ export function sessionRepo(sql: Sql): SessionRepo {
       return rows.map(toSession)
     },
     async countForUser(tenantId, userId) {
+      if (!isUuid(userId)) return 0
       const rows = await sql.query('SELECT count(*)::int AS n FROM sessions WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId])
       return Number(rows[0]!.n)
     },
@@ -130,6 +135,7 @@ const toLoginFailure = (r: Record<string, unknown>): LoginFailureRecord => ({ fa
 export function loginFailureRepo(sql: Sql): LoginFailureRepo {
   return {
     async get(tenantId, key) {
+      if (!isStorableKey(key)) return null
       const rows = await sql.query('SELECT * FROM login_failures WHERE tenant_id = $1 AND key = $2', [tenantId, key])
       return rows[0] ? toLoginFailure(rows[0]) : null
     },
@@ -159,6 +165,7 @@ export function loginFailureRepo(sql: Sql): LoginFailureRepo {
       )
     },
     async clear(tenantId, key) {
+      if (!isStorableKey(key)) return
       await sql.query('DELETE FROM login_failures WHERE tenant_id = $1 AND key = $2', [tenantId, key])
     },
   }

@@ -1,9 +1,9 @@
-import type { JsonObject } from '../../../domain/json.js'
+import type { JsonObject } from '../../../domain/kernel/json.js'
 import { EMPTY_COUNTS, type SnapshotKind, type SyncLease, type SyncRun, type SyncRunStatus, type SyncState } from '../../../domain/directory-sync/model.js'
-import type { DirectoryConnectionRepo, SyncRunRepo, SyncSnapshotRepo, SyncStateRepo } from '../../../domain/store.js'
+import type { DirectoryConnectionRepo, SyncRunRepo, SyncSnapshotRepo, SyncStateRepo } from '../../../domain/directory-sync/persister.js'
 import type { Sql } from '../sql.js'
 import { GROUP_COLUMNS, toGroup } from './groups.js'
-import { str, strOrNull, toDate, toDateOrNull } from './rows.js'
+import { isUuid, str, strOrNull, toDate, toDateOrNull } from './rows.js'
 import { USER_COLUMNS, toUser } from './users.js'
 
 export function directoryConnectionRepo(sql: Sql): DirectoryConnectionRepo {
@@ -69,10 +69,12 @@ export function syncRunRepo(sql: Sql): SyncRunRepo {
       return toRun(rows[0]!)
     },
     async get(tenantId, id) {
+      if (!isUuid(id)) return null
       const rows = await sql.query(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE tenant_id = $1 AND id = $2`, [tenantId, id])
       return rows[0] ? toRun(rows[0]) : null
     },
     async finish(tenantId, id, o) {
+      if (!isUuid(id)) return null
       const rows = await sql.query(
         `UPDATE sync_runs SET status = $3, counts = $4, errors = $5, message = $6, high_water_mark = $7, finished = clock_timestamp()
           WHERE tenant_id = $1 AND id = $2 RETURNING ${RUN_COLUMNS}`,

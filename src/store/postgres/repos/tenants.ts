@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IdentitySource, Tenant } from '../../../domain/tenancy/model.js'
-import type { NewTenant, TenantChanges, TenantRepo } from '../../../domain/store.js'
+import type { NewTenant, TenantChanges, TenantRepo } from '../../../domain/tenancy/persister.js'
 import type { Sql } from '../sql.js'
 import { isStorableKey, setClause, str, toDate, isUuid } from './rows.js'
 

@@ -1,5 +1,5 @@
 import type { ApiToken } from '../../../domain/credentials/model.js'
-import type { TokenRepo } from '../../../domain/store.js'
+import type { TokenRepo } from '../../../domain/credentials/persister.js'
 import type { Sql } from '../sql.js'
 import { isStorableKey, str, toDate, toDateOrNull } from './rows.js'
 import { toTenant } from './tenants.js'

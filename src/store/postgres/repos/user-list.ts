@@ -30,8 +30,8 @@
  *   exact count would read every match (a search for a mail domain: the whole tenant).
  */
 import { createHash } from 'node:crypto'
-import { InvalidCursorError, ValidationError } from '../../../domain/errors.js'
-import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../../domain/store.js'
+import { InvalidCursorError, ValidationError } from '../../../domain/kernel/errors.js'
+import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../../domain/identity/persister.js'
 import type { Sql } from '../sql.js'
 import { decodeJsonCursor, isStorableKey, isUuid, toDateOrNull } from './rows.js'
 import { USER_COLUMNS, toUser } from './users.js'

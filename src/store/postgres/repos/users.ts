@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { JsonObject } from '../../../domain/json.js'
+import type { JsonObject } from '../../../domain/kernel/json.js'
 import type { RecordOrigin, User, UserStatus } from '../../../domain/identity/model.js'
-import { PreconditionFailedError } from '../../../domain/errors.js'
+import { PreconditionFailedError } from '../../../domain/kernel/errors.js'
 import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
-import type { UserRepo } from '../../../domain/store.js'
+import type { UserRepo } from '../../../domain/identity/persister.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
 import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
@@ -169,6 +169,10 @@ export function userRepo(sql: Sql): UserRepo {
         throw new PreconditionFailedError('the user was changed by someone else since it was read')
       }
       return null
+    },
+    async touchMany(tenantId, ids) {
+      const valid = ids.filter(isUuid)
+      if (valid.length) await sql.query('UPDATE users SET version = version + 1, modified = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, valid])
     },
     async delete(tenantId, id) {
       if (!isUuid(id)) return false

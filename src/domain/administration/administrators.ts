@@ -1,15 +1,16 @@
-import { randomBytes } from 'node:crypto'
-import type { Store } from '../store.js'
-import type { JsonObject } from '../json.js'
-import type { User } from '../identity/model.js'
-import { ADMINISTRATOR } from './model.js'
+import type { IdentityPersister } from '../identity/persister.js'
+import type { AccessPersister } from '../access/persister.js'
+import type { AuditPersister } from '../audit/persister.js'
+import type { Transactional } from '../kernel/transaction.js'
+import { type AccessContext } from '../access/roles.js'
+import { type User } from '../identity/model.js'
+import { generatePassword } from '../identity/passwords.js'
+import { type JsonObject } from '../kernel/json.js'
 import { createUser } from '../identity/users.js'
-import type { AccessContext } from './roles.js'
+import { ADMINISTRATOR } from '../access/model.js'
 
-/** 24 characters from a 64-symbol alphabet: 144 bits, typeable, no look-alike confusion worth a rule. */
-export function generatePassword(): string {
-  return randomBytes(18).toString('base64url')
-}
+/** What creating an administrator uses: the identity writes, and role assignments to make them one. */
+export type AdministratorStore = Transactional<Pick<IdentityPersister, 'users' | 'groups' | 'memberships'> & AuditPersister & Pick<AccessPersister, 'roleAssignments'>>
 
 /**
  * Creates a local user with the Administrator role and a generated password, in one transaction.
@@ -17,7 +18,7 @@ export function generatePassword(): string {
  * administrator is a synced user given the role (`roster role assign`).
  */
 export async function createAdministrator(
-  store: Store,
+  store: AdministratorStore,
   ctx: AccessContext,
   input: { userName: string; email?: string | null },
 ): Promise<{ user: User; password: string }> {

@@ -3,14 +3,16 @@
  * at use time; membership and name changes through the same domain functions as SCIM and the sync
  * (so a managed tenant refuses them); owners and roles are Roster's own and allowed everywhere.
  */
-import type { GroupListItem, GroupListQuery, Page, Store, UserRef } from '../store.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import type { GroupListItem, GroupListQuery, UserRef } from '../identity/persister.js'
+import type { Page } from '../kernel/page.js'
+import type { Store } from '../store.js'
+import { NotFoundError, ValidationError } from '../kernel/errors.js'
 import { roleRefs, type RoleRef } from '../access/model.js'
-import type { Group, MemberType, User } from './model.js'
-import { changeMembersMany, createGroup, deleteGroup, getGroup, updateGroup } from './groups.js'
+import type { Group, MemberType, User } from '../identity/model.js'
+import { changeMembersMany, createGroup, deleteGroup, getGroup, updateGroup } from '../identity/groups.js'
 import { operatorActor, requireOutranks, requirePermissions, type Operator } from '../access/operator.js'
 import { listRoles } from '../access/roles.js'
-import type { WriteContext } from './writes.js'
+import type { WriteContext } from '../identity/writes.js'
 
 const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: operatorActor(op), channel: 'admin', requestId: op.requestId })
 

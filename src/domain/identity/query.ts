@@ -5,13 +5,13 @@
  * nothing in the SCIM layer is SQL.
  *
  * Stored resource documents (users.resource, groups.resource) hold the SCIM attributes a client
- * may write, in canonical form (see src/scim/resources/document.ts): canonical attribute names, extension
+ * may write, in canonical form (see src/scim/schema/document.ts): canonical attribute names, extension
  * attributes under their schema URN, multi-valued attributes as arrays, dateTimes as UTC ISO strings.
  */
-import type { CompareOp } from '../scim/filter/parse.js'
-import type { Group, User } from './identity/model.js'
+import type { Group, User } from './model.js'
 
-export type { CompareOp }
+/** Comparison operators of a filter term (the names RFC 7644 §3.4.2.2 gives them; nothing else here is SCIM syntax). */
+export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le'
 
 export type ValueType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference'
 

@@ -9,6 +9,12 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * The change is well formed and unique, but the state it would apply to forbids it (the tenant's
+ * identities are managed elsewhere, say). The message says what to do instead.
+ */
+export class ConflictingStateError extends DomainError {}
+
 /** The thing asked for does not exist in this tenant (or exists only in another one). */
 export class NotFoundError extends DomainError {}
 

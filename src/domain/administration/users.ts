@@ -4,18 +4,19 @@
  * domain functions as SCIM and the sync, on the `admin` channel, so a directory- or IdP-managed
  * tenant refuses them with the source-of-truth message.
  */
-import type { Store, UserListPage, UserListQuery } from '../store.js'
-import { ConflictError, ValidationError } from '../errors.js'
-import type { JsonObject } from '../json.js'
-import type { User, UserStatus } from './model.js'
+import type { Store } from '../store.js'
+import type { UserListPage, UserListQuery } from '../identity/persister.js'
+import { ConflictError, ValidationError } from '../kernel/errors.js'
+import type { JsonObject } from '../kernel/json.js'
+import type { User, UserStatus } from '../identity/model.js'
 import type { Permission } from '../access/model.js'
 import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from '../access/roles.js'
 import { operatorActor, requireHeld, requireOutranks, requirePermissions, type Operator } from '../access/operator.js'
-import { createUser, getUser, updateUser, deleteUser, type UserWrite } from './users.js'
-import { generatePassword } from '../access/administrators.js'
+import { createUser, getUser, updateUser, deleteUser, type UserWrite } from '../identity/users.js'
+import { generatePassword } from '../identity/passwords.js'
 import { mayWrite } from '../tenancy/source-of-truth.js'
-import type { WriteContext } from './writes.js'
-import { applyFormValues } from './custom-attributes.js'
+import type { WriteContext } from '../identity/writes.js'
+import { applyFormValues } from '../identity/custom-attributes.js'
 
 
 const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor: operatorActor(op), channel: 'admin', requestId: op.requestId })

@@ -4,23 +4,23 @@
  * the `roster role` command. Roles are Roster's own, so this works whatever the tenant's source of
  * truth.
  */
-import type { Store } from '../store.js'
-import type { Role } from './model.js'
-import { ConflictError } from '../errors.js'
+import type { AccessStore } from '../access/persister.js'
+import type { Role } from '../access/model.js'
+import { ConflictError } from '../kernel/errors.js'
 import { getUser } from '../identity/users.js'
 import { getGroup } from '../identity/groups.js'
-import { operatorActor, requireHeld, requirePermissions, type Operator } from './operator.js'
-import { assignRole, createRole, deleteRole, findRole, unassignRole, type AccessContext, type Principal } from './roles.js'
+import { operatorActor, requireHeld, requirePermissions, type Operator } from '../access/operator.js'
+import { assignRole, createRole, deleteRole, findRole, unassignRole, type AccessContext, type Principal } from '../access/roles.js'
 
 const accessContext = (op: Operator): AccessContext => ({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId })
 
-export async function createRoleAs(store: Store, op: Operator, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
+export async function createRoleAs(store: AccessStore, op: Operator, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
   await requireHeld(store, op, input.permissions, 'the new role')
   return createRole(store, accessContext(op), input)
 }
 
 /** Callers have checked roles.manage before looking the principal up (403 before 404). */
-async function changePrincipalRole(store: Store, op: Operator, principal: Principal, roleIdOrName: string, change: 'assign' | 'unassign'): Promise<boolean> {
+async function changePrincipalRole(store: AccessStore, op: Operator, principal: Principal, roleIdOrName: string, change: 'assign' | 'unassign'): Promise<boolean> {
   // Nobody changes their own roles, whichever: granting raises you, revoking may lock you out.
   if (principal.type === 'User' && principal.id === op.user.id) {
     throw new ConflictError(`you cannot ${change === 'assign' ? 'grant yourself roles' : 'revoke your own roles'}; ask another administrator`)
@@ -31,7 +31,7 @@ async function changePrincipalRole(store: Store, op: Operator, principal: Princi
 }
 
 /** Deletes a custom role and every assignment of it: its holders' sessions end at their next request. */
-export async function deleteRoleAs(store: Store, op: Operator, idOrName: string): Promise<void> {
+export async function deleteRoleAs(store: AccessStore, op: Operator, idOrName: string): Promise<void> {
   await requirePermissions(store, op, 'roles.manage')
   await deleteRole(store, accessContext(op), idOrName)
 }
@@ -40,14 +40,14 @@ export async function deleteRoleAs(store: Store, op: Operator, idOrName: string)
  * Gives a user a role or takes it away; true when that changed anything (repeating either is not an
  * error). The user must be in the operator's tenant: the store looks it up by tenant and id.
  */
-export async function changeUserRoleAs(store: Store, op: Operator, userId: string, role: string, change: 'assign' | 'unassign'): Promise<boolean> {
+export async function changeUserRoleAs(store: AccessStore, op: Operator, userId: string, role: string, change: 'assign' | 'unassign'): Promise<boolean> {
   await requirePermissions(store, op, 'roles.manage')
   const user = await getUser(store, op.tenant.id, userId)
   return changePrincipalRole(store, op, { type: 'User', id: user.id, label: user.userName }, role, change)
 }
 
 /** The same for a group: its members (nested groups included) hold the role. */
-export async function changeGroupRoleAs(store: Store, op: Operator, groupId: string, role: string, change: 'assign' | 'unassign'): Promise<boolean> {
+export async function changeGroupRoleAs(store: AccessStore, op: Operator, groupId: string, role: string, change: 'assign' | 'unassign'): Promise<boolean> {
   await requirePermissions(store, op, 'roles.manage')
   const group = await getGroup(store, op.tenant.id, groupId)
   return changePrincipalRole(store, op, { type: 'Group', id: group.id, label: group.displayName }, role, change)

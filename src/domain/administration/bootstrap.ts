@@ -1,9 +1,9 @@
 import type { Store } from '../store.js'
-import { ConflictError } from '../errors.js'
+import { ConflictError } from '../kernel/errors.js'
 import type { Actor } from '../audit/model.js'
-import { createTenant } from './tenants.js'
+import { createTenant } from '../tenancy/tenants.js'
 import { issueToken } from '../credentials/tokens.js'
-import { createAdministrator } from '../access/administrators.js'
+import { createAdministrator } from './administrators.js'
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'roster' }
 

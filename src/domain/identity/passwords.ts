@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../kernel/errors.js'
 
 /**
  * Password hashing: argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane). The same
@@ -23,4 +24,9 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   } catch {
     return false
   }
+}
+
+/** 24 characters from a 64-symbol alphabet: 144 bits, typeable, no look-alike confusion worth a rule. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url')
 }

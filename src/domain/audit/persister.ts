@@ -1,0 +1,32 @@
+/**
+ * The audit concept's persistence port: an append-only trail per tenant, read newest first. An
+ * event written inside a transaction commits or rolls back with the change it records.
+ */
+import type { AuditEvent, NewAuditEvent } from './model.js'
+import type { Page } from '../kernel/page.js'
+
+export interface AuditQuery {
+  limit: number
+  /** `next` of the previous page; pages run from newest to oldest. */
+  before?: string | null
+  /** Exact action (`user.update`), or every action under a prefix (`user.*`). */
+  action?: string
+  resourceId?: string
+  /** The actor's id, or its label (userName, token name), case-insensitively. */
+  actor?: string
+  /** At or after. */
+  from?: Date
+  /** Before. */
+  to?: Date
+}
+
+export interface AuditRepo {
+  append(event: NewAuditEvent): Promise<AuditEvent>
+  /** Many events in one statement. */
+  appendMany(events: NewAuditEvent[]): Promise<void>
+  list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>
+}
+
+export interface AuditPersister {
+  audit: AuditRepo
+}

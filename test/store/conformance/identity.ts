@@ -1,0 +1,433 @@
+/**
+ * Conformance of the identity port (src/domain/identity/persister.ts): users, groups, memberships,
+ * group owners, the console's group list, custom attribute definitions and (user-list.ts) the
+ * console's user list; and the Store's transactions, shown on identity records.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import type { Store } from '../../../src/domain/store.js'
+import type { Tenant } from '../../../src/domain/tenancy/model.js'
+import { ConflictError, PreconditionFailedError } from '../../../src/domain/kernel/errors.js'
+import { CUSTOM_ATTRIBUTES_URN } from '../../../src/domain/identity/custom-attribute-model.js'
+import { actor, isConflict, MALFORMED_KEYS, newTenant, rolledBack, unknownId, useStore, type StoreUnderTest } from './harness.js'
+import { describeUserListConformance } from './user-list.js'
+
+export function describeConformance(subject: StoreUnderTest): void {
+  describe(`identity port on ${subject.name}`, function () {
+    const ctx = useStore(subject)
+    const user = (tenant: Tenant, userName: string, extra: Partial<Parameters<Store['users']['insert']>[0]> = {}) =>
+      ctx.store.users.insert({ tenantId: tenant.id, userName, origin: 'local', ...extra })
+    const group = (tenant: Tenant, displayName: string, extra: Partial<Parameters<Store['groups']['insert']>[0]> = {}) =>
+      ctx.store.groups.insert({ tenantId: tenant.id, displayName, origin: 'local', ...extra })
+    const asUser = (id: string) => ({ memberId: id, memberType: 'User' as const })
+    const asGroup = (id: string) => ({ memberId: id, memberType: 'Group' as const })
+    const version = async (tenant: Tenant, id: string) => (await ctx.store.users.get(tenant.id, id))?.version
+
+    describe('users', () => {
+      it('inserts with defaults and derives active from status', async () => {
+        const tenant = await newTenant(ctx.store)
+        const u = await ctx.store.users.insert({ tenantId: tenant.id, userName: 'Ann@Example.com', origin: 'scim', resource: { name: { givenName: 'Ann' } } })
+        assert.equal(u.status, 'active')
+        assert.equal(u.active, true)
+        assert.equal(u.version, 1)
+        assert.deepEqual(u.resource, { name: { givenName: 'Ann' } })
+        const off = await ctx.store.users.insert({ tenantId: tenant.id, userName: 'bob', origin: 'local', status: 'archived' })
+        assert.equal(off.active, false)
+      })
+
+      it('keeps userName unique per tenant, case-insensitively', async () => {
+        const a = await newTenant(ctx.store)
+        const b = await newTenant(ctx.store)
+        await user(a, 'ann@example.com')
+        await assert.rejects(user(a, 'ANN@example.com'), isConflict('userName'))
+        await user(b, 'ann@example.com')
+        assert.equal((await ctx.store.users.getByUserName(a.id, 'Ann@Example.COM'))?.tenantId, a.id)
+      })
+
+      it('inserts many or none: one taken userName fails the lot', async () => {
+        const tenant = await newTenant(ctx.store)
+        await user(tenant, 'taken')
+        await assert.rejects(
+          ctx.store.users.insertMany(['fresh1', 'TAKEN', 'fresh2'].map((userName) => ({ tenantId: tenant.id, userName, origin: 'local' as const }))),
+          ConflictError,
+        )
+        assert.equal(await ctx.store.users.count(tenant.id), 1)
+        const made = await ctx.store.users.insertMany(['x1', 'x2'].map((userName) => ({ tenantId: tenant.id, userName, origin: 'local' as const })))
+        assert.deepEqual(made.map((u) => u.userName).sort(), ['x1', 'x2'])
+        const byName = await ctx.store.users.getByUserNames(tenant.id, ['X1', 'x2', 'nobody'])
+        assert.equal(byName.size, 2)
+      })
+
+      it("never returns another tenant's user", async () => {
+        const a = await newTenant(ctx.store)
+        const b = await newTenant(ctx.store)
+        const u = await user(a, 'x', { sourceAnchor: 'anchor-x', email: 'x@example.com' })
+        assert.equal(await ctx.store.users.get(b.id, u.id), null)
+        assert.equal(await ctx.store.users.getByUserName(b.id, 'x'), null)
+        assert.equal(await ctx.store.users.getBySourceAnchor(b.id, 'anchor-x'), null)
+        assert.deepEqual(await ctx.store.users.getByEmail(b.id, 'x@example.com', 5), [])
+        assert.equal(await ctx.store.users.update(b.id, u.id, { displayName: 'hijack' }), null)
+        assert.equal(await ctx.store.users.delete(b.id, u.id), false)
+        assert.equal((await ctx.store.users.existing(b.id, [u.id])).size, 0)
+        await ctx.store.users.touchMany(b.id, [u.id])
+        assert.equal(await ctx.store.users.count(b.id), 0)
+        const stored = await ctx.store.users.get(a.id, u.id)
+        assert.equal(stored?.displayName, null)
+        assert.equal(stored?.version, 1)
+      })
+
+      it('finds nothing by a malformed or unknown key', async () => {
+        const tenant = await newTenant(ctx.store)
+        await user(tenant, 'someone')
+        for (const key of [...MALFORMED_KEYS, unknownId()]) {
+          const k = JSON.stringify(key)
+          assert.equal(await ctx.store.users.get(tenant.id, key), null, k)
+          assert.equal(await ctx.store.users.getByUserName(tenant.id, key), null, k)
+          assert.equal(await ctx.store.users.getBySourceAnchor(tenant.id, key), null, k)
+          assert.equal(await ctx.store.users.update(tenant.id, key, { displayName: 'x' }), null, k)
+          assert.equal(await ctx.store.users.delete(tenant.id, key), false, k)
+          assert.equal((await ctx.store.users.existing(tenant.id, [key])).size, 0, k)
+          await ctx.store.users.touchMany(tenant.id, [key])
+        }
+      })
+
+      it('updates with a version bump and checks the expected version', async () => {
+        const tenant = await newTenant(ctx.store)
+        const u = await user(tenant, 'v')
+        const u2 = await ctx.store.users.update(tenant.id, u.id, { displayName: 'Vee', status: 'inactive' }, { ifVersion: 1 })
+        assert.equal(u2?.version, 2)
+        assert.equal(u2?.active, false)
+        assert.ok(u2!.modified >= u.modified)
+        await assert.rejects(ctx.store.users.update(tenant.id, u.id, { displayName: 'stale' }, { ifVersion: 1 }), PreconditionFailedError)
+        assert.equal(await ctx.store.users.update(tenant.id, randomUUID(), { displayName: 'x' }, { ifVersion: 1 }), null)
+        assert.equal((await ctx.store.users.get(tenant.id, u.id))?.displayName, 'Vee')
+      })
+
+      it('touches many users: version and modified move on, nothing else', async () => {
+        const tenant = await newTenant(ctx.store)
+        const [a, b, c] = await Promise.all(['ta', 'tb', 'tc'].map((n) => user(tenant, n, { displayName: n })))
+        await ctx.store.users.touchMany(tenant.id, [a!.id, b!.id, b!.id])
+        const [a2, b2, c2] = await Promise.all([a, b, c].map((u) => ctx.store.users.get(tenant.id, u!.id)))
+        assert.equal(a2?.version, 2)
+        assert.equal(b2?.version, 2, 'an id named twice is touched once')
+        assert.equal(c2?.version, 1)
+        assert.ok(a2!.modified >= a!.modified)
+        assert.deepEqual({ ...a2, version: 1, modified: a!.modified }, a)
+        await ctx.store.users.touchMany(tenant.id, [])
+      })
+
+      it('finds users by source anchor, unique per tenant', async () => {
+        const tenant = await newTenant(ctx.store, 'ldap')
+        const u = await ctx.store.users.insert({ tenantId: tenant.id, userName: 'a', origin: 'ldap', sourceAnchor: 'guid-1' })
+        assert.equal((await ctx.store.users.getBySourceAnchor(tenant.id, 'guid-1'))?.id, u.id)
+        assert.equal((await ctx.store.users.getBySourceAnchors(tenant.id, ['guid-1', 'guid-2'])).get('guid-1')?.id, u.id)
+        await assert.rejects(ctx.store.users.insert({ tenantId: tenant.id, userName: 'b', origin: 'ldap', sourceAnchor: 'guid-1' }), ConflictError)
+      })
+
+      it('pages through all users in a stable order', async () => {
+        const tenant = await newTenant(ctx.store)
+        for (let i = 0; i < 7; i++) await user(tenant, `u${i}`)
+        const seen: string[] = []
+        let after: string | null = null
+        do {
+          const page = await ctx.store.users.list(tenant.id, { limit: 3, after })
+          seen.push(...page.items.map((u) => u.userName))
+          after = page.next
+        } while (after)
+        assert.deepEqual(seen.sort(), ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6'])
+        assert.equal(await ctx.store.users.count(tenant.id), 7)
+      })
+
+      it('sets and clears references, bumping the users changed', async () => {
+        const tenant = await newTenant(ctx.store)
+        const boss = await user(tenant, 'boss')
+        const [r1, r2] = await Promise.all(['r1', 'r2'].map((n) => user(tenant, n)))
+        const urn = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+        const set = await ctx.store.users.setReferences(tenant.id, [urn, 'manager'], [r1!, r2!].map((r) => ({ id: r.id, value: boss.id })))
+        assert.deepEqual(set.sort(), [r1!.id, r2!.id].sort())
+        const withManager = await ctx.store.users.get(tenant.id, r1!.id)
+        assert.deepEqual(withManager?.resource, { [urn]: { manager: { value: boss.id } } })
+        assert.equal(withManager?.version, 2)
+        assert.deepEqual((await ctx.store.users.clearReference(tenant.id, [urn, 'manager'], boss.id)).sort(), [r1!.id, r2!.id].sort())
+        const cleared = await ctx.store.users.get(tenant.id, r1!.id)
+        assert.equal(cleared?.version, 3)
+        assert.equal((cleared?.resource as Record<string, { manager?: unknown }>)[urn]?.manager, undefined)
+      })
+    })
+
+    describe('groups and memberships', () => {
+      it('adds and removes members one row at a time, returning what changed', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await ctx.store.groups.insert({ tenantId: tenant.id, displayName: 'Staff', origin: 'scim' })
+        const users = await Promise.all([1, 2, 3].map((i) => ctx.store.users.insert({ tenantId: tenant.id, userName: `m${i}`, origin: 'scim' })))
+        const refs = users.map((u) => asUser(u.id))
+        const sortRefs = (xs: Array<{ memberId: string }>) => [...xs].sort((x, y) => x.memberId.localeCompare(y.memberId))
+        assert.deepEqual(sortRefs(await ctx.store.memberships.add(tenant.id, g.id, refs)), sortRefs(refs))
+        assert.deepEqual(await ctx.store.memberships.add(tenant.id, g.id, refs.slice(0, 2)), [])
+        assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 3)
+        assert.deepEqual(await ctx.store.memberships.remove(tenant.id, g.id, [users[0]!.id, randomUUID()]), [refs[0]])
+        const page1 = await ctx.store.memberships.list(tenant.id, g.id, { limit: 1 })
+        assert.equal(page1.items.length, 1)
+        const page2 = await ctx.store.memberships.list(tenant.id, g.id, { limit: 1, after: page1.next })
+        assert.equal(page2.next, null)
+        assert.deepEqual([...page1.items, ...page2.items].map((m) => m.memberId).sort(), [users[1]!.id, users[2]!.id].sort())
+        assert.deepEqual(await ctx.store.memberships.groupsOf(tenant.id, users[1]!.id), [g.id])
+        assert.deepEqual(sortRefs(await ctx.store.memberships.removeAll(tenant.id, g.id)), sortRefs(refs.slice(1)))
+        assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 0)
+      })
+
+      it("changes membership rows only: the members' versions are the domain's to bump", async () => {
+        const tenant = await newTenant(ctx.store)
+        const [g1, g2] = await Promise.all([group(tenant, 'One'), group(tenant, 'Two')])
+        const u = await user(tenant, 'member')
+        await ctx.store.memberships.add(tenant.id, g1!.id, [asUser(u.id)])
+        const many = await ctx.store.memberships.addMany(tenant.id, [
+          { groupId: g1!.id, ...asUser(u.id) },
+          { groupId: g2!.id, ...asUser(u.id) },
+        ])
+        assert.deepEqual(many, [{ groupId: g2!.id, ...asUser(u.id) }], 'only the new membership')
+        const gone = await ctx.store.memberships.removeMany(tenant.id, [
+          { groupId: g1!.id, memberId: u.id },
+          { groupId: g2!.id, memberId: randomUUID() },
+        ])
+        assert.deepEqual(gone, [{ groupId: g1!.id, ...asUser(u.id) }], 'only the membership that was there')
+        await ctx.store.memberships.remove(tenant.id, g2!.id, [u.id])
+        assert.equal(await version(tenant, u.id), 1)
+        assert.equal((await ctx.store.groups.get(tenant.id, g1!.id))?.version, 1)
+      })
+
+      it('supports nested groups and cleans memberships up on delete', async () => {
+        const tenant = await newTenant(ctx.store)
+        const parent = await group(tenant, 'All')
+        const child = await group(tenant, 'Support')
+        const u = await user(tenant, 'nest')
+        await ctx.store.memberships.add(tenant.id, parent.id, [asGroup(child.id)])
+        await ctx.store.memberships.add(tenant.id, child.id, [asUser(u.id)])
+        const reach = (await ctx.store.memberships.groupsOfMembers(tenant.id, [u.id])).get(u.id)
+        assert.deepEqual(reach, [
+          { groupId: child.id, displayName: 'Support', direct: true },
+          { groupId: parent.id, displayName: 'All', direct: false },
+        ])
+        assert.deepEqual(await ctx.store.memberships.nestingEdges(tenant.id), [{ groupId: parent.id, memberId: child.id }])
+        assert.equal(await ctx.store.memberships.wouldCreateCycle(tenant.id, child.id, [parent.id]), true)
+        assert.equal(await ctx.store.memberships.wouldCreateCycle(tenant.id, parent.id, [child.id]), false)
+        assert.deepEqual((await ctx.store.memberships.membersOf(tenant.id, [parent.id, child.id])).get(child.id), [{ groupId: child.id, ...asUser(u.id) }])
+        assert.equal(await ctx.store.users.delete(tenant.id, u.id), true)
+        assert.equal(await ctx.store.memberships.count(tenant.id, child.id), 0)
+        assert.equal((await ctx.store.groups.get(tenant.id, child.id))?.version, 2, 'a group losing a deleted member changes')
+        assert.equal(await ctx.store.groups.delete(tenant.id, child.id), true)
+        assert.equal(await ctx.store.memberships.count(tenant.id, parent.id), 0)
+        assert.equal((await ctx.store.groups.get(tenant.id, parent.id))?.version, 2, 'a group losing a deleted nested group changes')
+      })
+
+      it('deletes a group without touching its members (the domain does)', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Going')
+        const u = await user(tenant, 'stays')
+        await ctx.store.memberships.add(tenant.id, g.id, [asUser(u.id)])
+        assert.equal(await ctx.store.groups.delete(tenant.id, g.id), true)
+        assert.deepEqual(await ctx.store.memberships.groupsOf(tenant.id, u.id), [])
+        assert.equal(await version(tenant, u.id), 1)
+      })
+
+      it('touches the group version when members change', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'G')
+        const touched = await ctx.store.groups.touch(tenant.id, g.id, { ifVersion: 1 })
+        assert.equal(touched?.version, 2)
+        await assert.rejects(ctx.store.groups.touch(tenant.id, g.id, { ifVersion: 1 }), PreconditionFailedError)
+        await ctx.store.groups.touchMany(tenant.id, [g.id, 'not-a-uuid'])
+        assert.equal((await ctx.store.groups.get(tenant.id, g.id))?.version, 3)
+      })
+
+      it('keeps group source anchors unique per tenant', async () => {
+        const a = await newTenant(ctx.store, 'ldap')
+        const b = await newTenant(ctx.store, 'ldap')
+        await group(a, 'One', { origin: 'ldap', sourceAnchor: 'g-1' })
+        await assert.rejects(group(a, 'Two', { origin: 'ldap', sourceAnchor: 'g-1' }), ConflictError)
+        await group(b, 'One', { origin: 'ldap', sourceAnchor: 'g-1' })
+      })
+
+      it('keeps memberships within the tenant', async () => {
+        const a = await newTenant(ctx.store)
+        const b = await newTenant(ctx.store)
+        const g = await group(a, 'A')
+        const u = await user(a, 'ua')
+        await ctx.store.memberships.add(a.id, g.id, [asUser(u.id)])
+        assert.equal(await ctx.store.memberships.count(b.id, g.id), 0)
+        assert.deepEqual(await ctx.store.memberships.remove(b.id, g.id, [u.id]), [])
+        assert.deepEqual(await ctx.store.memberships.removeAll(b.id, g.id), [])
+        assert.deepEqual(await ctx.store.memberships.removeMany(b.id, [{ groupId: g.id, memberId: u.id }]), [])
+        assert.deepEqual(await ctx.store.memberships.groupsOf(b.id, u.id), [])
+        assert.equal((await ctx.store.memberships.membersOf(b.id, [g.id])).size, 0)
+        assert.equal((await ctx.store.memberships.list(b.id, g.id, { limit: 10 })).items.length, 0)
+        assert.equal(await ctx.store.groups.get(b.id, g.id), null)
+        assert.equal(await ctx.store.groups.delete(b.id, g.id), false)
+        assert.equal(await ctx.store.memberships.count(a.id, g.id), 1)
+        assert.equal((await ctx.store.groups.getByDisplayName(a.id, 'a'))?.id, g.id)
+      })
+
+      it('finds nothing by a malformed or unknown key', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Real')
+        for (const key of [...MALFORMED_KEYS, unknownId()]) {
+          const k = JSON.stringify(key)
+          assert.equal(await ctx.store.groups.get(tenant.id, key), null, k)
+          assert.equal(await ctx.store.groups.getByDisplayName(tenant.id, key), null, k)
+          assert.equal(await ctx.store.groups.update(tenant.id, key, { displayName: 'x' }), null, k)
+          assert.equal(await ctx.store.groups.delete(tenant.id, key), false, k)
+          assert.deepEqual(await ctx.store.memberships.remove(tenant.id, key, [key]), [], k)
+          assert.deepEqual(await ctx.store.memberships.groupsOf(tenant.id, key), [], k)
+          assert.equal(await ctx.store.memberships.count(tenant.id, key), 0, k)
+        }
+        for (const key of MALFORMED_KEYS) {
+          assert.deepEqual(await ctx.store.memberships.add(tenant.id, key, [asUser(unknownId())]), [], JSON.stringify(key))
+          assert.deepEqual(await ctx.store.memberships.add(tenant.id, g.id, [asUser(key)]), [], JSON.stringify(key))
+        }
+        assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 0)
+      })
+    })
+
+    describe('group owners and the group list', () => {
+      it('sets, reads, transfers and clears owners within the tenant', async () => {
+        const a = await newTenant(ctx.store)
+        const b = await newTenant(ctx.store)
+        const [g1, g2] = await Promise.all([group(a, 'Owned 1'), group(a, 'Owned 2')])
+        const [ann, bob] = await Promise.all([user(a, 'ann', { displayName: 'Ann A' }), user(a, 'bob')])
+        await ctx.store.groupOwners.set(a.id, g1!.id, ann!.id)
+        await ctx.store.groupOwners.set(a.id, g2!.id, ann!.id)
+        assert.equal(await ctx.store.groupOwners.get(a.id, g1!.id), ann!.id)
+        assert.equal(await ctx.store.groupOwners.get(b.id, g1!.id), null)
+        assert.deepEqual(await ctx.store.groupOwners.ownedBy(b.id, ann!.id), [])
+        assert.deepEqual(await ctx.store.groupOwners.transfer(b.id, ann!.id, bob!.id), [])
+        assert.deepEqual((await ctx.store.groupOwners.ownedBy(a.id, ann!.id)).sort(), [g1!.id, g2!.id].sort())
+        assert.deepEqual((await ctx.store.groupOwners.transfer(a.id, ann!.id, bob!.id)).sort(), [g1!.id, g2!.id].sort())
+        assert.deepEqual(await ctx.store.groupOwners.ownedBy(a.id, ann!.id), [])
+        await ctx.store.groupOwners.set(a.id, g1!.id, null)
+        assert.equal(await ctx.store.groupOwners.get(a.id, g1!.id), null)
+        assert.equal(await ctx.store.groupOwners.get(a.id, 'not-a-uuid'), null)
+      })
+
+      it('lists groups by name with member count, owner and roles, searching and paging', async () => {
+        const tenant = await newTenant(ctx.store)
+        const other = await newTenant(ctx.store)
+        const owner = await user(tenant, 'owner', { displayName: 'The Owner' })
+        const [alpha, beta] = await Promise.all([group(tenant, 'Alpha team'), group(tenant, 'beta team'), group(tenant, 'Gamma')])
+        await group(other, 'Alpha team')
+        await ctx.store.memberships.add(tenant.id, alpha!.id, [asUser(owner.id), asGroup(beta!.id)])
+        await ctx.store.groupOwners.set(tenant.id, alpha!.id, owner.id)
+        const page1 = await ctx.store.groupList.list(tenant.id, { limit: 2, search: 'TEAM' })
+        assert.deepEqual(page1.items.map((g) => g.displayName), ['Alpha team', 'beta team'])
+        assert.equal(page1.items[0]!.memberCount, 2)
+        assert.deepEqual(page1.items[0]!.owner, { id: owner.id, userName: 'owner', displayName: 'The Owner' })
+        assert.deepEqual(page1.items[0]!.roleIds, [])
+        assert.equal(page1.next, null)
+        const first = await ctx.store.groupList.list(tenant.id, { limit: 1 })
+        const second = await ctx.store.groupList.list(tenant.id, { limit: 5, after: first.next })
+        assert.deepEqual([...first.items, ...second.items].map((g) => g.displayName), ['Alpha team', 'beta team', 'Gamma'])
+        const members = await ctx.store.groupList.members(tenant.id, alpha!.id, { limit: 10 })
+        assert.deepEqual(members.items.map((m) => [m.type, m.name]).sort(), [
+          ['Group', 'beta team'],
+          ['User', 'The Owner'],
+        ])
+        assert.deepEqual((await ctx.store.groupList.members(other.id, alpha!.id, { limit: 10 })).items, [])
+      })
+    })
+
+    describe('custom attributes', () => {
+      const definition = (tenant: Tenant, name: string, position = 0) =>
+        ctx.store.customAttributes.insert({ tenantId: tenant.id, name, label: name, type: 'choice', choices: ['a', 'b'], required: false, description: '', position })
+
+      it('defines attributes with a name unique per tenant, in display order', async () => {
+        const a = await newTenant(ctx.store)
+        const b = await newTenant(ctx.store)
+        const second = await definition(a, 'zone', 1)
+        const first = await definition(a, 'Team', 0)
+        await assert.rejects(definition(a, 'ZONE'), isConflict())
+        await definition(b, 'zone')
+        assert.deepEqual((await ctx.store.customAttributes.list(a.id)).map((x) => x.id), [first.id, second.id])
+        const updated = await ctx.store.customAttributes.update(a.id, first.id, { label: 'The team', position: 5 })
+        assert.equal(updated?.label, 'The team')
+        assert.deepEqual((await ctx.store.customAttributes.list(a.id)).map((x) => x.id), [second.id, first.id])
+        assert.equal(await ctx.store.customAttributes.get(b.id, first.id), null)
+        assert.equal(await ctx.store.customAttributes.update(b.id, first.id, { label: 'x' }), null)
+        assert.equal(await ctx.store.customAttributes.delete(b.id, first.id), false)
+        for (const key of MALFORMED_KEYS) assert.equal(await ctx.store.customAttributes.get(a.id, key), null, JSON.stringify(key))
+        assert.equal(await ctx.store.customAttributes.delete(a.id, first.id), true)
+        assert.equal(await ctx.store.customAttributes.get(a.id, first.id), null)
+      })
+
+      it("counts and removes the values users hold, bumping those users", async () => {
+        const tenant = await newTenant(ctx.store)
+        await definition(tenant, 'zone')
+        const holds = (value: string) => ({ resource: { [CUSTOM_ATTRIBUTES_URN]: { zone: value } } })
+        const [u1, u2] = await Promise.all([user(tenant, 'z1', holds('a')), user(tenant, 'z2', holds('b')), user(tenant, 'z3')])
+        await user(await newTenant(ctx.store), 'elsewhere', holds('a'))
+        assert.deepEqual(await ctx.store.customAttributes.countValues(tenant.id, CUSTOM_ATTRIBUTES_URN, 'zone', ['a', 'b', 'c']), new Map([['a', 1], ['b', 1]]))
+        assert.equal(await ctx.store.customAttributes.countHolders(tenant.id, CUSTOM_ATTRIBUTES_URN, 'zone'), 2)
+        const removed = await ctx.store.customAttributes.removeValues(tenant.id, CUSTOM_ATTRIBUTES_URN, 'zone')
+        assert.deepEqual(removed.sort((x, y) => x.id.localeCompare(y.id)), [{ id: u1!.id, value: 'a' }, { id: u2!.id, value: 'b' }].sort((x, y) => x.id.localeCompare(y.id)))
+        const after = await ctx.store.users.get(tenant.id, u1!.id)
+        assert.equal(after?.version, 2)
+        assert.equal(after?.resource[CUSTOM_ATTRIBUTES_URN], undefined, 'an extension left empty is removed')
+      })
+    })
+
+    describe('transactions', () => {
+      it('commits everything or nothing', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Kept')
+        const u = await user(tenant, 'kept')
+        await rolledBack(ctx.store, async (tx) => {
+          await tx.users.insert({ tenantId: tenant.id, userName: 'rolled-back', origin: 'local' })
+          await tx.memberships.add(tenant.id, g.id, [asUser(u.id)])
+          await tx.users.touchMany(tenant.id, [u.id])
+          await tx.groups.touch(tenant.id, g.id)
+          await tx.audit.append({ tenantId: tenant.id, actor, action: 'user.create', resourceType: 'User', resourceId: null, changes: null, requestId: null })
+        })
+        assert.equal(await ctx.store.users.getByUserName(tenant.id, 'rolled-back'), null)
+        assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 0)
+        assert.equal(await version(tenant, u.id), 1)
+        assert.equal((await ctx.store.groups.get(tenant.id, g.id))?.version, 1)
+        assert.equal((await ctx.store.audit.list(tenant.id, { limit: 10 })).items.length, 0)
+      })
+
+      it('rolls back on a conflict half-way and joins nested transactions', async () => {
+        const tenant = await newTenant(ctx.store)
+        await user(tenant, 'taken')
+        await assert.rejects(
+          ctx.store.transaction(async (tx) => {
+            await tx.users.insert({ tenantId: tenant.id, userName: 'first', origin: 'local' })
+            await tx.transaction(async (inner) => inner.users.insert({ tenantId: tenant.id, userName: 'TAKEN', origin: 'local' }))
+          }),
+          ConflictError,
+        )
+        assert.equal(await ctx.store.users.getByUserName(tenant.id, 'first'), null)
+        const committed = await ctx.store.transaction(async (tx) => {
+          const u = await tx.users.insert({ tenantId: tenant.id, userName: 'second', origin: 'local' })
+          await tx.transaction(async (inner) => inner.users.update(tenant.id, u.id, { displayName: 'Two' }))
+          return u.id
+        })
+        assert.equal((await ctx.store.users.get(tenant.id, committed))?.displayName, 'Two')
+      })
+
+      it('serialises concurrent transactions without losing writes', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'busy')
+        const users = await Promise.all(Array.from({ length: 10 }, (_, i) => user(tenant, `c${i}`)))
+        await Promise.all(
+          users.map((u) =>
+            ctx.store.transaction(async (tx) => {
+              await tx.memberships.add(tenant.id, g.id, [asUser(u.id)])
+              await tx.groups.touch(tenant.id, g.id)
+            }),
+          ),
+        )
+        assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 10)
+        assert.equal((await ctx.store.groups.get(tenant.id, g.id))?.version, 11)
+      })
+    })
+
+    describeUserListConformance(ctx)
+  })
+}
