@@ -5,8 +5,8 @@ import type { Tenant } from '../domain/tenancy/model.js'
 import type { WriteContext } from '../domain/identity/writes.js'
 import type { CustomAttribute } from '../domain/identity/custom-attribute-model.js'
 import { tenantAttributes } from '../domain/identity/custom-attributes.js'
-import { loadSchemas, type SchemaRegistry } from './resources/schemas.js'
-import { tenantRegistry } from './resources/tenant-schema.js'
+import { loadSchemas, type SchemaRegistry } from './schema/schemas.js'
+import { tenantRegistry } from './schema/tenant-schema.js'
 import { readJson } from '../http/body.js'
 
 /** Everything a SCIM handler needs about the request it serves. */

@@ -1,4 +1,4 @@
-import { SCHEMA_URNS, type SchemaDefinition, type ResourceTypeDefinition } from './resources/schemas.js'
+import { SCHEMA_URNS, type SchemaDefinition, type ResourceTypeDefinition } from './schema/schemas.js'
 import { SCIM_LIMITS } from './limits.js'
 import { bulkPayloadLimit } from './messages/bulk.js'
 

@@ -19,7 +19,7 @@ export const SCIM_LIMITS = Object.freeze({
   /** Attribute expressions in a filter or a PATCH path, counted while parsing. */
   filterMaxTerms: 250,
   /**
-   * The most a list filter may cost (src/domain/query.ts filterCost and FILTER_COST_WEIGHTS: about one
+   * The most a list filter may cost (src/domain/identity/query.ts filterCost and FILTER_COST_WEIGHTS: about one
    * unit per comparison, more for substrings, values inside the document, multi-valued attributes
    * and walks through a user's nested groups), checked before any SQL runs. Filters IdPs send cost
    * under 20, and 100 or-ed `groups.display co` terms 220; a search that costs more than this would

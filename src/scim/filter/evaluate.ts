@@ -22,12 +22,13 @@
  * - For a multi-valued attribute that is not complex (RFC 7644 §3.5.2.2 "comparing a value"),
  *   the name `value` stands for the element itself.
  */
-import type { AttrPath, CompareOp, Filter, FilterValue } from './parse.js'
+import type { AttrPath } from '../schema/schemas.js'
+import type { CompareOp, Filter, FilterValue } from './parse.js'
 import { formatAttrPath } from './parse.js'
-import { badRequest } from '../messages/error.js'
-import { subAttributesOf } from '../resources/projection.js'
-import { characteristics, type AttributeDefinition, type AttributeType, type ResolvedAttribute, type SchemaRegistry } from '../resources/schemas.js'
-import { normaliseDateTime } from '../resources/values.js'
+import { badRequest } from '../errors.js'
+import { subAttributesOf } from '../schema/projection.js'
+import { characteristics, type AttributeDefinition, type AttributeType, type ResolvedAttribute, type SchemaRegistry } from '../schema/schemas.js'
+import { normaliseDateTime } from '../schema/values.js'
 
 export type FilterParent = ResolvedAttribute | AttributeDefinition
 

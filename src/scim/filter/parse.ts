@@ -14,17 +14,11 @@
  * capped so recursion cannot overflow the stack, and the number of attribute expressions is capped.
  * Tokenizing and parsing are linear in the input length.
  */
-
+import type { CompareOp } from '../../domain/identity/query.js'
+import type { AttrPath } from '../schema/schemas.js'
 import { SCIM_LIMITS } from '../limits.js'
 
-/** An attribute path. `attr`/`sub` as written (case preserved); `uri` is the schema URN prefix when fully qualified. */
-export interface AttrPath {
-  uri?: string
-  attr: string
-  sub?: string
-}
-
-export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le'
+export type { CompareOp }
 
 export type FilterValue = string | number | boolean | null
 
@@ -83,14 +77,19 @@ interface Token {
 }
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+
 const isAlpha = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+
 /** Characters of an attribute path word: ATTRNAME chars, `.` (sub-attribute), `:` (URN), `$` (`$ref`). */
 const isWordChar = (c: number): boolean => isAlpha(c) || isDigit(c) || c === 0x2d || c === 0x5f || c === 0x2e || c === 0x3a || c === 0x24
+
 const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 
 // RFC 8259 §6 number, anchored at lastIndex.
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
+
 const JSON_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't'])
 
 function describeChar(c: string): string {
@@ -179,6 +178,7 @@ function tokenize(text: string, subject: 'filter' | 'path'): Token[] {
 // Attribute paths
 
 const ATTRNAME = /^[A-Za-z][A-Za-z0-9_-]*$/
+
 const isAttrName = (s: string): boolean => ATTRNAME.test(s) || s.toLowerCase() === '$ref'
 
 function describe(t: Token): string {

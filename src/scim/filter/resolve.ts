@@ -1,6 +1,6 @@
 /**
  * Resolves a parsed SCIM filter (src/scim/filter/parse.ts) and sortBy/sortOrder against the schemas into
- * the store's query terms (src/domain/query.ts): where each value lives (column, document path,
+ * the store's query terms (src/domain/identity/query.ts): where each value lives (column, document path,
  * membership relation), its type and case sensitivity, with operands checked and normalised.
  *
  * Semantics chosen here (RFC 7644 §3.4.2.2 and §3.4.2.3):
@@ -30,12 +30,14 @@
  * - Attributes with `returned: never` (`password`) cannot be filtered on or sorted by: a filter on
  *   them would reveal what they hold.
  */
-import { ScimError, badRequest } from '../messages/error.js'
-import { formatAttrPath, type AttrPath, type CompareOp, type Filter, type FilterValue } from './parse.js'
-import type { AttributeDefinition, ResolvedAttribute, SchemaRegistry } from '../resources/schemas.js'
-import { characteristics } from '../resources/schemas.js'
-import { filterCost, normaliseFilter, FILTER_COST_WEIGHTS } from '../../domain/query.js'
-import type { RecordColumn, ResourceFilter, ResourceSort, ValueLocation, ValueRef, ValueType } from '../../domain/query.js'
+import { ScimError, badRequest } from '../errors.js'
+import { formatAttrPath, type CompareOp, type Filter, type FilterValue } from './parse.js'
+import type { AttrPath } from '../schema/schemas.js'
+import type { AttributeDefinition, ResolvedAttribute, SchemaRegistry } from '../schema/schemas.js'
+import { characteristics } from '../schema/schemas.js'
+import { normaliseDateTime } from '../schema/values.js'
+import { filterCost, normaliseFilter, FILTER_COST_WEIGHTS } from '../../domain/identity/query.js'
+import type { RecordColumn, ResourceFilter, ResourceSort, ValueLocation, ValueRef, ValueType } from '../../domain/identity/query.js'
 import { SCIM_LIMITS } from '../limits.js'
 
 export type QueryResourceType = 'User' | 'Group'
@@ -107,7 +109,7 @@ export function resolveFilter(
 }
 
 /**
- * Refuses, before any store sees it, a filter whose cost (src/domain/query.ts filterCost) is above
+ * Refuses, before any store sees it, a filter whose cost (src/domain/identity/query.ts filterCost) is above
  * SCIM_LIMITS.filterMaxCost: one tenant's search must not hold the database others share. RFC 7644
  * §3.12: `invalidFilter` ("the specified attribute and filter comparison combination is not
  * supported"); `tooMany` is about how many results a filter yields, which is not the problem here.
@@ -454,45 +456,13 @@ function checkOperand(op: CompareOp, type: ValueType, operand: string | number |
     case 'dateTime': {
       if (SUBSTRING_OPS.has(op)) throw invalid(`"${op}" cannot be used on "${name}", which is a dateTime: use eq, ne, gt, ge, lt, le or pr`)
       if (typeof operand !== 'string') throw invalid(`"${name}" is a dateTime: compare it with a quoted xsd:dateTime such as "2026-01-31T12:00:00Z", not ${shown}`)
-      const normalised = normaliseDateTime(operand)
+      // The reading of stored values, plus 24:00:00 as the end of a day (a range bound).
+      const normalised = normaliseDateTime(operand, { endOfDay: true })
       if (normalised === undefined) throw invalid(`"${name}" is a dateTime: ${shown} is not an xsd:dateTime such as "2026-01-31T12:00:00Z"`)
       return normalised
     }
   }
   throw new Error(`internal: unknown attribute type ${String(type)}`)
-}
-
-// xsd:dateTime (XML Schema Part 2 §3.2.7): [-]YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]
-const XSD_DATE_TIME = /^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
-
-/**
- * Validates an xsd:dateTime and returns it as a UTC ISO string with milliseconds, or undefined.
- * A value without a zone is taken as UTC (xsd leaves it "unspecified"; the server's local time would
- * make the answer depend on where it runs).
- */
-export function normaliseDateTime(text: string): string | undefined {
-  const m = XSD_DATE_TIME.exec(text)
-  if (!m) return undefined
-  const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = m as unknown as string[]
-  const mo = Number(month)
-  const d = Number(day)
-  const h = Number(hour)
-  const mi = Number(minute)
-  const s = Number(second)
-  const endOfDay = h === 24 && mi === 0 && s === 0 && !/[1-9]/.test(fraction)
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(Number(year), mo) || (h > 23 && !endOfDay) || mi > 59 || s > 59) return undefined
-  if (zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4, 6)) > 59)) return undefined
-  if (!/^\d{4}$/.test(year as string)) return undefined // outside what Date and the stored form can hold
-  const ms = fraction ? (fraction.slice(1) + '000').slice(0, 3) : '000'
-  const iso = `${year}-${month}-${day}T${endOfDay ? '00' : hour}:${minute}:${second}.${ms}${zone}`
-  const time = Date.parse(iso)
-  if (Number.isNaN(time)) return undefined
-  return new Date(time + (endOfDay ? 86_400_000 : 0)).toISOString()
-}
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
-  return [4, 6, 9, 11].includes(month) ? 30 : 31
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,12 +2,13 @@ import type { Context } from 'koa'
 import { describeError } from '../../http/errors.js'
 import { readJson } from '../../http/body.js'
 import { SCIM_MEDIA_TYPES, writeContext, type ScimContext } from '../context.js'
-import { ERROR_SCHEMA, ScimError, badRequest, isScimType } from './error.js'
+import { errorMessage } from './error.js'
+import { ScimError, badRequest } from '../errors.js'
 import { etagOf, ifMatch } from '../../http/etag.js'
 import { SCIM_LIMITS } from '../limits.js'
-import { defaultProjection } from '../resources/projection.js'
-import { lowerKeys } from './list.js'
-import type { ResourceHandler } from '../resources/resource-type.js'
+import { defaultProjection } from '../schema/projection.js'
+import { lowerKeys } from './search-request.js'
+import type { ResourceHandler } from '../resource-type.js'
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest'
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse'
@@ -106,11 +107,7 @@ function substitute(v: unknown, ids: Map<string, string>): unknown {
 
 function errorResponse(err: unknown): { status: string; response: unknown } {
   const shape = describeError(err)
-  const scimType = shape.code && isScimType(shape.code) ? shape.code : undefined
-  return {
-    status: String(shape.status),
-    response: { schemas: [ERROR_SCHEMA], status: String(shape.status), ...(scimType ? { scimType } : {}), detail: shape.detail },
-  }
+  return { status: String(shape.status), response: errorMessage(shape) }
 }
 
 /**

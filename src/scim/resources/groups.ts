@@ -1,12 +1,13 @@
 import type { Group } from '../../domain/identity/model.js'
 import { createGroup, deleteGroup, getGroup, updateGroup, type GroupWrite, type MemberChanges } from '../../domain/identity/groups.js'
-import type { ResourceDocument } from './document.js'
+import type { ResourceDocument } from '../schema/document.js'
 import type { ScimContext } from '../context.js'
-import { documentColumns, fromWire, storedRecord, toWire } from './representation.js'
-import { needs, type Projection } from './projection.js'
-import { applyPatch, parsePatchRequest } from '../messages/patch-op.js'
-import type { ResourceHandler, WireRecord } from './resource-type.js'
-import { runQuery } from '../filter/to-query.js'
+import { documentColumns, fromWire, storedRecord, toWire } from '../schema/representation.js'
+import { needs, type Projection } from '../schema/projection.js'
+import { parsePatchRequest } from '../messages/patch-op.js'
+import { applyPatch } from '../patch/apply.js'
+import type { ResourceHandler, WireRecord } from '../resource-type.js'
+import { runQuery } from './query.js'
 
 function groupWrite(document: ResourceDocument): GroupWrite {
   const cols = documentColumns('Group', document)

@@ -1,14 +1,15 @@
 import type { User } from '../../domain/identity/model.js'
 import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../../domain/identity/users.js'
 import { checkDocumentValues } from '../../domain/identity/custom-attributes.js'
-import type { ResourceDocument } from './document.js'
+import type { ResourceDocument } from '../schema/document.js'
 import type { ScimContext } from '../context.js'
-import { documentColumns, fromWire, storedRecord, toWire } from './representation.js'
-import { needs, type Projection } from './projection.js'
-import { applyPatch, parsePatchRequest } from '../messages/patch-op.js'
-import { SCHEMA_URNS } from './schemas.js'
-import type { ResourceHandler, WireRecord } from './resource-type.js'
-import { runQuery } from '../filter/to-query.js'
+import { documentColumns, fromWire, storedRecord, toWire } from '../schema/representation.js'
+import { needs, type Projection } from '../schema/projection.js'
+import { parsePatchRequest } from '../messages/patch-op.js'
+import { applyPatch } from '../patch/apply.js'
+import { SCHEMA_URNS } from '../schema/schemas.js'
+import type { ResourceHandler, WireRecord } from '../resource-type.js'
+import { runQuery } from './query.js'
 
 /** The enterprise extension's manager id, which must name a user of the tenant (RFC 7643 §4.3). */
 function managerOf(document: ResourceDocument): string | null {

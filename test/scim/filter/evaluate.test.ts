@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { ScimError } from '../../../src/scim/messages/error.js'
+import { ScimError } from '../../../src/scim/errors.js'
 import { parseFilter, type Filter } from '../../../src/scim/filter/parse.js'
 import { compileValueFilter, dateTimeMillis, matchesFilter } from '../../../src/scim/filter/evaluate.js'
-import { COMMON_ATTRIBUTES, loadSchemas, type AttributeDefinition, type ResolvedAttribute, type SchemaRegistry } from '../../../src/scim/resources/schemas.js'
+import { COMMON_ATTRIBUTES, loadSchemas, type AttributeDefinition, type ResolvedAttribute, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict'
-import {
-  FILTER_LIMITS,
-  FilterSyntaxError,
-  formatFilter,
-  formatPatchPath,
-  parseFilter,
-  parsePath,
-  type AttrPath,
-  type CompareOp,
-  type Filter,
-  type FilterValue,
-} from '../../../src/scim/filter/parse.js'
+import { FILTER_LIMITS, FilterSyntaxError, formatFilter, formatPatchPath, parseFilter, parsePath, type CompareOp, type Filter, type FilterValue } from '../../../src/scim/filter/parse.js'
+import type { AttrPath } from '../../../src/scim/schema/schemas.js'
 import { prng } from '../../support/prng.js'
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'

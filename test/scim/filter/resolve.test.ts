@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { parseFilter } from '../../../src/scim/filter/parse.js'
-import { normaliseDateTime, resolveFilter, resolveSort } from '../../../src/scim/filter/resolve.js'
-import { ScimError } from '../../../src/scim/messages/error.js'
-import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/resources/schemas.js'
-import type { ResourceFilter, ValueRef } from '../../../src/domain/query.js'
+import { resolveFilter, resolveSort } from '../../../src/scim/filter/resolve.js'
+import { normaliseDateTime } from '../../../src/scim/schema/values.js'
+import { ScimError } from '../../../src/scim/errors.js'
+import { loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
+import type { ResourceFilter, ValueRef } from '../../../src/domain/identity/query.js'
 import { withUserExtension } from '../../support/scim-fixtures.js'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -188,14 +189,24 @@ describe('scim/filter-resolve', () => {
 
   describe('dateTime operands', () => {
     it('are normalised to UTC ISO with milliseconds', () => {
-      assert.equal(normaliseDateTime('2024-03-01T01:00:00+01:00'), '2024-03-01T00:00:00.000Z')
-      assert.equal(normaliseDateTime('2024-03-01T00:00:00.5Z'), '2024-03-01T00:00:00.500Z')
-      assert.equal(normaliseDateTime('2024-03-01T00:00:00.123456Z'), '2024-03-01T00:00:00.123Z')
-      assert.equal(normaliseDateTime('2024-03-01T00:00:00'), '2024-03-01T00:00:00.000Z')
-      assert.equal(normaliseDateTime('2024-02-29T24:00:00Z'), '2024-03-01T00:00:00.000Z')
+      // Operands are read as stored values are, plus 24:00:00 as the end of a day.
+      const normaliseOperand = (text: string) => normaliseDateTime(text, { endOfDay: true })
+      assert.equal(normaliseOperand('2024-03-01T01:00:00+01:00'), '2024-03-01T00:00:00.000Z')
+      assert.equal(normaliseOperand('2024-03-01T00:00:00.5Z'), '2024-03-01T00:00:00.500Z')
+      assert.equal(normaliseOperand('2024-03-01T00:00:00.123456Z'), '2024-03-01T00:00:00.123Z')
+      assert.equal(normaliseOperand('2024-03-01T00:00:00'), '2024-03-01T00:00:00.000Z')
+      assert.equal(normaliseOperand('2024-02-29T24:00:00Z'), '2024-03-01T00:00:00.000Z')
       for (const bad of ['2023-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01 00:00:00Z', '2024-01-01T00:00Z', '2024-01-01T00:00:60Z', '2024-01-01T00:00:00+15:00', 'now', '']) {
-        assert.equal(normaliseDateTime(bad), undefined, bad)
+        assert.equal(normaliseOperand(bad), undefined, bad)
       }
+    })
+
+    it('read as stored values are (year 0001–9999, zones up to ±14:00), with 24:00:00 as the end of a day', () => {
+      assert.deepEqual(user('meta.created lt "2024-02-29T24:00:00Z"'), { kind: 'compare', op: 'lt', value: col('created', 'dateTime', false), operand: '2024-03-01T00:00:00.000Z' })
+      refused(() => user('meta.created gt "0000-01-01T00:00:00Z"'), 'meta.created')
+      refused(() => user('meta.created gt "2024-01-01T00:00:00+14:30"'), 'meta.created')
+      refused(() => user('meta.created lt "2024-02-29T24:00:01Z"'), 'meta.created')
+      refused(() => user('meta.created lt "9999-12-31T24:00:00Z"'), 'meta.created')
     })
   })
 

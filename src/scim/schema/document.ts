@@ -17,7 +17,7 @@
  *   ISO 8601 UTC string (`2026-11-22T15:00:00.000Z`), references as strings.
  * - At most one element of a multi-valued attribute has `primary: true` (RFC 7643 §2.4).
  */
-import type { JsonObject } from '../../domain/json.js'
+import type { JsonObject } from '../../domain/kernel/json.js'
 
 export type ResourceDocument = JsonObject
 

@@ -26,7 +26,7 @@
  *   returns nothing, as for an unassigned one), or 400 `invalidValue` with `strict`. Malformed lists
  *   (too many or too long names) are 400 `invalidValue` always.
  */
-import { badRequest } from '../messages/error.js'
+import { badRequest } from '../errors.js'
 import { COMMON_ATTRIBUTES, characteristics, type AttributeDefinition, type Returned, type SchemaRegistry } from './schemas.js'
 
 /** What to return of one top-level attribute. */

@@ -1,9 +1,9 @@
-import type { WriteContext } from '../../domain/identity/writes.js'
-import type { VersionCheck } from '../../domain/identity/users.js'
-import type { ScimContext } from '../context.js'
-import type { ListRequest } from '../messages/list.js'
-import type { Projection } from './projection.js'
-import type { ResourcePage } from '../../domain/query.js'
+import type { WriteContext } from '../domain/identity/writes.js'
+import type { VersionCheck } from '../domain/identity/users.js'
+import type { ScimContext } from './context.js'
+import type { ListRequest } from './messages/search-request.js'
+import type { Projection } from './schema/projection.js'
+import type { ResourcePage } from '../domain/identity/query.js'
 
 /** A resource as it goes out: its SCIM representation and the version its ETag carries. */
 export interface WireRecord {

@@ -1,7 +1,7 @@
-import type { QueryResult, ResourceQuery } from '../../domain/query.js'
+import type { QueryResult, ResourceQuery } from '../../domain/identity/query.js'
 import type { ScimContext } from '../context.js'
-import type { ListRequest } from '../messages/list.js'
-import { resolveFilter, resolveSort } from './resolve.js'
+import type { ListRequest } from '../messages/search-request.js'
+import { resolveFilter, resolveSort } from '../filter/resolve.js'
 
 /** Resolves a list request against the schemas and runs it in the store (never in memory). */
 export async function runQuery<T>(

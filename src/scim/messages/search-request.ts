@@ -1,9 +1,8 @@
-import type { ResourcePage } from '../../domain/query.js'
-import { badRequest } from './error.js'
 import { FilterSyntaxError, parseFilter, type Filter } from '../filter/parse.js'
+import type { ResourcePage } from '../../domain/identity/query.js'
+import { badRequest } from '../errors.js'
 import { SCIM_LIMITS } from '../limits.js'
 
-export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest'
 
 /** A query for resources, from GET query parameters or a POST .search body (RFC 7644 §3.4.2, §3.4.3; RFC 9865). */
@@ -128,25 +127,4 @@ export function parseSearchRequest(body: unknown, options: { strict?: boolean } 
   const known = new Set(['schemas', 'filter', 'sortby', 'sortorder', 'startindex', 'count', 'cursor', 'attributes', 'excludedattributes'])
   for (const key of Object.keys(b)) if (!known.has(key)) throw badRequest('invalidSyntax', `unknown SearchRequest attribute "${key}"`)
   return parseListRequest(b, { ...options, inBody: true })
-}
-
-export interface ListResponseInput {
-  resources: unknown[]
-  totalResults: number
-  page: ResourcePage
-  nextCursor?: string | null
-  previousCursor?: string | null
-}
-
-/** RFC 7644 §3.4.2 ListResponse; cursor pages carry nextCursor/previousCursor instead of startIndex (RFC 9865). */
-export function listResponse(input: ListResponseInput): Record<string, unknown> {
-  return {
-    schemas: [LIST_RESPONSE_SCHEMA],
-    totalResults: input.totalResults,
-    itemsPerPage: input.resources.length,
-    ...(input.page.kind === 'index' ? { startIndex: input.page.startIndex } : {}),
-    ...(input.page.kind === 'cursor' && input.nextCursor ? { nextCursor: input.nextCursor } : {}),
-    ...(input.page.kind === 'cursor' && input.previousCursor ? { previousCursor: input.previousCursor } : {}),
-    Resources: input.resources,
-  }
 }

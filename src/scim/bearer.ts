@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa'
 import type { Store } from '../domain/store.js'
-import { UnauthenticatedError } from '../domain/errors.js'
+import { UnauthenticatedError } from '../domain/kernel/errors.js'
 import { verifyToken, type TokenCache, type UsageRecorder } from '../domain/credentials/tokens.js'
 import { HttpError } from '../http/errors.js'
 import type { RequestState } from '../http/request-context.js'

@@ -15,7 +15,7 @@ import {
   validateSchemaDefinition,
   type ResolvedAttribute,
   type SchemaRegistry,
-} from '../../../src/scim/resources/schemas.js'
+} from '../../../src/scim/schema/schemas.js'
 
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url)
 const readSchemaFile = (file: string): unknown => JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8'))

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import type { JsonObject } from '../../../src/domain/json.js'
-import { ScimError, type ScimType } from '../../../src/scim/messages/error.js'
-import { parseProjection } from '../../../src/scim/resources/projection.js'
-import { RESOURCE_LIMITS, documentColumns, fromWire, normaliseDateTime, toWire, type FromWireOptions, type ResourceRecord } from '../../../src/scim/resources/representation.js'
-import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/resources/schemas.js'
+import type { JsonObject } from '../../../src/domain/kernel/json.js'
+import { ScimError, type ScimType } from '../../../src/scim/errors.js'
+import { parseProjection } from '../../../src/scim/schema/projection.js'
+import { RESOURCE_LIMITS, documentColumns, fromWire, normaliseDateTime, toWire, type FromWireOptions, type ResourceRecord } from '../../../src/scim/schema/representation.js'
+import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 import { rfc7643EnterpriseAttributes, rfc7643UserAttributes, withUserExtension } from '../../support/scim-fixtures.js'
 
 const USER = SCHEMA_URNS.User

@@ -16,8 +16,8 @@
  * they pass their builder in. Errors are ScimError 400 whose detail starts with the `label` given
  * (the attribute's path); PATCH prefixes `Operations[i]: ` around the call.
  */
-import type { Json } from '../../domain/json.js'
-import { badRequest } from '../messages/error.js'
+import type { Json } from '../../domain/kernel/json.js'
+import { badRequest } from '../errors.js'
 import { characteristics, type AttributeDefinition, type AttributeType } from './schemas.js'
 
 /** Cheap bounds on request structures; anything bigger is 400 invalidValue. */
@@ -48,22 +48,36 @@ export const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArr
 
 const XSD_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
 
+/** How a dateTime is read where it bounds a range rather than being stored (filter operands). */
+export interface DateTimeRule {
+  /**
+   * Accept xsd's `24:00:00` (XML Schema Part 2 §3.2.7) as the first instant of the next day: a
+   * filter may say `lt "2024-02-29T24:00:00Z"`. Values that are stored refuse it, and so are only
+   * ever written the one way they are read back.
+   */
+  endOfDay?: boolean
+}
+
 /**
- * xsd:dateTime (RFC 7643 §2.3.5) → `toISOString()` in UTC. Years 0001–9999; a value without a
- * timezone is taken as UTC; fractional seconds beyond milliseconds are truncated.
+ * xsd:dateTime (RFC 7643 §2.3.5) → `toISOString()` in UTC, or undefined. The one reading of a
+ * dateTime in SCIM, for stored values and filter operands alike: years 0001–9999; time zones up to
+ * ±14:00; a value without a time zone is taken as UTC (xsd leaves it "unspecified", and the
+ * server's local time would make the answer depend on where it runs); fractional seconds beyond
+ * milliseconds are truncated.
  */
-export function normaliseDateTime(text: string): string | undefined {
+export function normaliseDateTime(text: string, rule: DateTimeRule = {}): string | undefined {
   const m = XSD_DATE_TIME.exec(text)
   if (!m) return undefined
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
-  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  const endOfDay = rule.endOfDay === true && hour === 24 && minute === 0 && second === 0 && !/[1-9]/.test(m[7] ?? '')
+  if (year < 1 || month < 1 || month > 12 || day < 1 || (hour > 23 && !endOfDay) || minute > 59 || second > 59) return undefined
   const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() // month is 1-based: day 0 of the next month
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
   if (day > (month === 2 ? (leap ? 29 : 28) : daysInMonth)) return undefined
   const ms = m[7] ? Number(`${m[7].slice(1)}00`.slice(0, 3)) : 0
   const d = new Date(0)
   d.setUTCFullYear(year, month - 1, day)
-  d.setUTCHours(hour, minute, second, ms)
+  d.setUTCHours(hour, minute, second, ms) // 24:00:00 rolls over to the next day
   const zone = m[8]
   if (zone && zone !== 'Z') {
     const zh = Number(zone.slice(1, 3))

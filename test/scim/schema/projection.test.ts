@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import type { JsonObject } from '../../../src/domain/json.js'
-import { ScimError } from '../../../src/scim/messages/error.js'
-import { PROJECTION_LIMITS, applyProjection, defaultProjection, needs, parseProjection, wantsAttribute, type ProjectionParams } from '../../../src/scim/resources/projection.js'
-import { toWire, type ResourceRecord } from '../../../src/scim/resources/representation.js'
-import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/resources/schemas.js'
+import type { JsonObject } from '../../../src/domain/kernel/json.js'
+import { ScimError } from '../../../src/scim/errors.js'
+import { PROJECTION_LIMITS, applyProjection, defaultProjection, needs, parseProjection, wantsAttribute, type ProjectionParams } from '../../../src/scim/schema/projection.js'
+import { toWire, type ResourceRecord } from '../../../src/scim/schema/representation.js'
+import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 import { withUserExtension } from '../../support/scim-fixtures.js'
 
 const USER = SCHEMA_URNS.User

@@ -6,7 +6,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { AttrPath } from '../filter/parse.js'
+
+/** An attribute path (RFC 7644 §3.10 attribute notation, as filters and PATCH paths write it). `attr`/`sub` as written (case preserved); `uri` is the schema URN prefix when fully qualified. */
+export interface AttrPath {
+  uri?: string
+  attr: string
+  sub?: string
+}
 
 export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference' | 'complex'
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly'

@@ -1,10 +1,10 @@
 /**
- * SCIM resource representation ⇄ stored document (src/scim/resources/document.ts), driven by the schema
+ * SCIM resource representation ⇄ stored document (src/scim/schema/document.ts), driven by the schema
  * registry (schemas/*.json, RFC 7643 §2, §3, §4, §7).
  *
  * `fromWire` validates and normalises a POST (create) or PUT (replace) body (RFC 7644 §3.3, §3.5.1);
  * `toWire` builds the representation returned to clients, with `meta`, `$ref`s and the projection of
- * RFC 7644 §3.4.2.5 / §3.9 applied (src/scim/resources/projection.ts).
+ * RFC 7644 §3.4.2.5 / §3.9 applied (src/scim/schema/projection.ts).
  *
  * Error types (RFC 7644 §3.12, Table 9): `invalidSyntax` when the message structure is wrong (body
  * not an object, `schemas` missing or not an array of strings, the base schema URN absent from it,
@@ -21,9 +21,9 @@
  * Unknown attributes are rejected in both modes: the RFC has no rule to ignore them, and dropping a
  * misspelt attribute would lose the client's data without telling anyone.
  */
-import type { JsonObject, Json } from '../../domain/json.js'
+import type { JsonObject, Json } from '../../domain/kernel/json.js'
 import type { MemberInput, ResourceDocument, ScimResourceType } from './document.js'
-import { badRequest } from '../messages/error.js'
+import { badRequest } from '../errors.js'
 import { applyProjection, defaultProjection, subAttributesOf, topLevelAttributes, type Projection } from './projection.js'
 import { characteristics, SCHEMA_URNS, type AttributeDefinition, type ResourceTypeDefinition, type SchemaRegistry } from './schemas.js'
 import { checkedKeys, coerceMultiValued, coerceSimpleValue, isObject, kindOf, RESOURCE_LIMITS, sameSimpleValue, valueList, type CoerceOptions } from './values.js'
