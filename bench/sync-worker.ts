@@ -6,7 +6,7 @@
  * It opens the store exactly as `roster sync` does (src/store/open.ts, with DATA_DIR or
  * DATABASE_URL and ENCRYPTION_KEY from the environment) and runs one step:
  * - setup: a tenant connected to the directory (as `roster tenant create` + `roster directory set`);
- * - sync:  one runSync (full or incremental, with the product's SYNC_* defaults), as `roster sync --once`;
+ * - sync:  one sync run (full or incremental, with the product's SYNC_* defaults), as `roster sync --once`;
  * - read:  only the read phase's directory side (DirectoryClient pages + mapping, no store), to
  *          tell the LDAP client's cost from the store's.
  * Prints one JSON line: timings, the run's counts, peak RSS (process.resourceUsage().maxRSS), the
@@ -23,8 +23,8 @@ import { createLogger } from '../src/log.js'
 import { openStore } from '../src/store/open.js'
 import type { Store } from '../src/domain/store.js'
 import { DirectoryClient } from '../sync/ldap.js'
-import { groupAttributes, mapGroup, mapUser, userAttributes } from '../sync/mapping.js'
-import { runSync, syncPolicy } from '../sync/run.js'
+import { attributesToRead, mapGroup, mapUser } from '../sync/mappers.js'
+import { DirectorySync } from '../sync/service.js'
 import { effectiveSettings, settingsToJson, validateSettings, DEFAULT_PAGE_SIZE } from '../sync/settings.js'
 
 export interface WorkerJob {
@@ -38,7 +38,7 @@ export interface WorkerResult {
   action: WorkerJob['action']
   /** Opening the store (and migrating it), before the step. */
   openSeconds: number
-  /** The step itself (for sync: runSync from call to return). */
+  /** The step itself (for sync: the run from call to return). */
   seconds: number
   /** sync: where the time went. */
   phases?: { readSeconds: number; snapshotWriteSeconds: number; reconcileSeconds: number }
@@ -208,14 +208,14 @@ async function main(): Promise<void> {
     // No store at all: the directory side of the read phase, as readDirectory does it.
     const t0 = performance.now()
     const eff = effectiveSettings(settings)
-    const m = eff.effectiveMapping
+    const { users: um, groups: gm } = eff.mappers
     const client = await DirectoryClient.open(eff, d.password)
     const read = { users: 0, groups: 0, memberValues: 0 }
     try {
-      for await (const page of client.pages(d.baseDn, eff.effectiveUserFilter, userAttributes(m, []))) for (const e of page) if (mapUser(e, m).ok) read.users++
-      for await (const page of client.pages(d.baseDn, eff.effectiveGroupFilter, groupAttributes(m, []))) {
+      for await (const page of client.pages(d.baseDn, eff.effectiveUserFilter, attributesToRead(um, []))) for (const e of page) if (mapUser(e, um).ok) read.users++
+      for await (const page of client.pages(d.baseDn, eff.effectiveGroupFilter, attributesToRead(gm, []))) {
         for (const e of page) {
-          const g = mapGroup(e, m)
+          const g = mapGroup(e, gm)
           if (g.ok) {
             read.groups++
             read.memberValues += g.value.memberDns.length
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
         const { store, calls, marks } = instrument(opened.store)
         step = () => marks.step
         const t1 = performance.now()
-        const report = await runSync(store, box, tenant, syncPolicy(config.sync), { full: !!job.full, trigger: 'cli' }, log)
+        const report = await new DirectorySync({ store, box, policy: config.sync, log }).run(tenant, { full: !!job.full, trigger: 'cli' })
         const end = performance.now()
         sample()
         clearInterval(sampler)

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { ensureSambaInstalled } from '../test/services/samba.mjs'
 import { startCluster, type PostgresCluster } from '../test/services/postgres.mjs'
-import { groupAttributes, userAttributes } from '../sync/mapping.js'
+import { attributesToRead } from '../sync/mappers.js'
 import { PRESETS } from '../sync/presets.js'
 import { DEFAULT_PAGE_SIZE } from '../sync/settings.js'
 import { cleanupAll, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, startNode, tempDir, treeCpuMs } from './processes.js'
@@ -330,10 +330,10 @@ async function main(): Promise<void> {
   }
   fs.rmSync(pristine, { recursive: true, force: true })
 
-  const m = PRESETS.ad.mapping
+  const m = PRESETS.ad.mappers
   const searches = [
-    { filter: PRESETS.ad.userFilter, attributes: userAttributes(m, []) },
-    { filter: PRESETS.ad.groupFilter, attributes: groupAttributes(m, []) },
+    { filter: PRESETS.ad.userFilter, attributes: attributesToRead(m.users, []) },
+    { filter: PRESETS.ad.groupFilter, attributes: attributesToRead(m.groups, []) },
   ]
   const directory = (ds: AdDataset): WorkerJob['directory'] => ({ url: dc.url, caFile: dc.caFile, bindDn: dc.bindDn, password: dc.password, baseDn: ds.ou, pageSize: DEFAULT_PAGE_SIZE })
 

@@ -2,14 +2,13 @@ import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import type { Store } from './domain/store.js'
 import { openStore } from './store/open.js'
-import { firstStart, type FirstStart } from './domain/tenancy/bootstrap.js'
+import { firstStart, type FirstStart } from './domain/administration/bootstrap.js'
 import { UsageRecorder } from './domain/credentials/tokens.js'
 import { createApp } from './app.js'
 import { listen, type RunningServer } from './http/server.js'
 import { SCIM_PREFIX } from './scim/router.js'
 import { SecretBox } from './domain/credentials/secrets.js'
-import { SyncScheduler } from '../sync/scheduler.js'
-import { syncPolicy } from '../sync/run.js'
+import { DirectorySync, type SyncScheduler } from '../sync/service.js'
 
 export interface Service {
   store: Store
@@ -51,15 +50,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
     // directory-managed tenants itself; with a server database a `roster sync` worker may do it.
     const runSync = config.sync.worker === 'on' || (config.sync.worker === 'auto' && store.kind === 'pglite')
     const sync = runSync
-      ? new SyncScheduler(
+      ? new DirectorySync({
           store,
-          config.encryptionKey ? new SecretBox(config.encryptionKey) : undefined,
-          {
-            intervalMs: config.sync.intervalMs,
-            policy: syncPolicy(config.sync),
-          },
-          log.child({ component: 'sync' }),
-        )
+          box: config.encryptionKey ? new SecretBox(config.encryptionKey) : undefined,
+          policy: config.sync,
+          log: log.child({ component: 'sync' }),
+        }).scheduler({ intervalMs: config.sync.intervalMs })
       : null
     sync?.start()
     // Expired sessions, SAML request ids, consumed assertion ids and stale lockout counters are

@@ -1,39 +1,38 @@
 /**
  * Mapped directory entries → the domain's write inputs, in the canonical SCIM document layout
- * (src/scim/resources/document.ts): unassigned attributes absent, extension attributes under their URN.
+ * (src/scim/schema/document.ts): unassigned attributes absent, extension attributes under their
+ * URN. The mappers placed every attribute already (sync/mappers.ts); what is added here is what a
+ * run decides when it applies: `active` from the status, the manager's Roster id, and the name's
+ * formatted form.
  */
 import type { GroupWrite } from '../src/domain/identity/groups.js'
-import type { JsonObject } from '../src/domain/json.js'
-import type { User } from '../src/domain/identity/model.js'
+import type { Json, JsonObject } from '../src/domain/kernel/json.js'
+import { MANAGER_PATH, type User } from '../src/domain/identity/model.js'
 import { CUSTOM_ATTRIBUTES_URN } from '../src/domain/identity/custom-attribute-model.js'
 import type { UserWrite } from '../src/domain/identity/users.js'
-import type { MappedGroup, MappedUser } from './mapping.js'
+import { setPath, type MappedGroup, type MappedUser } from './mappers.js'
 
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+const text = (v: Json | undefined): string | null => (typeof v === 'string' ? v : null)
+const object = (v: Json | undefined): JsonObject | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null)
+
+/** The first value of a multi-valued attribute (`emails`): its primary one, as the mappers put it first. */
+function firstValue(v: Json | undefined): string | null {
+  return Array.isArray(v) ? text(object(v[0])?.value) : null
+}
 
 export function userWrite(u: MappedUser, anchor: string, dn: string, managerId: string | null, status: 'active' | 'inactive'): UserWrite {
-  const doc: JsonObject = { userName: u.userName }
-  if (u.externalId) doc.externalId = u.externalId
-  const name: JsonObject = {}
-  if (u.givenName) name.givenName = u.givenName
-  if (u.familyName) name.familyName = u.familyName
-  if (u.givenName || u.familyName) name.formatted = [u.givenName, u.familyName].filter(Boolean).join(' ')
-  if (Object.keys(name).length) doc.name = name
-  if (u.displayName) doc.displayName = u.displayName
-  if (u.title) doc.title = u.title
+  const doc: JsonObject = { userName: u.userName, ...structuredClone(u.attributes) }
+  const name = object(doc.name)
+  if (name && (name.givenName || name.familyName) && name.formatted === undefined) {
+    name.formatted = [text(name.givenName), text(name.familyName)].filter(Boolean).join(' ')
+  }
   doc.active = status === 'active'
-  if (u.email) doc.emails = [{ value: u.email, type: 'work', primary: true }]
-  if (u.phone) doc.phoneNumbers = [{ value: u.phone, type: 'work', primary: true }]
-  const ext: JsonObject = {}
-  if (u.employeeNumber) ext.employeeNumber = u.employeeNumber
-  if (u.department) ext.department = u.department
-  if (managerId) ext.manager = { value: managerId }
-  if (Object.keys(ext).length) doc[ENTERPRISE] = ext
+  if (managerId) setPath(doc, MANAGER_PATH, { value: managerId })
   return {
     userName: u.userName,
-    externalId: u.externalId,
-    displayName: u.displayName,
-    email: u.email,
+    externalId: text(doc.externalId),
+    displayName: text(doc.displayName),
+    email: firstValue(doc.emails),
     active: status === 'active',
     status,
     managerId,
@@ -45,7 +44,7 @@ export function userWrite(u: MappedUser, anchor: string, dn: string, managerId: 
 }
 
 export function groupWrite(g: MappedGroup, anchor: string, dn: string): GroupWrite {
-  const doc: JsonObject = { displayName: g.displayName }
+  const doc: JsonObject = { displayName: g.displayName, ...structuredClone(g.attributes) }
   if (g.externalId) doc.externalId = g.externalId
   return { displayName: g.displayName, externalId: g.externalId, document: doc, sourceAnchor: anchor, sourceDn: dn, origin: 'ldap' }
 }

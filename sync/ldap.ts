@@ -1,15 +1,18 @@
 /**
  * One connection to a tenant's directory: connect (LDAPS, or LDAP upgraded with StartTLS), bind,
  * and stream searches page by page with the Simple Paged Results control (RFC 2696), so a run holds
- * one page of entries at a time whatever the directory's size.
+ * one page of entries at a time whatever the directory's size. Entries come back raw (DN and
+ * attribute values); what they mean to Roster is the mapper table's business (sync/mappers.ts).
  */
 import { isIP } from 'node:net'
 import { Client, Control, escapeFilter, type Entry } from 'ldapts'
 import { describeLdapError, DirectoryError } from './errors.js'
 import { isUnder, normalizeDn } from './dn.js'
-import { EntryValues } from './mapping.js'
-import { BINARY_ATTRIBUTES } from './presets.js'
-import type { EffectiveSettings } from './settings.js'
+import { BINARY_ATTRIBUTES, DirectoryEntry } from './entry.js'
+import type { DirectorySettings } from './settings.js'
+
+/** What a connection needs of the settings: where, how securely, as whom, and how many entries per page. */
+export type ConnectionSettings = Pick<DirectorySettings, 'url' | 'startTls' | 'caPem' | 'insecureTls' | 'bindDn' | 'pageSize'>
 
 /** LDAP_SERVER_SHOW_DELETED_OID: lets a search see tombstones in CN=Deleted Objects (AD). */
 const SHOW_DELETED = '1.2.840.113556.1.4.417'
@@ -23,10 +26,10 @@ export interface ConnectOptions {
 export class DirectoryClient {
   private constructor(
     private readonly client: Client,
-    private readonly settings: EffectiveSettings,
+    private readonly settings: ConnectionSettings,
   ) {}
 
-  static async open(settings: EffectiveSettings, password: string, options: ConnectOptions = {}): Promise<DirectoryClient> {
+  static async open(settings: ConnectionSettings, password: string, options: ConnectOptions = {}): Promise<DirectoryClient> {
     const url = new URL(settings.url)
     const host = url.hostname.replace(/^\[|\]$/g, '')
     const tls = {
@@ -72,9 +75,9 @@ export class DirectoryClient {
   }
 
   /** The root DSE's attributes (highestCommittedUSN, dsServiceName, defaultNamingContext, …). */
-  async rootDse(attributes: string[]): Promise<EntryValues> {
+  async rootDse(attributes: string[]): Promise<DirectoryEntry> {
     const r = await this.search('', { scope: 'base', filter: '(objectClass=*)', attributes })
-    return new EntryValues(r[0] ?? { dn: '' })
+    return new DirectoryEntry(r[0] ?? { dn: '' })
   }
 
   private async search(base: string, options: NonNullable<Parameters<Client['search']>[1]>, controls?: Control[]): Promise<Entry[]> {
@@ -92,7 +95,7 @@ export class DirectoryClient {
    * most 1,500 values of `member` per read: `member;range=0-1499`) are completed before the page
    * is yielded, so a group's member list is always whole.
    */
-  async *pages(base: string, filter: string, attributes: string[], controls: Control[] = []): AsyncGenerator<EntryValues[]> {
+  async *pages(base: string, filter: string, attributes: string[], controls: Control[] = []): AsyncGenerator<DirectoryEntry[]> {
     const binary = attributes.filter((a) => BINARY_ATTRIBUTES.has(a.toLowerCase()))
     const options = {
       scope: 'sub' as const,
@@ -116,20 +119,20 @@ export class DirectoryClient {
         throw describeLdapError(err, { url: this.settings.url, bindDn: this.settings.bindDn, base, operation: 'search' })
       }
       if (next.done) return
-      const entries = next.value.searchEntries.map((e) => new EntryValues(e))
+      const entries = next.value.searchEntries.map((e) => new DirectoryEntry(e))
       for (const entry of entries) await this.completeRanges(entry)
       yield entries
     }
   }
 
-  private async completeRanges(entry: EntryValues): Promise<void> {
+  private async completeRanges(entry: DirectoryEntry): Promise<void> {
     for (const [attribute, first] of entry.ranged()) {
       entry.rename(first.key, attribute)
       let end = first.end
       while (end !== '*') {
         const start = Number(end) + 1
         const [more] = await this.search(entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [`${attribute};range=${start}-*`] })
-        const values = more ? new EntryValues(more) : null
+        const values = more ? new DirectoryEntry(more) : null
         const range = values?.ranged().get(attribute)
         if (!values || !range) break
         entry.append(attribute, values.all(range.key))

@@ -1,31 +1,10 @@
 /**
- * What Roster reads from a directory and how it maps to SCIM, per kind of directory. Every entry of
- * a preset's mapping can be overridden per tenant (`--map target=attribute`; an empty attribute
- * turns a target off), so the presets are defaults, not limits.
+ * What Roster reads from each kind of directory: filters, change tracking, and the mapper table
+ * (sync/mappers.ts), one row per attribute. Adding an attribute to a preset is adding a row. Every
+ * row's LDAP attribute can be overridden per tenant (`--map target=attribute`; an empty attribute
+ * turns the row off), so the presets are defaults, not limits.
  */
-
-/** User attributes Roster can fill from the directory. */
-const USER_TARGETS = [
-  'anchor',
-  'userName',
-  'externalId',
-  'displayName',
-  'name.givenName',
-  'name.familyName',
-  'emails',
-  'phoneNumbers',
-  'title',
-  'department',
-  'employeeNumber',
-  'manager',
-  'active',
-] as const
-/** Group attributes: prefixed so that one `--map` namespace covers both. */
-const GROUP_TARGETS = ['group.anchor', 'group.displayName', 'group.member', 'group.memberUid'] as const
-
-export type MappingTarget = (typeof USER_TARGETS)[number] | (typeof GROUP_TARGETS)[number]
-export type Mapping = Record<MappingTarget, string>
-export const MAPPING_TARGETS: readonly MappingTarget[] = [...USER_TARGETS, ...GROUP_TARGETS]
+import type { Mapper, MapperTable } from './mappers.js'
 
 export type PresetName = 'ad' | 'openldap'
 export const PRESET_NAMES: readonly PresetName[] = ['ad', 'openldap']
@@ -38,7 +17,7 @@ export interface Preset {
   label: string
   userFilter: string
   groupFilter: string
-  mapping: Mapping
+  mappers: MapperTable
   changeTracking: ChangeTracking
   /** Deletions are visible in the Deleted Objects container (AD, with the Show Deleted control). */
   deletedObjects: boolean
@@ -52,24 +31,28 @@ export const PRESETS: Record<PresetName, Preset> = {
     // accounts (Administrator, Guest, krbtgt) that every domain has.
     userFilter: '(&(objectCategory=person)(objectClass=user)(!(isCriticalSystemObject=TRUE)))',
     groupFilter: '(&(objectClass=group)(!(isCriticalSystemObject=TRUE)))',
-    mapping: {
-      anchor: 'objectGUID',
-      userName: 'userPrincipalName',
-      externalId: 'objectGUID',
-      displayName: 'displayName',
-      'name.givenName': 'givenName',
-      'name.familyName': 'sn',
-      emails: 'mail',
-      phoneNumbers: 'telephoneNumber',
-      title: 'title',
-      department: 'department',
-      employeeNumber: 'employeeID',
-      manager: 'manager',
-      active: 'userAccountControl',
-      'group.anchor': 'objectGUID',
-      'group.displayName': 'cn',
-      'group.member': 'member',
-      'group.memberUid': '',
+    mappers: {
+      users: [
+        { target: 'anchor', ldap: 'objectGUID', transform: 'text' },
+        { target: 'userName', ldap: 'userPrincipalName', transform: 'text' },
+        { target: 'externalId', ldap: 'objectGUID', transform: 'text' },
+        { target: 'displayName', ldap: 'displayName', transform: 'text' },
+        { target: 'name.givenName', ldap: 'givenName', transform: 'text' },
+        { target: 'name.familyName', ldap: 'sn', transform: 'text' },
+        { target: 'emails', ldap: 'mail', transform: 'work' },
+        { target: 'phoneNumbers', ldap: 'telephoneNumber', transform: 'work' },
+        { target: 'title', ldap: 'title', transform: 'text' },
+        { target: 'department', ldap: 'department', transform: 'text' },
+        { target: 'employeeNumber', ldap: 'employeeID', transform: 'text' },
+        { target: 'manager', ldap: 'manager', transform: 'dn' },
+        { target: 'active', ldap: 'userAccountControl', transform: 'enabled' },
+      ],
+      groups: [
+        { target: 'group.anchor', ldap: 'objectGUID', transform: 'text' },
+        { target: 'group.displayName', ldap: 'cn', transform: 'text' },
+        { target: 'group.member', ldap: 'member', transform: 'dns' },
+        { target: 'group.memberUid', ldap: '', transform: 'values' },
+      ],
     },
     changeTracking: 'usn',
     deletedObjects: true,
@@ -79,31 +62,54 @@ export const PRESETS: Record<PresetName, Preset> = {
     label: 'OpenLDAP',
     userFilter: '(objectClass=inetOrgPerson)',
     groupFilter: '(|(objectClass=groupOfNames)(objectClass=posixGroup))',
-    mapping: {
-      anchor: 'entryUUID',
-      userName: 'uid',
-      externalId: 'entryUUID',
-      displayName: 'cn',
-      'name.givenName': 'givenName',
-      'name.familyName': 'sn',
-      emails: 'mail',
-      phoneNumbers: 'telephoneNumber',
-      title: 'title',
-      department: 'departmentNumber',
-      employeeNumber: 'employeeNumber',
-      manager: 'manager',
-      active: '',
-      'group.anchor': 'entryUUID',
-      'group.displayName': 'cn',
-      'group.member': 'member',
-      'group.memberUid': 'memberUid',
+    mappers: {
+      users: [
+        { target: 'anchor', ldap: 'entryUUID', transform: 'text' },
+        { target: 'userName', ldap: 'uid', transform: 'text' },
+        { target: 'externalId', ldap: 'entryUUID', transform: 'text' },
+        { target: 'displayName', ldap: 'cn', transform: 'text' },
+        { target: 'name.givenName', ldap: 'givenName', transform: 'text' },
+        { target: 'name.familyName', ldap: 'sn', transform: 'text' },
+        { target: 'emails', ldap: 'mail', transform: 'work' },
+        { target: 'phoneNumbers', ldap: 'telephoneNumber', transform: 'work' },
+        { target: 'title', ldap: 'title', transform: 'text' },
+        { target: 'department', ldap: 'departmentNumber', transform: 'text' },
+        { target: 'employeeNumber', ldap: 'employeeNumber', transform: 'text' },
+        { target: 'manager', ldap: 'manager', transform: 'dn' },
+        { target: 'active', ldap: '', transform: 'enabled' },
+      ],
+      groups: [
+        { target: 'group.anchor', ldap: 'entryUUID', transform: 'text' },
+        { target: 'group.displayName', ldap: 'cn', transform: 'text' },
+        { target: 'group.member', ldap: 'member', transform: 'dns' },
+        { target: 'group.memberUid', ldap: 'memberUid', transform: 'values' },
+      ],
     },
     changeTracking: 'modifyTimestamp',
     deletedObjects: false,
   },
 }
 
-/** Attributes whose values are binary (read as buffers, turned into their usual text form). */
-export const GUID_ATTRIBUTES = new Set(['objectguid'])
-export const SID_ATTRIBUTES = new Set(['objectsid', 'tokengroups'])
-export const BINARY_ATTRIBUTES = new Set([...GUID_ATTRIBUTES, ...SID_ATTRIBUTES])
+/** Every target some preset maps, users' first, in table order: what `--map` accepts. */
+export const MAPPING_TARGETS: readonly string[] = [
+  ...new Set(PRESET_NAMES.flatMap((p) => PRESETS[p].mappers.users.map((m) => m.target))),
+  ...new Set(PRESET_NAMES.flatMap((p) => PRESETS[p].mappers.groups.map((m) => m.target))),
+]
+
+/**
+ * A preset's table with a tenant's overrides: an override replaces a row's LDAP attribute, or,
+ * for a target only another preset maps, adds that preset's row reading the given attribute.
+ */
+export function presetMappers(preset: PresetName, overrides: Record<string, string>): MapperTable {
+  const apply = (rows: Mapper[], kind: keyof MapperTable): Mapper[] => {
+    const out = rows.map((m) => (m.target in overrides ? { ...m, ldap: overrides[m.target]! } : m))
+    for (const [target, ldap] of Object.entries(overrides)) {
+      if (out.some((m) => m.target === target)) continue
+      const elsewhere = PRESET_NAMES.map((p) => PRESETS[p].mappers[kind].find((m) => m.target === target)).find(Boolean)
+      if (elsewhere) out.push({ ...elsewhere, ldap })
+    }
+    return out
+  }
+  const { users, groups } = PRESETS[preset].mappers
+  return { users: apply(users, 'users'), groups: apply(groups, 'groups') }
+}

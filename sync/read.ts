@@ -4,13 +4,14 @@
  * short leaves the tenant exactly as it was.
  */
 import { escapeFilter } from 'ldapts'
-import type { Store } from '../src/domain/store.js'
 import type { HighWaterMark, SyncProblem } from '../src/domain/directory-sync/model.js'
 import { DirectoryError } from './errors.js'
 import type { DirectoryClient } from './ldap.js'
 import { normalizeDn } from './dn.js'
-import { asJson, groupAttributes, mapGroup, mapUser, UNMAPPED, userAttributes, type EntryValues, type MapResult, type MappedGroup, type MappedUser } from './mapping.js'
+import type { DirectoryEntry } from './entry.js'
+import { attributesToRead, ldapAttribute, mapGroup, mapUser, type MapResult, type Mapper } from './mappers.js'
 import type { EffectiveSettings } from './settings.js'
+import { type RunSnapshot, type SnapshotEntries } from './snapshot.js'
 
 export interface ReadResult {
   users: number
@@ -30,9 +31,8 @@ export interface ReadResult {
 }
 
 export interface ReadOptions {
-  store: Store
-  tenantId: string
-  runId: string
+  /** Where the entries read go. */
+  snapshot: RunSnapshot
   client: DirectoryClient
   settings: EffectiveSettings
   /** null: full read. */
@@ -53,7 +53,6 @@ const timeKey = (t: string) => t.replace(/[^0-9.]/g, '').padEnd(18, '0')
 
 export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
   const s = o.settings
-  const m = s.effectiveMapping
   const result: ReadResult = { users: 0, groups: 0, deletions: 0, highWaterMark: null, deletionsVisible: true, problems: [], problemCount: 0, full: true }
   const problem = (p: SyncProblem) => {
     result.problemCount++
@@ -84,13 +83,13 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
   }
   const trackAttr = tracking === 'usn' ? [] : ['modifyTimestamp']
   const withSince = (filter: string) => (changedSince ? `(&${filter}${changedSince})` : filter)
-  const noteTimestamp = (e: EntryValues) => {
+  const noteTimestamp = (e: DirectoryEntry) => {
     const t = e.first('modifyTimestamp')
     if (t && (!maxTimestamp || timeKey(t) > timeKey(maxTimestamp))) maxTimestamp = t
   }
 
-  const stage = async (kind: 'user' | 'group', base: string, filter: string, attributes: string[], map: (e: EntryValues) => MapResult<MappedUser | MappedGroup>) => {
-    const pages = o.client.pages(base, withSince(filter), attributes)
+  const stage = async <K extends 'user' | 'group'>(kind: K, base: string, filter: string, mappers: Mapper[], map: (e: DirectoryEntry, mappers: Mapper[]) => MapResult<SnapshotEntries[K]>) => {
+    const pages = o.client.pages(base, withSince(filter), attributesToRead(mappers, trackAttr))
     // The directory prepares the next page while this one is written to the snapshot.
     let next = pages.next()
     try {
@@ -103,14 +102,14 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
         const rows = []
         for (const e of current.value) {
           noteTimestamp(e)
-          const mapped = map(e)
-          if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: asJson(mapped.value) })
+          const mapped = map(e, mappers)
+          if (mapped.ok) rows.push({ anchor: mapped.anchor, dn: mapped.dn, entry: mapped.value })
           else {
             problem({ entry: mapped.dn, message: mapped.problem })
-            if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: UNMAPPED })
+            if (mapped.anchor) rows.push({ anchor: mapped.anchor, dn: normalizeDn(mapped.dn), entry: null })
           }
         }
-        await o.store.syncSnapshot.add(o.tenantId, o.runId, kind, rows)
+        await o.snapshot.add(kind, rows)
       }
     } finally {
       // Stopped early (a failed write, a lost lease): end the search rather than leave it paused.
@@ -118,22 +117,22 @@ export async function readDirectory(o: ReadOptions): Promise<ReadResult> {
     }
   }
   for (const base of s.baseDns) {
-    await stage('user', base, s.effectiveUserFilter, userAttributes(m, trackAttr), (e) => mapUser(e, m))
-    await stage('group', base, s.effectiveGroupFilter, groupAttributes(m, trackAttr), (e) => mapGroup(e, m))
+    await stage('user', base, s.effectiveUserFilter, s.mappers.users, mapUser)
+    await stage('group', base, s.effectiveGroupFilter, s.mappers.groups, mapGroup)
   }
 
   result.full = changedSince === ''
   if (!result.full && isUsnMark(o.since) && domainDn && s.presetDefinition.deletedObjects) {
-    const deleted = await o.client.deletedSince(domainDn, o.since.usn + 1, m.anchor, s.bases)
+    const deleted = await o.client.deletedSince(domainDn, o.since.usn + 1, ldapAttribute(s.mappers.users, 'anchor'), s.bases)
     if (deleted === null) result.deletionsVisible = false
     else {
-      await o.store.syncSnapshot.add(o.tenantId, o.runId, 'deleted', deleted.map((anchor) => ({ anchor, dn: '', entry: {} })))
+      await o.snapshot.add('deleted', deleted.map((anchor) => ({ anchor, dn: '', entry: {} })))
       result.deletions = deleted.length
     }
   }
 
-  result.users = await o.store.syncSnapshot.count(o.tenantId, o.runId, 'user')
-  result.groups = await o.store.syncSnapshot.count(o.tenantId, o.runId, 'group')
+  result.users = await o.snapshot.count('user')
+  result.groups = await o.snapshot.count('group')
   result.highWaterMark = tracking === 'usn' ? newMark : maxTimestamp ? { modifyTimestamp: maxTimestamp } : null
   return result
 }

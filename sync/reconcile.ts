@@ -11,15 +11,17 @@
  */
 import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/domain/identity/groups.js'
 import { MANAGER_PATH, type Group, type User } from '../src/domain/identity/model.js'
-import { type Json, type JsonObject } from '../src/domain/json.js'
-import type { RankedSnapshotEntry, SnapshotKind, SnapshotPosition, SyncCounts, SyncProblem } from '../src/domain/directory-sync/model.js'
+import { type Json, type JsonObject } from '../src/domain/kernel/json.js'
+import type { SyncCounts, SyncProblem } from '../src/domain/directory-sync/model.js'
 import { userNameKey } from '../src/domain/identity/user-name.js'
 import { createUser, createUsers, setManagers, updateUser, userWouldChange, type UserWrite } from '../src/domain/identity/users.js'
 import { diffDocuments, type WriteContext } from '../src/domain/identity/writes.js'
-import { ConflictError, DomainError, StoreUnavailableError } from '../src/domain/errors.js'
-import type { MemberRef, Store } from '../src/domain/store.js'
+import { ConflictError, DomainError, StoreUnavailableError } from '../src/domain/kernel/errors.js'
+import type { MemberRef } from '../src/domain/identity/persister.js'
+import type { Store } from '../src/domain/store.js'
 import { groupWrite, keepRosterValues, userWrite } from './documents.js'
-import { isUnmapped, type MappedGroup, type MappedUser } from './mapping.js'
+import type { MappedGroup, MappedUser } from './mappers.js'
+import type { RunSnapshot, SnapshotItem } from './snapshot.js'
 
 const PAGE = 500
 /** Members added to one group per batch entry, so that no statement or audit event grows without bound. */
@@ -44,6 +46,7 @@ export interface ReconcileOptions {
   store: Store
   ctx: WriteContext
   runId: string
+  snapshot: RunSnapshot
   dryRun: boolean
   /** A full read: what the snapshot lacks is gone from the directory. */
   full: boolean
@@ -107,37 +110,22 @@ export class Reconciler {
     }
   }
 
-  /**
-   * Calls `fn` for each page of the run's snapshot of `kind`, in anchor order. Entries read but not
-   * mapped (reported already) are left out: they only keep their records from being taken for gone.
-   */
-  private async eachSnapshotPage(kind: SnapshotKind, fn: (page: RankedSnapshotEntry[]) => Promise<void>): Promise<void> {
-    let after: SnapshotPosition | null = null
-    for (;;) {
-      const read = await this.o.store.syncSnapshot.page(this.tenantId, this.o.runId, kind, { after, limit: PAGE })
-      if (!read.length) return
-      after = read[read.length - 1]!
-      const page = read.filter((p) => !isUnmapped(p.entry))
-      if (page.length) await fn(page)
-    }
-  }
-
   // ---- users ---------------------------------------------------------------------------------
 
   private async users(): Promise<void> {
     const { store, runId } = this.o
-    await this.eachSnapshotPage('user', async (page) => {
+    await this.o.snapshot.eachPage('user', PAGE, async (page) => {
       const byAnchor = await store.users.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
-      const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => (p.entry as unknown as MappedUser).userName)
+      const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => p.entry.userName)
       const byName = await store.users.getByUserNames(this.tenantId, unmatched)
       const leaving = await this.leavingAnchors([...byName.values()].filter((u) => u.origin === 'ldap' && u.sourceAnchor && u.status !== 'archived').map((u) => u.sourceAnchor!))
-      const managerDns = [...new Set(page.map((p) => (p.entry as unknown as MappedUser).managerDn).filter((d): d is string => !!d))]
+      const managerDns = [...new Set(page.map((p) => p.entry.managerDn).filter((d): d is string => !!d))]
       const managers = await store.users.idsBySourceDn(this.tenantId, managerDns)
       const pending = await store.syncSnapshot.resolveDns(this.tenantId, runId, managerDns.filter((d) => !managers.has(d)))
-      const creates: Array<{ entry: RankedSnapshotEntry; mapped: MappedUser; waitsForManager: boolean }> = []
+      const creates: Array<{ entry: SnapshotItem<'user'>; mapped: MappedUser; waitsForManager: boolean }> = []
       for (const entry of page) {
         this.o.checkpoint()
-        const mapped = entry.entry as unknown as MappedUser
+        const mapped = entry.entry
         let current = byAnchor.get(entry.anchor) ?? null
         if (!current) {
           const holder = byName.get(userNameKey(mapped.userName))
@@ -261,16 +249,16 @@ export class Reconciler {
   private async managers(): Promise<void> {
     if (!this.managersDeferred || this.o.dryRun) return
     const { store } = this.o
-    await this.eachSnapshotPage('user', async (page) => {
-      const withManager = page.filter((p) => !isUnmapped(p.entry) && (p.entry as unknown as MappedUser).managerDn)
+    await this.o.snapshot.eachPage('user', PAGE, async (page) => {
+      const withManager = page.filter((p) => p.entry.managerDn)
       if (!withManager.length) return
       const users = await store.users.getBySourceAnchors(this.tenantId, withManager.map((p) => p.anchor))
-      const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => (p.entry as unknown as MappedUser).managerDn!))])
+      const ids = await store.users.idsBySourceDn(this.tenantId, [...new Set(withManager.map((p) => p.entry.managerDn!))])
       this.o.checkpoint()
       const changes: Array<{ user: User; managerId: string | null }> = []
       for (const entry of withManager) {
         const user = users.get(entry.anchor)
-        const managerId = ids.get((entry.entry as unknown as MappedUser).managerDn!) ?? null
+        const managerId = ids.get(entry.entry.managerDn!) ?? null
         if (user && managerIdOf(user.resource) !== managerId) changes.push({ user, managerId })
       }
       if (!changes.length) return
@@ -286,12 +274,12 @@ export class Reconciler {
 
   private async groups(): Promise<void> {
     const { store, ctx, dryRun, counts } = this.o
-    await this.eachSnapshotPage('group', async (page) => {
+    await this.o.snapshot.eachPage('group', PAGE, async (page) => {
       const byAnchor = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const creates: Array<{ write: GroupWrite; dn: string }> = []
       for (const entry of page) {
         this.o.checkpoint()
-        const mapped = entry.entry as unknown as MappedGroup
+        const mapped = entry.entry
         const write = groupWrite(mapped, entry.anchor, entry.dn)
         const current = byAnchor.get(entry.anchor)
         try {
@@ -324,17 +312,17 @@ export class Reconciler {
 
   private async members(): Promise<void> {
     const { store } = this.o
-    await this.eachSnapshotPage('group', async (page) => {
+    await this.o.snapshot.eachPage('group', PAGE, async (page) => {
       const groups = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const current = await store.memberships.membersOf(
         this.tenantId,
         [...groups.values()].map((g) => g.id),
       )
       const batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }> = []
-      const desiredAll = await this.desiredMembersOfPage(page.map((p) => p.entry as unknown as MappedGroup))
+      const desiredAll = await this.desiredMembersOfPage(page.map((p) => p.entry))
       for (const [k, entry] of page.entries()) {
         this.o.checkpoint()
-        const mapped = entry.entry as unknown as MappedGroup
+        const mapped = entry.entry
         const group = groups.get(entry.anchor) ?? null
         const desired = desiredAll[k]!
         const have = new Map((group ? (current.get(group.id) ?? []) : []).map((m) => [m.memberId, m.memberType]))
@@ -473,7 +461,7 @@ export class Reconciler {
 
   private async applyDeletions(): Promise<void> {
     const { store } = this.o
-    await this.eachSnapshotPage('deleted', async (page) => {
+    await this.o.snapshot.eachPage('deleted', PAGE, async (page) => {
       const anchors = page.map((p) => p.anchor)
       const [users, groups] = await Promise.all([store.users.getBySourceAnchors(this.tenantId, anchors), store.groups.getBySourceAnchors(this.tenantId, anchors)])
       for (const user of users.values()) {

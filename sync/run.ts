@@ -6,21 +6,18 @@
  */
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
-import type { Logger } from 'pino'
-import type { SyncConfig } from '../src/config.js'
-import { getDirectoryConnection, openBindPassword } from '../src/domain/directory-sync/connection.js'
 import type { Actor } from '../src/domain/audit/model.js'
 import type { Tenant } from '../src/domain/tenancy/model.js'
-import type { SecretBox } from '../src/domain/credentials/secrets.js'
-import { assertMayWrite } from '../src/domain/tenancy/source-of-truth.js'
-import { EMPTY_COUNTS, type HighWaterMark, type SnapshotPosition, type SyncCounts, type SyncLease, type SyncMode, type SyncProblem, type SyncRun, type SyncTrigger } from '../src/domain/directory-sync/model.js'
-import { DomainError, NotFoundError } from '../src/domain/errors.js'
+import { EMPTY_COUNTS, type HighWaterMark, type SyncCounts, type SyncLease, type SyncMode, type SyncProblem, type SyncRun, type SyncTrigger } from '../src/domain/directory-sync/model.js'
+import { DomainError } from '../src/domain/kernel/errors.js'
 import type { Store } from '../src/domain/store.js'
+import type { Logger } from '../src/log.js'
 import { DirectoryError } from './errors.js'
 import { DirectoryClient, type ConnectOptions } from './ldap.js'
 import { readDirectory, type ReadResult } from './read.js'
 import { Reconciler, type Samples } from './reconcile.js'
-import { effectiveSettings, settingsFromJson, type EffectiveSettings } from './settings.js'
+import type { EffectiveSettings } from './settings.js'
+import { RunSnapshot } from './snapshot.js'
 
 export interface SyncPolicy {
   /** SYNC_FULL_EVERY: every this many runs, a full reconciliation. */
@@ -31,9 +28,14 @@ export interface SyncPolicy {
   leaseTtlMs: number
 }
 
-/** The policy from configuration (SYNC_FULL_EVERY, SYNC_MAX_ARCHIVE_PERCENT, SYNC_LEASE_TTL). */
-export function syncPolicy(c: SyncConfig): SyncPolicy {
-  return { fullEvery: c.fullEvery, maxArchivePercent: c.maxArchivePercent, leaseTtlMs: c.leaseTtlMs }
+/**
+ * A tenant's connection, ready to use: the settings with the preset applied, and the bind password,
+ * opened only when the run binds (so that a missing key fails the run, recorded, like any other
+ * reason it cannot read the directory).
+ */
+export interface OpenConnection {
+  settings: EffectiveSettings
+  password: () => string
 }
 
 export interface SyncRequest {
@@ -101,12 +103,9 @@ function summary(c: SyncCounts, dryRun: boolean): string {
   return `${dryRun ? 'dry run, nothing written — would have: ' : ''}${parts.join(', ')}${problems}`
 }
 
-export async function runSync(store: Store, box: SecretBox | undefined, tenant: Tenant, policy: SyncPolicy, request: SyncRequest, log: Logger): Promise<SyncReport> {
-  assertMayWrite(tenant, 'sync')
-  const stored = await getDirectoryConnection(store, tenant.id)
-  if (!stored) throw new NotFoundError(`tenant ${tenant.slug} has no directory connection; set one with roster directory set --tenant ${tenant.slug} …`)
-  const settings = effectiveSettings(settingsFromJson(stored.settings))
-
+/** One run of `tenant` (whose connection the caller opened: sync/service.ts). */
+export async function runSync(store: Store, tenant: Tenant, connection: OpenConnection, policy: SyncPolicy, request: SyncRequest, log: Logger): Promise<SyncReport> {
+  const { settings } = connection
   const runId = randomUUID()
   const holder = `${os.hostname()}:${process.pid}:${runId.slice(0, 8)}`
   const taken = await store.syncState.acquireLease(tenant.id, holder, runId, policy.leaseTtlMs)
@@ -135,6 +134,7 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
   }
   const warnings: string[] = []
   let run: SyncRun | null = null
+  const snapshot = new RunSnapshot(store, tenant.id, runId)
   try {
     // Runs left `running` by a worker that died are over: say so, and drop what they read.
     await store.syncRuns.abandon(tenant.id, 'interrupted: the worker stopped before the run finished; a later run completes the work')
@@ -151,7 +151,7 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
     }
     runLog.info({ mode, dryRun: !!request.dryRun }, 'sync run started')
 
-    const read = await readWithRetry(store, box, stored, settings, tenant, runId, mode === 'full' ? null : state.highWaterMark, request, checkpoint, runLog)
+    const read = await readWithRetry(store, connection, snapshot, tenant, runId, mode === 'full' ? null : state.highWaterMark, request, checkpoint, runLog)
     if (read.full) mode = 'full'
     counts.usersRead = read.users
     counts.groupsRead = read.groups
@@ -168,7 +168,7 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
     // managers ordered before their reports.
     if (read.users + read.groups + read.deletions >= ANALYZE_ABOVE) await store.syncSnapshot.analyze()
     if (read.users) await store.syncSnapshot.rankByManager(tenant.id, runId)
-    const refusal = await safetyCheck(store, tenant, runId, mode, policy, !!request.force)
+    const refusal = await safetyCheck(store, snapshot, tenant, runId, mode, policy, !!request.force)
     if (refusal) {
       const finished = await store.syncRuns.finish(tenant.id, runId, { status: 'refused', counts, errors: problems, message: refusal, highWaterMark: null })
       runLog.warn({ reason: refusal }, 'sync run refused by the archive safety rule')
@@ -176,7 +176,7 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
     }
 
     const ctx = { tenant, actor: syncActor(runId), channel: 'sync' as const, requestId: null }
-    const reconciler = new Reconciler({ store, ctx, runId, dryRun: !!request.dryRun, full: mode === 'full', counts, problem, checkpoint })
+    const reconciler = new Reconciler({ store, ctx, runId, snapshot, dryRun: !!request.dryRun, full: mode === 'full', counts, problem, checkpoint })
     await reconciler.run(read.deletions > 0)
 
     // The mark moves on even when some entries had problems: those are the directory's data (an
@@ -216,9 +216,8 @@ export async function runSync(store: Store, box: SecretBox | undefined, tenant: 
 
 async function readWithRetry(
   store: Store,
-  box: SecretBox | undefined,
-  stored: NonNullable<Awaited<ReturnType<typeof getDirectoryConnection>>>,
-  settings: EffectiveSettings,
+  connection: OpenConnection,
+  snapshot: RunSnapshot,
   tenant: Tenant,
   runId: string,
   since: HighWaterMark | null,
@@ -226,14 +225,14 @@ async function readWithRetry(
   checkpoint: () => void,
   log: Logger,
 ): Promise<ReadResult> {
-  if (!box) throw new DomainError('ENCRYPTION_KEY is not set, so the stored bind password cannot be opened; set the key it was stored with')
-  const password = openBindPassword(box, stored)
+  const { settings } = connection
+  const password = connection.password()
   const attempts = request.attempts ?? 3
   for (let attempt = 1; ; attempt++) {
     let client: DirectoryClient | null = null
     try {
       client = await DirectoryClient.open(settings, password, request.connect)
-      return await readDirectory({ store, tenantId: tenant.id, runId, client, settings, since, maxProblems: MAX_PROBLEMS, checkpoint })
+      return await readDirectory({ snapshot, client, settings, since, maxProblems: MAX_PROBLEMS, checkpoint })
     } catch (err) {
       if (!(err instanceof DirectoryError) || !err.transient || attempt >= attempts || err instanceof LeaseLostError) throw err
       const delay = (request.retryDelayMs ?? 2000) * 2 ** (attempt - 1)
@@ -251,7 +250,7 @@ async function readWithRetry(
  * tenant's synced users (or delete that share of its synced groups) stops before writing, unless
  * forced. A directory that answers with nothing, or with half, looks exactly like this.
  */
-async function safetyCheck(store: Store, tenant: Tenant, runId: string, mode: SyncMode, policy: SyncPolicy, force: boolean): Promise<string | null> {
+async function safetyCheck(store: Store, snapshot: RunSnapshot, tenant: Tenant, runId: string, mode: SyncMode, policy: SyncPolicy, force: boolean): Promise<string | null> {
   if (force) return null
   let users: number
   let groups: number
@@ -259,21 +258,19 @@ async function safetyCheck(store: Store, tenant: Tenant, runId: string, mode: Sy
     users = await store.syncSnapshot.countAbsentUsers(tenant.id, runId)
     groups = await store.syncSnapshot.countAbsentGroups(tenant.id, runId)
   } else {
-    const deleted = await store.syncSnapshot.count(tenant.id, runId, 'deleted')
+    const deleted = await snapshot.count('deleted')
     if (!deleted) return null
     // Incremental deletions: count the synced users among them.
-    let after: SnapshotPosition | null = null
-    users = 0
-    groups = 0
-    for (;;) {
-      const page = await store.syncSnapshot.page(tenant.id, runId, 'deleted', { after, limit: 1000 })
-      if (!page.length) break
-      after = page[page.length - 1]!
+    let found = 0
+    let foundGroups = 0
+    await snapshot.eachPage('deleted', 1000, async (page) => {
       const anchors = page.map((p) => p.anchor)
       const [u, g] = await Promise.all([store.users.getBySourceAnchors(tenant.id, anchors), store.groups.getBySourceAnchors(tenant.id, anchors)])
-      users += [...u.values()].filter((x) => x.origin === 'ldap' && x.status !== 'archived').length
-      groups += [...g.values()].filter((x) => x.origin === 'ldap').length
-    }
+      found += [...u.values()].filter((x) => x.origin === 'ldap' && x.status !== 'archived').length
+      foundGroups += [...g.values()].filter((x) => x.origin === 'ldap').length
+    })
+    users = found
+    groups = foundGroups
   }
   const limit = policy.maxArchivePercent
   const check = (n: number, of: number, what: string, verb: string) => {

@@ -3,16 +3,19 @@
  * Runs inside `npm start` with the embedded store, or as `roster sync` next to servers that share a
  * PostgreSQL database (the lease keeps two workers off one tenant).
  */
-import type { Logger } from 'pino'
-import type { SecretBox } from '../src/domain/credentials/secrets.js'
-import type { Store } from '../src/domain/store.js'
-import { runSync, SyncBusyError, type SyncPolicy } from './run.js'
+import type { Logger } from '../src/log.js'
+import { SyncBusyError, type SyncReport } from './run.js'
 
 export interface SchedulerOptions {
   intervalMs: number
-  policy: SyncPolicy
   /** Only these tenants (ids); default every `ldap` tenant. */
   tenantIds?: string[]
+}
+
+/** What the scheduler needs of the sync service (sync/service.ts). */
+export interface ScheduledRuns {
+  syncedTenantIds(): Promise<string[]>
+  scheduledRun(tenantId: string, signal: AbortSignal): Promise<{ slug: string; report: SyncReport } | null>
 }
 
 export class SyncScheduler {
@@ -22,8 +25,7 @@ export class SyncScheduler {
   private readonly abort = new AbortController()
 
   constructor(
-    private readonly store: Store,
-    private readonly box: SecretBox | undefined,
+    private readonly runs: ScheduledRuns,
     private readonly options: SchedulerOptions,
     private readonly log: Logger,
   ) {}
@@ -48,7 +50,7 @@ export class SyncScheduler {
   async round(): Promise<void> {
     let ids: string[]
     try {
-      ids = this.options.tenantIds ?? (await this.store.directoryConnections.syncedTenantIds())
+      ids = this.options.tenantIds ?? (await this.runs.syncedTenantIds())
     } catch (err) {
       this.log.error({ err }, 'sync scheduler: could not list the tenants to sync')
       return
@@ -56,11 +58,11 @@ export class SyncScheduler {
     for (const id of ids) {
       if (this.stopped) return
       try {
-        const tenant = await this.store.tenants.getById(id)
-        if (!tenant || tenant.source !== 'ldap') continue
-        const report = await runSync(this.store, this.box, tenant, this.options.policy, { trigger: 'scheduler', signal: this.abort.signal }, this.log)
+        const ran = await this.runs.scheduledRun(id, this.abort.signal)
+        if (!ran) continue
+        const { report } = ran
         const level = report.run.status === 'succeeded' ? 'info' : 'warn'
-        this.log[level]({ tenant: tenant.slug, run: report.run.id, status: report.run.status }, report.run.message ?? 'sync run ended')
+        this.log[level]({ tenant: ran.slug, run: report.run.id, status: report.run.status }, report.run.message ?? 'sync run ended')
       } catch (err) {
         if (err instanceof SyncBusyError) this.log.debug({ tenant: id }, err.message)
         else this.log.error({ err, tenant: id }, 'sync scheduler: run failed')

@@ -3,10 +3,11 @@
  * (everything but the password, which is sealed separately) and what a run works from.
  */
 import { FilterParser } from 'ldapts'
-import type { JsonObject } from '../src/domain/json.js'
-import { ValidationError } from '../src/domain/errors.js'
+import type { JsonObject } from '../src/domain/kernel/json.js'
+import { ValidationError } from '../src/domain/kernel/errors.js'
 import { normalizeDn } from './dn.js'
-import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, type Mapping, type MappingTarget, type Preset, type PresetName } from './presets.js'
+import { REQUIRED_TARGETS, type MapperTable } from './mappers.js'
+import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, presetMappers, type Preset, type PresetName } from './presets.js'
 
 export interface DirectorySettings {
   preset: PresetName
@@ -26,9 +27,12 @@ export interface DirectorySettings {
   groupFilter: string | null
   /** Entries per page of the Simple Paged Results control. */
   pageSize: number
-  /** Overrides of the preset's mapping; an empty attribute turns the target off. */
-  mapping: Partial<Mapping>
+  /** Overrides of the LDAP attributes of the preset's mappers, by target; an empty attribute turns the mapper off. */
+  mapping: MappingOverrides
 }
+
+/** `target → LDAP attribute`, as `--map target=attribute` gives them. */
+export type MappingOverrides = Record<string, string>
 
 export const DEFAULT_PAGE_SIZE = 500
 export const MAX_PAGE_SIZE = 5000
@@ -38,19 +42,24 @@ export interface EffectiveSettings extends DirectorySettings {
   presetDefinition: Preset
   effectiveUserFilter: string
   effectiveGroupFilter: string
-  effectiveMapping: Mapping
+  /** The preset's mapper tables with the overrides applied. */
+  mappers: MapperTable
+  /** The same, as `target → LDAP attribute` ('' when off): what `directory show` prints. */
+  effectiveMapping: Record<string, string>
   /** Normalised base DNs. */
   bases: string[]
 }
 
 export function effectiveSettings(s: DirectorySettings): EffectiveSettings {
   const preset = PRESETS[s.preset]
+  const mappers = presetMappers(s.preset, s.mapping)
   return {
     ...s,
     presetDefinition: preset,
     effectiveUserFilter: s.userFilter ?? preset.userFilter,
     effectiveGroupFilter: s.groupFilter ?? preset.groupFilter,
-    effectiveMapping: { ...preset.mapping, ...s.mapping },
+    mappers,
+    effectiveMapping: Object.fromEntries([...mappers.users, ...mappers.groups].map((m) => [m.target, m.ldap])),
     bases: s.baseDns.map(normalizeDn),
   }
 }
@@ -74,18 +83,18 @@ function checkFilter(name: string, filter: string): void {
 }
 
 /** Parses `target=attribute` pairs (`--map`); an empty attribute turns the target off. */
-export function parseMapping(pairs: string[]): Partial<Mapping> {
-  const out: Partial<Mapping> = {}
+export function parseMapping(pairs: string[]): MappingOverrides {
+  const out: MappingOverrides = {}
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new ValidationError(`--map ${JSON.stringify(pair)}: expected <scimAttribute>=<ldapAttribute>`, 'map')
-    const target = pair.slice(0, eq).trim() as MappingTarget
+    const target = pair.slice(0, eq).trim()
     const attribute = pair.slice(eq + 1).trim()
     if (!MAPPING_TARGETS.includes(target)) {
       throw new ValidationError(`--map ${JSON.stringify(pair)}: unknown attribute ${JSON.stringify(target)}; one of ${MAPPING_TARGETS.join(', ')}`, 'map')
     }
     if (attribute !== '' && !ATTRIBUTE.test(attribute)) throw new ValidationError(`--map ${JSON.stringify(pair)}: ${JSON.stringify(attribute)} is not an LDAP attribute name`, 'map')
-    if (attribute === '' && (target === 'anchor' || target === 'userName' || target === 'group.anchor' || target === 'group.displayName')) {
+    if (attribute === '' && REQUIRED_TARGETS.has(target)) {
       throw new ValidationError(`--map ${target}= : ${target} cannot be turned off`, 'map')
     }
     out[target] = attribute

@@ -6,18 +6,14 @@ import type { Logger } from '../log.js'
 import type { SecretBox } from '../domain/credentials/secrets.js'
 import { requireSettings, operatorActor } from '../domain/access/operator.js'
 import { issueTokenAs, revokeToken, type TokenCache } from '../domain/credentials/tokens.js'
-import { getDirectoryConnection, openBindPassword, setDirectoryConnection } from '../domain/directory-sync/connection.js'
+import { getDirectoryConnection } from '../domain/directory-sync/connection.js'
 import type { SamlIdentifier } from '../domain/sign-in/model.js'
 import { HttpError } from '../http/errors.js'
 import { readJson } from '../http/body.js'
-import { setSamlSettings } from '../auth/saml/settings.js'
-import { spEndpoints } from '../auth/saml/service-provider.js'
-import { describeCertificate } from '../auth/saml/certificates.js'
-import { effectiveSettings, settingsFromJson, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
-import { probeDirectory } from '../../sync/probe.js'
-import { runSync, syncPolicy } from '../../sync/run.js'
-import { DirectoryError } from '../../sync/errors.js'
-import { SCIM_PREFIX } from '../scim/router.js'
+import { setSamlSettings } from '../saml/settings.js'
+import { spEndpoints } from '../saml/service-provider.js'
+import { describeCertificate } from '../saml/certificates.js'
+import { DirectoryError, DirectorySync, MissingKeyError, NoDirectoryConnectionError, validateSettings, type DirectorySettings } from '../../sync/service.js'
 import { operatorOf } from './auth.js'
 import { DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody } from './schemas.js'
 import { validated } from './validate.js'
@@ -28,12 +24,16 @@ export interface SettingsDeps {
   log: Logger
   box: SecretBox | undefined
   tokens?: TokenCache
+  /** Where SCIM clients connect (PUBLIC_URL and the SCIM mount), shown with the tokens. */
+  scimBaseUrl: string
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null
 
+const NO_KEY = 'ENCRYPTION_KEY is not set on the server: it seals SAML keys and directory passwords'
+
 function requireBox(deps: SettingsDeps): SecretBox {
-  if (!deps.box) throw new HttpError(503, 'ENCRYPTION_KEY is not set on the server: it seals SAML keys and directory passwords')
+  if (!deps.box) throw new HttpError(503, NO_KEY)
   return deps.box
 }
 
@@ -43,6 +43,7 @@ function requireBox(deps: SettingsDeps): SecretBox {
  * source is part of every answer.
  */
 export function settingsApi(router: Router, deps: SettingsDeps): void {
+  const sync = new DirectorySync({ store: deps.store, box: deps.box, policy: deps.config.sync, log: deps.log.child({ component: 'sync' }) })
   const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.config.bodyLimitBytes, types: ['application/json'] })
   const settingsOp = async (ctx: Context) => {
     const op = operatorOf(ctx)
@@ -55,7 +56,7 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
     const [saml, directory] = await Promise.all([deps.store.samlConfigs.get(op.tenant.id), getDirectoryConnection(deps.store, op.tenant.id)])
     ctx.body = {
       tenant: { id: op.tenant.id, slug: op.tenant.slug, displayName: op.tenant.displayName, source: op.tenant.source },
-      scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`,
+      scimBaseUrl: deps.scimBaseUrl,
       sso: saml !== null,
       directory: directory !== null,
     }
@@ -64,7 +65,7 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
   router.get('/settings/scim-tokens', async (ctx) => {
     const op = await settingsOp(ctx)
     const tokens = await deps.store.tokens.list(op.tenant.id, { includeRevoked: ctx.query.all === 'true' })
-    ctx.body = { scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`, items: tokens.map((t) => ({ id: t.id, name: t.label, created: iso(t.created), lastUsed: iso(t.lastUsed), revoked: iso(t.revoked) })) }
+    ctx.body = { scimBaseUrl: deps.scimBaseUrl, items: tokens.map((t) => ({ id: t.id, name: t.label, created: iso(t.created), lastUsed: iso(t.lastUsed), revoked: iso(t.revoked) })) }
   })
 
   router.post('/settings/scim-tokens', async (ctx) => {
@@ -73,7 +74,7 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
     const issued = await issueTokenAs(deps.store, op, name)
     ctx.status = 201
     ctx.set('Cache-Control', 'no-store')
-    ctx.body = { id: issued.token.id, name: issued.token.label, created: iso(issued.token.created), secret: issued.secret, scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}` }
+    ctx.body = { id: issued.token.id, name: issued.token.label, created: iso(issued.token.created), secret: issued.secret, scimBaseUrl: deps.scimBaseUrl }
   })
 
   router.delete('/settings/scim-tokens/:name', async (ctx) => {
@@ -113,10 +114,9 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
 
   router.get('/settings/directory', async (ctx) => {
     const op = await settingsOp(ctx)
-    const stored = await getDirectoryConnection(deps.store, op.tenant.id)
-    const [runs, state] = await Promise.all([deps.store.syncRuns.list(op.tenant.id, 20), deps.store.syncState.get(op.tenant.id)])
+    const [connection, { runs, state }] = await Promise.all([sync.connection(op.tenant.id), sync.status(op.tenant.id, 20)])
     ctx.body = {
-      connection: stored ? { ...settingsFromJson(stored.settings), bindPassword: 'set (never shown)', modified: stored.modified.toISOString() } : null,
+      connection: connection ? { ...connection.settings, bindPassword: 'set (never shown)', modified: connection.modified.toISOString() } : null,
       lastFullRun: iso(state.lastFull),
       runs,
     }
@@ -126,18 +126,19 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
     const op = await settingsOp(ctx)
     const input = validated<Omit<DirectorySettings, 'mapping'> & { bindPassword?: string; mapping: Record<string, string> }>(DirectoryBody, await body(ctx))
     const { bindPassword, ...rest } = input
-    const settings = validateSettings({ ...rest, caPem: rest.caPem ?? null, userFilter: rest.userFilter ?? null, groupFilter: rest.groupFilter ?? null } as DirectorySettings)
-    await setDirectoryConnection(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, settingsToJson(settings), bindPassword ?? null)
+    const settings = validateSettings({ ...rest, caPem: rest.caPem ?? null, userFilter: rest.userFilter ?? null, groupFilter: rest.groupFilter ?? null })
+    requireBox(deps)
+    await sync.setConnection({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, settings, bindPassword ?? null)
     ctx.status = 204
   })
 
   router.post('/settings/directory/test', async (ctx) => {
     const op = await settingsOp(ctx)
-    const stored = await getDirectoryConnection(deps.store, op.tenant.id)
-    if (!stored) throw new HttpError(404, 'no directory connection: set one first')
     try {
-      ctx.body = await probeDirectory(effectiveSettings(settingsFromJson(stored.settings)), openBindPassword(requireBox(deps), stored))
+      ctx.body = (await sync.test(op.tenant)).result
     } catch (err) {
+      if (err instanceof NoDirectoryConnectionError) throw new HttpError(404, 'no directory connection: set one first')
+      if (err instanceof MissingKeyError) throw new HttpError(503, NO_KEY)
       // The directory's own answer (bad credentials, unreachable, TLS) is what the admin needs to see.
       if (err instanceof DirectoryError) throw new HttpError(502, err.message)
       throw err
@@ -147,7 +148,8 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
   router.post('/settings/directory/sync', async (ctx) => {
     const op = await settingsOp(ctx)
     const request = validated<{ full: boolean; dryRun: boolean; force: boolean }>(SyncNowBody, await body(ctx))
-    const report = await runSync(deps.store, requireBox(deps), op.tenant, syncPolicy(deps.config.sync), { ...request, trigger: 'console' }, deps.log.child({ component: 'sync' }))
+    requireBox(deps)
+    const report = await sync.run(op.tenant, { ...request, trigger: 'console' })
     ctx.body = { run: report.run, samples: report.samples, warnings: report.warnings }
   })
 }

@@ -1,20 +1,30 @@
 import fs from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { getDirectoryConnection, openBindPassword, setDirectoryConnection } from '../domain/directory-sync/connection.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
-import { ValidationError } from '../domain/errors.js'
-import { DirectoryError } from '../../sync/errors.js'
-import { probeDirectory } from '../../sync/probe.js'
-import { MAPPING_TARGETS, PRESETS, PRESET_NAMES, type PresetName } from '../../sync/presets.js'
-import { DEFAULT_PAGE_SIZE, effectiveSettings, parseMapping, settingsFromJson, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
+import { ValidationError } from '../domain/kernel/errors.js'
+import {
+  DEFAULT_PAGE_SIZE,
+  DirectoryError,
+  MAPPING_TARGETS,
+  MAX_PAGE_SIZE,
+  NoDirectoryConnectionError,
+  PRESETS,
+  PRESET_NAMES,
+  effectiveSettings,
+  parseMapping,
+  validateSettings,
+  type DirectorySettings,
+  type PresetName,
+} from '../../sync/service.js'
 import { CliError, collect, requireSecretBox, withStore } from './context.js'
+import { directorySync } from './sync.js'
 import { parseSlug } from './tenant.js'
 import { printPairs } from './output.js'
 
 
 function pageSize(value: string): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value) || n < 1 || n > 5000) throw new InvalidArgumentError('a whole number from 1 to 5000.')
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_PAGE_SIZE) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_PAGE_SIZE}.`)
   return n
 }
 
@@ -138,7 +148,7 @@ export function directoryCommand(): Command {
       await withStore('directory set', async ({ config, store, actor }) => {
         const box = requireSecretBox(config)
         const tenant = await requireTenant(store, opts.tenant)
-        await setDirectoryConnection(store, box, { tenant, actor, requestId: null }, settingsToJson(settings), password)
+        await directorySync(config, store, box).setConnection({ tenant, actor, requestId: null }, settings, password)
         process.stdout.write(`Directory connection of tenant ${tenant.slug} saved; the tenant is now managed by its directory (source ldap).\n`)
         process.stdout.write(`Next: roster directory test --tenant ${tenant.slug}, then roster sync --tenant ${tenant.slug} --once\n`)
       })
@@ -150,13 +160,12 @@ export function directoryCommand(): Command {
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
     .option('--json', 'as one JSON object')
     .action(async (opts: { tenant: string; json?: boolean }) => {
-      await withStore('directory show', async ({ store }) => {
+      await withStore('directory show', async ({ config, store }) => {
         const tenant = await requireTenant(store, opts.tenant)
-        const stored = await getDirectoryConnection(store, tenant.id)
+        const stored = await directorySync(config, store, undefined).connection(tenant.id)
         if (!stored) throw new CliError(`tenant ${tenant.slug} has no directory connection; set one with roster directory set`)
-        const settings = settingsFromJson(stored.settings)
+        const { settings, effective: e } = stored
         if (opts.json) {
-          const e = effectiveSettings(settings)
           const { caPem, ...rest } = settings
           process.stdout.write(
             `${JSON.stringify({ tenant: tenant.slug, source: tenant.source, ...rest, caCertificate: caPem !== null, effectiveUserFilter: e.effectiveUserFilter, effectiveGroupFilter: e.effectiveGroupFilter, effectiveMapping: e.effectiveMapping, modified: stored.modified })}\n`,
@@ -176,16 +185,15 @@ export function directoryCommand(): Command {
       await withStore('directory test', async ({ config, store }) => {
         const box = requireSecretBox(config)
         const tenant = await requireTenant(store, opts.tenant)
-        const stored = await getDirectoryConnection(store, tenant.id)
-        if (!stored) throw new CliError(`tenant ${tenant.slug} has no directory connection; set one with roster directory set`)
-        const settings = effectiveSettings(settingsFromJson(stored.settings))
-        let result
+        let tested
         try {
-          result = await probeDirectory(settings, openBindPassword(box, stored), { userName: opts.user })
+          tested = await directorySync(config, store, box).test(tenant, { userName: opts.user })
         } catch (err) {
+          if (err instanceof NoDirectoryConnectionError) throw new CliError(`tenant ${tenant.slug} has no directory connection; set one with roster directory set`)
           if (err instanceof DirectoryError) throw new CliError(`directory test failed: ${err.message}`)
           throw err
         }
+        const { settings, result } = tested
         for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`)
         process.stdout.write(`Connected to ${settings.url} and bound as ${settings.bindDn}.\n`)
         if (opts.user === undefined) process.stdout.write(`Users: ${result.users}   Groups: ${result.groups}   (under ${settings.baseDns.join('; ')})\n`)

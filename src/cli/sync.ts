@@ -2,13 +2,16 @@ import { Command } from 'commander'
 import { requireTenant } from '../domain/tenancy/tenants.js'
 import type { SecretBox } from '../domain/credentials/secrets.js'
 import type { SyncRun } from '../domain/directory-sync/model.js'
-import { createLogger } from '../log.js'
-import type { Config } from '../config.js'
-import { runSync, syncPolicy, type SyncReport } from '../../sync/run.js'
-import { SyncScheduler } from '../../sync/scheduler.js'
-import { CliError, requireSecretBox, withStore } from './context.js'
+import { createLogger, type Logger } from '../log.js'
+import { DirectorySync, type SyncReport } from '../../sync/service.js'
+import { CliError, requireSecretBox, withStore, type CliContext } from './context.js'
 import { isoOrDash, printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
+
+/** The sync service as the CLI uses it: configuration's policy, logging to standard error. */
+export function directorySync(config: CliContext['config'], store: CliContext['store'], box: SecretBox | undefined, log?: Logger): DirectorySync {
+  return new DirectorySync({ store, box, policy: config.sync, log: log ?? createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr) })
+}
 
 function duration(run: SyncRun): string {
   if (!run.finished) return '-'
@@ -70,14 +73,14 @@ export function syncCommand(): Command {
         const log = createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr)
         if (opts.once) {
           const tenant = await requireTenant(store, opts.tenant!)
-          const report = await runSync(store, box, tenant, syncPolicy(config.sync), { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' }, log.child({}, { level: 'warn' }))
+          const report = await directorySync(config, store, box, log.child({}, { level: 'warn' })).run(tenant, { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' })
           if (opts.json) process.stdout.write(`${JSON.stringify({ ...report.run, samples: report.samples, warnings: report.warnings })}\n`)
           else printReport(report)
           if (report.run.status !== 'succeeded') throw new CliError(report.run.message ?? `run ${report.run.status}`)
           return
         }
         const tenantIds = opts.tenant ? [(await requireTenant(store, opts.tenant)).id] : undefined
-        await runWorker(config, box, store, tenantIds, log)
+        await runWorker(directorySync(config, store, box, log), config.sync.intervalMs, tenantIds, log)
       })
     })
 
@@ -88,9 +91,9 @@ export function syncCommand(): Command {
     .option('--limit <n>', 'how many runs (default 10)', (v) => Math.max(1, Math.min(1000, Number(v) || 10)), 10)
     .option('--json', 'one JSON object per run')
     .action(async (opts: { tenant: string; limit: number; json?: boolean }) => {
-      await withStore('sync status', async ({ store }) => {
+      await withStore('sync status', async ({ config, store }) => {
         const tenant = await requireTenant(store, opts.tenant)
-        const [runs, state] = await Promise.all([store.syncRuns.list(tenant.id, opts.limit), store.syncState.get(tenant.id)])
+        const { runs, state } = await directorySync(config, store, undefined).status(tenant.id, opts.limit)
         if (opts.json) return printJsonLines(runs)
         process.stdout.write(
           `Tenant ${tenant.slug} (source ${tenant.source}). Resumes from: ${state.highWaterMark ? JSON.stringify(state.highWaterMark) : 'nothing yet (next run is full)'}; ` +
@@ -133,9 +136,9 @@ export function syncCommand(): Command {
   return cmd
 }
 
-async function runWorker(config: Config, box: SecretBox, store: Parameters<typeof runSync>[0], tenantIds: string[] | undefined, log: ReturnType<typeof createLogger>): Promise<void> {
-  const scheduler = new SyncScheduler(store, box, { intervalMs: config.sync.intervalMs, policy: syncPolicy(config.sync), tenantIds }, log)
-  log.info({ intervalMs: config.sync.intervalMs, tenants: tenantIds ?? 'every ldap tenant' }, 'sync worker started')
+async function runWorker(sync: DirectorySync, intervalMs: number, tenantIds: string[] | undefined, log: Logger): Promise<void> {
+  const scheduler = sync.scheduler({ intervalMs, tenantIds })
+  log.info({ intervalMs, tenants: tenantIds ?? 'every ldap tenant' }, 'sync worker started')
   scheduler.start()
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

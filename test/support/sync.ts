@@ -1,6 +1,6 @@
 /**
  * A directory-managed tenant wired to a real directory, for the sync tests: the connection is
- * stored exactly as `roster directory set` stores it, runs go through `runSync`, and the tenant is
+ * stored exactly as `roster directory set` stores it, runs go through the sync service, and the tenant is
  * readable over SCIM with its own token.
  */
 import assert from 'node:assert/strict'
@@ -14,7 +14,7 @@ import { SecretBox } from '../../src/domain/credentials/secrets.js'
 import { createTenant } from '../../src/domain/tenancy/tenants.js'
 import { issueToken } from '../../src/domain/credentials/tokens.js'
 import type { Store } from '../../src/domain/store.js'
-import { runSync, type SyncPolicy, type SyncReport, type SyncRequest } from '../../sync/run.js'
+import { DirectorySync, type SyncPolicy, type SyncReport, type SyncRequest } from '../../sync/service.js'
 import { DEFAULT_PAGE_SIZE, settingsToJson, validateSettings, type DirectorySettings } from '../../sync/settings.js'
 import { silentLog } from './stores.js'
 import { testApp } from './app.js'
@@ -102,7 +102,7 @@ export async function syncTenant(store: Store, target: DirectoryTarget, slugPref
     tenant,
     token,
     sync: (req = {}, policy = {}) =>
-      runSync(store, testBox, tenant, { ...defaultPolicy, ...policy }, { trigger: 'cli', retryDelayMs: 50, ...req }, silentLog),
+      new DirectorySync({ store, box: testBox, policy: { ...defaultPolicy, ...policy }, log: silentLog }).run(tenant, { trigger: 'cli', retryDelayMs: 50, ...req }),
     scim: (path) => scimRequest('get', path),
     async reconnect(next) {
       await setDirectoryConnection(store, testBox, { tenant, actor: testActor, requestId: null }, settingsToJson(directorySettings(next)), next.password)

@@ -14,7 +14,7 @@ import type { SambaDc } from '../services/samba.mjs'
 import { setDirectoryConnection } from '../../src/domain/directory-sync/connection.js'
 import { EMPTY_COUNTS } from '../../src/domain/directory-sync/model.js'
 import { openStore } from '../../src/store/open.js'
-import { runSync, type SyncReport } from '../../sync/run.js'
+import { DirectorySync, type SyncReport } from '../../sync/service.js'
 import { settingsToJson } from '../../sync/settings.js'
 import { capturingLogger } from '../support/app.js'
 import { sambaDomainController } from '../support/directories.js'
@@ -525,7 +525,7 @@ describe('Active Directory sync (Samba AD DC)', function () {
       const port = await freePort()
       await connect({ ...good, url: `ldaps://127.0.0.1:${port}` })
       const { log, lines } = capturingLogger()
-      const report = await runSync(ts.store, testBox, t.tenant, defaultPolicy, { trigger: 'cli', attempts: 2, retryDelayMs: 10 }, log)
+      const report = await new DirectorySync({ store: ts.store, box: testBox, policy: defaultPolicy, log }).run(t.tenant, { trigger: 'cli', attempts: 2, retryDelayMs: 10 })
       await assertFailedCleanly(report, /cannot reach the directory at 127\.0\.0\.1:\d+ \(connection refused\)/)
       const retries = lines.filter((l) => l.msg === 'reading the directory failed; trying again')
       assert.equal(retries.length, 1, 'two attempts: one retry')

@@ -10,7 +10,7 @@ import { type Actor } from '../../src/domain/audit/model.js'
 import { createTenant } from '../../src/domain/tenancy/tenants.js'
 import { createUsers, setManagers, type UserWrite } from '../../src/domain/identity/users.js'
 import type { WriteContext } from '../../src/domain/identity/writes.js'
-import { ConflictError, ValidationError } from '../../src/domain/errors.js'
+import { ConflictError, ValidationError } from '../../src/domain/kernel/errors.js'
 import { backends, type TestStore } from '../support/stores.js'
 
 const actor: Actor = { type: 'sync', id: 'run-1', label: 'sync run run-1' }

@@ -14,7 +14,7 @@ import { openLdapServer } from '../support/directories.js'
 import { ROOT, childEnv } from '../support/process.js'
 import { backends, postgresBackend, silentLog, type TestStore } from '../support/stores.js'
 import { defaultPolicy, syncTenant, testBox, testKey, type DirectoryTarget, type SyncTenant } from '../support/sync.js'
-import { runSync, SyncBusyError } from '../../sync/run.js'
+import { DirectorySync, SyncBusyError } from '../../sync/service.js'
 import { until } from '../support/wait.js'
 
 /** Runs a sync as soon as another worker's lease has run out: retried while the lease is held, until a deadline. */
@@ -142,7 +142,7 @@ for (const backend of backends()) {
       const tenant = await syncTenant(t.store, target)
       // The same tenant through a store that fails once users and groups are written, when the
       // members are added.
-      const first = await runSync(failingMembers(t.store), testBox, tenant.tenant, defaultPolicy, { trigger: 'cli' }, silentLog)
+      const first = await new DirectorySync({ store: failingMembers(t.store), box: testBox, policy: defaultPolicy, log: silentLog }).run(tenant.tenant, { trigger: 'cli' })
       assert.equal(first.run.status, 'failed')
       assert.match(first.run.message!, /connection lost/)
       const partial = await tenant.scimUsers()

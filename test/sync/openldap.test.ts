@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import pino from 'pino'
 import type { Context } from 'mocha'
 import { probeDirectory } from '../../sync/probe.js'
-import { runSync, type SyncReport } from '../../sync/run.js'
+import { DirectorySync, type SyncReport } from '../../sync/service.js'
 import { effectiveSettings } from '../../sync/settings.js'
 import { getFreePort, startSlapd, type SlapdServer } from '../services/slapd.mjs'
 import { openLdapServer } from '../support/directories.js'
@@ -504,7 +504,7 @@ describe('OpenLDAP sync: mappings, hostile values and failures (pglite)', functi
       const before = await tenantState(ts.store, t.tenant.id)
       const lines: Array<{ msg?: string; attempt?: number }> = []
       const log = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s)) })
-      const report = await runSync(ts.store, testBox, t.tenant, defaultPolicy, { trigger: 'cli', full: true, attempts: 2, retryDelayMs: 10 }, log)
+      const report = await new DirectorySync({ store: ts.store, box: testBox, policy: defaultPolicy, log }).run(t.tenant, { trigger: 'cli', full: true, attempts: 2, retryDelayMs: 10 })
       assert.equal(report.run.status, 'failed')
       assert.match(String(report.run.message), new RegExp(`cannot reach the directory at 127\\.0\\.0\\.1:${port} \\(connection refused\\)`))
       const retries = lines.filter((l) => /trying again/.test(String(l.msg)))

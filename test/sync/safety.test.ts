@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import type { SyncCounts } from '../../src/domain/directory-sync/model.js'
-import type { SyncReport } from '../../sync/run.js'
+import type { SyncReport } from '../../sync/service.js'
 import type { SlapdServer } from '../services/slapd.mjs'
 import { openLdapServer } from '../support/directories.js'
 import { pgliteBackend, type TestStore } from '../support/stores.js'

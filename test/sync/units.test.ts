@@ -7,13 +7,15 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import * as ldap from 'ldapts'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { SecretBox, SecretKeyError, parseEncryptionKey } from '../../src/domain/credentials/secrets.js'
-import { ValidationError } from '../../src/domain/errors.js'
+import { SecretBox, SecretKeyError } from '../../src/domain/credentials/secrets.js'
+import { parseEncryptionKey } from '../../src/config.js'
+import { ValidationError } from '../../src/domain/kernel/errors.js'
 import { isUnder, normalizeDn } from '../../sync/dn.js'
 import { userWrite } from '../../sync/documents.js'
 import { describeLdapError } from '../../sync/errors.js'
-import { EntryValues, guidToString, mapGroup, mapUser, sidToString } from '../../sync/mapping.js'
-import { PRESETS } from '../../sync/presets.js'
+import { DirectoryEntry, guidToString, sidToString } from '../../sync/entry.js'
+import { attributesToRead, mapGroup, mapUser, type Mapper } from '../../sync/mappers.js'
+import { PRESETS, presetMappers } from '../../sync/presets.js'
 import { effectiveSettings, parseMapping, validateSettings, type DirectorySettings } from '../../sync/settings.js'
 
 const base: DirectorySettings = {
@@ -30,7 +32,7 @@ const base: DirectorySettings = {
   mapping: {},
 }
 
-const entry = (dn: string, attrs: Record<string, string | string[] | Buffer>) => new EntryValues({ dn, ...attrs } as ldap.Entry)
+const entry = (dn: string, attrs: Record<string, string | string[] | Buffer>) => new DirectoryEntry({ dn, ...attrs } as ldap.Entry)
 
 describe('directory sync building blocks', () => {
   describe('DN normalisation', () => {
@@ -57,7 +59,7 @@ describe('directory sync building blocks', () => {
     })
 
     it('maps an AD user: userName from the UPN, disabled from userAccountControl, manager DN normalised', () => {
-      const m = PRESETS.ad.mapping
+      const m = PRESETS.ad.mappers.users
       const guid = Buffer.from('00112233445566778899aabbccddeeff', 'hex')
       const enabled = mapUser(entry('CN=Ann,OU=Staff,DC=ex,DC=test', { objectGUID: guid, userPrincipalName: 'ann@ex.test', userAccountControl: '512', manager: 'CN=Boss, OU=Staff,DC=ex,DC=test', mail: 'ann@ex.test' }), m)
       assert.ok(enabled.ok)
@@ -70,12 +72,12 @@ describe('directory sync building blocks', () => {
       assert.ok(disabled.ok && disabled.value.active === false)
       const noUpn = mapUser(entry('CN=Svc,DC=ex', { objectGUID: guid, sAMAccountName: 'svc' }), m)
       assert.ok(!noUpn.ok && /userPrincipalName/.test(noUpn.problem))
-      const bySam = mapUser(entry('CN=Svc,DC=ex', { objectGUID: guid, sAMAccountName: 'svc' }), { ...m, userName: 'sAMAccountName' })
+      const bySam = mapUser(entry('CN=Svc,DC=ex', { objectGUID: guid, sAMAccountName: 'svc' }), presetMappers('ad', { userName: 'sAMAccountName' }).users)
       assert.ok(bySam.ok && bySam.value.userName === 'svc')
     })
 
     it('reads attribute names case-insensitively and a mapped flag attribute as active/inactive', () => {
-      const m = { ...PRESETS.openldap.mapping, active: 'accountActive' }
+      const m = presetMappers('openldap', { active: 'accountActive' }).users
       const on = mapUser(entry('uid=a,dc=x', { ENTRYUUID: 'u-1', UID: 'a', accountactive: 'TRUE' }), m)
       const off = mapUser(entry('uid=b,dc=x', { entryUUID: 'u-2', uid: 'b', accountActive: 'FALSE' }), m)
       assert.ok(on.ok && on.value.active === true)
@@ -84,20 +86,16 @@ describe('directory sync building blocks', () => {
     })
 
     it('maps groups with member DNs (deduplicated, normalised) and posix memberUids', () => {
-      const g = mapGroup(entry('cn=Eng,ou=Groups,dc=x', { entryUUID: 'g-1', cn: 'Eng', member: ['uid=A,ou=People,dc=x', 'uid=a, ou=people,dc=x', 'cn=Sub,ou=Groups,dc=x'], memberUid: ['a', 'b'] }), PRESETS.openldap.mapping)
+      const g = mapGroup(entry('cn=Eng,ou=Groups,dc=x', { entryUUID: 'g-1', cn: 'Eng', member: ['uid=A,ou=People,dc=x', 'uid=a, ou=people,dc=x', 'cn=Sub,ou=Groups,dc=x'], memberUid: ['a', 'b'] }), PRESETS.openldap.mappers.groups)
       assert.ok(g.ok)
       assert.deepEqual(g.value.memberDns, ['uid=a,ou=people,dc=x', 'cn=sub,ou=groups,dc=x'])
       assert.deepEqual(g.value.memberUids, ['a', 'b'])
     })
 
     it('builds canonical SCIM documents: unassigned attributes absent, enterprise fields under their URN', () => {
-      const w = userWrite(
-        { userName: 'ann', externalId: 'x-1', displayName: null, givenName: 'Ann', familyName: null, email: 'ann@x', phone: null, title: null, department: 'Sales', employeeNumber: null, managerDn: null, active: true },
-        'anchor-1',
-        'uid=ann,dc=x',
-        '5d1c9f86-8b1e-4d7e-9a0a-1b2c3d4e5f60',
-        'inactive',
-      )
+      const mapped = mapUser(entry('uid=ann,dc=x', { entryUUID: 'x-1', uid: 'ann', givenName: 'Ann', mail: 'ann@x', departmentNumber: 'Sales', title: '' }), PRESETS.openldap.mappers.users)
+      assert.ok(mapped.ok)
+      const w = userWrite(mapped.value, 'anchor-1', 'uid=ann,dc=x', '5d1c9f86-8b1e-4d7e-9a0a-1b2c3d4e5f60', 'inactive')
       assert.deepEqual(w.document, {
         userName: 'ann',
         externalId: 'x-1',
@@ -108,6 +106,29 @@ describe('directory sync building blocks', () => {
       })
       assert.equal(w.status, 'inactive')
       assert.equal(w.origin, 'ldap')
+      assert.equal(w.email, 'ann@x')
+      assert.equal(w.externalId, 'x-1')
+      assert.equal(w.displayName, null)
+    })
+
+    it('adding an attribute is one row: it is read from the directory and lands in the document', () => {
+      const rows: Mapper[] = [
+        ...PRESETS.openldap.mappers.users,
+        { target: 'nickName', ldap: 'displayNamePrintable', transform: 'text' },
+        { target: 'costCenter', ldap: 'businessCategory', transform: 'text' },
+      ]
+      assert.ok(attributesToRead(rows, []).includes('displayNamePrintable'))
+      assert.ok(attributesToRead(rows, []).includes('businessCategory'))
+      const mapped = mapUser(entry('uid=bo,dc=x', { entryUUID: 'u-9', uid: 'bo', displayNamePrintable: 'Bo', businessCategory: 'CC-7' }), rows)
+      assert.ok(mapped.ok)
+      const doc = userWrite(mapped.value, 'u-9', 'uid=bo,dc=x', null, 'active').document
+      assert.equal(doc.nickName, 'Bo')
+      assert.deepEqual(doc['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'], { costCenter: 'CC-7' })
+    })
+
+    it('asks the directory for exactly the attributes the preset table names, in table order', () => {
+      assert.deepEqual(attributesToRead(PRESETS.ad.mappers.users, []), ['objectGUID', 'userPrincipalName', 'displayName', 'givenName', 'sn', 'mail', 'telephoneNumber', 'title', 'department', 'employeeID', 'manager', 'userAccountControl'])
+      assert.deepEqual(attributesToRead(presetMappers('openldap', { 'group.memberUid': '' }).groups, ['modifyTimestamp']), ['entryUUID', 'cn', 'member', 'modifyTimestamp'])
     })
   })
 
