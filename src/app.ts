@@ -8,7 +8,7 @@ import { securityHeaders } from './http/security-headers.js'
 import { errorHandler } from './http/error-handler.js'
 import { bodyLimit } from './http/body.js'
 import { healthRouter } from './http/health.js'
-import { scimService } from './scim/router.js'
+import { SCIM_PREFIX, scimService } from './scim/router.js'
 import { scimError } from './scim/messages/error.js'
 import { SecretBox } from './domain/credentials/secrets.js'
 import { systemClock, type Clock } from './domain/sign-in/sessions.js'
@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps): Koa {
       log: deps.log,
       box: signIn.box,
       tokens,
+      scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`,
       bodyLimitBytes: deps.config.bodyLimitBytes,
       idleMs: signIn.policy.idleMs,
       clock: signIn.clock,

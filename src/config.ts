@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { parseEncryptionKey } from './domain/credentials/secrets.js'
 
 /**
  * Every setting Roster reads, typed. `loadConfig` is the only place that touches `process.env`,
@@ -228,4 +227,15 @@ export function loadDotEnv(cwd = process.cwd()): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
+}
+
+/** Parses ENCRYPTION_KEY: 32 bytes as base64 (44 characters) or hex (64 characters). */
+export function parseEncryptionKey(raw: string): Buffer | undefined {
+  const text = raw.trim()
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex')
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+    if (key.length === 32) return key
+  }
+  return undefined
 }

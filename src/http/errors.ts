@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  ConflictingStateError,
   ForbiddenError,
   InvalidCursorError,
   NotFoundError,
@@ -8,8 +9,7 @@ import {
   TooManyAttemptsError,
   UnauthenticatedError,
   ValidationError,
-} from '../domain/errors.js'
-import { ManagedBySourceError } from '../domain/tenancy/source-of-truth.js'
+} from '../domain/kernel/errors.js'
 
 /** An error that already knows its HTTP status (used by the HTTP layer itself, e.g. body limits). */
 export class HttpError extends Error {
@@ -46,8 +46,8 @@ export function describeError(err: unknown): ErrorShape {
   if (err instanceof TooManyAttemptsError) return { ...base, status: 429, detail: err.message, headers: { 'Retry-After': String(err.retryAfterSeconds) } }
   if (err instanceof ForbiddenError) return { ...base, status: 403, detail: err.message }
   if (err instanceof NotFoundError) return { ...base, status: 404, detail: err.message }
-  // The source-of-truth rule: 409, with the message saying where the change belongs instead.
-  if (err instanceof ManagedBySourceError) return { ...base, status: 409, detail: err.message }
+  // E.g. the source-of-truth rule: 409, with the message saying where the change belongs instead.
+  if (err instanceof ConflictingStateError) return { ...base, status: 409, detail: err.message }
   if (err instanceof ConflictError) return { ...base, status: 409, detail: err.message, field: err.field, code: 'uniqueness' }
   if (err instanceof PreconditionFailedError) return { ...base, status: 412, detail: err.message }
   if (err instanceof StoreUnavailableError) {

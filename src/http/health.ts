@@ -1,8 +1,13 @@
 import Router from '@koa/router'
-import type { Store } from '../domain/store.js'
+
+/** What readiness asks of the store; the toolkit knows nothing more of it. */
+export interface Pingable {
+  readonly kind: string
+  ping(timeoutMs: number): Promise<unknown>
+}
 
 /** Liveness says the process runs; readiness says it can do its job (the store answers). */
-export function healthRouter(store: Store): Router {
+export function healthRouter(store: Pingable): Router {
   const router = new Router()
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' }

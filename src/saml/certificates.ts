@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import { generate } from 'selfsigned'
-import { ValidationError } from '../../domain/errors.js'
+import { ValidationError } from '../domain/kernel/errors.js'
 
 /**
  * A certificate as PEM, from PEM or the bare base64 body metadata carries. Refused when it does not

@@ -2,7 +2,7 @@ import { inflateRawSync } from 'node:zlib'
 import { DOMParser } from '@xmldom/xmldom'
 import type { ParsedQs } from 'qs'
 import type { Profile } from '@node-saml/node-saml'
-import type { SessionRecord } from '../../domain/sign-in/model.js'
+import type { SessionRecord } from '../domain/sign-in/model.js'
 import { samlClient, StoredRequests } from './service-provider.js'
 import { SamlRejected, type LoginResponseContext } from './login-response.js'
 

@@ -1,10 +1,10 @@
 import { DOMParser } from '@xmldom/xmldom'
 import type { Profile } from '@node-saml/node-saml'
-import type { Store } from '../../domain/store.js'
-import type { Tenant } from '../../domain/tenancy/model.js'
-import type { SamlSettings, StoredSamlConfig } from '../../domain/sign-in/model.js'
-import type { Clock } from '../../domain/sign-in/sessions.js'
-import type { AssertedIdentity } from '../../domain/sign-in/sign-in.js'
+import type { Store } from '../domain/store.js'
+import type { Tenant } from '../domain/tenancy/model.js'
+import type { SamlSettings, StoredSamlConfig } from '../domain/sign-in/model.js'
+import type { Clock } from '../domain/sign-in/sessions.js'
+import type { AssertedIdentity } from '../domain/sign-in/sign-in.js'
 import { samlClient, StoredRequests, type SpEndpoints } from './service-provider.js'
 
 /** A response that fails a check; `detail` names the check, for the logs and the audit. */

@@ -1,6 +1,6 @@
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom'
 import xpath from 'xpath'
-import { ValidationError } from '../../domain/errors.js'
+import { ValidationError } from '../domain/kernel/errors.js'
 import { normaliseCertificate } from './certificates.js'
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata'

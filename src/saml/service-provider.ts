@@ -1,7 +1,7 @@
 import { SAML, ValidateInResponseTo, type CacheItem, type CacheProvider } from '@node-saml/node-saml'
-import type { Store } from '../../domain/store.js'
-import type { SamlRequestKind, StoredSamlConfig } from '../../domain/sign-in/model.js'
-import type { Clock } from '../../domain/sign-in/sessions.js'
+import type { Store } from '../domain/store.js'
+import type { SamlRequestKind, StoredSamlConfig } from '../domain/sign-in/model.js'
+import type { Clock } from '../domain/sign-in/sessions.js'
 
 /** Roster's SAML endpoints for one tenant, all under PUBLIC_URL (never the request's Host). */
 export interface SpEndpoints {

@@ -1,20 +1,16 @@
 /**
  * A tenant's SAML settings: the IdP it trusts (entityID, endpoints, certificates), how a signing-in
  * user is identified, and the options. The SP signing key is generated here, once per tenant (or on
- * request), and stored sealed with ENCRYPTION_KEY.
+ * request); the domain stores it sealed with ENCRYPTION_KEY (src/domain/sign-in/saml-settings.ts).
  */
-import type { Store } from '../../domain/store.js'
-import type { Actor } from '../../domain/audit/model.js'
-import type { JsonObject } from '../../domain/json.js'
-import type { Tenant } from '../../domain/tenancy/model.js'
-import type { SecretBox } from '../../domain/credentials/secrets.js'
-import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../../domain/sign-in/model.js'
-import { diffDocuments } from '../../domain/identity/writes.js'
-import { ValidationError } from '../../domain/errors.js'
+import type { Store } from '../domain/store.js'
+import type { Tenant } from '../domain/tenancy/model.js'
+import type { SecretBox } from '../domain/credentials/secrets.js'
+import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../domain/sign-in/model.js'
+import { openSpKey, saveSamlSettings, type SamlSettingsWrite } from '../domain/sign-in/saml-settings.js'
+import { ValidationError } from '../domain/kernel/errors.js'
 import { generateSpKeyPair, normaliseCertificate } from './certificates.js'
 import { parseIdpMetadata } from './idp-metadata.js'
-
-const keyContext = (tenantId: string) => `saml-sp-key:${tenantId}`
 
 export interface SamlSettingsInput {
   /** IdP metadata XML; the fields below override what it says. */
@@ -89,48 +85,21 @@ function resolveSettings(tenant: Tenant, before: SamlSettings | null, input: Sam
   }
 }
 
-/** Creates or changes the tenant's SAML settings in one audited transaction. */
+/**
+ * Creates or changes the tenant's SAML settings: resolves what the admin gave (metadata, overrides)
+ * against what is stored, generates the SP key pair when there is none or a rotation is asked for,
+ * and hands the write to the domain (one audited transaction).
+ */
 export async function setSamlSettings(
   store: Store,
   box: SecretBox,
-  ctx: { tenant: Tenant; actor: Actor; requestId: string | null },
+  ctx: SamlSettingsWrite,
   input: SamlSettingsInput,
 ): Promise<StoredSamlConfig> {
   const existing = await store.samlConfigs.get(ctx.tenant.id)
   const settings = resolveSettings(ctx.tenant, existing?.settings ?? null, input)
-  let spCertificate = existing?.spCertificate
-  let sealedKey = existing?.sealedSpKey
-  if (!existing || input.rotateSpKey) {
-    const pair = await generateSpKeyPair(`Roster SP ${ctx.tenant.slug}`)
-    spCertificate = pair.certificatePem
-    sealedKey = box.seal(pair.privateKeyPem, keyContext(ctx.tenant.id))
-  } else {
-    // Opening it proves the configured key is the one it was sealed with, before anything changes.
-    openSpKey(box, existing)
-  }
-  return store.transaction(async (tx) => {
-    const saved = await tx.samlConfigs.put(ctx.tenant.id, settings, spCertificate!, sealedKey!)
-    const changes = diffDocuments((existing?.settings ?? null) as JsonObject | null, settings as unknown as JsonObject)
-    if (spCertificate !== existing?.spCertificate) {
-      changes.attributes = [...changes.attributes, 'spCertificate'].sort()
-      changes.after = { ...changes.after, spCertificate: spCertificate! }
-    }
-    if (changes.attributes.length) {
-      await tx.audit.append({
-        tenantId: ctx.tenant.id,
-        actor: ctx.actor,
-        action: existing ? 'saml.update' : 'saml.create',
-        resourceType: 'SamlConfig',
-        resourceId: ctx.tenant.id,
-        changes,
-        requestId: ctx.requestId,
-      })
-    }
-    return saved
-  })
+  const newKey = !existing || input.rotateSpKey ? await generateSpKeyPair(`Roster SP ${ctx.tenant.slug}`) : null
+  return saveSamlSettings(store, box, ctx, existing, settings, newKey)
 }
 
-/** The SP signing key in the clear; throws SecretKeyError when ENCRYPTION_KEY is not the one it was sealed with. */
-export function openSpKey(box: SecretBox, config: StoredSamlConfig): string {
-  return box.open(config.sealedSpKey, keyContext(config.tenantId))
-}
+export { openSpKey }
