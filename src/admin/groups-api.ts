@@ -1,11 +1,12 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { Group, MemberType } from '../domain/identity/model.js'
-import { changeGroupMembersAs, createGroupAs, deleteGroupAs, getGroupAs, groupMembersAs, listGroupsAs, updateGroupAs } from '../domain/identity/console-groups.js'
-import { changeGroupRoleAs } from '../domain/access/console-roles.js'
+import { changeGroupMembersAs, createGroupAs, deleteGroupAs, getGroupAs, groupMembersAs, listGroupsAs, updateGroupAs } from '../domain/administration/groups.js'
+import { changeGroupRoleAs } from '../domain/administration/roles.js'
 import { readJson } from '../http/body.js'
 import { etagOf, ifMatch } from '../http/etag.js'
 import { operatorOf } from './auth.js'
+import { allowedOnGroup } from './allowed.js'
 import { managedBy } from './representation.js'
 import { GroupEditBody, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody } from './schemas.js'
 import type { AdminDeps } from './users-api.js'
@@ -48,7 +49,7 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
   router.get('/groups/:id', async (ctx) => {
     const d = await getGroupAs(deps.store, operatorOf(ctx), ctx.params.id!)
     ctx.set('ETag', etagOf(d.group.version))
-    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles }, ctx)
+    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles, allowed: await allowedOnGroup(deps.store, operatorOf(ctx)) }, ctx)
   })
 
   router.patch('/groups/:id', async (ctx) => {
@@ -56,7 +57,7 @@ export function groupsApi(router: Router, deps: AdminDeps): void {
     const group = await updateGroupAs(deps.store, operatorOf(ctx), ctx.params.id!, input, ifMatch(ctx.get('If-Match') || undefined))
     const d = await getGroupAs(deps.store, operatorOf(ctx), group.id)
     ctx.set('ETag', etagOf(d.group.version))
-    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles }, ctx)
+    ctx.body = groupJson(d.group, { ownerId: d.ownerId, owner: d.owner, memberCount: d.memberCount, roles: d.roles, allowed: await allowedOnGroup(deps.store, operatorOf(ctx)) }, ctx)
   })
 
   router.delete('/groups/:id', async (ctx) => {

@@ -1,4 +1,5 @@
 import type Router from '@koa/router'
+import { PERMISSIONS, PERMISSION_CATALOGUE } from '../domain/access/model.js'
 import { heldPermissions, operatorAccess } from '../domain/access/operator.js'
 import { getDirectoryConnection } from '../domain/directory-sync/connection.js'
 import type { Tenant } from '../domain/tenancy/model.js'
@@ -15,7 +16,13 @@ async function sourceName(store: Store, tenant: Tenant): Promise<string> {
   return connection?.settings.preset === 'ad' ? 'Active Directory' : 'the LDAP directory'
 }
 
-/** GET /api/me: the caller, its tenant, roles and permissions, and its session (null with a token). */
+/** Every permission, in the domain's order, with what it lets its holder do. */
+const permissionCatalogue = PERMISSIONS.map((name) => ({ name, ...PERMISSION_CATALOGUE[name] }))
+
+/**
+ * GET /api/me: the caller, its tenant, roles and permissions, the catalogue of permissions (so the
+ * console names them without a copy of its own), and its session (null with a token).
+ */
 export function meApi(router: Router, deps: AdminDeps & { idleMs: number }): void {
   router.get('/me', async (ctx) => {
     const op = operatorOf(ctx)
@@ -29,6 +36,7 @@ export function meApi(router: Router, deps: AdminDeps & { idleMs: number }): voi
       roles: access.roles.map((r) => ({ ...roleJson(r.role), via: r.via })),
       // What this request may do: with a narrower token, fewer than the roles give.
       permissions: heldPermissions(op, access),
+      permissionCatalogue,
       session: session
         ? {
             method: session.method,

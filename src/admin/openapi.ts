@@ -1,3 +1,4 @@
+import { PERMISSIONS } from '../domain/access/model.js'
 import { AttributeEditBody, AttributeResource, NewAttributeBody } from './schemas.js'
 import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupListItemResource, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, RoleRefResource, NewRoleBody, NewTokenBody, NewUserBody, Problem, RoleResource, ServiceAccountResource, TokenResource, UserEditBody, UserListParams, UserRefResource, UserResource } from './schemas.js'
 
@@ -20,6 +21,89 @@ const writeErrors = {
   415: problem('Changes must be sent as application/json.'),
 }
 
+const permissionName = { enum: [...PERMISSIONS] }
+const flag = (description: string) => ({ type: 'boolean', description })
+const grantRoles = { type: 'array', items: { type: 'string' }, description: 'Ids of the tenant\'s roles the caller may grant or take away here: roles.manage, and every permission of the role held by the caller' }
+
+/** GET /api/me: the caller as a User, with what it holds and the catalogue it is drawn from. */
+const Me = {
+  allOf: [
+    ref('User'),
+    {
+      type: 'object',
+      required: ['tenant', 'roles', 'permissions', 'permissionCatalogue', 'session'],
+      properties: {
+        tenant: { type: 'object', description: 'id, slug, displayName, source (local, scim, ldap) and sourceName: where its people are changed' },
+        roles: { type: 'array', items: ref('Role'), description: 'Effective roles, each with `via`: null (assigned directly) or the groups it comes through' },
+        permissions: { type: 'array', items: permissionName, description: 'What this request may do: the roles\' permissions, narrowed by a token\'s scope' },
+        permissionCatalogue: {
+          type: 'array',
+          description: 'Every permission there is, in order, with what it lets its holder do',
+          items: { type: 'object', required: ['name', 'label', 'allows'], properties: { name: permissionName, label: { type: 'string', description: 'e.g. "Create users"' }, allows: { type: 'string', description: 'e.g. "creating users"' } } },
+        },
+        session: { type: ['object', 'null'], description: 'method, signedInAt, expiresAt; null with a token or API password' },
+      },
+    },
+  ],
+}
+
+/** GET /api/users/{id}: the user with its access, and what the caller may do to it. */
+const UserDetail = {
+  allOf: [
+    ref('User'),
+    {
+      type: 'object',
+      required: ['roles', 'permissions', 'allowed', 'permissionsBeyondYours'],
+      properties: {
+        roles: { type: 'array', items: ref('Role'), description: 'Effective roles, each with `via`' },
+        permissions: { type: 'array', items: permissionName },
+        ownedGroups: { type: 'array' },
+        ownedServiceAccounts: { type: 'array' },
+        serviceAccount: { type: ['object', 'null'] },
+        apiAccess: { type: 'boolean' },
+        hasApiPassword: { type: 'boolean' },
+        allowed: {
+          type: 'object',
+          description:
+            'What the caller may do to this user, by the same checks the changes make: the permission, not changing someone who holds permissions the caller lacks, never your own status, existence or roles. The tenant\'s source of truth (`managedBy`) may still refuse (409).',
+          required: ['edit', 'activate', 'deactivate', 'archive', 'restore', 'delete', 'manageRoles', 'grantRoles', 'manageCredentials'],
+          properties: {
+            edit: flag('PATCH: users.edit, and yourself or someone you outrank'),
+            activate: flag('users.edit, someone you outrank, not yourself'),
+            deactivate: flag('users.edit, someone you outrank, not yourself'),
+            archive: flag('users.delete, someone you outrank, not yourself'),
+            restore: flag('users.delete, someone you outrank, not yourself'),
+            delete: flag('users.delete, someone you outrank, not yourself'),
+            manageRoles: flag('roles.manage, not yourself; each role also needs its permissions held (grantRoles)'),
+            grantRoles: grantRoles,
+            manageCredentials: flag('tokens, API password and API access: yours, or credentials.manage'),
+          },
+        },
+        permissionsBeyondYours: { type: 'array', items: permissionName, description: 'Permissions this user holds that the caller does not: while any, the caller may not change the user' },
+      },
+    },
+  ],
+}
+
+/** GET and PATCH /api/groups/{id}: the group, and what the caller may do to its roles. */
+const GroupDetail = {
+  allOf: [
+    ref('Group'),
+    {
+      type: 'object',
+      required: ['allowed'],
+      properties: {
+        allowed: {
+          type: 'object',
+          description: 'What the caller may do to the group\'s roles, by the checks the changes make',
+          required: ['manageRoles', 'grantRoles'],
+          properties: { manageRoles: flag('roles.manage'), grantRoles },
+        },
+      },
+    },
+  ],
+}
+
 const pageParameters = Object.entries(PageParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
 const listParameters = Object.entries(UserListParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
 
@@ -32,7 +116,7 @@ export const openApiDocument = {
   info: { title: 'Roster admin API', version: '1', description: 'Tenant administration. Authenticated by the sign-in session cookie or a personal access token. Errors are RFC 9457 problem details.' },
   servers: [{ url: '/api' }],
   paths: {
-    '/me': { get: { summary: 'The signed-in user', responses: { 200: json('The signed-in user and session', { type: 'object' }), 401: errors[401] } } },
+    '/me': { get: { summary: 'The signed-in user', responses: { 200: json('The signed-in user, what it may do, and its session', ref('Me')), 401: errors[401] } } },
     '/users': {
       get: {
         summary: 'List users: a view, a search, a sort by any column, cursor paging',
@@ -46,7 +130,7 @@ export const openApiDocument = {
       },
     },
     '/users/{id}': {
-      get: { summary: 'A user with its effective roles (each with where it comes from) and permissions', parameters: [idParam], responses: { 200: json('The user', ref('User')), 304: { description: 'Not modified (If-None-Match)' }, ...errors, 404: problem('No such user.') } },
+      get: { summary: 'A user with its effective roles (each with where it comes from) and permissions', parameters: [idParam], responses: { 200: json('The user, and what you may do to it', ref('UserDetail')), 304: { description: 'Not modified (If-None-Match)' }, ...errors, 404: problem('No such user.') } },
       patch: { summary: 'Edit a user (users.edit); userName is read-only', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('UserEdit') } } }, responses: { 200: json('The user', ref('User')), ...writeErrors } },
       delete: {
         summary: 'Delete a user (users.delete); never yourself. A user who owns groups needs replacementOwnerId: the hand-over and the deletion commit together.',
@@ -57,8 +141,8 @@ export const openApiDocument = {
       post: { summary: 'Create a group (groups.manage), optionally with an owner', requestBody: { required: true, content: { 'application/json': { schema: ref('NewGroup') } } }, responses: { 201: json('The group', ref('Group')), ...writeErrors } },
     },
     '/groups/{id}': {
-      get: { summary: 'A group with its owner, roles and member count (groups.view)', parameters: [idParam], responses: { 200: json('The group', ref('Group')), ...errors, 404: problem('No such group.') } },
-      patch: { summary: 'Rename a group or change its owner (groups.manage)', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('GroupEdit') } } }, responses: { 200: json('The group', ref('Group')), ...writeErrors } },
+      get: { summary: 'A group with its owner, roles and member count (groups.view)', parameters: [idParam], responses: { 200: json('The group, and what you may do to its roles', ref('GroupDetail')), ...errors, 404: problem('No such group.') } },
+      patch: { summary: 'Rename a group or change its owner (groups.manage)', parameters: [idParam, ifMatch], requestBody: { required: true, content: { 'application/json': { schema: ref('GroupEdit') } } }, responses: { 200: json('The group', ref('GroupDetail')), ...writeErrors } },
       delete: { summary: 'Delete a group (groups.manage)', parameters: [idParam, ifMatch], responses: { 204: { description: 'Deleted' }, ...writeErrors } },
     },
     '/groups/{id}/members': {
@@ -170,7 +254,7 @@ export const openApiDocument = {
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
   components: {
-    schemas: { Attribute: AttributeResource, NewAttribute: NewAttributeBody, User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, GroupListItem: GroupListItemResource, ServiceAccount: ServiceAccountResource, UserRef: UserRefResource, RoleRef: RoleRefResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
+    schemas: { Me, UserDetail, GroupDetail, Attribute: AttributeResource, NewAttribute: NewAttributeBody, User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, GroupListItem: GroupListItemResource, ServiceAccount: ServiceAccountResource, UserRef: UserRefResource, RoleRef: RoleRefResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
     securitySchemes: {
       session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
       personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../domain/json.js'
+import type { JsonObject } from '../domain/kernel/json.js'
 import type { Tenant } from '../domain/tenancy/model.js'
 import type { User } from '../domain/identity/model.js'
 import type { Role } from '../domain/access/model.js'

@@ -1,7 +1,7 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import { listRoles } from '../domain/access/roles.js'
-import { changeUserRoleAs, createRoleAs, deleteRoleAs } from '../domain/access/console-roles.js'
+import { changeUserRoleAs, createRoleAs, deleteRoleAs } from '../domain/administration/roles.js'
 import { readJson } from '../http/body.js'
 import { operatorOf } from './auth.js'
 import { roleJson } from './representation.js'

@@ -3,7 +3,7 @@
  * same objects validate requests (ajv) and describe them in /api/openapi.json, so the two agree.
  */
 import { PERMISSIONS } from '../domain/access/model.js'
-import { USER_LIST_SORTS } from '../domain/store.js'
+import { USER_LIST_SORTS } from '../domain/identity/persister.js'
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const

@@ -1,10 +1,12 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { Store } from '../domain/store.js'
-import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonEdit } from '../domain/identity/console-users.js'
+import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonEdit } from '../domain/administration/users.js'
 import { tenantAttributes } from '../domain/identity/custom-attributes.js'
 import { readJson } from '../http/body.js'
-import { ValidationError } from '../domain/errors.js'
+import { ValidationError } from '../domain/kernel/errors.js'
+import { lacking } from '../domain/access/operator.js'
+import { allowedOnUser } from './allowed.js'
 import { etagOf, ifMatch, notModified } from '../http/etag.js'
 import { operatorOf } from './auth.js'
 import { roleJson, userJson } from './representation.js'
@@ -71,6 +73,9 @@ export function usersApi(router: Router, deps: AdminDeps): void {
       serviceAccount: detail.serviceAccount,
       apiAccess: detail.apiAccess,
       hasApiPassword: detail.hasApiPassword,
+      allowed: await allowedOnUser(deps.store, op, detail.user.id),
+      // What this user holds and the operator does not: why a change is refused when it is (rank).
+      permissionsBeyondYours: await lacking(deps.store, op, detail.access.permissions),
     }
   })
 

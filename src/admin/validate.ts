@@ -1,5 +1,5 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
-import { ValidationError } from '../domain/errors.js'
+import { ValidationError } from '../domain/kernel/errors.js'
 
 const ajv = new Ajv2020({ useDefaults: true, coerceTypes: false, allErrors: false, strict: true })
 ajv.addFormat('uuid', /^[0-9a-f-]{36}$/i)

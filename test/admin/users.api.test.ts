@@ -101,6 +101,75 @@ for (const backend of backends()) {
       await api(umi).post(`/groups/${helpers.id}/members`, { add: [{ id: ann.id, type: 'User' }], remove: [] }).expect(204)
     })
 
+    it('says in a user\'s detail what the caller may do to them, by the rules the changes apply, and refuses what it says no to', async () => {
+      const { user: uma, cookie: umaCookie } = await userWithRole(t.store, app, tenant, 'User manager', 'uma')
+      const ann = await newUser(t.store, tenant, 'ann', { email: 'ann@example.com' })
+      const all = { edit: true, activate: true, deactivate: true, archive: true, restore: true, delete: true, manageRoles: true, manageCredentials: true }
+      const none = { edit: false, activate: false, deactivate: false, archive: false, restore: false, delete: false, manageRoles: false, manageCredentials: false }
+      // The flags; which roles may be granted is checked apart.
+      const detail = async (cookie: string, id: string) => {
+        const body = (await api(cookie).get(`/users/${id}`).expect(200)).body
+        const { grantRoles, ...allowed } = body.allowed
+        return { ...body, allowed, grantRoles }
+      }
+
+      // The administrator holds everything: anyone else is theirs to change; themselves, only to edit.
+      const annByAdmin = await detail(adminCookie, ann.id)
+      assert.deepEqual(annByAdmin.allowed, all)
+      assert.deepEqual(annByAdmin.grantRoles, ['administrator', 'user-manager', 'viewer', 'general-user'])
+      assert.deepEqual(annByAdmin.permissionsBeyondYours, [])
+      const adminSelf = await detail(adminCookie, admin.id)
+      assert.deepEqual(adminSelf.allowed, { ...all, activate: false, deactivate: false, archive: false, restore: false, delete: false, manageRoles: false })
+      assert.deepEqual(adminSelf.grantRoles, [], 'nobody changes their own roles')
+
+      // A user manager may change ann, but neither hand out roles nor manage her credentials.
+      const annByUma = await detail(umaCookie, ann.id)
+      assert.deepEqual(annByUma.allowed, { ...all, manageRoles: false, manageCredentials: false })
+      assert.deepEqual(annByUma.grantRoles, [])
+      // The rule says no: the administrator holds permissions the user manager lacks.
+      const adminByUma = await detail(umaCookie, admin.id)
+      assert.deepEqual(adminByUma.allowed, none)
+      assert.deepEqual([...adminByUma.permissionsBeyondYours].sort(), ['audit.view', 'credentials.manage', 'roles.manage', 'settings.manage'])
+      // ... and the API refuses exactly that.
+      await api(umaCookie).patch(`/users/${admin.id}`, { lastName: 'x' }).expect(403)
+      await api(umaCookie).post(`/users/${admin.id}/deactivate`).expect(403)
+      // Their own credentials are everyone's to manage.
+      assert.equal((await detail(umaCookie, uma.id)).allowed.manageCredentials, true)
+
+      // A viewer may read but change nothing.
+      const { cookie: vic } = await userWithRole(t.store, app, tenant, 'Viewer', 'vic')
+      assert.deepEqual((await detail(vic, ann.id)).allowed, none)
+
+      // roles.manage hands out only what its holder has: a role keeper may grant Viewer, not User manager.
+      const keeper = (await api().post('/roles', { name: 'Role keeper', permissions: ['users.view', 'groups.view', 'audit.view', 'roles.manage'] }).expect(201)).body
+      const { cookie: rita } = await userWithRole(t.store, app, tenant, 'Role keeper', 'rita')
+      const annByRita = await detail(rita, ann.id)
+      assert.equal(annByRita.allowed.manageRoles, true)
+      assert.deepEqual(annByRita.grantRoles, ['viewer', 'general-user', keeper.id])
+      await api(rita).post(`/users/${ann.id}/roles`, { role: 'User manager' }).expect(403)
+      await api(rita).post(`/users/${ann.id}/roles`, { role: 'Viewer' }).expect(204)
+      // The same for a group's roles.
+      const group = (await api().post('/groups', { displayName: 'Desk' }).expect(201)).body
+      assert.deepEqual((await api().get(`/groups/${group.id}`).expect(200)).body.allowed, { manageRoles: true, grantRoles: ['administrator', 'user-manager', 'viewer', 'general-user', keeper.id] })
+      assert.deepEqual((await api(rita).get(`/groups/${group.id}`).expect(200)).body.allowed, { manageRoles: true, grantRoles: ['viewer', 'general-user', keeper.id] })
+      assert.deepEqual((await api(vic).get(`/groups/${group.id}`).expect(200)).body.allowed, { manageRoles: false, grantRoles: [] })
+      await api(rita).post(`/groups/${group.id}/roles`, { role: 'Administrator' }).expect(403)
+      await api(rita).post(`/groups/${group.id}/roles`, { role: 'Viewer' }).expect(204)
+    })
+
+    it('tells the caller in /me what they hold and the catalogue of permissions it is drawn from', async () => {
+      const me = (await api().get('/me').expect(200)).body
+      const catalogue = me.permissionCatalogue as Json[]
+      assert.deepEqual(catalogue.map((p) => p.name), ['users.view', 'users.create', 'users.edit', 'users.delete', 'groups.view', 'groups.manage', 'roles.manage', 'credentials.manage', 'audit.view', 'settings.manage'])
+      assert.deepEqual(catalogue.find((p) => p.name === 'users.create'), { name: 'users.create', label: 'Create users', allows: 'creating users' })
+      assert.ok(catalogue.every((p) => p.label && p.allows))
+      assert.deepEqual([...me.permissions].sort(), catalogue.map((p) => p.name).sort())
+      const { cookie } = await userWithRole(t.store, app, tenant, 'Viewer', 'vim')
+      const viewer = (await api(cookie).get('/me').expect(200)).body
+      assert.deepEqual([...viewer.permissions].sort(), ['audit.view', 'groups.view', 'users.view'])
+      assert.deepEqual(viewer.permissionCatalogue, me.permissionCatalogue)
+    })
+
     it('validates input, naming the field at fault', async () => {
       const cases: Array<[Json, string]> = [
         [{ ...person('x'), email: 'not-an-email' }, 'email'],
@@ -223,7 +292,7 @@ for (const backend of backends()) {
     it('publishes an OpenAPI 3.1 document whose paths and methods are exactly the routes', async () => {
       const doc = (await request(app).get('/api/openapi.json').expect(200)).body
       assert.equal(doc.openapi, '3.1.0')
-      const { open, authenticated } = adminRouters({ store: t.store, bodyLimitBytes: 1024, idleMs: 1000, config: testConfig(), log: silentLog, box: undefined })
+      const { open, authenticated } = adminRouters({ store: t.store, bodyLimitBytes: 1024, idleMs: 1000, config: testConfig(), log: silentLog, box: undefined, scimBaseUrl: '' })
       const routes = new Set<string>()
       for (const layer of [...open.stack, ...authenticated.stack]) {
         for (const method of layer.methods.filter((m) => m !== 'HEAD')) routes.add(`${method} ${String(layer.path).replace(/^\/api/, '').replace(/:(\w+)/g, '{$1}')}`)

@@ -1,57 +1,35 @@
 /** The console's shell: who is signed in, navigation, and which screen the URL shows. */
 import { html, render, useState, useEffect } from './lib.js'
 import { get, onSignedOut } from './api.js'
-import { MeContext } from './session.js'
-import { Link, useLocation, Flashes, Loading, ErrorBox, can, sourceName } from './ui.js'
-import { SignIn } from './pages/sign-in.js'
-import { UsersPage } from './pages/users.js'
-import { NewUserPage } from './pages/user-new.js'
-import { UserPage } from './pages/user-detail.js'
-import { GroupsPage, GroupPage } from './pages/groups.js'
-import { ServiceAccountsPage } from './pages/service-accounts.js'
-import { RolesPage } from './pages/roles.js'
-import { TokensPage } from './pages/tokens.js'
-import { AuditPage } from './pages/audit.js'
-import { SettingsPage } from './pages/settings.js'
+import { MeContext, can } from './session.js'
+import { Link, useLocation } from './ui/router.js'
+import { Flashes } from './ui/notices.js'
+import { Loading, ErrorBox, Empty } from './ui/states.js'
+import { sourceName } from './ui/tenant.js'
+import { PageHeader } from './ui/page.js'
+import { SignIn } from './sign-in/page.js'
+import { match, menu } from './routes.js'
 
-const NAV = [
-  { href: '/admin/users', label: 'Users', permission: 'users.view' },
-  { href: '/admin/groups', label: 'Groups', permission: 'groups.view' },
-  { href: '/admin/roles', label: 'Roles', permission: 'users.view' },
-  { href: '/admin/service-accounts', label: 'Service accounts', permission: 'credentials.manage' },
-  { href: '/admin/audit', label: 'Audit log', permission: 'audit.view' },
-  { href: '/admin/settings', label: 'Settings', permission: 'settings.manage' },
-  { href: '/admin/tokens', label: 'My tokens', permission: null },
-]
+const visible = (entries, me) => entries.filter((n) => n.permission === null || can(me, n.permission))
 
-/** The screen for a path; `params` are the path's ids. */
-function route(path, me) {
-  const parts = path.split('/').filter(Boolean).slice(1) // drop "admin"
-  const [section, id, sub] = parts
-  switch (section) {
-    case undefined:
-      // Someone who may not see the user list (a general user) starts at their own tokens.
-      if (!can(me, 'users.view')) return [TokensPage, {}]
-    // falls through
-    case 'users':
-      if (id === 'new') return [NewUserPage, {}]
-      if (id) return [UserPage, { id }]
-      return [UsersPage, {}]
-    case 'groups':
-      return id ? [GroupPage, { id }] : [GroupsPage, {}]
-    case 'service-accounts':
-      return [ServiceAccountsPage, {}]
-    case 'roles':
-      return [RolesPage, {}]
-    case 'tokens':
-      return [TokensPage, {}]
-    case 'audit':
-      return [AuditPage, {}]
-    case 'settings':
-      return [SettingsPage, { section: id ?? 'overview', sub }]
-    default:
-      return [NotFound, {}]
+/** The screen the path shows to `me`: its route's page, guarded by the route's permission. */
+function Screen({ path, query, me }) {
+  const found = match(path)
+  if (!found) return html`<${NotFound} />`
+  let { route, params } = found
+  if (route.permission && !can(me, route.permission)) {
+    if (route.otherwise) ({ route, params } = match(route.otherwise))
+    else if (route.denied) return html`<${Denied} ...${route.denied} />`
   }
+  const page = html`<${route.page} ...${params} me=${me} query=${query} />`
+  return route.layout ? html`<${route.layout} sections=${visible(menu('settings'), me)} current=${route.path}>${page}<//>` : page
+}
+
+function Denied({ title, back, heading, says }) {
+  return html`<div>
+    <${PageHeader} title=${title} back=${back} />
+    <${Empty} title=${heading}>${says}<//>
+  </div>`
 }
 
 function NotFound() {
@@ -67,9 +45,10 @@ function Shell({ me, reloadMe }) {
     const t = setTimeout(() => document.getElementById('page-title')?.focus({ preventScroll: true }), 0)
     return () => clearTimeout(t)
   }, [path])
-  const [Page, params] = route(path, me)
-  const nav = NAV.filter((n) => n.permission === null || can(me, n.permission))
-  const section = `/${path.split('/').filter(Boolean).slice(0, 2).join('/')}`
+  const nav = visible(menu('console'), me)
+  // The side-menu entry of this screen: the one the path is under (or the route's `within`).
+  const within = match(path)?.route.within ?? path
+  const current = (href) => within === href || within.startsWith(`${href}/`)
   return html`<${MeContext.Provider} value=${{ me, reloadMe }}>
     <a class="skip" href="#main">Skip to content</a>
     <header class="topbar">
@@ -82,12 +61,12 @@ function Shell({ me, reloadMe }) {
     <div class="layout">
       <nav id="nav" class=${menuOpen ? 'open' : ''} aria-label="Console">
         <ul>
-          ${nav.map((n) => html`<li key=${n.href}><${Link} href=${n.href} aria-current=${section === n.href || (n.href === '/admin/users' && section === '/admin') ? 'page' : undefined}>${n.label}<//></li>`)}
+          ${nav.map((n) => html`<li key=${n.href}><${Link} href=${n.href} aria-current=${current(n.href) ? 'page' : undefined}>${n.label}<//></li>`)}
         </ul>
       </nav>
       <main id="main">
         <${Flashes} />
-        <${Page} ...${params} query=${query} key=${path} />
+        <${Screen} path=${path} query=${query} me=${me} key=${path} />
       </main>
     </div>
   <//>`

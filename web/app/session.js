@@ -4,3 +4,6 @@ import { createContext, useContext } from './lib.js'
 export const MeContext = createContext({ me: null, reloadMe: () => {} })
 
 export const useMe = () => useContext(MeContext)
+
+/** Whether the signed-in user holds `permission` now (GET /api/me's `permissions`). */
+export const can = (me, permission) => Boolean(me?.permissions?.includes(permission))
