@@ -73,7 +73,8 @@ const whereNow = (name) => (destinationOf.has(name) && declared.has(name) ? dest
 
 function identifiersIn(node, out = new Set()) {
   if (ts.isIdentifier(node)) out.add(node.text)
-  ts.forEachChild(node, (c) => identifiersIn(c, out))
+  // forEachChild stops at the first callback that returns a truthy value
+  ts.forEachChild(node, (c) => void identifiersIn(c, out))
   return out
 }
 

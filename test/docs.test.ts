@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseEnv } from 'node:util'
@@ -34,5 +35,11 @@ describe('documentation stays true', () => {
     const firstScreen = read('README.md').split('\n').slice(0, 25).join('\n')
     assert.match(firstScreen, /^npm ci && npm start\b/m)
     assert.match(firstScreen, /^npm ci && npm test\b/m)
+  })
+
+  it('shows the architecture diagram generated from the code as it is (npm run docs:architecture)', function () {
+    this.timeout(60_000)
+    const result = spawnSync(process.execPath, ['scripts/architecture-diagram.mjs', '--check'], { cwd: ROOT, encoding: 'utf8' })
+    assert.equal(result.status, 0, result.stderr)
   })
 })

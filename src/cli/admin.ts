@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { createAdministrator } from '../domain/access/administrators.js'
+import { createAdministrator } from '../domain/administration/administrators.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
 import { withStore } from './context.js'
 import { parseSlug } from './tenant.js'

@@ -4,7 +4,7 @@ import { createLogger } from '../log.js'
 import { openStore } from '../store/open.js'
 import type { Store } from '../domain/store.js'
 import type { Actor } from '../domain/audit/model.js'
-import { DomainError } from '../domain/errors.js'
+import { DomainError } from '../domain/kernel/errors.js'
 import { SecretBox } from '../domain/credentials/secrets.js'
 
 /** Thrown for a failure the user can fix; printed as one line, exit status 1 (2 for configuration). */

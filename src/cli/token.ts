@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { issueToken, revokeToken } from '../domain/credentials/tokens.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
-import { ValidationError } from '../domain/errors.js'
+import { ValidationError } from '../domain/kernel/errors.js'
 import { validateLabel } from '../domain/credentials/tokens.js'
 import { withStore } from './context.js'
 import { isoOrDash, printJsonLines, printTable } from './output.js'

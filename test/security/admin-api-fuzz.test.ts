@@ -36,7 +36,7 @@ interface Route {
 
 /** The authenticated and open routes, each with what OpenAPI says it takes. */
 function adminRoutes(): Route[] {
-  const { open, authenticated } = adminRouters({ store: null as never, bodyLimitBytes: 1024, idleMs: 1000, config: testConfig(), log: silentLog, box: undefined })
+  const { open, authenticated } = adminRouters({ store: null as never, bodyLimitBytes: 1024, idleMs: 1000, config: testConfig(), log: silentLog, box: undefined, scimBaseUrl: '' })
   const paths = openApiDocument.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Array<{ name: string; in: string; schema: Schema }> }>>
   const routes: Route[] = []
   for (const layer of [...open.stack, ...authenticated.stack]) {

@@ -17,7 +17,7 @@ import { migrations } from '../../src/store/postgres/migrations/index.js'
 import { postgresStore } from '../../src/store/postgres/store.js'
 import { createUsers, updateUser } from '../../src/domain/identity/users.js'
 import type { Tenant } from '../../src/domain/tenancy/model.js'
-import { ConflictError } from '../../src/domain/errors.js'
+import { ConflictError } from '../../src/domain/kernel/errors.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -2,8 +2,8 @@
  * Shared data for the SCIM unit tests (no app, no store: test/support/scim.ts is the HTTP side):
  * the RFC 7643 §8 example user, and registries with a test-only extension of User.
  */
-import type { JsonObject } from '../../src/domain/json.js'
-import { createRegistry, type SchemaDefinition, type SchemaRegistry } from '../../src/scim/resources/schemas.js'
+import type { JsonObject } from '../../src/domain/kernel/json.js'
+import { createRegistry, type SchemaDefinition, type SchemaRegistry } from '../../src/scim/schema/schemas.js'
 
 /**
  * `base` (normally loadSchemas()) plus `extension`, listed as a schema extension of User after the
