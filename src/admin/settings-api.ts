@@ -7,10 +7,9 @@ import type { SecretBox } from '../domain/credentials/secrets.js'
 import { requireSettings, operatorActor } from '../domain/access/operator.js'
 import { issueTokenAs, revokeToken, type TokenCache } from '../domain/credentials/tokens.js'
 import { getDirectoryConnection } from '../domain/directory-sync/connection.js'
-import type { SamlIdentifier } from '../domain/sign-in/model.js'
 import { HttpError } from '../http/errors.js'
 import { readJson } from '../http/body.js'
-import { setSamlSettings } from '../saml/settings.js'
+import { setSamlSettings, type SamlSettingsInput } from '../saml/settings.js'
 import { spEndpoints } from '../saml/service-provider.js'
 import { describeCertificate } from '../saml/certificates.js'
 import { DirectoryError, DirectorySync, MissingKeyError, NoDirectoryConnectionError, validateSettings, type DirectorySettings } from '../../sync/service.js'
@@ -98,16 +97,10 @@ export function settingsApi(router: Router, deps: SettingsDeps): void {
 
   router.put('/settings/sso', async (ctx) => {
     const op = await settingsOp(ctx)
-    const input = validated<{
-      metadataXml?: string
-      entityId?: string
-      identifier?: SamlIdentifier
-      identifierAttribute?: string | null
-      allowIdpInitiated?: boolean
-      signRequests?: boolean
-      jitProvisioning?: boolean
-      passwordSignIn?: boolean
-    }>(SsoBody, await body(ctx))
+    // The console's subset of the SAML settings (endpoints and certificates come from the metadata).
+    const input = validated<
+      Pick<SamlSettingsInput, 'metadataXml' | 'entityId' | 'identifier' | 'identifierAttribute' | 'allowIdpInitiated' | 'signRequests' | 'jitProvisioning' | 'passwordSignIn'>
+    >(SsoBody, await body(ctx))
     const saved = await setSamlSettings(deps.store, requireBox(deps), { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, input)
     ctx.body = { identityProvider: { ...saved.settings, idpCertificates: saved.settings.idpCertificates.map((pem) => describeCertificate(pem)) }, serviceProvider: spEndpoints(deps.config.publicUrl, op.tenant.slug) }
   })
