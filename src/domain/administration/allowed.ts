@@ -1,12 +1,12 @@
 /**
- * What the operator may do to a record, computed with the domain's own checks (never a copy of
- * them), so the console offers only what the API would accept. Not the source-of-truth rule:
- * `managedBy` says that.
+ * What the operator may do to a record (the admin API's `allowed`, which the console reads),
+ * computed with the domain's own checks, beside the use cases that apply them, so the console
+ * offers only what the API would accept. Not the source-of-truth rule: `managedBy` says that.
  */
-import { ForbiddenError } from '../domain/kernel/errors.js'
-import { requireCredentialsManage, requireHeld, requireOutranks, requirePermissions, type Operator } from '../domain/access/operator.js'
-import { listRoles } from '../domain/access/roles.js'
-import type { Store } from '../domain/store.js'
+import { ForbiddenError } from '../kernel/errors.js'
+import { requireCredentialsManage, requireHeld, requireOutranks, requirePermissions, type Operator } from '../access/operator.js'
+import { listRoles } from '../access/roles.js'
+import type { Store } from '../store.js'
 
 /** Whether a domain check lets the operator through: its ForbiddenError means no. */
 async function passes(check: () => Promise<unknown>): Promise<boolean> {
