@@ -35,6 +35,8 @@ export const ROLES = [
 export const TITLE_COUNT = LEVELS.length * ROLES.length
 
 export const userName = (n: number): string => `user${n}@example.com`
+/** The seeded externalId of user n (bench/seed.ts builds the same with lpad). */
+export const externalIdOf = (n: number): string => `ext-${String(n).padStart(7, '0')}`
 export const titleOf = (n: number): string => `${LEVELS[n % LEVELS.length]} ${ROLES[Math.floor(n / LEVELS.length) % ROLES.length]}`
 
 export const BIG_GROUP = 'All Employees'

@@ -12,13 +12,18 @@ export interface Req {
   body?: string
 }
 
+/** Who answers: the no-I/O koa endpoint, Roster, the one-statement floor, the in-memory SCIM peer. */
+export type Server = 'bare' | 'roster' | 'floor' | 'peer'
+
 export interface Scenario {
   key: string
   label: string
   /** Shorter name, when it is named as another scenario's baseline. */
   short?: string
   /** Which server answers. */
-  server: 'bare' | 'roster'
+  server: Server
+  /** The comparison this measurement belongs to (Roster, the floor and the peer on the same operation). */
+  compare?: string
   kind: 'baseline' | 'read' | 'write'
   /** The next request to send; called once per request, so generators may keep state. */
   next: () => Req
@@ -54,6 +59,8 @@ export interface Measurement {
    * machine's busy time minus the benchmark's own processes. Above a few % the numbers are depressed.
    */
   otherLoadPct?: number
+  /** The measured phase on the monotonic clock (µs), the clock of V8's CPU profiles: to cut a profile per scenario. */
+  windowUs?: [number, number]
   extra?: Record<string, unknown>
 }
 
@@ -62,9 +69,9 @@ export interface LoadSettings {
   durationS: number
   warmupS: number
   headers: Record<string, string>
-  /** Base URL per server ('bare', 'roster'). */
-  urls: Record<'bare' | 'roster', string>
-  pids: Partial<Record<'bare' | 'roster', number>>
+  /** Base URL per server. */
+  urls: Partial<Record<Server, string>>
+  pids: Partial<Record<Server, number>>
   /** Root pid of a local PostgreSQL server, to count its CPU. */
   postmasterPid?: number
   /** Called around the measured run (pg_stat_statements reset / read). */
@@ -151,7 +158,7 @@ export async function preflight(scenario: Scenario, settings: LoadSettings): Pro
   if (r.body !== undefined) headers['content-type'] = MEDIA
   let res: Response
   try {
-    res = await fetch(settings.urls[scenario.server] + r.path, { method: r.method, headers, body: r.body ?? null, signal: AbortSignal.timeout(60_000) })
+    res = await fetch(settings.urls[scenario.server]! + r.path, { method: r.method, headers, body: r.body ?? null, signal: AbortSignal.timeout(60_000) })
   } catch (err) {
     return { ok: false, reason: `${r.method} ${r.path}: ${(err as Error).message}` }
   }
@@ -182,7 +189,7 @@ export async function measure(scenario: Scenario, settings: LoadSettings): Promi
   if (!pre.ok) return { ...base, ok: false, reason: pre.reason }
 
   const options = (durationS: number): autocannon.Options => ({
-    url: settings.urls[scenario.server],
+    url: settings.urls[scenario.server]!,
     connections: settings.connections,
     duration: durationS,
     timeout: 30,
@@ -209,14 +216,20 @@ export async function measure(scenario: Scenario, settings: LoadSettings): Promi
     const ours0 = ours()
     const wall0 = performance.now()
     const cpu0 = pid ? cpuMs(pid) : null
-    const db0 = settings.postmasterPid && scenario.server === 'roster' ? treeCpuMs(settings.postmasterPid) : null
+    const db0 = settings.postmasterPid && (scenario.server === 'roster' || scenario.server === 'floor') ? treeCpuMs(settings.postmasterPid) : null
+    const mono0 = Number(process.hrtime.bigint() / 1000n)
     const { result, latencies } = await run(options(settings.durationS), limit(settings.durationS))
+    const mono1 = Number(process.hrtime.bigint() / 1000n)
     const cpu1 = pid ? cpuMs(pid) : null
-    const db1 = settings.postmasterPid && scenario.server === 'roster' ? treeCpuMs(settings.postmasterPid) : null
+    const db1 = settings.postmasterPid && (scenario.server === 'roster' || scenario.server === 'floor') ? treeCpuMs(settings.postmasterPid) : null
     const busy1 = machineBusyMs()
     const ours1 = ours()
     const wall = performance.now() - wall0
     const otherLoadPct = busy0 !== null && busy1 !== null ? Math.max(0, ((busy1 - busy0 - (ours1 - ours0)) / wall) * 100) : undefined
+    // autocannon leaves up to `connections` requests in flight; let the server finish them (one more
+    // request queues behind them) so they do not run into the next server's measurement, whose
+    // statements may wait on their row locks on a shared database.
+    await preflight(scenario, settings)
     const extra = await settings.after?.()
     const total = result.requests.total
     const measured: Measurement = {
@@ -231,6 +244,7 @@ export async function measure(scenario: Scenario, settings: LoadSettings): Promi
       ...(cpu0 !== null && cpu1 !== null && total ? { cpuMsPerReq: (cpu1 - cpu0) / total } : {}),
       ...(db0 !== null && db1 !== null && total ? { dbCpuMsPerReq: (db1 - db0) / total } : {}),
       ...(otherLoadPct !== undefined ? { otherLoadPct } : {}),
+      windowUs: [mono0, mono1],
       ...(extra ? { extra } : {}),
     }
     if (result.non2xx || result.errors || result.timeouts || total === 0) {

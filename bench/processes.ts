@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -98,8 +98,10 @@ export interface NodeProcess {
  * Starts `node --import <tsx> <script>` with exactly `env` (plus PATH/HOME) and waits until a line
  * of its stdout matches `ready`, or it exits, or `waitMs` passes.
  */
-export async function startNode(script: string, env: Record<string, string>, options: { ready: RegExp; waitMs: number; cwd?: string; nodeArgs?: string[] }): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', TSX_LOADER, script], {
+export async function startNode(script: string, env: Record<string, string>, options: { ready: RegExp; waitMs: number; cwd?: string; nodeArgs?: string[]; cpus?: string }): Promise<NodeProcess> {
+  const args = [...(options.nodeArgs ?? []), '--import', TSX_LOADER, script]
+  // taskset execs node, so the child's pid is node's.
+  const child = spawn(options.cpus ? 'taskset' : process.execPath, options.cpus ? ['-c', options.cpus, process.execPath, ...args] : args, {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,6 +157,35 @@ export async function startNode(script: string, env: Record<string, string>, opt
       await exited
       clearTimeout(timer)
     },
+  }
+}
+
+/** Whether `taskset` can pin processes here (Linux, util-linux installed). */
+export function canPin(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Sets the CPU affinity of every thread of a process (`taskset -a -p -c`). */
+export function setAffinity(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
+}
+
+/** Sets the affinity of a process and its direct children (a postmaster and its backends; later backends inherit it). */
+export function setTreeAffinity(rootPid: number, cpus: string): void {
+  setAffinity(rootPid, cpus)
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === rootPid) setAffinity(Number(entry), cpus)
+    } catch {
+      // the process ended meanwhile
+    }
   }
 }
 

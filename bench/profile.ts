@@ -8,6 +8,7 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  startTime: number
   nodes: ProfileNode[]
   samples: number[]
   timeDeltas: number[]
@@ -20,6 +21,8 @@ export interface ProfileSummary {
   areas: Array<{ name: string; ms: number; share: number }>
   /** Self time by function, largest first. */
   functions: Array<{ name: string; ms: number; share: number }>
+  /** The same, per window (a scenario's measured phase), by the window's key. */
+  windows: Map<string, { totalMs: number; areas: ProfileSummary['areas']; functions: ProfileSummary['functions'] }>
 }
 
 function area(url: string, fn: string): string {
@@ -37,33 +40,45 @@ function area(url: string, fn: string): string {
   return url
 }
 
-export function summariseProfile(dir: string): ProfileSummary | null {
+/**
+ * Where the CPU time of a profile went, overall and within each window: `windows` are intervals on the
+ * monotonic clock in µs (process.hrtime in any process; V8 stamps its samples with the same clock).
+ */
+export function summariseProfile(dir: string, windows: Map<string, [number, number]> = new Map()): ProfileSummary | null {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : []
   if (!files.length) return null
   // The main thread's profile is the big one; worker threads (tsx's) write small ones.
   const file = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const areas = new Map<string, number>()
-  const functions = new Map<string, number>()
-  let total = 0
+  const tally = () => ({ total: 0, areas: new Map<string, number>(), functions: new Map<string, number>() })
+  const all = tally()
+  const cut = [...windows].map(([key, [from, to]]) => ({ key, from, to, t: tally() }))
+  let at = profile.startTime
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]!)
     const us = profile.timeDeltas[i] ?? 0
+    at += us
     if (!node) continue
     const { functionName, url, lineNumber } = node.callFrame
     if (functionName === '(idle)') continue
-    total += us
     const a = area(url, functionName)
-    areas.set(a, (areas.get(a) ?? 0) + us)
     const where = url ? `${url.startsWith('wasm://') ? 'wasm' : path.basename(url)}:${lineNumber + 1}` : ''
     const f = `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`
-    functions.set(f, (functions.get(f) ?? 0) + us)
+    for (const t of [all, ...cut.filter((w) => at >= w.from && at < w.to).map((w) => w.t)]) {
+      t.total += us
+      t.areas.set(a, (t.areas.get(a) ?? 0) + us)
+      t.functions.set(f, (t.functions.get(f) ?? 0) + us)
+    }
   }
-  const top = (m: Map<string, number>, n: number) =>
+  const top = (m: Map<string, number>, n: number, total: number) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: total ? us / total : 0 }))
-  return { file, totalMs: Math.round(total / 1000), areas: top(areas, 12), functions: top(functions, 15) }
+  const total = all.total
+  const areas = all.areas
+  const functions = all.functions
+  const perWindow = new Map(cut.map((w) => [w.key, { totalMs: Math.round(w.t.total / 1000), areas: top(w.t.areas, 8, w.t.total), functions: top(w.t.functions, 8, w.t.total) }]))
+  return { file, totalMs: Math.round(total / 1000), areas: top(areas, 12, total), functions: top(functions, 15, total), windows: perWindow }
 }

@@ -14,25 +14,31 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { startCluster, type PostgresCluster } from '../test/services/postgres.mjs'
-import { SMALL_GROUP_SIZE, TITLE_COUNT, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
+import { SMALL_GROUP_SIZE, TITLE_COUNT, externalIdOf, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
 import { measure, type LoadSettings, type Measurement, type Req, type Scenario } from './load.js'
-import { cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, startNode, tempDir, treeCpuMs, type NodeProcess } from './processes.js'
-import { describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
+import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess } from './processes.js'
+import { compareOf, comparisonTable, describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
 import { summariseProfile } from './profile.js'
-import { inspect, seed, type SeedTarget, type Seeded } from './seed.js'
+import { exportForPeer, inspect, seed, type SeedTarget, type Seeded } from './seed.js'
 import { numberOption, parseFlags, storeOptions } from './options.js'
 
 const USAGE = `npm run bench [-- options]
 
-Seeds a tenant (default 100,000 users, a 100,000-member group and a 10-member group), starts Roster
-and a bare koa baseline on 127.0.0.1, drives both with autocannon and prints req/s, p50 and p99 per
-scenario; full runs also write their section of docs/benchmarks.md.
+Seeds a tenant (default 100,000 users, a 100,000-member group and a 10-member group), starts on
+127.0.0.1 Roster, the I/O floor (bench/floor-server.ts: bare koa + one indexed statement on the same
+database), the in-memory SCIM peer (bench/scimmy-peer.ts: SCIMMY + express, users in Maps) and a
+no-I/O koa endpoint (bench/bare-server.ts), each pinned to CPU 0 while the load runs on CPU 1;
+drives each scenario against Roster, the floor and the peer one after another with autocannon and
+prints req/s, p50, p99 and the ratios Roster/floor and Roster/peer; full runs also write their
+section of docs/benchmarks.md.
 
 Options (environment variable in brackets):
   --users N          users to seed [BENCH_USERS] (default 100000)
   --duration S       measured seconds per scenario, 1-60 [BENCH_DURATION] (default 8)
   --warmup S         warm-up seconds per scenario, 0-30 [BENCH_WARMUP] (default 2)
-  --connections N    concurrent connections, 1-256 [BENCH_CONNECTIONS] (default 10)
+  --connections N    concurrent connections, 1-256 [BENCH_CONNECTIONS] (default 32)
+  --no-pin           do not pin the servers to CPU 0 and the load to CPU 1 (pinning needs taskset
+                     and 2 CPUs; without them the run is unpinned and says so)
   --database-url URL also run against this PostgreSQL server [BENCH_DATABASE_URL]; a scratch
                      database is created there and dropped afterwards (needs CREATEDB)
   --pg               also run against a throwaway local PostgreSQL cluster (test/services/postgres.mjs),
@@ -45,7 +51,7 @@ Options (environment variable in brackets):
                      --max-other-load % of a CPU meanwhile (default 2; 0 = never)
   --max-other-load P see --retries [BENCH_MAX_OTHER_LOAD] (default 25)
   --profile          run Roster with --cpu-prof and summarise where its CPU time went (the
-                     profile covers the whole run; it is kept and its path printed)
+                     profile covers Roster's whole run, every scenario; it is kept and its path printed)
 `
 
 interface Options {
@@ -60,12 +66,13 @@ interface Options {
   docs: boolean
   json: string | undefined
   profile: boolean
+  pin: boolean
   retries: number
   maxOtherLoadPct: number
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = parseFlags(argv, ['users', 'duration', 'warmup', 'connections', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs', 'profile'], USAGE)
+  const flags = parseFlags(argv, ['users', 'duration', 'warmup', 'connections', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs', 'profile', 'no-pin'], USAGE)
   const quick = flags.has('quick')
   const num = numberOption(flags, env)
   const { databaseUrl, pgCluster, stores } = storeOptions(flags, env)
@@ -74,7 +81,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     users: num('users', 'BENCH_USERS', quick ? 5_000 : 100_000, 200, 2_000_000),
     durationS: num('duration', 'BENCH_DURATION', quick ? 2 : 8, 1, 60),
     warmupS: num('warmup', 'BENCH_WARMUP', quick ? 1 : 2, 0, 30),
-    connections: num('connections', 'BENCH_CONNECTIONS', 10, 1, 256),
+    connections: num('connections', 'BENCH_CONNECTIONS', 32, 1, 256),
     databaseUrl,
     pgCluster,
     stores,
@@ -82,6 +89,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     docs: flags.has('no-docs') ? false : flags.has('docs') || !quick,
     json: typeof json === 'string' ? path.resolve(json) : undefined,
     profile: flags.has('profile'),
+    pin: !flags.has('no-pin'),
     retries: num('retries', 'BENCH_RETRIES', quick ? 0 : 2, 0, 5),
     maxOtherLoadPct: num('max-other-load', 'BENCH_MAX_OTHER_LOAD', 25, 1, 1000),
   }
@@ -93,6 +101,11 @@ const t0 = performance.now()
 function say(line: string): void {
   process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
 }
+
+// Servers on one core, the load generator (this process) on the other, PostgreSQL on both.
+const SERVER_CPU = '0'
+const LOAD_CPU = '1'
+const ALL_CPUS = `0-${os.availableParallelism() - 1}`
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -145,6 +158,16 @@ function postUser(runId: string): () => Req {
   }
 }
 
+/** Replaces the displayName of random seeded users, cycling through the given names. */
+function patchUser(ids: string[]): () => Req {
+  let k = 0
+  return () => {
+    const n = ++k
+    const value = `${GIVEN[n % GIVEN.length]} ${FAMILY[(n >> 3) % FAMILY.length]}`
+    return { method: 'PATCH', path: `/scim/v2/Users/${pick(ids)}`, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value }] }) }
+  }
+}
+
 const get = (p: string) => (): Req => ({ method: 'GET', path: p })
 const isList = (b: unknown): b is { totalResults: number; Resources: Json[]; nextCursor?: string } =>
   !!b && typeof b === 'object' && Array.isArray((b as Json).Resources) && typeof (b as Json).totalResults === 'number'
@@ -156,33 +179,47 @@ interface Prepared {
   walkSeconds?: number
 }
 
+/** One operation measured on Roster, then on the floor and the peer, each with its own request generator (POST names, member cycles). */
+function compared(base: Omit<Scenario, 'server' | 'next' | 'compare'>, make: (server: 'roster' | 'floor' | 'peer') => () => Req, peer: string | true = true): Scenario[] {
+  return [
+    { ...base, server: 'roster', compare: base.key, next: make('roster') },
+    { ...base, key: `${base.key}@floor`, label: `floor: ${base.label}`, server: 'floor', compare: base.key, next: make('floor') },
+    {
+      ...base,
+      key: `${base.key}@peer`,
+      label: `SCIMMY peer: ${base.label}`,
+      server: 'peer',
+      compare: base.key,
+      next: make('peer'),
+      ...(peer === true ? {} : { unavailable: peer }),
+    },
+  ]
+}
+
 function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
   const users = seeded.users
   const q = (filter: string) => `/scim/v2/Users?filter=${encodeURIComponent(filter)}`
   const pageOf = (size: number) => (_status: number, b: unknown) =>
     !isList(b) ? 'not a ListResponse' : b.Resources.length !== Math.min(size, b.totalResults) ? `${b.Resources.length} resources, expected ${size}` : undefined
+  const one = (_s: number, b: unknown) => (!isList(b) ? 'not a ListResponse' : b.totalResults !== 1 ? `totalResults ${b.totalResults}, expected 1` : undefined)
+  const hasId = (_s: number, b: unknown) => (b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer')
   const deep = prepared.deepPosition
+  const runId = randomBytes(3).toString('hex')
   return [
     { key: 'bare-user', label: 'bare koa, GET user JSON', server: 'bare', kind: 'baseline', next: get('/user'), extraWarmupS: 3 },
     { key: 'bare-list', label: 'bare koa, GET 100-user list JSON', server: 'bare', kind: 'baseline', next: get('/list') },
-    {
-      key: 'get-user',
-      label: 'GET /Users/{id}',
-      server: 'roster',
-      kind: 'read',
-      sameBody: 'bare-user',
-      next: () => ({ method: 'GET', path: `/scim/v2/Users/${pick(seeded.sampleUserIds)}` }),
-      check: (_s, b) => (b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer'),
-    },
-    {
-      key: 'filter-username',
-      label: 'filter userName eq',
-      server: 'roster',
-      kind: 'read',
-      sameBody: 'bare-user',
-      next: () => ({ method: 'GET', path: q(`userName eq "${userName(1 + randomInt(users))}"`) }),
-      check: (_s, b) => (!isList(b) ? 'not a ListResponse' : b.totalResults !== 1 ? `totalResults ${b.totalResults}, expected 1` : undefined),
-    },
+    ...compared({ key: 'get-user', label: 'GET /Users/{id}', kind: 'read', sameBody: 'bare-user', check: hasId }, () => () => ({ method: 'GET', path: `/scim/v2/Users/${pick(seeded.sampleUserIds)}` })),
+    ...compared({ key: 'filter-username', label: 'filter userName eq', kind: 'read', sameBody: 'bare-user', check: one }, () => () => ({ method: 'GET', path: q(`userName eq "${userName(1 + randomInt(users))}"`) })),
+    ...compared({ key: 'filter-externalid', label: 'filter externalId eq', kind: 'read', sameBody: 'bare-user', check: one }, () => () => ({ method: 'GET', path: q(`externalId eq "${externalIdOf(1 + randomInt(users))}"`) })),
+    ...compared({ key: 'index-1', label: 'list page 1 (startIndex=1, count=100)', short: 'page 1 by startIndex', kind: 'read', sameBody: 'bare-list', check: pageOf(100) }, () => get('/scim/v2/Users?startIndex=1&count=100')),
+    ...compared(
+      { key: 'post-user', label: 'POST /Users', kind: 'write', sameBody: 'bare-user', check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : hasId(s, b)) },
+      (server) => postUser(`${runId}-${server}`),
+    ),
+    ...compared({ key: 'patch-user', label: 'PATCH /Users/{id} (replace displayName)', kind: 'write', sameBody: 'bare-user', check: hasId }, () => patchUser(seeded.sampleUserIds)),
+    ...compared({ key: 'patch-small', label: `PATCH add/remove member, ${SMALL_GROUP_SIZE}-member group`, short: `the ${SMALL_GROUP_SIZE}-member group`, kind: 'write' }, () =>
+      memberCycler(seeded.smallGroupId, seeded.smallGroupPool, false),
+    ),
     {
       key: 'filter-title',
       label: 'filter title eq (non-indexed attribute)',
@@ -192,7 +229,6 @@ function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
       next: () => ({ method: 'GET', path: q(`title eq "${titleOf(randomInt(TITLE_COUNT))}"`) }),
       check: (_s, b) => (!isList(b) ? 'not a ListResponse' : b.totalResults < Math.floor(users / TITLE_COUNT) ? `totalResults ${b.totalResults}, expected ≥ ${Math.floor(users / TITLE_COUNT)}` : undefined),
     },
-    { key: 'index-1', label: 'list page 1 (startIndex=1, count=100)', short: 'page 1 by startIndex', server: 'roster', kind: 'read', sameBody: 'bare-list', next: get('/scim/v2/Users?startIndex=1&count=100'), check: pageOf(100) },
     { key: 'cursor-1', label: 'list page 1 by cursor (count=100)', short: 'page 1 by cursor', server: 'roster', kind: 'read', sameBody: 'bare-list', next: get('/scim/v2/Users?cursor=&count=100'), check: pageOf(100) },
     {
       key: 'cursor-deep',
@@ -214,23 +250,6 @@ function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
       baseline: 'index-1',
       next: get(`/scim/v2/Users?startIndex=${deep}&count=100`),
       check: pageOf(Math.min(100, users - deep + 1)),
-    },
-    {
-      key: 'post-user',
-      label: 'POST /Users',
-      server: 'roster',
-      kind: 'write',
-      sameBody: 'bare-user',
-      next: postUser(randomBytes(3).toString('hex')),
-      check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer'),
-    },
-    {
-      key: 'patch-small',
-      label: `PATCH add/remove member, ${SMALL_GROUP_SIZE}-member group`,
-      short: `the ${SMALL_GROUP_SIZE}-member group`,
-      server: 'roster',
-      kind: 'write',
-      next: memberCycler(seeded.smallGroupId, seeded.smallGroupPool, false),
     },
     {
       key: 'patch-big',
@@ -267,7 +286,7 @@ function syntheticUser(n: number): Json {
   return {
     schemas: [USER_SCHEMA],
     id,
-    externalId: `ext-${String(n).padStart(7, '0')}`,
+    externalId: externalIdOf(n),
     userName: userName(n),
     name: { formatted: `${given} ${family}`, familyName: family, givenName: given },
     displayName: `${given} ${family}`,
@@ -414,6 +433,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     const adminUrl = cluster?.url ?? opts.databaseUrl!
     server = await scratchDatabase(adminUrl, cluster)
     onCleanup(server.cleanup)
+    // The cluster was started from this (pinned) process: give PostgreSQL every CPU back.
+    if (opts.pin && cluster && server.postmasterPid) setTreeAffinity(server.postmasterPid, ALL_CPUS)
     target = { kind: 'postgres', url: server.url }
   }
 
@@ -424,6 +445,20 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   say(`${store}: seeded in ${(st.total! / 1000).toFixed(1)} s (users ${(st.users! / 1000).toFixed(1)} s, groups ${(st.groups! / 1000).toFixed(1)} s, VACUUM ANALYZE ${(st.vacuumAnalyze! / 1000).toFixed(1)} s); database ${seeded.sizes.databaseMiB} MiB`)
 
   const cwd = tempDir('roster-bench-cwd-')
+  // The peer gets the seeded users as documents; the PGlite floor a copy of the seeded database
+  // (Roster holds the data directory's lock, and PGlite serves one process).
+  const e0 = performance.now()
+  const peerData = path.join(cwd, 'peer-data.json')
+  await exportForPeer(target, seeded, peerData)
+  let floorDir: string | undefined
+  if (dataDir) {
+    floorDir = tempDir('roster-bench-floor-')
+    fs.cpSync(path.join(dataDir, 'pgdata'), path.join(floorDir, 'pgdata'), { recursive: true })
+  }
+  notes.push(
+    `Set-up for the baselines took ${formatSeconds((performance.now() - e0) / 1000)}: the seeded users and groups exported as SCIM documents for the peer (same ids, userNames, externalIds and members)${floorDir ? ", and the seeded PGlite directory copied (with Roster stopped) for the floor, so both start from byte-identical data; Roster's writes during the run are not in the floor's copy" : '; the floor uses the same database as Roster'}.`,
+  )
+  const pinned = opts.pin ? { cpus: SERVER_CPU } : {}
   const rosterPort = await freePort()
   let roster: NodeProcess | undefined
   // Kept after the run (not a registered temporary directory): the profile is for reading later.
@@ -441,7 +476,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
         LOG_FORMAT: 'json',
         ...(store === 'pglite' ? { DATA_DIR: dataDir! } : { DATABASE_URL: server!.url }),
       },
-      { ready: /^SCIM base URL: /m, waitMs: 180_000, cwd, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) },
+      { ready: /^SCIM base URL: /m, waitMs: 180_000, cwd, ...pinned, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) },
     )
     say(`${store}: Roster pid ${roster.pid} listening on 127.0.0.1:${rosterPort} (started in ${((performance.now() - rosterStarted) / 1000).toFixed(1)} s)`)
   } catch (err) {
@@ -482,8 +517,15 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   }
   const bodiesFile = path.join(cwd, 'bare-bodies.json')
   fs.writeFileSync(bodiesFile, JSON.stringify({ user: userBody, list: listBody }))
-  const bare = await startNode(path.join(ROOT, 'bench/bare-server.ts'), { PORT: '0', BARE_BODIES: bodiesFile }, { ready: /listening on \d+/, waitMs: 60_000, cwd })
-  const barePort = Number(/listening on (\d+)/.exec(bare.output())![1])
+  const portOf = (p: NodeProcess) => Number(/listening on (\d+)/.exec(p.output())![1])
+  const bare = await startNode(path.join(ROOT, 'bench/bare-server.ts'), { PORT: '0', BARE_BODIES: bodiesFile }, { ready: /listening on \d+/, waitMs: 60_000, cwd, ...pinned })
+  const floor = await startNode(
+    path.join(ROOT, 'bench/floor-server.ts'),
+    { PORT: '0', FLOOR_TENANT: seeded.tenantId, ...(floorDir ? { FLOOR_PGLITE_DIR: path.join(floorDir, 'pgdata') } : { FLOOR_DATABASE_URL: server!.url }) },
+    { ready: /listening on \d+/, waitMs: 120_000, cwd, ...pinned },
+  )
+  const peer = await startNode(path.join(ROOT, 'bench/scimmy-peer.ts'), { PORT: '0', PEER_DATA: peerData }, { ready: /listening on \d+/, waitMs: 120_000, cwd, ...pinned })
+  say(`${store}: floor pid ${floor.pid}, SCIMMY peer pid ${peer.pid}${opts.pin ? `; servers pinned to CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''}`)
 
   const all = scenarios(seeded, prepared)
   if (!roster) for (const s of all) if (s.server === 'roster') s.unavailable = rosterProblem
@@ -492,8 +534,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     durationS: opts.durationS,
     warmupS: opts.warmupS,
     headers: { authorization: `Bearer ${seeded.token}`, accept: 'application/scim+json' },
-    urls: { bare: `http://127.0.0.1:${barePort}`, roster: rosterBase },
-    pids: { bare: bare.pid, ...(roster ? { roster: roster.pid } : {}) },
+    urls: { bare: `http://127.0.0.1:${portOf(bare)}`, roster: rosterBase, floor: `http://127.0.0.1:${portOf(floor)}`, peer: `http://127.0.0.1:${portOf(peer)}` },
+    pids: { bare: bare.pid, floor: floor.pid, peer: peer.pid, ...(roster ? { roster: roster.pid } : {}) },
     ...(server?.postmasterPid ? { postmasterPid: server.postmasterPid } : {}),
     ...(server?.stats
       ? {
@@ -521,7 +563,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
         const quiet = await waitForQuiet(opts.maxOtherLoadPct, 30_000, pidsOf(settings))
         say(`${store}:   other processes used ${Math.round(best!.otherLoadPct!)} % of a CPU; measuring again (now ${Math.round(quiet)} %)`)
       }
-      const m = await measure(scenario, scenario.server === 'roster' ? settings : ({ ...settings, before: undefined, after: undefined } as LoadSettings))
+      const m = await measure(scenario, scenario.server === 'roster' || scenario.server === 'floor' ? settings : ({ ...settings, before: undefined, after: undefined } as LoadSettings))
       say(
         m.ok
           ? `${store}:   ${Math.round(m.rps!).toLocaleString('en')} req/s, p50 ${m.p50!.toFixed(2)} ms, p99 ${m.p99!.toFixed(2)} ms${m.cpuMsPerReq !== undefined ? `, server CPU ${m.cpuMsPerReq.toFixed(2)} ms/req` : ''}${m.otherLoadPct !== undefined ? `, other load ${Math.round(m.otherLoadPct)} %` : ''}`
@@ -536,6 +578,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   const rss = roster ? rssMiB(roster.pid) : null
   if (roster) await roster.stop(30_000)
   await bare.stop()
+  await floor.stop()
+  await peer.stop()
   if (roster) {
     const errors = roster
       .output()
@@ -555,7 +599,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   const report0 = { scenarios: all, results }
   const byKey = new Map(results.map((r) => [r.key, r]))
   const targets: Target[] = []
-  const reads = all.filter((s) => s.kind === 'read')
+  const reads = all.filter((s) => s.kind === 'read' && s.server === 'roster')
   const readRatios = reads.map((s) => ({ s, m: byKey.get(s.key)!, r: ratios(report0, byKey.get(s.key)!) }))
   const measuredReads = readRatios.filter((x) => x.m.ok && x.r.vsSameBody !== undefined)
   const slow = measuredReads.filter((x) => x.r.vsSameBody! < 1 / 3)
@@ -579,6 +623,30 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
       detail: r.vsBaseline === undefined ? `not measured (${m.ok ? 'its baseline failed' : 'it failed'})` : `${(r.vsBaseline * 100).toFixed(0)} % of ${r.baselineLabel}'s req/s`,
     })
   }
+  const comparisons = all.filter((s) => s.server === 'roster' && s.compare).map((s) => ({ s, c: compareOf(report0, s.key) }))
+  const measuredVs = (side: 'floor' | 'peer') => comparisons.filter((x) => x.c[side] !== undefined)
+  const vsFloor = measuredVs('floor')
+  targets.push({
+    name: 'every operation at least 0.8 of the floor (bare koa + one indexed statement, same database)',
+    met: vsFloor.length ? vsFloor.every((x) => x.c.floor! >= 0.8) && vsFloor.length === comparisons.length : null,
+    detail: vsFloor.map((x) => `${x.s.label} ${x.c.floor!.toFixed(2)}`).join(', ') || 'not measured',
+  })
+  const vsPeer = measuredVs('peer')
+  targets.push({
+    name: 'ahead of the in-memory SCIM peer (SCIMMY + express) on every operation',
+    met: vsPeer.length ? vsPeer.every((x) => x.c.peer! >= 1) : null,
+    detail: [vsPeer.map((x) => `${x.s.label} ${x.c.peer!.toFixed(2)}`).join(', '), comparisons.length > vsPeer.length ? `${comparisons.length - vsPeer.length} not comparable (see the table)` : '']
+      .filter(Boolean)
+      .join('; '),
+  })
+  if (store === 'postgres') {
+    const fast = ['get-user', 'filter-username', 'filter-externalid'].map((k) => byKey.get(k)).filter((m): m is Measurement => !!m?.ok)
+    targets.push({
+      name: `p99 under 20 ms at ${opts.connections} connections for GET and filter`,
+      met: fast.length ? fast.every((m) => m.p99! < 20) : null,
+      detail: fast.map((m) => `${m.label} ${m.p99!.toFixed(1)} ms`).join(', '),
+    })
+  }
   versus('member PATCH on the big group as fast as on the 10-member group', 'patch-big')
   versus('deep page by cursor as fast as page 1 by cursor', 'cursor-deep')
 
@@ -588,6 +656,9 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   const titleMatches = Math.round(opts.users / TITLE_COUNT)
   notes.push(
     `\`title eq\` matches about ${titleMatches.toLocaleString('en')} users (${TITLE_COUNT} titles); title has no column or B-tree index of its own, but migration 0002's GIN index on the lower-cased document (\`resource_ci\`) serves \`eq\` on any attribute. Every ListResponse counts all matches for totalResults.`,
+  )
+  notes.push(
+    'The floor answers with the stored document plus id and meta (no group list, no projection, no ETag check, no audit, no authentication, no log), so its answers are smaller than Roster\'s (see "response"); its list page is `ORDER BY id LIMIT 100` without a count. The peer keeps users in Maps indexed by id, userName and externalId (other filters use SCIMMY\'s own matching over every user), cuts list pages from the Map and tells SCIMMY the total; it renders users without their groups, writes no audit event and, for a member PATCH, reads and rewrites the whole group document (SCIMMY\'s PatchOp works on the resource), so it is measured on the 10-member group only.',
   )
   if (prepared.walkSeconds !== undefined) notes.push(`Finding the cursor at position ${deepPosition.toLocaleString('en')} took ${prepared.walkSeconds.toFixed(1)} s (pages of 1,000 with attributes=id).`)
   notes.push(
@@ -611,15 +682,24 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
         : `The machine was shared: other processes used ${Math.round(mean)} % of a CPU on average during the measured phases (up to ${Math.round(worst.otherLoadPct!)} % during "${worst.label}"), so some figures are lower than on an idle machine; see the "other load" column.`,
     )
   }
-  const profile = profileDir ? summariseProfile(profileDir) : null
+  const rosterRuns = results.filter((m) => m.ok && m.windowUs && m.requests && all.find((s) => s.key === m.key)?.server === 'roster')
+  const profile = profileDir ? summariseProfile(profileDir, new Map(rosterRuns.map((m) => [m.key, m.windowUs!]))) : null
+  const profileRows: string[] = []
   if (profile) {
     const share = (x: { name: string; share: number }) => `${x.name} ${Math.round(x.share * 100)} %`
     notes.push(
-      `CPU profile of Roster over the whole run (${formatSeconds(profile.totalMs / 1000)} busy): by area ${profile.areas.slice(0, 8).map(share).join(', ')}; top functions ${profile.functions.slice(0, 8).map(share).join(', ')}. Profile: ${profile.file}`,
+      `CPU profile of Roster over the whole run, start-up and set-up requests included (${formatSeconds(profile.totalMs / 1000)} busy): by area ${profile.areas.slice(0, 8).map(share).join(', ')}; top functions ${profile.functions.slice(0, 8).map(share).join(', ')}. Profile: ${profile.file}`,
     )
+    for (const m of rosterRuns) {
+      const w = profile.windows.get(m.key)
+      if (!w?.totalMs) continue
+      const cell = (xs: Array<{ name: string; share: number }>) => xs.map(share).join(', ').replace(/\|/g, '\\|')
+      profileRows.push(`| ${m.label} | ${(w.totalMs / m.requests!).toFixed(2)} | ${cell(w.areas.slice(0, 6))} | ${cell(w.functions.slice(0, 5))} |`)
+    }
   } else if (profileDir) notes.push(`No CPU profile was written in ${profileDir}.`)
 
   if (dataDir) removeTempDir(dataDir)
+  if (floorDir) removeTempDir(floorDir)
   removeTempDir(cwd)
   if (server) await server.cleanup()
 
@@ -629,7 +709,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     storeDescription: store === 'pglite' ? `embedded PGlite ${machine.pglite} (${serverVersion}, WASM, inside the Roster process)` : `${serverVersion} ${server!.description}${cluster ? ' (throwaway cluster from test/services/postgres.mjs)' : ''}; Roster's pool: 10 connections`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     machine,
-    settings: { users: opts.users, durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, quick: opts.quick },
+    settings: { users: opts.users, durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, quick: opts.quick, pinned: opts.pin },
     dataset: `${opts.users.toLocaleString('en')} users (≈${Math.round((seeded.sizes.usersMiB * 1024 * 1024) / opts.users)} bytes each on disk with indexes), a group of ${seeded.sizes.bigGroupMembers.toLocaleString('en')} members and one of ${seeded.sizes.smallGroupMembers}; database ${seeded.sizes.databaseMiB} MiB (users ${seeded.sizes.usersMiB} MiB, group_members ${seeded.sizes.groupMembersMiB} MiB).`,
     seeding: `${formatSeconds(st.total! / 1000)} (open/create ${formatSeconds(st.open! / 1000)}, users ${formatSeconds(st.users! / 1000)}, groups and memberships ${formatSeconds(st.groups! / 1000)}, VACUUM ANALYZE ${formatSeconds(st.vacuumAnalyze! / 1000)}).`,
     totalSeconds: (performance.now() - started) / 1000,
@@ -637,6 +717,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     results,
     targets,
     notes,
+    ...(profileRows.length ? { profileRows } : {}),
   }
 }
 
@@ -650,6 +731,11 @@ async function main(): Promise<void> {
   }
   installExitHooks()
   const machine = describeMachine()
+  if (opts.pin && (machine.cpus < 2 || !canPin())) {
+    opts.pin = false
+    say(`note: not pinning (${machine.cpus < 2 ? 'one CPU' : 'taskset unavailable'}); servers and load share every CPU`)
+  }
+  if (opts.pin) setAffinity(process.pid, LOAD_CPU)
   const load = os.loadavg()[0]!
   if (load > 0.5) say(`note: the machine is not idle (load average ${load.toFixed(1)}); the "other load" column shows how much that costs each scenario`)
   say(
@@ -666,10 +752,11 @@ async function main(): Promise<void> {
       }
       const report = await runStore(store, opts, machine, cluster)
       reports.push(report)
-      process.stdout.write(`\n${report.store === 'pglite' ? 'PGlite' : 'PostgreSQL server'}: ${report.storeDescription}\n\n${textTable(report)}\n\n`)
+      process.stdout.write(`\n${report.store === 'pglite' ? 'PGlite' : 'PostgreSQL server'}: ${report.storeDescription}\n\n${comparisonTable(report, false)}\n\n${textTable(report)}\n\n`)
       for (const t of report.targets) process.stdout.write(`  ${t.met === null ? 'not measured' : t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.detail}\n`)
       process.stdout.write('\n')
       for (const n of report.notes) process.stdout.write(`  - ${n}\n`)
+      if (report.profileRows) process.stdout.write(`\n  Roster's CPU per scenario (profiled ms/req | by area | top functions):\n${report.profileRows.map((r) => `  ${r}`).join('\n')}\n`)
       const statements = statementLines(report, false)
       if (statements.length) process.stdout.write(`\n  Top statements (pg_stat_statements; share of database execution time, mean × calls per request):\n${statements.join('\n')}\n`)
       process.stdout.write(`\n  ${store} run: ${formatSeconds(report.totalSeconds)} (seeding ${report.seeding})\n`)

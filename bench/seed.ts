@@ -3,6 +3,7 @@
  * SCIM token from the domain functions, and the bulk (users, groups, memberships) from a few
  * `INSERT … SELECT … FROM generate_series` statements through the store's SQL seam.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Actor } from '../src/domain/audit/model.js'
@@ -170,6 +171,34 @@ export async function inspect(target: SeedTarget, seeded: Pick<Seeded, 'tenantId
       smallGroupMembers: await n('SELECT count(*)::int AS v FROM group_members WHERE tenant_id = $1 AND group_id = $2', [seeded.tenantId, seeded.smallGroupId]),
       auditEvents: await n('SELECT count(*)::int AS v FROM audit_events WHERE tenant_id = $1', [seeded.tenantId]),
     }
+  } finally {
+    await db.close()
+    release()
+  }
+}
+
+/**
+ * Writes the seeded users and groups as SCIM documents (same ids, userNames, externalIds, members),
+ * ordered by id as Roster pages them, for the in-memory peer (bench/scimmy-peer.ts).
+ */
+export async function exportForPeer(target: SeedTarget, seeded: Pick<Seeded, 'tenantId'>, file: string): Promise<void> {
+  const { db, release } = await openDatabase(target)
+  try {
+    const users = await db.query<{ doc: unknown }>(
+      `SELECT resource || jsonb_build_object('schemas', jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:User'), 'id', id,
+                'meta', jsonb_build_object('resourceType', 'User', 'created', created, 'lastModified', modified)) AS doc
+         FROM users WHERE tenant_id = $1 ORDER BY id`,
+      [seeded.tenantId],
+    )
+    const groups = await db.query<{ doc: unknown }>(
+      `SELECT g.resource || jsonb_build_object('schemas', jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:Group'), 'id', g.id,
+                'meta', jsonb_build_object('resourceType', 'Group', 'created', g.created, 'lastModified', g.modified),
+                'members', coalesce((SELECT jsonb_agg(jsonb_build_object('value', m.member_id, 'type', m.member_type)) FROM group_members m
+                                      WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id), '[]'::jsonb)) AS doc
+         FROM groups g WHERE g.tenant_id = $1 ORDER BY g.id`,
+      [seeded.tenantId],
+    )
+    fs.writeFileSync(file, JSON.stringify({ users: users.map((r) => r.doc), groups: groups.map((r) => r.doc) }))
   } finally {
     await db.close()
     release()
