@@ -6,7 +6,7 @@
  *   BARE_BODIES=<file with {"name": <json>, …}> PORT=<port> node --import tsx bench/bare-server.ts
  */
 import fs from 'node:fs'
-import http from 'node:http'
+import { serveBench } from './serve.js'
 import Koa from 'koa'
 
 const bodies = new Map<string, unknown>(Object.entries(JSON.parse(fs.readFileSync(process.env.BARE_BODIES!, 'utf8')) as Record<string, unknown>))
@@ -22,15 +22,4 @@ app.use((ctx) => {
   ctx.body = body
 })
 
-const server = http.createServer(app.callback())
-server.keepAliveTimeout = 65_000
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const address = server.address()
-  process.stdout.write(`bare server listening on ${typeof address === 'object' && address ? address.port : '?'}\n`)
-})
-const stop = () => {
-  server.close(() => process.exit(0))
-  server.closeAllConnections()
-}
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+serveBench(app.callback(), 'bare server')

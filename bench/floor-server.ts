@@ -17,7 +17,8 @@
  *   PATCH /Users/{id}             UPDATE of the document (replace displayName)
  *   PATCH /Groups/{id}            INSERT or DELETE on group_members
  */
-import http from 'node:http'
+import type http from 'node:http'
+import { serveBench } from './serve.js'
 import Koa from 'koa'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
@@ -123,18 +124,7 @@ async function main(): Promise<void> {
       } else ctx.status = 400
     }
   })
-  const server = http.createServer(app.callback())
-  server.keepAliveTimeout = 65_000
-  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-    const address = server.address()
-    process.stdout.write(`floor server listening on ${typeof address === 'object' && address ? address.port : '?'}\n`)
-  })
-  const stop = () => {
-    server.close(() => process.exit(0))
-    server.closeAllConnections()
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  serveBench(app.callback(), 'floor server')
 }
 
 void main().catch((err: unknown) => {

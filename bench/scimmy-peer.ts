@@ -11,7 +11,7 @@
  * order: by id, as Roster pages), so SCIMMY renders only the page, not every user.
  */
 import fs from 'node:fs'
-import http from 'node:http'
+import { serveBench } from './serve.js'
 import { randomUUID } from 'node:crypto'
 import express from 'express'
 import SCIMMY from 'scimmy'
@@ -151,15 +151,4 @@ app.use(
   }),
 )
 
-const server = http.createServer(app)
-server.keepAliveTimeout = 65_000
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const address = server.address()
-  process.stdout.write(`scimmy peer listening on ${typeof address === 'object' && address ? address.port : '?'} (${users.size} users, ${groups.size} groups)\n`)
-})
-const stop = () => {
-  server.close(() => process.exit(0))
-  server.closeAllConnections()
-}
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+serveBench(app, 'scimmy peer', `(${users.size} users, ${groups.size} groups)`)
