@@ -11,7 +11,7 @@ import { HttpError } from '../http/errors.js'
 import { messagePage, sendHtml } from './pages.js'
 import type { SloContext } from '../saml/logout.js'
 import { spEndpoints } from '../saml/service-provider.js'
-import { openSpKey } from '../saml/settings.js'
+import { openSpKey } from '../domain/sign-in/saml-settings.js'
 import { readCookie, sessionCookieName, setSessionCookie } from './session-cookie.js'
 import type { SessionDeps } from './session-auth.js'
 

@@ -7,7 +7,7 @@ import type { Store } from '../domain/store.js'
 import type { Tenant } from '../domain/tenancy/model.js'
 import type { SecretBox } from '../domain/credentials/secrets.js'
 import { SAML_IDENTIFIERS, type SamlIdentifier, type SamlSettings, type StoredSamlConfig } from '../domain/sign-in/model.js'
-import { openSpKey, saveSamlSettings, type SamlSettingsWrite } from '../domain/sign-in/saml-settings.js'
+import { saveSamlSettings, type SamlSettingsWrite } from '../domain/sign-in/saml-settings.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import { generateSpKeyPair, normaliseCertificate } from './certificates.js'
 import { parseIdpMetadata } from './idp-metadata.js'
@@ -102,4 +102,3 @@ export async function setSamlSettings(
   return saveSamlSettings(store, box, ctx, existing, settings, newKey)
 }
 
-export { openSpKey }

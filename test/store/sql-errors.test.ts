@@ -77,6 +77,8 @@ for (const backend of backends()) {
 
 describe('store: connection faults on the PostgreSQL server', () => {
   before(function () {
+    // backends() always includes the server under CI=true (a missing one fails there); only a
+    // developer's run without TEST_DATABASE_URL leaves it out, and says so.
     if (!backends().includes(postgresBackend)) this.skip()
   })
 
