@@ -23,6 +23,8 @@ export interface Config {
   databaseTenantConcurrency: number | undefined
   logLevel: LogLevel
   logFormat: 'json' | 'pretty'
+  /** Which requests get an access-log line above debug (src/http/request-context.ts): `all`, `errors` (4xx, 5xx) or `off`. */
+  logRequests: 'all' | 'errors' | 'off'
   bodyLimitBytes: number
   shutdownTimeoutMs: number
   tokenUsageFlushMs: number
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseTenantConcurrency: read('DATABASE_TENANT_CONCURRENCY') === undefined ? undefined : int('DATABASE_TENANT_CONCURRENCY', 1, 1, 1000),
     logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     logFormat: 'json',
+    logRequests: oneOf('LOG_REQUESTS', 'errors', ['all', 'errors', 'off'] as const),
     bodyLimitBytes,
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
     tokenUsageFlushMs: duration('TOKEN_USAGE_FLUSH_INTERVAL', '30s', 100, 3_600_000),

@@ -11,7 +11,7 @@ import { ScimError, badRequest } from './errors.js'
 import { etagOf, ifMatch, notModified } from '../http/etag.js'
 import { listResponse } from './messages/list-response.js'
 import { parseListRequest, parseSearchRequest, type ListRequest } from './messages/search-request.js'
-import { defaultProjection, parseProjection, type Projection } from './schema/projection.js'
+import { requestedProjection, type Projection } from './schema/projection.js'
 import type { ResourceHandler, WireRecord } from './resource-type.js'
 import { usersHandler } from './resources/users.js'
 import { groupsHandler } from './resources/groups.js'
@@ -48,11 +48,8 @@ function projectionOf(sc: ScimContext, type: 'User' | 'Group', source: Record<st
     const v = key === undefined ? undefined : source[key]
     return typeof v === 'string' || Array.isArray(v) ? (v as string | string[]) : undefined
   }
-  const attributes = pick('attributes')
-  const excludedAttributes = pick('excludedAttributes')
-  // Most requests shape nothing: the default projection is computed once per resource type.
-  if (attributes === undefined && excludedAttributes === undefined) return defaultProjection(sc.registry, type)
-  return parseProjection(sc.registry, type, { attributes, excludedAttributes })
+  // Most requests shape nothing (the default projection); the rest share one parsed per tenant schema and parameters.
+  return requestedProjection(sc.registry, type, { attributes: pick('attributes'), excludedAttributes: pick('excludedAttributes') })
 }
 
 const query = (ctx: Context) => ctx.query as Record<string, unknown>
@@ -67,7 +64,8 @@ const asksForShape = (ctx: Context) => Object.keys(ctx.query).some((k) => /^(att
 export function scimService(deps: ScimDeps): Middleware {
   const baseUrl = `${deps.publicUrl}${SCIM_PREFIX}`
   const router = new Router({ prefix: SCIM_PREFIX })
-  const sc = (ctx: Context) => scimContext(ctx, { store: deps.store, baseUrl, bodyLimitBytes: deps.bodyLimitBytes })
+  const contextDeps = { store: deps.store, baseUrl, bodyLimitBytes: deps.bodyLimitBytes }
+  const sc = (ctx: Context) => scimContext(ctx, contextDeps)
 
   for (const handler of HANDLERS) {
     const base = `/${handler.endpoint}`

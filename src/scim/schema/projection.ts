@@ -5,7 +5,8 @@
  * `parseProjection` turns the `attributes` / `excludedAttributes` query parameters into a plan: for
  * every schema of the resource type, the top-level attributes to return and, for complex ones, the
  * sub-attributes. The plan is computed once from the schema registry, so `applyProjection` and
- * `needs` are plain look-ups that do not need the registry.
+ * `needs` are plain look-ups that do not need the registry. Responses are rendered by renderer.ts,
+ * which applies the plan while building (exactly as `applyProjection` on the whole resource would).
  *
  * Rules (see the report in docs/scim.md's compliance matrix):
  * - `returned: "always"` attributes (`id`, `schemas`) are always returned; `excludedAttributes` has no
@@ -231,6 +232,35 @@ export function defaultProjection(registry: SchemaRegistry, resourceType: string
   return projection
 }
 
+/** How many parsed projections `requestedProjection` keeps per registry, and the longest parameters it keeps one for. */
+export const PROJECTION_CACHE = Object.freeze({ perRegistry: 64, maxKeyLength: 2_000 } as const)
+
+const requested = new WeakMap<SchemaRegistry, Map<string, Projection>>()
+
+/**
+ * The projection a request's `attributes` / `excludedAttributes` ask for (non-strict): the default
+ * one when neither is given, else parsed once per registry and parameter text, so clients that
+ * shape every request the same way (`excludedAttributes=members`) share one projection and the
+ * renderer compiled for it. A pure cache: the same parameters always give the same projection, and
+ * errors are never cached. Bounded: the oldest entry goes when a registry has too many.
+ */
+export function requestedProjection(registry: SchemaRegistry, resourceType: string, params: ProjectionParams): Projection {
+  const attributes = params.attributes ?? undefined
+  const excludedAttributes = params.excludedAttributes ?? undefined
+  if (attributes === undefined && excludedAttributes === undefined) return defaultProjection(registry, resourceType)
+  const k = JSON.stringify([resourceType.toLowerCase(), attributes ?? null, excludedAttributes ?? null])
+  if (k.length > PROJECTION_CACHE.maxKeyLength) return parseProjection(registry, resourceType, params)
+  let byKey = requested.get(registry)
+  if (!byKey) requested.set(registry, (byKey = new Map()))
+  let projection = byKey.get(k)
+  if (!projection) {
+    projection = parseProjection(registry, resourceType, params)
+    if (byKey.size >= PROJECTION_CACHE.perRegistry) byKey.delete(byKey.keys().next().value as string)
+    byKey.set(k, projection)
+  }
+  return projection
+}
+
 // ---------------------------------------------------------------------------------------------
 // Applying
 
@@ -301,6 +331,20 @@ export function applyProjection(projection: Projection, resource: Record<string,
  * `name.givenName`, or URN-qualified), so callers can skip loading what will not be returned.
  */
 export function needs(projection: Projection, name: string): boolean {
+  let answers = needed.get(projection)
+  if (!answers) needed.set(projection, (answers = new Map()))
+  let answer = answers.get(name)
+  if (answer === undefined) {
+    answer = resolveNeeds(projection, name)
+    if (answers.size < 32) answers.set(name, answer)
+  }
+  return answer
+}
+
+/** `needs`' answers per projection: callers ask the same few names (`groups`, `members`) for every page; a few dozen are kept. */
+const needed = new WeakMap<Projection, Map<string, boolean>>()
+
+function resolveNeeds(projection: Projection, name: string): boolean {
   const lower = name.toLowerCase()
   const has = (plan: ReadonlyMap<string, AttributePlan>, path: string): boolean => {
     const [attr, sub, ...rest] = path.split('.')

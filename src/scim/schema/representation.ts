@@ -4,7 +4,8 @@
  *
  * `fromWire` validates and normalises a POST (create) or PUT (replace) body (RFC 7644 §3.3, §3.5.1);
  * `toWire` builds the representation returned to clients, with `meta`, `$ref`s and the projection of
- * RFC 7644 §3.4.2.5 / §3.9 applied (src/scim/schema/projection.ts).
+ * RFC 7644 §3.4.2.5 / §3.9 applied (src/scim/schema/projection.ts), by a renderer compiled once per
+ * registry and projection (src/scim/schema/renderer.ts).
  *
  * Error types (RFC 7644 §3.12, Table 9): `invalidSyntax` when the message structure is wrong (body
  * not an object, `schemas` missing or not an array of strings, the base schema URN absent from it,
@@ -24,7 +25,8 @@
 import type { JsonObject, Json } from '../../domain/kernel/json.js'
 import type { MemberInput, ResourceDocument, ScimResourceType } from './document.js'
 import { badRequest } from '../errors.js'
-import { applyProjection, defaultProjection, subAttributesOf, topLevelAttributes, type Projection } from './projection.js'
+import { defaultProjection, subAttributesOf, topLevelAttributes, type Projection } from './projection.js'
+import { rendererFor, type ResourceRecord, type WireRenderer } from './renderer.js'
 import { characteristics, SCHEMA_URNS, type AttributeDefinition, type ResourceTypeDefinition, type SchemaRegistry } from './schemas.js'
 import { checkedKeys, coerceMultiValued, coerceSimpleValue, isObject, kindOf, RESOURCE_LIMITS, sameSimpleValue, valueList, type CoerceOptions } from './values.js'
 
@@ -50,29 +52,8 @@ export interface FromWireResult {
   members?: MemberInput[]
 }
 
-export interface WireGroupRef {
-  value: string
-  display: string
-  type: 'direct' | 'indirect'
-}
-
-export interface WireMemberRef {
-  value: string
-  type: 'User' | 'Group'
-  display?: string
-}
-
-export interface ResourceRecord {
-  id: string
-  document: ResourceDocument
-  created: Date
-  modified: Date
-  version: number
-  /** A user's groups (computed from memberships). */
-  groups?: readonly WireGroupRef[]
-  /** A group's members. */
-  members?: readonly WireMemberRef[]
-}
+// The record toWire renders (renderer.ts owns it, as the module that reads it).
+export type { ResourceRecord, WireGroupRef, WireMemberRef } from './renderer.js'
 
 /** What a stored user or group (src/domain/model.ts) has that toWire shows. */
 export interface StoredResource {
@@ -395,78 +376,22 @@ export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceTyp
 // ---------------------------------------------------------------------------------------------
 // toWire
 
-const trimSlash = (url: string): string => url.replace(/\/+$/, '')
-
-function endpointOf(registry: SchemaRegistry, resourceType: string): string {
-  return resourceTypeOf(registry, resourceType).endpoint
-}
-
-const findKey = (obj: JsonObject, name: string): Json | undefined => {
-  if (Object.hasOwn(obj, name)) return obj[name]
-  const lower = name.toLowerCase()
-  const k = Object.keys(obj).find((x) => x.toLowerCase() === lower)
-  return k === undefined ? undefined : obj[k]
-}
-
 /**
  * The SCIM representation of a stored resource: `schemas` (base + extensions present), `id`, the
  * document's attributes, `groups` / `members` with `$ref`, and `meta`, reduced by the projection.
- * `returned: never` and writeOnly attributes are never included.
+ * `returned: never` and writeOnly attributes are never included. Rendered by the renderer compiled
+ * for the registry and projection (renderer.ts); to render many records, take it once with `wireRenderer`.
  */
 export function toWire(registry: SchemaRegistry, resourceType: ScimResourceType, record: ResourceRecord, options: ToWireOptions): Record<string, unknown> {
+  return wireRenderer(registry, resourceType, options.projection)(record, options.baseUrl)
+}
+
+/** The renderer toWire uses for `resourceType` under `projection` (default: `always` + `default` attributes). */
+export function wireRenderer(registry: SchemaRegistry, resourceType: ScimResourceType, projection?: Projection): WireRenderer {
   const rt = resourceTypeOf(registry, resourceType)
-  const projection = options.projection ?? defaultProjection(registry, rt.name)
-  if (projection.resourceType !== rt.name) throw new Error(`internal: a ${projection.resourceType} projection used for ${rt.name}`)
-  const base = trimSlash(options.baseUrl)
-  const doc = record.document
-  const out: Record<string, unknown> = { schemas: [rt.schema], id: record.id }
-
-  for (const def of topLevelAttributes(registry, rt.schema, true)) {
-    const name = def.name
-    if (name === 'schemas' || name === 'id' || name === 'meta') continue
-    if (rt.name === 'User' && name === 'groups') {
-      if (record.groups && record.groups.length > 0) {
-        out.groups = record.groups.map((g) => ({
-          value: g.value,
-          $ref: `${base}${endpointOf(registry, 'Group')}/${encodeURIComponent(g.value)}`,
-          ...(g.display ? { display: g.display } : {}),
-          type: g.type,
-        }))
-      }
-      continue
-    }
-    if (rt.name === 'Group' && name === 'members') {
-      if (record.members && record.members.length > 0) {
-        out.members = record.members.map((m) => ({
-          value: m.value,
-          $ref: `${base}${endpointOf(registry, m.type)}/${encodeURIComponent(m.value)}`,
-          ...(m.display ? { display: m.display } : {}),
-          type: m.type,
-        }))
-      }
-      continue
-    }
-    const value = findKey(doc, name)
-    if (value !== undefined && value !== null) out[name] = structuredClone(value)
-  }
-
-  const schemas = out.schemas as string[]
-  for (const ext of rt.schemaExtensions ?? []) {
-    const value = findKey(doc, ext.schema)
-    if (isObject(value) && Object.keys(value).length > 0) {
-      schemas.push(ext.schema)
-      out[ext.schema] = structuredClone(value)
-    }
-  }
-
-  out.meta = {
-    resourceType: rt.name,
-    created: record.created.toISOString(),
-    lastModified: record.modified.toISOString(),
-    location: `${base}${rt.endpoint}/${encodeURIComponent(record.id)}`,
-    version: `W/"${record.version}"`,
-  }
-  return applyProjection(projection, out)
+  const chosen = projection ?? defaultProjection(registry, rt.name)
+  if (chosen.resourceType !== rt.name) throw new Error(`internal: a ${chosen.resourceType} projection used for ${rt.name}`)
+  return rendererFor(registry, chosen).render
 }
 
 // ---------------------------------------------------------------------------------------------
