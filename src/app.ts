@@ -26,7 +26,7 @@ export interface AppDeps {
   log: Logger
   store: Store
   usage: UsageRecorder
-  /** Verified tokens, remembered for TOKEN_CACHE_TTL; revocations through this process forget them. */
+  /** Verified tokens; by default remembered for TOKEN_CACHE_TTL and forgotten on the database's notices. */
   tokens?: TokenCache
   /** Time for sessions, lockouts and SAML requests; tests pass a clock they can move. */
   clock?: Clock
@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
   app.silent = true
   app.proxy = deps.config.trustProxy
-  app.use(requestContext(deps.log))
+  app.use(requestContext(deps.log, deps.config.logRequests))
   app.use(securityHeaders())
   // Everything under /scim answers in SCIM's error format, including versions we do not serve.
   // Browser pages answer errors as pages.
@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(consoleRoutes())
   app.use(samlRoutes(signIn))
   app.use(loginRoutes(signIn))
-  const tokens = deps.tokens ?? new TokenCache(deps.config.tokenCacheTtlMs)
+  const tokens = deps.tokens ?? TokenCache.following(deps.store.notices.feed, deps.config.tokenCacheTtlMs)
   app.use(
     adminApi({
       store: deps.store,

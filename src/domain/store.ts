@@ -13,7 +13,9 @@
  * - a key that cannot name a record (not a uuid where ids are uuids; text with NUL or a lone
  *   surrogate) is simply not found, never an error;
  * - `transaction` runs its callback against a Store bound to one transaction: all of it commits or
- *   none of it does.
+ *   none of it does;
+ * - a notice published in a transaction reaches every node's feed when it commits, never before and
+ *   never if it rolls back; a feed that may have missed notices says so (`delivering`, `reset`).
  *
  * Domain functions take the narrow view they use (`IdentityStore`, `TenancyStore`, … built with
  * `Transactional`, src/domain/kernel/transaction.ts); a Store is each of them.
@@ -25,9 +27,13 @@ import type { DirectorySyncPersister } from './directory-sync/persister.js'
 import type { IdentityPersister } from './identity/persister.js'
 import type { SignInPersister } from './sign-in/persister.js'
 import type { TenancyPersister } from './tenancy/persister.js'
+import type { NoticesPersister } from './kernel/notices.js'
 
-/** Every concept's repositories, bound either to the pool or to one transaction. */
-export interface Repos extends TenancyPersister, IdentityPersister, AccessPersister, CredentialsPersister, SignInPersister, AuditPersister, DirectorySyncPersister {}
+/**
+ * Every concept's repositories, bound either to the pool or to one transaction, and the
+ * invalidation notices (src/domain/kernel/notices.ts) that tell every node's caches what changed.
+ */
+export interface Repos extends TenancyPersister, IdentityPersister, AccessPersister, CredentialsPersister, SignInPersister, AuditPersister, DirectorySyncPersister, NoticesPersister {}
 
 export interface Store extends Repos {
   /** `pglite` (embedded, in DATA_DIR) or `postgres` (a server through DATABASE_URL). */

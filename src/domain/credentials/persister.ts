@@ -15,6 +15,7 @@ import type { PersonalToken } from '../access/model.js'
 import type { ActorRef } from '../audit/model.js'
 import type { User } from '../identity/model.js'
 import type { UserRef } from '../identity/persister.js'
+import type { NoticesPersister } from '../kernel/notices.js'
 
 export interface NewApiToken {
   id: string
@@ -106,8 +107,8 @@ export interface CredentialsPersister {
   serviceAccounts: ServiceAccountRepo
 }
 
-/** The repositories SCIM token issue and revocation use: tokens and the audit trail. */
-export type TokenStore = Transactional<Pick<CredentialsPersister, 'tokens'> & AuditPersister>
+/** The repositories SCIM token issue and revocation use: tokens, the audit trail, and notices to caches. */
+export type TokenStore = Transactional<Pick<CredentialsPersister, 'tokens'> & AuditPersister & NoticesPersister>
 
 /**
  * What the credential rules use (api-credentials.ts, personal-tokens.ts): their own repositories and

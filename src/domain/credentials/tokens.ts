@@ -7,6 +7,7 @@ import type { ApiToken } from './model.js'
 import type { Tenant } from '../tenancy/model.js'
 import { operatorActor, type Operator } from '../access/operator.js'
 import { requireMintable, SCIM_TOKEN_REACH } from './minting.js'
+import { Invalidation, type NoticeFeed } from '../kernel/notices.js'
 
 /**
  * SCIM bearer tokens: `rst_<id>_<secret>`. The id (16 hex) finds the row; the secret (32 random
@@ -83,6 +84,8 @@ export async function revokeToken(
       changes: { attributes: ['revoked'] },
       requestId,
     })
+    // Every node's cache forgets the token when this commits; this node's also at once, below.
+    await tx.notices.publish('scim-token', token.id)
     return token
   })
   cache?.forget(revoked.id)
@@ -100,20 +103,50 @@ const DUMMY_HASH = hashSecret('roster-dummy-secret')
 /**
  * A short-lived memory of tokens verified against the database, so that a busy IdP connection does
  * not cost a lookup per request. Only successes are kept (a flood of bad tokens cannot fill it);
- * the secret is still compared, in constant time, on every request. A token revoked through this
- * process is forgotten at once; revoked through another process, it keeps working for at most
+ * the secret is still compared, in constant time, on every request.
+ *
+ * The service's cache follows the database's invalidation notices (`following`): a token revoked
+ * on any node, or a change to its tenant (whose record each entry carries: source of truth, SCIM
+ * strict mode), is forgotten on every node when it commits, and while notices may be missed the
+ * cache is bypassed. `ttlMs` stays the upper bound of an entry's life. A cache that follows no
+ * feed (a single process, tests) forgets only what this process revokes, and trusts the rest for
  * `ttlMs`. A ttl of 0 turns the cache off.
  */
 export class TokenCache {
   private readonly entries = new Map<string, { until: number; secretHash: Buffer; auth: Authenticated }>()
+  private readonly invalidation: Invalidation
 
   constructor(
     readonly ttlMs: number,
     private readonly maxEntries = 10_000,
     private readonly now: () => number = Date.now,
-  ) {}
+    feed?: NoticeFeed,
+  ) {
+    this.invalidation = new Invalidation(feed)
+    if (ttlMs > 0) feed?.subscribe({
+      notice: (topic, key) => {
+        if (topic === 'scim-token') this.forget(key)
+        else if (topic === 'tenant') this.forgetTenant(key)
+      },
+      reset: () => {
+        this.entries.clear()
+        this.invalidation.moved()
+      },
+    })
+  }
+
+  /** A cache kept correct across nodes by the database's notices (src/domain/kernel/notices.ts). */
+  static following(feed: NoticeFeed, ttlMs: number): TokenCache {
+    return new TokenCache(ttlMs, undefined, undefined, feed)
+  }
+
+  /** Take before reading the database; `set` refuses what was read before a later notice. */
+  get generation(): number {
+    return this.invalidation.generation
+  }
 
   get(id: string): { secretHash: Buffer; auth: Authenticated } | undefined {
+    if (!this.invalidation.trusted) return undefined
     const e = this.entries.get(id)
     if (!e) return undefined
     if (e.until <= this.now()) {
@@ -123,14 +156,20 @@ export class TokenCache {
     return e
   }
 
-  set(id: string, secretHash: Buffer, auth: Authenticated): void {
-    if (this.ttlMs <= 0) return
+  set(id: string, secretHash: Buffer, auth: Authenticated, readAt = this.generation): void {
+    if (this.ttlMs <= 0 || !this.invalidation.mayStore(readAt)) return
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
     this.entries.set(id, { until: this.now() + this.ttlMs, secretHash, auth })
   }
 
   forget(id: string): void {
     this.entries.delete(id)
+    this.invalidation.moved()
+  }
+
+  private forgetTenant(tenantId: string): void {
+    for (const [id, e] of this.entries) if (e.auth.tenant.id === tenantId) this.entries.delete(id)
+    this.invalidation.moved()
   }
 }
 
@@ -143,12 +182,13 @@ export async function verifyToken(store: Pick<CredentialsPersister, 'tokens'>, p
     if (!timingSafeEqual(hashSecret(parsed.secret), hit.secretHash)) throw new UnauthenticatedError('unknown bearer token')
     return hit.auth
   }
+  const readAt = cache?.generation
   const found = await store.tokens.findForVerification(parsed.id)
   const ok = timingSafeEqual(hashSecret(parsed.secret), found?.secretHash ?? DUMMY_HASH)
   if (!found || !ok) throw new UnauthenticatedError('unknown bearer token')
   if (found.token.revoked) throw new UnauthenticatedError('revoked bearer token')
   const auth = { tenant: found.tenant, token: found.token }
-  cache?.set(parsed.id, found.secretHash, auth)
+  cache?.set(parsed.id, found.secretHash, auth, readAt)
   return auth
 }
 

@@ -13,6 +13,7 @@ import type { SecretBox } from '../credentials/secrets.js'
 import type { StoredDirectoryConnection } from './model.js'
 import { diffDocuments } from '../identity/writes.js'
 import { ValidationError } from '../kernel/errors.js'
+import { changeTenant } from '../tenancy/tenants.js'
 
 const passwordContext = (tenantId: string) => `directory-bind-password:${tenantId}`
 
@@ -61,7 +62,7 @@ export async function setDirectoryConnection(
       })
     }
     if (ctx.tenant.source !== 'ldap') {
-      await tx.tenants.update(ctx.tenant.id, { source: 'ldap' })
+      await changeTenant(tx, ctx.tenant.id, { source: 'ldap' })
       await tx.audit.append({
         tenantId: ctx.tenant.id,
         actor: ctx.actor,

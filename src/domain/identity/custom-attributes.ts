@@ -23,6 +23,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.
 import { type Json, type JsonObject } from '../kernel/json.js'
 import { type Tenant } from '../tenancy/model.js'
 import { type Actor } from '../audit/model.js'
+import { Invalidation, type NoticeFeed, type NoticesPersister } from '../kernel/notices.js'
 
 export { CUSTOM_ATTRIBUTES_URN }
 
@@ -30,8 +31,9 @@ export { CUSTOM_ATTRIBUTES_URN }
 // The per-process cache
 
 /**
- * How long a process trusts the definitions it read. Changes made through this process take effect
- * at once (the cache forgets the tenant); made through another node, within this time. SCIM reads
+ * The longest a process trusts the definitions it read. A change on any node reaches every node's
+ * cache through the database's invalidation notices (src/domain/kernel/notices.ts) when it commits
+ * (and this node's cache at once); while notices may be missed the cache is bypassed. SCIM reads
  * the definitions on every request (they are the tenant's schema), so they must not cost a query.
  */
 export const DEFINITIONS_TTL_MS = 5_000
@@ -43,8 +45,42 @@ interface CacheEntry {
   value: Promise<readonly CustomAttribute[]>
 }
 
-// Per store: tests open many stores in one process, and a tenant id belongs to one of them.
-const caches = new WeakMap<object, Map<string, CacheEntry>>()
+/**
+ * One per notice feed (the store and its transactions share it), or per store object for a store
+ * without one. An entry is stored when its read starts, so a notice handled after that drops it:
+ * a read that began before a change committed cannot outlive the change's notice.
+ */
+class DefinitionsCache {
+  readonly byTenant = new Map<string, CacheEntry>()
+  readonly invalidation: Invalidation
+
+  constructor(feed?: NoticeFeed) {
+    this.invalidation = new Invalidation(feed)
+    feed?.subscribe({
+      notice: (topic, key) => {
+        if (topic === 'custom-attributes' || topic === 'tenant') this.forget(key)
+      },
+      reset: () => this.byTenant.clear(),
+    })
+  }
+
+  forget(tenantId: string): void {
+    this.byTenant.delete(tenantId)
+  }
+}
+
+// Per feed: tests open many stores in one process, and a tenant id belongs to one of them.
+const caches = new WeakMap<object, DefinitionsCache>()
+
+type DefinitionsSource = Pick<IdentityPersister, 'customAttributes'> & Partial<NoticesPersister>
+
+function cacheOf(store: DefinitionsSource): DefinitionsCache {
+  const feed = store.notices?.feed
+  const key = feed ?? store
+  let cache = caches.get(key)
+  if (!cache) caches.set(key, (cache = new DefinitionsCache(feed)))
+  return cache
+}
 
 const fingerprint = (list: readonly CustomAttribute[]) => list.map((a) => `${a.id}@${a.modified.getTime()}`).join(',')
 
@@ -54,9 +90,10 @@ const deepFreeze = <T>(list: T[]): readonly T[] => Object.freeze(list.map((a) =>
  * The tenant's definitions, from the cache when fresh. An unchanged reload returns the same frozen
  * array, so what is built from it (the tenant's SCIM schema registry) is built once per change.
  */
-export function tenantAttributes(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string, now = Date.now()): Promise<readonly CustomAttribute[]> {
-  let byTenant = caches.get(store)
-  if (!byTenant) caches.set(store, (byTenant = new Map()))
+export function tenantAttributes(store: DefinitionsSource, tenantId: string, now = Date.now()): Promise<readonly CustomAttribute[]> {
+  const cache = cacheOf(store)
+  if (!cache.invalidation.trusted) return store.customAttributes.list(tenantId).then(deepFreeze)
+  const byTenant = cache.byTenant
   const hit = byTenant.get(tenantId)
   if (hit && hit.until > now) return hit.value
   const previous = hit?.value
@@ -74,9 +111,10 @@ export function tenantAttributes(store: Pick<IdentityPersister, 'customAttribute
   return value
 }
 
-/** Drops the tenant's cached definitions: the next read loads them. */
-export function forgetTenantAttributes(store: Pick<IdentityPersister, 'customAttributes'>, tenantId: string): void {
-  caches.get(store)?.delete(tenantId)
+/** Drops the tenant's cached definitions on this node: the next read loads them. */
+export function forgetTenantAttributes(store: DefinitionsSource, tenantId: string): void {
+  // No cache yet, nothing to forget: a CLI process that only writes never starts listening.
+  caches.get(store.notices?.feed ?? store)?.forget(tenantId)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,6 +326,7 @@ export async function defineAttribute(store: CustomAttributeStore, ctx: Attribut
       position,
     })
     await tx.audit.append(audit(ctx, 'attribute.define', attribute.id, null, attributeFields(attribute)))
+    await tx.notices.publish('custom-attributes', ctx.tenant.id)
     return attribute
   })
   forgetTenantAttributes(store, ctx.tenant.id)
@@ -317,6 +356,7 @@ export async function updateAttribute(store: CustomAttributeStore, ctx: Attribut
     if (!after) throw new NotFoundError(`no attribute with id "${id}"`)
     const event = audit(ctx, 'attribute.update', id, attributeFields(current), attributeFields(after))
     if (event.changes.attributes.length) await tx.audit.append(event)
+    await tx.notices.publish('custom-attributes', ctx.tenant.id)
     return after
   })
   forgetTenantAttributes(store, ctx.tenant.id)
@@ -360,6 +400,7 @@ export async function deleteAttribute(store: CustomAttributeStore, ctx: Attribut
       })),
       { ...audit(ctx, 'attribute.delete', id, attributeFields(current), null), changes: { attributes: Object.keys(attributeFields(current)).sort(), before: { ...attributeFields(current), usersCleared: cleared.length } } },
     ])
+    await tx.notices.publish('custom-attributes', ctx.tenant.id)
     return { usersCleared: cleared.length }
   })
   forgetTenantAttributes(store, ctx.tenant.id)

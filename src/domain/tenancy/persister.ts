@@ -5,6 +5,7 @@
  */
 import type { Transactional } from '../kernel/transaction.js'
 import type { AuditPersister } from '../audit/persister.js'
+import type { NoticesPersister } from '../kernel/notices.js'
 import type { IdentitySource, Tenant } from './model.js'
 
 export interface NewTenant {
@@ -31,5 +32,8 @@ export interface TenancyPersister {
   tenants: TenantRepo
 }
 
-/** The repositories tenant administration uses: tenants, and the audit trail of their changes. */
-export type TenancyStore = Transactional<TenancyPersister & AuditPersister>
+/**
+ * The repositories tenant administration uses: tenants, the audit trail of their changes, and the
+ * notices that make every node's caches forget a changed tenant (tenants.ts, changeTenant).
+ */
+export type TenancyStore = Transactional<TenancyPersister & AuditPersister & NoticesPersister>

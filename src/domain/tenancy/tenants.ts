@@ -2,6 +2,8 @@ import type { TenancyPersister, TenancyStore } from './persister.js'
 import { NotFoundError, ValidationError } from '../kernel/errors.js'
 import { IDENTITY_SOURCES, type IdentitySource, type Tenant } from './model.js'
 import { type Actor } from '../audit/model.js'
+import type { NoticesPersister } from '../kernel/notices.js'
+import type { TenantChanges } from './persister.js'
 
 /** Slugs appear in URLs (/saml/<slug>/…, /login/<slug>): lower-case letters, digits and inner hyphens. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
@@ -52,6 +54,16 @@ export async function requireTenant(store: TenancyPersister, slug: string): Prom
   return tenant
 }
 
+/**
+ * Every change to a tenant goes through here: caches on every node hold tenant records (a SCIM
+ * token's entry carries its tenant's settings), so the change is announced in its transaction.
+ */
+export async function changeTenant(tx: TenancyPersister & NoticesPersister, id: string, changes: TenantChanges): Promise<Tenant | null> {
+  const updated = await tx.tenants.update(id, changes)
+  if (updated) await tx.notices.publish('tenant', id)
+  return updated
+}
+
 export interface TenantUpdate {
   displayName?: string
   source?: IdentitySource
@@ -66,7 +78,7 @@ export async function updateTenant(store: TenancyStore, actor: Actor, slug: stri
     if (displayName !== undefined && (!displayName || displayName.length > 200)) throw new ValidationError('display name must be 1-200 characters', 'name')
     const source = update.source === undefined ? undefined : validateSource(update.source)
     const settings = update.scimStrict === undefined ? undefined : { ...tenant.settings, scimStrict: update.scimStrict }
-    const updated = (await tx.tenants.update(tenant.id, { displayName, source, settings }))!
+    const updated = (await changeTenant(tx, tenant.id, { displayName, source, settings }))!
     const before: Record<string, string | boolean> = {}
     const after: Record<string, string | boolean> = {}
     if (displayName !== undefined && displayName !== tenant.displayName) [before.displayName, after.displayName] = [tenant.displayName, displayName]

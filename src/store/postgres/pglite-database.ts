@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite'
 import type { Database, Sql } from './sql.js'
 import { checkParams, translateError } from './sql.js'
 import { TenantAdmission } from './tenant-admission.js'
+import { pgliteNoticeFeed } from './notice-feed.js'
 
 export interface PgliteOptions {
   /** How long work waits for its turn before StoreUnavailableError; 0: forever. */
@@ -20,6 +21,8 @@ export interface PgliteOptions {
 export async function openPglite(dataDir: string | undefined, options: PgliteOptions = {}): Promise<Database> {
   const db = await PGlite.create(dataDir)
   const admission = new TenantAdmission({ capacity: 1, yieldToIo: true, waitTimeoutMs: options.acquireTimeoutMs ?? 0 })
+  // One process holds the data directory, but notices take the same path as on a server.
+  const notices = pgliteNoticeFeed(db)
   const run = async <R>(q: Pick<PGlite, 'query'>, text: string, params?: unknown[]): Promise<R[]> => {
     checkParams(params)
     try {
@@ -41,8 +44,10 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
       }),
     // A single embedded connection: every statement already runs on "the" connection.
     withConnection: (fn) => admission.run(() => fn({ query: (text, params) => run(db, text, params) })),
+    notices,
     async close() {
       admission.close()
+      await notices.close()
       await db.close()
     },
   }

@@ -1,4 +1,5 @@
 import { ConflictError, DomainError, StoreUnavailableError, ValidationError } from '../../domain/kernel/errors.js'
+import type { NoticeFeed } from '../../domain/kernel/notices.js'
 
 /**
  * The one thing the repositories need from a PostgreSQL connection: run a statement with
@@ -15,6 +16,8 @@ export interface Database extends Sql {
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>
   /** Runs fn on one dedicated connection (session-level advisory locks need that). */
   withConnection<T>(fn: (sql: Sql) => Promise<T>): Promise<T>
+  /** This node's invalidation notices (notice-feed.ts), closed with the database. */
+  readonly notices: NoticeFeed
   close(): Promise<void>
 }
 

@@ -1,6 +1,8 @@
 import type { Repos, Store } from '../../domain/store.js'
 import { StoreUnavailableError } from '../../domain/kernel/errors.js'
 import type { Database, Sql } from './sql.js'
+import type { NoticeFeed } from '../../domain/kernel/notices.js'
+import { publishNotice } from './notice-feed.js'
 import { auditRepo } from './repos/audit.js'
 import { groupRepo } from './repos/groups.js'
 import { membershipRepo } from './repos/memberships.js'
@@ -16,8 +18,10 @@ import { serviceAccountRepo, userApiSettingsRepo } from './repos/credentials.js'
 import { customAttributeRepo } from './repos/custom-attributes.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
-function repos(sql: Sql): Repos {
+function repos(sql: Sql, feed: NoticeFeed): Repos {
   return {
+    // On the transaction's connection: the notice goes out when the change commits.
+    notices: { publish: (topic, key) => publishNotice(sql, topic, key), feed },
     tenants: tenantRepo(sql),
     tokens: tokenRepo(sql),
     users: userRepo(sql),
@@ -51,7 +55,7 @@ export function postgresStore(db: Database, onClose?: () => Promise<void>): Stor
   const bound = (sql: Sql): Store => {
     const store: Store = {
       kind: db.kind,
-      ...repos(sql),
+      ...repos(sql, db.notices),
       // Inside a transaction, a nested transaction joins it: all or nothing stays all or nothing.
       transaction: (fn) => (sql === db ? db.transaction((tx) => fn(bound(tx))) : fn(store)),
       async ping(timeoutMs = 2000) {

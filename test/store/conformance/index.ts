@@ -13,9 +13,10 @@ import { describeConformance as directorySync } from './directory-sync.js'
 import { describeConformance as identity } from './identity.js'
 import { describeConformance as signIn } from './sign-in.js'
 import { describeConformance as tenancy } from './tenancy.js'
+import { describeConformance as notices } from './notices.js'
 
 export type { StoreUnderTest }
 
 export function describeAllConformance(subject: StoreUnderTest): void {
-  for (const suite of [tenancy, identity, access, credentials, signIn, audit, directorySync]) suite(subject)
+  for (const suite of [tenancy, identity, access, credentials, signIn, audit, directorySync, notices]) suite(subject)
 }

@@ -1,0 +1,4 @@
+import { backends } from '../../support/stores.js'
+import { describeConformance } from './notices.js'
+
+for (const backend of backends()) describeConformance(backend)
