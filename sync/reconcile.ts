@@ -5,9 +5,10 @@
  *
  * Order: users (creates and updates) → managers that point at users created later in the pass →
  * groups → group members (nested groups need every group to exist) → archives and group deletions.
- * Changes commit a page at a time through the domain's batch functions (creates, managers,
- * members) or one by one (updates, archives, deletions), so a run killed halfway leaves every record
- * whole, and the next run, reading the directory again, does what is left.
+ * Changes commit a page at a time (members: a few pages at a time) through the domain's batch
+ * functions (creates, managers, members) or one by one (updates, archives, deletions), so a run
+ * killed halfway leaves every record whole, and the next run, reading the directory again, does
+ * what is left.
  */
 import { changeMembersMany, createGroups, deleteGroup, groupWouldChange, updateGroup, type GroupWrite } from '../src/domain/identity/groups.js'
 import { MANAGER_PATH, type Group, type User } from '../src/domain/identity/model.js'
@@ -24,8 +25,15 @@ import type { MappedGroup, MappedUser } from './mappers.js'
 import type { RunSnapshot, SnapshotItem } from './snapshot.js'
 
 const PAGE = 500
+/**
+ * Users per page of the users pass: each page costs a dozen statements (lookups, the batch, its
+ * audit events) whatever its size, so a first sync of 20,000 users makes 10 of them, not 40.
+ */
+const USER_PAGE = 2000
 /** Members added to one group per batch entry, so that no statement or audit event grows without bound. */
 const MEMBER_CHUNK = 10_000
+/** Member changes (adds and removes) written in one transaction of the members pass. */
+const MEMBER_BATCH = 100_000
 const SAMPLE_SIZE = 5
 /** Keys per lookup query (DNs, userNames). */
 const LOOKUP = 2000
@@ -40,6 +48,15 @@ export interface Samples {
   groupsDeleted: string[]
   membersAdded: string[]
   membersRemoved: string[]
+}
+
+/** One group's member changes, as the members pass collects them for a batch. */
+interface MemberDelta {
+  group: Group
+  name: string
+  dn: string
+  add: MemberRef[]
+  remove: string[]
 }
 
 export interface ReconcileOptions {
@@ -114,7 +131,7 @@ export class Reconciler {
 
   private async users(): Promise<void> {
     const { store, runId } = this.o
-    await this.o.snapshot.eachPage('user', PAGE, async (page) => {
+    await this.o.snapshot.eachPage('user', USER_PAGE, async (page) => {
       const byAnchor = await store.users.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const unmatched = page.filter((p) => !byAnchor.has(p.anchor)).map((p) => p.entry.userName)
       const byName = await store.users.getByUserNames(this.tenantId, unmatched)
@@ -312,13 +329,17 @@ export class Reconciler {
 
   private async members(): Promise<void> {
     const { store } = this.o
+    // Pages of groups are written together until a batch holds MEMBER_BATCH member changes: each
+    // member whose groups change is touched (version, lastModified) once per batch, not once per
+    // page, and a directory of a few hundred thousand memberships still writes in a few batches.
+    let batch: MemberDelta[] = []
+    let size = 0
     await this.o.snapshot.eachPage('group', PAGE, async (page) => {
       const groups = await store.groups.getBySourceAnchors(this.tenantId, page.map((p) => p.anchor))
       const current = await store.memberships.membersOf(
         this.tenantId,
         [...groups.values()].map((g) => g.id),
       )
-      const batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }> = []
       const desiredAll = await this.desiredMembersOfPage(page.map((p) => p.entry))
       for (const [k, entry] of page.entries()) {
         this.o.checkpoint()
@@ -329,21 +350,26 @@ export class Reconciler {
         const add = [...desired.entries()].filter(([key]) => !have.has(key))
         const remove = [...have.keys()].filter((id) => !desired.has(id))
         if (!add.length && !remove.length) continue
-        // The groups of a page change together; a huge change is split so that no single
-        // statement or audit event grows without bound.
+        // A huge change is split so that no single statement or audit event grows without bound.
         // A dry run only counts; a group whose creation failed (said so already) gets no members.
         if (this.o.dryRun) this.planMembers(mapped.displayName, add, remove)
         else if (group) {
           for (let i = 0; i === 0 || i < add.length; i += MEMBER_CHUNK) {
             batch.push({ group, name: mapped.displayName, dn: entry.dn, add: add.slice(i, i + MEMBER_CHUNK).map(([memberId, memberType]) => ({ memberId, memberType })), remove: i === 0 ? remove : [] })
           }
+          size += add.length + remove.length
         }
       }
-      await this.changeMembersTogether(batch)
+      if (size >= MEMBER_BATCH) {
+        await this.changeMembersTogether(batch)
+        batch = []
+        size = 0
+      }
     })
+    await this.changeMembersTogether(batch)
   }
 
-  private async changeMembersTogether(batch: Array<{ group: Group; name: string; dn: string; add: MemberRef[]; remove: string[] }>): Promise<void> {
+  private async changeMembersTogether(batch: MemberDelta[]): Promise<void> {
     if (!batch.length) return
     const { store, ctx, counts } = this.o
     const result = await changeMembersMany(store, ctx, batch.map((b) => ({ groupId: b.group.id, add: b.add, remove: b.remove })))

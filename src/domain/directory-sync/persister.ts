@@ -9,6 +9,7 @@ import type { Transactional } from '../kernel/transaction.js'
 import type { AuditPersister } from '../audit/persister.js'
 import type { TenancyPersister } from '../tenancy/persister.js'
 import type { Group, User } from '../identity/model.js'
+import type { NoticesPersister } from '../kernel/notices.js'
 
 export interface DirectoryConnectionRepo {
   get(tenantId: string): Promise<StoredDirectoryConnection | null>
@@ -74,8 +75,9 @@ export interface SyncSnapshotRepo {
   countAbsentGroups(tenantId: string, runId: string): Promise<number>
   /**
    * Refreshes the planner's statistics of the tables a run reads (the snapshot just filled, and the
-   * users and groups a previous run may have created in bulk): the embedded store has no
-   * autovacuum, and plans made without statistics are many times slower.
+   * users and groups a previous run may have created in bulk, when they changed much since their
+   * statistics were taken): the embedded store has no autovacuum, and plans made without
+   * statistics are many times slower.
    */
   analyze(): Promise<void>
   /** Removes a run's rows; with `allRuns`, every run's rows of the tenant (left by killed runs). */
@@ -93,4 +95,4 @@ export interface DirectorySyncPersister {
  * What the directory connection's writes use (connection.ts): the connection, the tenant (which
  * becomes directory-managed) and the audit trail.
  */
-export type ConnectionStore = Transactional<Pick<DirectorySyncPersister, 'directoryConnections'> & TenancyPersister & AuditPersister>
+export type ConnectionStore = Transactional<Pick<DirectorySyncPersister, 'directoryConnections'> & TenancyPersister & AuditPersister & NoticesPersister>

@@ -133,6 +133,24 @@ export function describeConformance(subject: StoreUnderTest): void {
       assert.equal(await ctx.store.syncSnapshot.count(tenant.id, run, 'user'), 0)
     })
 
+    it('ranks managers before their reports; users in a manager cycle come last', async () => {
+      const tenant = await newTenant(ctx.store, 'ldap')
+      const run = randomUUID()
+      await ctx.store.syncSnapshot.add(tenant.id, run, 'user', [
+        entry('a-cycle', 'cn=x', { managerDn: 'cn=y' }),
+        entry('b-cycle', 'cn=y', { managerDn: 'cn=x' }),
+        entry('c-report', 'cn=r', { managerDn: 'cn=s' }),
+        entry('d-self', 'cn=s', { managerDn: 'cn=s' }),
+        entry('e-outside', 'cn=o', { managerDn: 'cn=not-read' }),
+      ])
+      await ctx.store.syncSnapshot.rankByManager(tenant.id, run)
+      const page = await ctx.store.syncSnapshot.page(tenant.id, run, 'user', { after: null, limit: 10 })
+      assert.deepEqual(
+        page.map((e) => [e.anchor, e.rank]),
+        [['d-self', 0], ['e-outside', 0], ['c-report', 1], ['a-cycle', 2147483647], ['b-cycle', 2147483647]],
+      )
+    })
+
     it('finds the synced users and groups a full run did not read', async () => {
       const tenant = await newTenant(ctx.store, 'ldap')
       const run = randomUUID()
