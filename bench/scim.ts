@@ -12,14 +12,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes, randomInt } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import pg from 'pg'
-import { startCluster, type PostgresCluster } from '../test/services/postgres.mjs'
+import type pg from 'pg'
+import type { PostgresCluster } from '../test/services/postgres.mjs'
 import { SMALL_GROUP_SIZE, TITLE_COUNT, externalIdOf, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
 import { measure, type LoadSettings, type Measurement, type Req, type Scenario } from './load.js'
 import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess } from './processes.js'
 import { compareOf, comparisonTable, describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
 import { summariseProfile } from './profile.js'
 import { exportForPeer, inspect, seed, type SeedTarget, type Seeded } from './seed.js'
+import { exactlyOne, get, hasId, isList, memberCycler, pageOf, patchUser, pick, postUser, USER_SCHEMA, type Json } from './scim-requests.js'
+import { scratchDatabase, throwawayCluster, type ServerDb } from './postgres-server.js'
 import { numberOption, parseFlags, storeOptions } from './options.js'
 
 const USAGE = `npm run bench [-- options]
@@ -107,12 +109,6 @@ const SERVER_CPU = '0'
 const LOAD_CPU = '1'
 const ALL_CPUS = `0-${os.availableParallelism() - 1}`
 
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
-
-type Json = Record<string, unknown>
-const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!
-
 /** GET through fetch, for set-up steps (captures, cursor walk); throws with the answer on non-2xx. */
 async function getJson(base: string, token: string, p: string): Promise<Json> {
   const res = await fetch(base + p, { headers: { authorization: `Bearer ${token}`, accept: 'application/scim+json' }, signal: AbortSignal.timeout(60_000) })
@@ -120,57 +116,6 @@ async function getJson(base: string, token: string, p: string): Promise<Json> {
   if (!res.ok) throw new Error(`GET ${p} answered ${res.status}: ${text.slice(0, 300)}`)
   return JSON.parse(text) as Json
 }
-
-/** Adds or removes users of a pool, flipping each user's membership; a user comes back after the whole pool. */
-function memberCycler(groupId: string, pool: string[], initiallyMembers: boolean): () => Req {
-  const member = new Map(pool.map((id) => [id, initiallyMembers]))
-  let i = 0
-  return () => {
-    const id = pool[i++ % pool.length]!
-    const isMember = member.get(id)!
-    member.set(id, !isMember)
-    const op = isMember ? { op: 'remove', path: `members[value eq "${id}"]` } : { op: 'add', path: 'members', value: [{ value: id, type: 'User' }] }
-    return { method: 'PATCH', path: `/scim/v2/Groups/${groupId}`, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [op] }) }
-  }
-}
-
-function postUser(runId: string): () => Req {
-  let k = 0
-  return () => {
-    const n = ++k
-    const given = pick(GIVEN)
-    const family = pick(FAMILY)
-    const name = `bench-${runId}-${n}@example.com`
-    return {
-      method: 'POST',
-      path: '/scim/v2/Users',
-      body: JSON.stringify({
-        schemas: [USER_SCHEMA],
-        userName: name,
-        externalId: `post-${runId}-${n}`,
-        name: { givenName: given, familyName: family, formatted: `${given} ${family}` },
-        displayName: `${given} ${family}`,
-        emails: [{ value: name, type: 'work', primary: true }],
-        title: titleOf(n),
-        active: true,
-      }),
-    }
-  }
-}
-
-/** Replaces the displayName of random seeded users, cycling through the given names. */
-function patchUser(ids: string[]): () => Req {
-  let k = 0
-  return () => {
-    const n = ++k
-    const value = `${GIVEN[n % GIVEN.length]} ${FAMILY[(n >> 3) % FAMILY.length]}`
-    return { method: 'PATCH', path: `/scim/v2/Users/${pick(ids)}`, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value }] }) }
-  }
-}
-
-const get = (p: string) => (): Req => ({ method: 'GET', path: p })
-const isList = (b: unknown): b is { totalResults: number; Resources: Json[]; nextCursor?: string } =>
-  !!b && typeof b === 'object' && Array.isArray((b as Json).Resources) && typeof (b as Json).totalResults === 'number'
 
 interface Prepared {
   deepPosition: number
@@ -199,18 +144,14 @@ function compared(base: Omit<Scenario, 'server' | 'next' | 'compare'>, make: (se
 function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
   const users = seeded.users
   const q = (filter: string) => `/scim/v2/Users?filter=${encodeURIComponent(filter)}`
-  const pageOf = (size: number) => (_status: number, b: unknown) =>
-    !isList(b) ? 'not a ListResponse' : b.Resources.length !== Math.min(size, b.totalResults) ? `${b.Resources.length} resources, expected ${size}` : undefined
-  const one = (_s: number, b: unknown) => (!isList(b) ? 'not a ListResponse' : b.totalResults !== 1 ? `totalResults ${b.totalResults}, expected 1` : undefined)
-  const hasId = (_s: number, b: unknown) => (b && typeof b === 'object' && typeof (b as Json).id === 'string' ? undefined : 'no id in the answer')
   const deep = prepared.deepPosition
   const runId = randomBytes(3).toString('hex')
   return [
     { key: 'bare-user', label: 'bare koa, GET user JSON', server: 'bare', kind: 'baseline', next: get('/user'), extraWarmupS: 3 },
     { key: 'bare-list', label: 'bare koa, GET 100-user list JSON', server: 'bare', kind: 'baseline', next: get('/list') },
     ...compared({ key: 'get-user', label: 'GET /Users/{id}', kind: 'read', sameBody: 'bare-user', check: hasId }, () => () => ({ method: 'GET', path: `/scim/v2/Users/${pick(seeded.sampleUserIds)}` })),
-    ...compared({ key: 'filter-username', label: 'filter userName eq', kind: 'read', sameBody: 'bare-user', check: one }, () => () => ({ method: 'GET', path: q(`userName eq "${userName(1 + randomInt(users))}"`) })),
-    ...compared({ key: 'filter-externalid', label: 'filter externalId eq', kind: 'read', sameBody: 'bare-user', check: one }, () => () => ({ method: 'GET', path: q(`externalId eq "${externalIdOf(1 + randomInt(users))}"`) })),
+    ...compared({ key: 'filter-username', label: 'filter userName eq', kind: 'read', sameBody: 'bare-user', check: exactlyOne }, () => () => ({ method: 'GET', path: q(`userName eq "${userName(1 + randomInt(users))}"`) })),
+    ...compared({ key: 'filter-externalid', label: 'filter externalId eq', kind: 'read', sameBody: 'bare-user', check: exactlyOne }, () => () => ({ method: 'GET', path: q(`externalId eq "${externalIdOf(1 + randomInt(users))}"`) })),
     ...compared({ key: 'index-1', label: 'list page 1 (startIndex=1, count=100)', short: 'page 1 by startIndex', kind: 'read', sameBody: 'bare-list', check: pageOf(100) }, () => get('/scim/v2/Users?startIndex=1&count=100')),
     ...compared(
       { key: 'post-user', label: 'POST /Users', kind: 'write', sameBody: 'bare-user', check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : hasId(s, b)) },
@@ -328,78 +269,6 @@ async function waitForQuiet(limit: number, maxMs: number, pids: number[]): Promi
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL servers
 
-interface ServerDb {
-  url: string
-  description: string
-  postmasterPid?: number
-  stats?: pg.Client
-  cleanup: () => Promise<void>
-}
-
-async function scratchDatabase(adminUrl: string, cluster: PostgresCluster | undefined): Promise<ServerDb> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 })
-  await admin.connect()
-  const name = `roster_bench_${randomBytes(4).toString('hex')}`
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  let stats: pg.Client | undefined = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 })
-  await stats.connect()
-  try {
-    await stats.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
-    await stats.query('SELECT pg_stat_statements_reset()')
-  } catch (err) {
-    say(`pg_stat_statements unavailable (${(err as Error).message.split('\n')[0]}); statement statistics skipped`)
-    await stats.end().catch(() => undefined)
-    stats = undefined
-  }
-  let postmasterPid: number | undefined
-  if (cluster) {
-    const pid = Number(fs.readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    if (Number.isInteger(pid) && pid > 0) postmasterPid = pid
-  } else if (['127.0.0.1', 'localhost', '[::1]', ''].includes(url.hostname)) {
-    // A server on this machine: our backend's parent process is the postmaster.
-    const backend = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-    const parent = localPostmaster(backend)
-    if (parent) postmasterPid = parent
-  }
-  const setting = async (name: string) => (await admin.query<{ v: string }>('SELECT current_setting($1) AS v', [name])).rows[0]!.v
-  const settings = `shared_buffers ${await setting('shared_buffers')}, fsync ${await setting('fsync')}, synchronous_commit ${await setting('synchronous_commit')}`
-  const redacted = new URL(url)
-  if (redacted.password) redacted.password = '***'
-  const client = stats
-  let dropped: Promise<void> | undefined
-  const cleanup = () =>
-    (dropped ??= (async () => {
-      await client?.end().catch(() => undefined)
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((err: Error) => say(`could not drop ${name}: ${err.message}`))
-      await admin.end().catch(() => undefined)
-    })())
-  const where = postmasterPid ? 'on this machine' : `at ${redacted.host}`
-  return { url: url.toString(), description: `${where}, ${settings}`, ...(postmasterPid ? { postmasterPid } : {}), ...(stats ? { stats } : {}), cleanup }
-}
-
-/** The parent of a PostgreSQL backend process when it runs here and is a postgres process, else undefined. */
-function localPostmaster(backendPid: number): number | undefined {
-  try {
-    const ppid = Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${backendPid}/status`, 'utf8'))?.[1])
-    const comm = fs.readFileSync(`/proc/${ppid}/comm`, 'utf8').trim()
-    return ppid > 1 && /postgres|postmaster/.test(comm) ? ppid : undefined
-  } catch {
-    return undefined
-  }
-}
-
-async function throwawayCluster(): Promise<PostgresCluster> {
-  const cluster = await startCluster()
-  onCleanup(() => cluster.destroy())
-  // pg_stat_statements must be preloaded: append it (later lines win) and restart.
-  fs.appendFileSync(path.join(cluster.dataDir, 'postgresql.conf'), "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.max = 1000\n")
-  await cluster.stop()
-  await cluster.start()
-  return cluster
-}
-
 async function topStatements(client: pg.Client): Promise<Record<string, unknown>> {
   const { rows } = await client.query<{ calls: string; total: number; mean: number; query: string; all_total: number }>(
     `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, query, sum(total_exec_time) OVER () AS all_total
@@ -431,7 +300,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     target = { kind: 'pglite', dataDir }
   } else {
     const adminUrl = cluster?.url ?? opts.databaseUrl!
-    server = await scratchDatabase(adminUrl, cluster)
+    server = await scratchDatabase(adminUrl, cluster, say)
     onCleanup(server.cleanup)
     // The cluster was started from this (pinned) process: give PostgreSQL every CPU back.
     if (opts.pin && cluster && server.postmasterPid) setTreeAffinity(server.postmasterPid, ALL_CPUS)
@@ -662,7 +531,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   )
   if (prepared.walkSeconds !== undefined) notes.push(`Finding the cursor at position ${deepPosition.toLocaleString('en')} took ${prepared.walkSeconds.toFixed(1)} s (pages of 1,000 with attributes=id).`)
   notes.push(
-    `PATCH scenarios alternate adding and removing users from a pool of ${poolSize} (members of the big group, non-members of the small one), so the big group stays within ${poolSize} of ${opts.users.toLocaleString('en')} members and the small one within ${poolSize} of ${SMALL_GROUP_SIZE}; the group's row is locked per request, so concurrent member PATCHes to one group queue up.`,
+    `PATCH scenarios alternate adding and removing users from a pool of ${poolSize} (members of the big group, non-members of the small one), so the big group stays within ${poolSize} of ${opts.users.toLocaleString('en')} members and the small one within ${poolSize} of ${SMALL_GROUP_SIZE}; a member PATCH is one write statement that holds the group's row (FOR NO KEY UPDATE) while it runs, so concurrent member PATCHes to one group queue per statement, not per request.`,
   )
   if (after) {
     const posted = byKey.get('post-user')
