@@ -267,7 +267,7 @@ async function plainPage(raw: Raw, tenantId: string, view: string, orderBy: stri
   const [rows] = await Promise.all([
     raw(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND status = $2 AND ${after} ORDER BY ${orderBy} LIMIT ${PAGE + 1}`, [tenantId, view, ...afterParams]),
     raw(
-      `SELECT CASE $2::text WHEN 'active' THEN users - users_inactive - users_archived WHEN 'inactive' THEN users_inactive ELSE users_archived END AS n FROM tenant_stats WHERE tenant_id = $1`,
+      `SELECT CASE $2::text WHEN 'active' THEN users - users_inactive - users_archived WHEN 'inactive' THEN users_inactive ELSE users_archived END AS n FROM (SELECT sum(users) AS users, sum(users_inactive) AS users_inactive, sum(users_archived) AS users_archived FROM tenant_stats WHERE tenant_id = $1) s`,
       [tenantId, view],
     ),
   ])

@@ -9,7 +9,7 @@ import type { Store } from '../store.js'
 import { NotFoundError, ValidationError } from '../kernel/errors.js'
 import { roleRefs, type RoleRef } from '../access/model.js'
 import type { Group, MemberType, User } from '../identity/model.js'
-import { changeMembersMany, createGroup, deleteGroup, getGroup, updateGroup } from '../identity/groups.js'
+import { changeGroupMembers, createGroup, deleteGroup, getGroup, updateGroup } from '../identity/groups.js'
 import { operatorActor, requireOutranks, requirePermissions, type Operator } from '../access/operator.js'
 import { listRoles } from '../access/roles.js'
 import type { WriteContext } from '../identity/writes.js'
@@ -116,10 +116,10 @@ export async function changeGroupMembersAs(
   await requirePermissions(store, op, 'groups.manage')
   const group = await getGroup(store, op.tenant.id, id)
   await requireOutranks(store, op, group.id, `group ${group.displayName}`)
-  const result = await changeMembersMany(store, writeContext(op), [{ groupId: id, add: change.add.map((m) => ({ memberId: m.id, memberType: m.type })), remove: change.remove }])
-  const failure = result.failed[0]
-  if (failure) {
-    if (failure.error instanceof NotFoundError || failure.error instanceof ValidationError) throw new ValidationError(failure.error.message, 'add')
-    throw failure.error
+  try {
+    await changeGroupMembers(store, writeContext(op), id, { add: change.add.map((m) => ({ memberId: m.id, memberType: m.type })), remove: change.remove })
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof ValidationError) throw new ValidationError(err.message, 'add')
+    throw err
   }
 }

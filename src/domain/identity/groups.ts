@@ -82,13 +82,21 @@ async function resolveMembers(tx: IdentityStore, ctx: WriteContext, groupId: str
     if (stated && stated !== actual) throw new ValidationError(`member "${id}" is a ${actual}, not a ${stated}`, 'members')
     refs.push({ memberId: id, memberType: actual })
   }
-  const nested = refs.filter((r) => r.memberType === 'Group').map((r) => r.memberId)
+  await checkNesting(tx, ctx.tenant.id, groupId, refs)
+  return refs
+}
+
+/**
+ * A group may not end up containing itself, even indirectly. Takes the tenant's nesting lock
+ * (held until the caller's transaction ends) before looking, when groups are among the members.
+ */
+async function checkNesting(tx: IdentityStore, tenantId: string, groupId: string, members: MemberRef[]): Promise<void> {
+  const nested = members.filter((r) => r.memberType === 'Group').map((r) => r.memberId)
   if (nested.includes(groupId)) throw new ValidationError('a group cannot be a member of itself', 'members')
-  if (nested.length) await tx.memberships.lockNesting(ctx.tenant.id)
-  if (nested.length && (await tx.memberships.wouldCreateCycle(ctx.tenant.id, groupId, nested))) {
+  if (nested.length) await tx.memberships.lockNesting(tenantId)
+  if (nested.length && (await tx.memberships.wouldCreateCycle(tenantId, groupId, nested))) {
     throw new ValidationError('these members would make the group contain itself through nested groups', 'members')
   }
-  return refs
 }
 
 /**
@@ -259,9 +267,10 @@ export async function changeMembersMany(
       ok.push({ ...d, add })
     })
     const gone = await tx.memberships.removeMany(ctx.tenant.id, ok.flatMap((d) => d.remove.map((memberId) => ({ groupId: d.groupId, memberId }))))
-    await touchMembers(tx, ctx.tenant.id, gone)
     const joined = await tx.memberships.addMany(ctx.tenant.id, ok.flatMap((d) => d.add.map((m) => ({ ...m, groupId: d.groupId }))))
-    await touchMembers(tx, ctx.tenant.id, joined)
+    // Once per member for the whole batch, however many of its groups changed: one version step
+    // per transaction, as for any other change.
+    await touchMembers(tx, ctx.tenant.id, [...gone, ...joined])
     const removed = countByGroup(gone)
     const added = countByGroup(joined)
     const changed = ok.filter((d) => (added.get(d.groupId) ?? 0) + (removed.get(d.groupId) ?? 0) > 0)
@@ -284,6 +293,53 @@ export async function changeMembersMany(
   })
 }
 
+/**
+ * The console's member add and remove on one group: what changeMembersMany does for one delta
+ * (same rules, errors and audit event), as one write statement when only users are added. A member
+ * to add that is not of its stated type refuses the whole change; a group that would close a cycle
+ * is left out and the rest written, the first such refusal then thrown, as changeMembersMany
+ * reports it.
+ */
+export async function changeGroupMembers(store: IdentityStore, ctx: WriteContext, groupId: string, delta: { add: MemberRef[]; remove: string[] }): Promise<void> {
+  assertMayWrite(ctx.tenant, ctx.channel)
+  const add = delta.add.filter((m, i) => delta.add.findIndex((o) => o.memberId === m.memberId && o.memberType === m.memberType) === i)
+  const audit = (members: MemberRef[]) => ({
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
+    action: 'group.update',
+    resourceType: 'Group',
+    resourceId: groupId,
+    // The store fills memberCounts (GroupRepo.change).
+    changes: { attributes: ['members'], after: memberAudit({ add: members.map((m) => ({ value: m.memberId, type: m.memberType })), remove: delta.remove, removeAll: false }, { added: 0, removed: 0 }) },
+    requestId: ctx.requestId,
+  })
+  const write = (tx: IdentityStore, members: MemberRef[], addable: MemberType[]) =>
+    tx.groups.change(ctx.tenant.id, groupId, { members: { removeAll: false, remove: delta.remove, add: members, addable } }, { audit: audit(members) })
+  let result = await write(store, add, ['User'])
+  let leftOut: Error | undefined
+  if (result.outcome === 'refused') {
+    const found = result.found
+    const missing = add.find((m) => found.get(m.memberId) !== m.memberType)
+    if (missing) throw new ValidationError(`member "${missing.memberId}" is not a ${missing.memberType === 'User' ? 'user' : 'group'} of this tenant`, 'members')
+    result = await store.transaction(async (tx) => {
+      await tx.memberships.lockNesting(ctx.tenant.id)
+      const kept: MemberRef[] = []
+      for (const m of add) {
+        if (m.memberType === 'Group' && (m.memberId === groupId || (await tx.memberships.wouldCreateCycle(ctx.tenant.id, groupId, [m.memberId])))) {
+          leftOut ??= new ValidationError(`group "${m.memberId}" left out: as a member it would make the group contain itself through nested groups`, 'members')
+        } else kept.push(m)
+      }
+      return write(tx, kept, ['User', 'Group'])
+    })
+  }
+  if (result.outcome === 'stale') throw new NotFoundError(`no group with id "${groupId}"`)
+  if (result.outcome === 'refused') {
+    const missing = add.find((m) => result.outcome === 'refused' && result.found.get(m.memberId) !== m.memberType)
+    throw new ValidationError(`member "${missing?.memberId}" is not a ${missing?.memberType === 'Group' ? 'group' : 'user'} of this tenant`, 'members')
+  }
+  if (leftOut) throw leftOut
+}
+
 export interface GroupChange {
   /** The new state of the group's own attributes; undefined leaves them as they are. */
   group?: GroupWrite
@@ -292,8 +348,12 @@ export interface GroupChange {
 
 /**
  * Changes a group (SCIM PUT or PATCH). Member changes cost one row each, whatever the group's size.
- * The group's row is locked for the read-modify-write and its version bumped once per request, so
- * concurrent changes from many clients queue up and all land; none overwrites another.
+ * No lock is held between reading the group and writing it: the write is one statement
+ * (GroupRepo.change) that changes nothing unless the group is still at the version read whenever
+ * the change was made from that version (new attributes) or checked against it (If-Match); a
+ * change that finds the group changed meanwhile is made again from the group as it now is, so
+ * concurrent changes from many clients all land and none overwrites another. A member-only change
+ * without If-Match is a delta that holds whatever the group's version, so it is written as it is.
  */
 export async function updateGroup(
   store: IdentityStore,
@@ -303,43 +363,96 @@ export async function updateGroup(
   check: VersionCheck = {},
 ): Promise<Group> {
   assertMayWrite(ctx.tenant, ctx.channel)
-  return store.transaction(async (tx) => {
-    const current = await tx.groups.get(ctx.tenant.id, id, { forUpdate: true })
-    if (!current) throw new NotFoundError(`no group with id "${id}"`)
+  for (;;) {
+    const current = await getGroup(store, ctx.tenant.id, id)
     if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
       throw new PreconditionFailedError(`the group has version ${current.version}, which the request's If-Match does not name`)
     }
     const { group: input, members } = await change(current)
     if (input) validate(input)
     const documentChanged = !!input && groupWouldChange(current, input)
-    const result = members ? await applyMemberChanges(tx, ctx, id, members) : { added: 0, removed: 0 }
+    if (members && members.add.length > MAX_MEMBERS_PER_REQUEST) throw new ValidationError(`at most ${MAX_MEMBERS_PER_REQUEST} members per request`, 'members')
     // RFC 7644 §3.5.2.1: a change that changes nothing (an existing member added again, an absent
     // one removed) leaves version and lastModified alone, and is not audited.
-    if (!documentChanged && result.added === 0 && result.removed === 0) return current
-    const updated = documentChanged
-      ? await tx.groups.update(ctx.tenant.id, id, {
-          displayName: input!.displayName,
-          externalId: input!.externalId,
-          resource: input!.document,
-          ...(input!.sourceAnchor !== undefined ? { sourceAnchor: input!.sourceAnchor } : {}),
-          ...(input!.sourceDn !== undefined ? { sourceDn: input!.sourceDn } : {}),
-          ...(input!.origin !== undefined ? { origin: input!.origin } : {}),
-        })
-      : await tx.groups.touch(ctx.tenant.id, id)
-    if (!updated) throw new NotFoundError(`no group with id "${id}"`)
-    const diff = documentChanged ? diffDocuments(current.resource, input!.document) : { attributes: [] as string[] }
-    await tx.audit.append({
-      tenantId: ctx.tenant.id,
-      actor: ctx.actor,
-      action: 'group.update',
-      resourceType: 'Group',
-      resourceId: id,
-      changes: members
-        ? { ...diff, attributes: [...diff.attributes, 'members'].sort(), after: { ...('after' in diff ? diff.after : {}), ...memberAudit(members, result) } }
-        : diff,
-      requestId: ctx.requestId,
+    if (!documentChanged && !(members && (members.add.length || members.remove.length || members.removeAll))) return current
+    const written = await writeGroupChange(store, ctx, current, documentChanged ? input : undefined, members, check.ifVersion !== undefined || documentChanged)
+    if (written === 'unchanged') return current
+    if (written !== 'stale') return written
+  }
+}
+
+/**
+ * One attempt of updateGroup: the write, with its audit event, as one statement; first as a change
+ * adding users only, which needs no transaction. When groups are among the members to add, that
+ * write refuses and says what each member is; the change is then checked against the tenant's
+ * nesting (lock and cycle check) and written again in that transaction.
+ */
+async function writeGroupChange(
+  store: IdentityStore,
+  ctx: WriteContext,
+  current: Group,
+  input: GroupWrite | undefined,
+  members: MemberChanges | undefined,
+  checkVersion: boolean,
+): Promise<Group | 'unchanged' | 'stale'> {
+  const diff = input ? diffDocuments(current.resource, input.document) : { attributes: [] as string[] }
+  const audit = {
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
+    action: 'group.update',
+    resourceType: 'Group',
+    resourceId: current.id,
+    // The store fills memberCounts with what its write did (GroupRepo.change).
+    changes: members
+      ? { ...diff, attributes: [...diff.attributes, 'members'].sort(), after: { ...('after' in diff ? diff.after : {}), ...memberAudit(members, { added: 0, removed: 0 }) } }
+      : diff,
+    requestId: ctx.requestId,
+  }
+  const attributes = input && {
+    displayName: input.displayName,
+    externalId: input.externalId,
+    resource: input.document,
+    ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+    ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
+    ...(input.origin !== undefined ? { origin: input.origin } : {}),
+  }
+  const options = { ...(checkVersion ? { ifVersion: current.version } : {}), audit }
+  const write = (tx: IdentityStore, add: Array<{ memberId: string; memberType?: MemberType }>, addable: MemberType[]) =>
+    tx.groups.change(ctx.tenant.id, current.id, { ...(attributes ? { attributes } : {}), ...(members ? { members: { removeAll: members.removeAll, remove: members.remove, add, addable } } : {}) }, options)
+  const specs = members?.add ?? []
+  let result = await write(store, statedMembers(specs), ['User'])
+  if (result.outcome === 'refused') {
+    const found = refuse(specs, result.found)
+    result = await store.transaction(async (tx) => {
+      await checkNesting(tx, ctx.tenant.id, current.id, found)
+      return write(tx, found, ['User', 'Group'])
     })
-    return updated
+    if (result.outcome === 'refused') refuse(specs, result.found)
+  }
+  if (result.outcome === 'changed') return result.group
+  // Refused although every member was what it said: one went meanwhile; the next attempt says so.
+  return result.outcome === 'refused' ? 'stale' : result.outcome
+}
+
+/** Members to add by id, each with the type its first spec states (resolveMembers's reading). */
+function statedMembers(specs: MemberSpec[]): Array<{ memberId: string; memberType?: MemberType }> {
+  return [...new Set(specs.map((s) => s.value))].map((id) => {
+    const stated = specs.find((s) => s.value === id && s.type)?.type
+    return stated ? { memberId: id, memberType: stated } : { memberId: id }
+  })
+}
+
+/**
+ * Why a change was refused (GroupRepo.change's `found`), as resolveMembers says it: the first
+ * member in request order that is unknown or not of its stated type. When every member is what it
+ * says (some are groups, which the change could not add without the nesting lock), returns them.
+ */
+function refuse(specs: MemberSpec[], found: Map<string, MemberType>): MemberRef[] {
+  return statedMembers(specs).map(({ memberId: id, memberType: stated }) => {
+    const actual = found.get(id)
+    if (!actual) throw new ValidationError(`member "${id}" is not a user or group of this tenant`, 'members')
+    if (stated && stated !== actual) throw new ValidationError(`member "${id}" is a ${actual}, not a ${stated}`, 'members')
+    return { memberId: id, memberType: actual }
   })
 }
 

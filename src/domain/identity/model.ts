@@ -29,6 +29,18 @@ export interface User {
   version: number
   created: Date
   modified: Date
+  /**
+   * Every group the user belongs to, directly or through nested groups (nearest first, then by
+   * name): present only when the read asked for it (`withGroups`), which costs no extra statement.
+   */
+  groups?: GroupOfMember[]
+}
+
+export interface GroupOfMember {
+  groupId: string
+  displayName: string
+  /** False when the membership comes through a nested group. */
+  direct: boolean
 }
 
 export interface NewUser {

@@ -6,26 +6,46 @@
  *   per tenant: a second one is a ConflictError;
  * - a membership is one row; the repositories change only what they are asked to. That a
  *   membership change is also a change of the member (its `groups`) is the domain's rule, which
- *   bumps the members with `UserRepo.touchMany` in the same transaction (identity/groups.ts).
+ *   bumps the members with `UserRepo.touchMany` in the same transaction (identity/groups.ts), or
+ *   asks for it with GroupRepo.change, whose one statement does it (its contract says so).
  */
 import type { Transactional } from '../kernel/transaction.js'
 import type { AuditPersister } from '../audit/persister.js'
-import type { Group, GroupChanges, MemberType, Membership, NewGroup, NewUser, User, UserChanges } from './model.js'
+import type { NewAuditEvent } from '../audit/model.js'
+import type { Group, GroupChanges, GroupOfMember, MemberType, Membership, NewGroup, NewUser, User, UserChanges } from './model.js'
 import type { Page } from '../kernel/page.js'
 import type { GroupQueryResult, ResourceQuery, UserQueryResult } from './query.js'
 import type { CustomAttribute, CustomAttributeChanges, NewCustomAttribute } from './custom-attribute-model.js'
+import type { NoticesPersister } from '../kernel/notices.js'
 
 export interface UpdateOptions {
   /** Optimistic concurrency: fail with PreconditionFailedError unless the stored version is this. */
   ifVersion?: number
+  /**
+   * The audit event of this change, written with it atomically (both or neither, even outside a
+   * transaction); nothing is recorded when the write changes nothing (no such record, a failed
+   * version check). `resourceId` may be left null: the written record's id is used.
+   */
+  audit?: NewAuditEvent
+}
+
+/** What an insert can carry besides the record (see UpdateOptions.audit). */
+export interface InsertOptions {
+  audit?: NewAuditEvent
+}
+
+/** What a read of users returns besides the rows: `withGroups` fills User.groups in the same statement. */
+export interface UserReadOptions {
+  withGroups?: boolean
 }
 
 export interface UserRepo {
-  insert(user: NewUser): Promise<User>
+  /** With `audit`, the event is written in the same statement (resourceId: the new user's id). */
+  insert(user: NewUser, options?: InsertOptions): Promise<User>
   /** Many users in one statement (all or none: a uniqueness violation fails the lot); returned in no particular order. */
   insertMany(users: NewUser[]): Promise<User[]>
   /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
-  get(tenantId: string, id: string, options?: { forUpdate?: boolean }): Promise<User | null>
+  get(tenantId: string, id: string, options?: { forUpdate?: boolean } & UserReadOptions): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
   /** Users whose primary email is this one (compared by emailKey, src/domain/identity/user-name.ts); at most `limit`. */
   getByEmail(tenantId: string, email: string, limit: number): Promise<User[]>
@@ -38,7 +58,7 @@ export interface UserRepo {
   idsBySourceDn(tenantId: string, dns: string[]): Promise<Map<string, string>>
   /** Which of these ids are users of the tenant. */
   existing(tenantId: string, ids: string[]): Promise<Set<string>>
-  update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions): Promise<User | null>
+  update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions & UserReadOptions): Promise<User | null>
   /**
    * Records a change to these users that is not in their own row (a group membership): bumps
    * version and modified, nothing else. Ids that are no user of the tenant are ignored.
@@ -66,7 +86,7 @@ export interface UserRepo {
    * Users of the tenant matching a resolved SCIM filter, sorted and paged (src/domain/identity/query.ts).
    * Throws InvalidCursorError for a cursor this query did not issue.
    */
-  query(tenantId: string, query: ResourceQuery): Promise<UserQueryResult>
+  query(tenantId: string, query: ResourceQuery, options?: UserReadOptions): Promise<UserQueryResult>
 }
 
 export interface GroupRepo {
@@ -84,6 +104,24 @@ export interface GroupRepo {
   touch(tenantId: string, id: string, options?: UpdateOptions): Promise<Group | null>
   touchMany(tenantId: string, ids: string[]): Promise<void>
   /**
+   * One change of one group (SCIM PUT or PATCH, a console edit) as one atomic statement, without a
+   * transaction and without a lock held past it: removes members (all of them, or those named),
+   * adds members, bumps the version of every user that joined or left (once per join and once per
+   * leave), and bumps the group's version and modified, writing `attributes` and `options.audit`
+   * with that bump. Writes nothing at all and answers
+   * - `stale` when the group is gone or, with `options.ifVersion`, not at that version (the version
+   *   actually bumped: the check and the bump are one row update);
+   * - `refused` when a member to add is no user or group of the tenant, not of its stated type, or
+   *   of a type not in `members.addable`; `found` then says what each member to add is;
+   * - `unchanged` when no member joins or leaves and there are no `attributes` (RFC 7644 §3.5.2.1:
+   *   version and lastModified stay, nothing is audited).
+   * A member both removed (or cleared) and added that was a member counts as leaving and joining
+   * again, its row kept: what removing then adding would have done. The audit event's
+   * `changes.after.memberCounts` is the store's to fill, as `{ added, removed }` of this write (the
+   * counts are known only as it runs); the rest of the event is written as given.
+   */
+  change(tenantId: string, id: string, change: GroupUpdate, options?: UpdateOptions): Promise<GroupUpdateResult>
+  /**
    * Deletes the group, its own member rows and its rows as a member of other groups, bumping the
    * groups that contained it. Its members are the caller's to bump (remove them first).
    */
@@ -99,10 +137,37 @@ export interface MemberRef {
   memberType: MemberType
 }
 
+/** What GroupRepo.change writes: the group's own attributes, its members, or both. */
+export interface GroupUpdate {
+  attributes?: GroupChanges
+  members?: MemberUpdate
+}
+
+export interface MemberUpdate {
+  /** Remove every member first (PUT, `replace members`). */
+  removeAll: boolean
+  /** Members to remove; those that are not members are ignored. */
+  remove: string[]
+  /** Members to add, each of its stated type when it has one; those already members are ignored. */
+  add: Array<{ memberId: string; memberType?: MemberType }>
+  /**
+   * The types the change may add. Groups only by a caller that holds MembershipRepo.lockNesting
+   * and has checked that they close no cycle; otherwise a group to add refuses the change.
+   */
+  addable: readonly MemberType[]
+}
+
+export type GroupUpdateResult =
+  | { outcome: 'changed'; group: Group; added: number; removed: number }
+  | { outcome: 'unchanged' }
+  | { outcome: 'refused'; found: Map<string, MemberType> }
+  | { outcome: 'stale' }
+
 /**
  * One row per membership, so changing one member of a huge group costs one row. The writes change
  * membership rows only and return the memberships they changed: the domain bumps the members
- * (UserRepo.touchMany) and the groups (GroupRepo.touch) itself.
+ * (UserRepo.touchMany) and the groups (GroupRepo.touch) itself. A change of one group's members
+ * that should cost one statement is GroupRepo.change.
  */
 export interface MembershipRepo {
   /** Adds members that are not there yet; returns those that were new. */
@@ -136,12 +201,7 @@ export interface MembershipRepo {
   wouldCreateCycle(tenantId: string, groupId: string, memberGroupIds: string[]): Promise<boolean>
 }
 
-export interface GroupOfMember {
-  groupId: string
-  displayName: string
-  /** False when the membership comes through a nested group. */
-  direct: boolean
-}
+export type { GroupOfMember } from './model.js'
 
 export interface GroupOwnerRepo {
   get(tenantId: string, groupId: string): Promise<string | null>
@@ -270,4 +330,4 @@ export interface PrincipalAssignments {
 }
 
 /** What custom attribute definitions use (identity/custom-attributes.ts): the definitions and the audit trail. */
-export type CustomAttributeStore = Transactional<Pick<IdentityPersister, 'customAttributes'> & AuditPersister>
+export type CustomAttributeStore = Transactional<Pick<IdentityPersister, 'customAttributes'> & AuditPersister & NoticesPersister>

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { IdentityPersister, IdentityStore } from './persister.js'
+import type { IdentityPersister, IdentityStore, UserReadOptions } from './persister.js'
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../kernel/errors.js'
 import { MANAGER_PATH, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
 import { type Json, type JsonObject } from '../kernel/json.js'
@@ -40,10 +40,20 @@ export interface VersionCheck {
   ifVersion?: number[]
 }
 
-export interface UpdateOptions extends VersionCheck {
+export interface UpdateOptions extends VersionCheck, UserReadOptions {
   /** The audit action recorded (default `user.update`). */
   action?: string
 }
+
+/**
+ * How often a change is tried optimistically (read, then write if the version is still the one
+ * read) before it takes the row lock: contention on one user is rare, and without a lock a change
+ * is two statements and no transaction, and a password is hashed without holding anything.
+ */
+const OPTIMISTIC_ATTEMPTS = 3
+
+/** The stored version moved between this change's read and its write: read again. */
+class Raced extends Error {}
 
 /**
  * A new userName must be one a person can read (user-name.ts); a name stored before that rule may
@@ -90,8 +100,8 @@ export function userWouldChange(current: User, input: Pick<UserWrite, 'document'
   )
 }
 
-export async function getUser(store: Pick<IdentityPersister, 'users'>, tenantId: string, id: string): Promise<User> {
-  const user = await store.users.get(tenantId, id)
+export async function getUser(store: Pick<IdentityPersister, 'users'>, tenantId: string, id: string, read: UserReadOptions = {}): Promise<User> {
+  const user = await store.users.get(tenantId, id, read)
   if (!user) throw new NotFoundError(`no user with id "${id}"`)
   return user
 }
@@ -112,28 +122,34 @@ function newUserRecord(ctx: WriteContext, input: UserWrite, passwordHash: string
   }
 }
 
-function createdEvent(ctx: WriteContext, user: User, input: UserWrite, passwordSet: boolean): NewAuditEvent {
+/** The event of a user's creation; without the user (not written yet), its id is filled in by the store. */
+function createdEvent(ctx: WriteContext, user: User | null, input: UserWrite, passwordSet: boolean): NewAuditEvent {
   return {
     tenantId: ctx.tenant.id,
     actor: ctx.actor,
     action: 'user.create',
     resourceType: 'User',
-    resourceId: user.id,
+    resourceId: user?.id ?? null,
     changes: diffDocuments(null, input.document, { passwordChanged: passwordSet }),
     requestId: ctx.requestId,
   }
 }
 
-export async function createUser(store: IdentityStore, ctx: WriteContext, input: UserWrite): Promise<User> {
+/** `withGroups`: the new user comes back with its groups, which are none. */
+export async function createUser(store: IdentityStore, ctx: WriteContext, input: UserWrite, read: UserReadOptions = {}): Promise<User> {
   assertMayWrite(ctx.tenant, ctx.channel)
   validate(input)
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null
-  return store.transaction(async (tx) => {
-    await checkManager(tx, ctx, null, input.managerId)
-    const user = await tx.users.insert(newUserRecord(ctx, input, passwordHash))
-    await tx.audit.append(createdEvent(ctx, user, input, passwordHash !== null))
-    return user
-  })
+  // The user and its event are one statement; only a manager to check needs a transaction around it.
+  const insert = (s: Pick<IdentityPersister, 'users'>) =>
+    s.users.insert(newUserRecord(ctx, input, passwordHash), { audit: createdEvent(ctx, null, input, passwordHash !== null) })
+  const user = input.managerId
+    ? await store.transaction(async (tx) => {
+        await checkManager(tx, ctx, null, input.managerId)
+        return insert(tx)
+      })
+    : await insert(store)
+  return read.withGroups ? { ...user, groups: [] } : user
 }
 
 export interface BatchResult {
@@ -231,8 +247,9 @@ export async function setManagers(store: IdentityStore, ctx: WriteContext, chang
 
 /**
  * Replaces a user (SCIM PUT), or applies a computed change (PATCH): `change` receives the current
- * record and returns the whole new state. The user's row is locked for the read-modify-write, so
- * concurrent changes queue up instead of overwriting each other.
+ * record and returns the whole new state. Concurrent changes never overwrite each other: the write
+ * applies only if the user still has the version read (else it is read and computed again), and
+ * after OPTIMISTIC_ATTEMPTS races the row is locked for the read-modify-write, so they queue up.
  */
 export async function updateUser(
   store: IdentityStore,
@@ -242,51 +259,80 @@ export async function updateUser(
   check: UpdateOptions = {},
 ): Promise<User> {
   assertMayWrite(ctx.tenant, ctx.channel)
-  return store.transaction(async (tx) => {
-    const current = await tx.users.get(ctx.tenant.id, id, { forUpdate: true })
-    if (!current) throw new NotFoundError(`no user with id "${id}"`)
-    if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
-      throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    try {
+      return await changeUser(store, ctx, id, change, check, false)
+    } catch (err) {
+      if (!(err instanceof Raced)) throw err
     }
-    const input = await change(current)
-    validate(input, current)
-    const status = input.status ?? nextStatus(current.status, input.active)
-    const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
-    // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
-    if (unchanged) return current
-    const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
-    // Only a new manager reference is checked: a report whose manager left stays writable.
-    if (input.managerId !== managerIdOf(current.resource)) await checkManager(tx, ctx, id, input.managerId)
-    const updated = await tx.users.update(ctx.tenant.id, id, {
-      userName: input.userName,
-      externalId: input.externalId,
-      displayName: input.displayName,
-      email: input.email,
-      status,
-      resource: input.document,
-      ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
-      ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
-      ...(input.origin !== undefined ? { origin: input.origin } : {}),
-      ...(passwordHash !== undefined ? { passwordHash } : {}),
-    })
-    if (!updated) throw new NotFoundError(`no user with id "${id}"`)
-    const diff = diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined })
-    if (status !== current.status) {
-      diff.attributes = [...diff.attributes, 'status'].sort()
-      diff.before = { ...diff.before, status: current.status }
-      diff.after = { ...diff.after, status }
-    }
-    await tx.audit.append({
-      tenantId: ctx.tenant.id,
-      actor: ctx.actor,
-      action: check.action ?? 'user.update',
-      resourceType: 'User',
-      resourceId: id,
-      changes: diff,
-      requestId: ctx.requestId,
-    })
-    return updated
-  })
+  }
+  return store.transaction((tx) => changeUser(tx, ctx, id, change, check, true))
+}
+
+/** One read-modify-write of updateUser; with `lock`, inside a transaction holding the row. */
+async function changeUser(
+  store: Pick<IdentityStore, 'users'>,
+  ctx: WriteContext,
+  id: string,
+  change: (current: User) => UserWrite | Promise<UserWrite>,
+  check: UpdateOptions,
+  lock: boolean,
+): Promise<User> {
+  const current = await store.users.get(ctx.tenant.id, id, { forUpdate: lock })
+  if (!current) throw new NotFoundError(`no user with id "${id}"`)
+  if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
+    throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
+  }
+  const input = await change(current)
+  validate(input, current)
+  const status = input.status ?? nextStatus(current.status, input.active)
+  const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
+  // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
+  if (unchanged) return check.withGroups ? ((await store.users.get(ctx.tenant.id, id, { withGroups: true })) ?? current) : current
+  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
+  // Only a new manager reference is checked: a report whose manager left stays writable.
+  if (input.managerId !== managerIdOf(current.resource)) await checkManager(store, ctx, id, input.managerId)
+  const diff = diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined })
+  if (status !== current.status) {
+    diff.attributes = [...diff.attributes, 'status'].sort()
+    diff.before = { ...diff.before, status: current.status }
+    diff.after = { ...diff.after, status }
+  }
+  const audit: NewAuditEvent = {
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
+    action: check.action ?? 'user.update',
+    resourceType: 'User',
+    resourceId: id,
+    changes: diff,
+    requestId: ctx.requestId,
+  }
+  let updated: User | null
+  try {
+    updated = await store.users.update(
+      ctx.tenant.id,
+      id,
+      {
+        userName: input.userName,
+        externalId: input.externalId,
+        displayName: input.displayName,
+        email: input.email,
+        status,
+        resource: input.document,
+        ...(input.sourceAnchor !== undefined ? { sourceAnchor: input.sourceAnchor } : {}),
+        ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
+        ...(input.origin !== undefined ? { origin: input.origin } : {}),
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+      },
+      // The event is written by the same statement, and only if the version is still the one read.
+      { ifVersion: current.version, audit, withGroups: check.withGroups },
+    )
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) throw new Raced()
+    throw err
+  }
+  if (!updated) throw new NotFoundError(`no user with id "${id}"`)
+  return updated
 }
 
 export async function deleteUser(store: IdentityStore, ctx: WriteContext, id: string, check: VersionCheck = {}): Promise<void> {

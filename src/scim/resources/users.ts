@@ -3,7 +3,7 @@ import { createUser, deleteUser, getUser, updateUser, type UserWrite } from '../
 import { checkDocumentValues } from '../../domain/identity/custom-attributes.js'
 import type { ResourceDocument } from '../schema/document.js'
 import type { ScimContext } from '../context.js'
-import { documentColumns, fromWire, storedRecord, toWire } from '../schema/representation.js'
+import { documentColumns, fromWire, storedRecord, wireRenderer } from '../schema/representation.js'
 import { needs, type Projection } from '../schema/projection.js'
 import { parsePatchRequest } from '../messages/patch-op.js'
 import { applyPatch } from '../patch/apply.js'
@@ -44,13 +44,21 @@ function userWrite(sc: ScimContext, document: ResourceDocument, password: string
   }
 }
 
+/** Reads fill User.groups in their own statement when the response shows groups. */
+const read = (projection: Projection) => ({ withGroups: needs(projection, 'groups') })
+
 async function render(sc: ScimContext, users: User[], projection: Projection): Promise<WireRecord[]> {
-  const groups = needs(projection, 'groups') && users.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, users.map((u) => u.id)) : undefined
+  // Users read without their groups (none so far) are completed with one more statement.
+  const missing = needs(projection, 'groups') ? users.filter((u) => !u.groups) : []
+  const fetched = missing.length ? await sc.store.memberships.groupsOfMembers(sc.tenant.id, missing.map((u) => u.id)) : undefined
+  // The renderer is compiled once per tenant schema and projection (src/scim/schema/renderer.ts).
+  const renderUser = wireRenderer(sc.registry, 'User', projection)
   return users.map((u) => {
-    const related = groups ? { groups: (groups.get(u.id) ?? []).map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? ('direct' as const) : ('indirect' as const) })) } : {}
+    const groups = u.groups ?? fetched?.get(u.id) ?? (fetched ? [] : undefined)
+    const related = groups ? { groups: groups.map((g) => ({ value: g.groupId, display: g.displayName, type: g.direct ? ('direct' as const) : ('indirect' as const) })) } : {}
     // `active` follows the user's status, which the directory sync and the console change too.
     const record = storedRecord({ ...u, resource: { ...u.resource, active: u.active } }, related)
-    return { version: u.version, resource: toWire(sc.registry, 'User', record, { baseUrl: sc.baseUrl, projection }) }
+    return { version: u.version, resource: renderUser(record, sc.baseUrl) }
   })
 }
 
@@ -63,17 +71,17 @@ export const usersHandler: ResourceHandler = {
   endpoint: 'Users',
 
   async get(sc, id, projection) {
-    return renderOne(sc, await getUser(sc.store, sc.tenant.id, id), projection)
+    return renderOne(sc, await getUser(sc.store, sc.tenant.id, id, read(projection)), projection)
   },
 
   async list(sc, request, projection) {
-    const result = await runQuery(sc, 'User', request, (q) => sc.store.users.query(sc.tenant.id, q))
+    const result = await runQuery(sc, 'User', request, (q) => sc.store.users.query(sc.tenant.id, q, read(projection)))
     return { ...result, records: await render(sc, result.items, projection) }
   },
 
   async create(sc, body, projection, ctx) {
     const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict })
-    const user = await createUser(sc.store, ctx, userWrite(sc, input.document, input.password))
+    const user = await createUser(sc.store, ctx, userWrite(sc, input.document, input.password), read(projection))
     return renderOne(sc, user, projection)
   },
 
@@ -86,7 +94,7 @@ export const usersHandler: ResourceHandler = {
         const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
         return userWrite(sc, input.document, input.password, current)
       },
-      check,
+      { ...check, ...read(projection) },
     )
     return renderOne(sc, user, projection)
   },
@@ -101,7 +109,7 @@ export const usersHandler: ResourceHandler = {
         const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
         return userWrite(sc, result.document, result.password, current)
       },
-      check,
+      { ...check, ...(render ? read(projection) : {}) },
     )
     return render ? renderOne(sc, user, projection) : { version: user.version }
   },

@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js'
 import type { Database, Sql } from './sql.js'
 import { checkParams, translateError } from './sql.js'
 import { TenantAdmission } from './tenant-admission.js'
+import { pgNoticeFeed } from './notice-feed.js'
 
 export interface PgOptions {
   connectionString: string
@@ -15,6 +16,10 @@ export interface PgOptions {
   acquireTimeoutMs?: number
   /** Connections one tenant may hold at once; default half the pool. */
   tenantConcurrency?: number
+  /** application_name of the pool's sessions; the notice listener's is this with `-notices`. */
+  applicationName?: string
+  /** Backoff of the notice listener's reconnection (notice-feed.ts); tests shorten or lengthen it. */
+  noticeReconnect?: { minMs: number; maxMs: number }
   log: Logger
 }
 
@@ -36,22 +41,54 @@ export function queryTimeoutFor(statementTimeoutMs: number): number {
  * them, never an unhandled 'error' event, and never a request waiting forever; the pool replaces
  * broken connections as soon as the server answers again.
  */
+/**
+ * Most distinct statement texts one process prepares. Every connection parses and plans each of
+ * them once and keeps it (server memory per connection); texts beyond the cap still run, parsed and
+ * planned each time. Statement texts carry no values (those are parameters), so the texts in use
+ * are a few hundred at most: the cap only bounds what unusual filter shapes can add.
+ */
+export const MAX_PREPARED_STATEMENTS = 400
+
+/**
+ * The name a statement is prepared under: statements run as named prepared statements, so a
+ * connection parses and plans each text once, and later runs send only Bind/Execute. For a point
+ * read that is most of the database's work (planning the read of a user with its groups costs
+ * several times executing it), and the generic plan of an indexed statement is the custom one.
+ */
+const preparedNames = new Map<string, string>()
+function statementName(text: string): string | undefined {
+  let name = preparedNames.get(text)
+  if (name === undefined && preparedNames.size < MAX_PREPARED_STATEMENTS) {
+    name = `roster_${preparedNames.size.toString(36)}`
+    preparedNames.set(text, name)
+  }
+  return name
+}
+
 export function openPg(options: PgOptions): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? 0
   const queryTimeoutMs = queryTimeoutFor(statementTimeoutMs)
+  const applicationName = options.applicationName ?? 'roster'
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
     // Bounds both opening a connection and waiting in the pool's own queue.
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
-    application_name: 'roster',
+    application_name: applicationName,
     // Sent at connection start-up, so every statement on every connection is bounded by the server.
     ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     // Finds connections whose server vanished without closing them (a dead host, a dropped route).
     keepAlive: true,
   })
   const admission = new TenantAdmission({ capacity: options.max, perTenant: options.tenantConcurrency, waitTimeoutMs: options.acquireTimeoutMs ?? 0 })
+  const notices = pgNoticeFeed({
+    connectionString: options.connectionString,
+    applicationName: `${applicationName}-notices`,
+    connectTimeoutMs: options.connectTimeoutMs,
+    log: options.log,
+    reconnect: options.noticeReconnect,
+  })
 
   // A client whose server went away emits 'error'; unhandled, that would crash the process. The
   // pool listens on idle clients itself; this listener covers clients checked out by a request, whose
@@ -78,7 +115,9 @@ export function openPg(options: PgOptions): Database {
   const run = async <R>(lease: Lease, text: string, params?: unknown[], bounded = true): Promise<R[]> => {
     checkParams(params)
     if (lease.broken) throw new StoreUnavailableError(`database unavailable: ${lease.broken.message}`, lease.broken)
-    const pending = lease.client.query(text, params)
+    // Statements without parameters (BEGIN, COMMIT, SELECT 1) go by the simple protocol, unprepared.
+    const name = params?.length ? statementName(text) : undefined
+    const pending = lease.client.query({ text, values: params, name })
     let timer: NodeJS.Timeout | undefined
     try {
       if (!bounded || queryTimeoutMs === 0) return (await pending).rows as R[]
@@ -92,6 +131,9 @@ export function openPg(options: PgOptions): Database {
       })
       return (await Promise.race([pending, silent])).rows as R[]
     } catch (err) {
+      // A schema change by another node (a rolling upgrade) can make a prepared plan's result type
+      // stale; the connection's prepared statements cannot be trusted: it goes, the caller may retry.
+      if (name && (err as { code?: string }).code === '0A000') lease.broken ??= err as Error
       const translated = translateError(err)
       if (translated instanceof StoreUnavailableError) lease.broken ??= translated
       throw translated
@@ -169,8 +211,10 @@ export function openPg(options: PgOptions): Database {
           if (statementTimeoutMs > 0 && !lease.broken) await run(lease, 'RESET statement_timeout').catch(() => undefined)
         }
       }),
+    notices,
     async close() {
       admission.close()
+      await notices.close()
       await pool.end()
     },
   }

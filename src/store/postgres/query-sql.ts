@@ -45,6 +45,7 @@
  * and every value in it is a parameter. Keyset cursors do not expire. A page by cursor costs what
  * the first page costs: no OFFSET.
  */
+import { TENANT_TOTALS } from './tenant-totals.js'
 import { createHash } from 'node:crypto'
 import { InvalidCursorError } from '../../domain/kernel/errors.js'
 import { userNameKey } from '../../domain/identity/user-name.js'
@@ -67,14 +68,21 @@ export interface Statement {
 export interface CompiledQuery {
   /** `count(*)` of every match: totalResults. */
   count: Statement
-  /** The page's rows; null when none are wanted (count = 0). */
+  /**
+   * The page's rows, each carrying the count as well (column TOTAL_COLUMN), so that a page is one
+   * statement; null when no rows are wanted (count = 0).
+   */
   page: Statement | null
+  /** Whether an empty page proves there are no matches at all (it starts at the first match). */
+  fromStart: boolean
   /** Builds the result from the page's rows (in the order returned) and the total. */
   finish<T>(rows: Record<string, unknown>[], total: number, toRecord: (row: Record<string, unknown>) => T): QueryResult<T>
 }
 
 /** Alias of the queried table in every statement. */
 const ROW = 'r'
+/** Column carrying totalResults in page rows. */
+const TOTAL_COLUMN = '__total'
 /** Column carrying the sort value (as text) in page rows, for cursors. */
 const SORT_KEY = '__sort_key'
 /** The users reached by the group walk, with one flag per condition on groups, and its alias. */
@@ -663,7 +671,17 @@ function validKey(k: string, cast: SortInfo['cast']): boolean {
  * Compiles a query for one tenant. Throws InvalidCursorError for a cursor this query did
  * not issue.
  */
-export function compileResourceQuery(target: QueryTarget, tenantId: string, query: ResourceQuery): CompiledQuery {
+/**
+ * More data for the page's rows in the same statement: the page becomes the CTE `page` (its rows in
+ * order, numbered by `__ord`), `ctes` may read it (and `$1`, the tenant), and `select` is the final
+ * SELECT over them, which must keep `page`'s columns and order (`ORDER BY page.__ord`).
+ */
+export interface PageDecoration {
+  ctes: readonly string[]
+  select: string
+}
+
+export function compileResourceQuery(target: QueryTarget, tenantId: string, query: ResourceQuery, decoration?: PageDecoration): CompiledQuery {
   const params = new Params(tenantId)
   const c = new Compiler(target, params)
   // Normalised here as well as by the caller: one walk per statement must not depend on who built
@@ -674,19 +692,26 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
   // matched): the record table joined with the walk's users, and the walk at the head of WITH.
   const walk = c.groupWalk()
   const records = `${target.table} ${ROW}${walk ? walk.join : ''}`
-  const withClause = (ctes: string[]): string => {
+  const withClause = (ctes: string[], recursive = false): string => {
     const all = walk ? [walk.ctes, ...ctes] : ctes
-    return all.length ? `WITH ${walk ? 'RECURSIVE ' : ''}${all.join(', ')} ` : ''
+    return all.length ? `WITH ${walk || recursive ? 'RECURSIVE ' : ''}${all.join(', ')} ` : ''
   }
   // Without a filter the total is the tenant's kept count (migration 0003), not a scan of every row.
+  const countOf = (source: string): string =>
+    filter ? `SELECT count(*)::int AS n FROM ${source}` : `SELECT coalesce((SELECT ${target.table}::int FROM ${TENANT_TOTALS} s), 0) AS n`
   const count: Statement = filter
-    ? { text: `${withClause([])}SELECT count(*)::int AS n FROM ${records} WHERE ${where}`, params: [...params.values] }
-    : { text: `SELECT coalesce((SELECT ${target.table}::int FROM tenant_stats WHERE tenant_id = $1), 0) AS n`, params: [tenantId] }
+    ? { text: `${withClause([])}${countOf(`${records} WHERE ${where}`)}`, params: [...params.values] }
+    : { text: countOf(''), params: [tenantId] }
   // With a GIN-indexed condition, find the matches first (through the index), then order and cut:
   // the count visits every match anyway, while an ordered scan guessing at 1% selectivity would test
   // the whole table for a rare value. MATERIALIZED keeps the planner from merging the two steps.
   const from = c.indexedContainment ? `FROM matched ${ROW} WHERE TRUE` : `FROM ${records} WHERE ${where}`
-  const prefix = withClause(c.indexedContainment ? [`matched AS MATERIALIZED (SELECT ${ROW}.* FROM ${records} WHERE ${where})`] : [])
+  const matched = c.indexedContainment ? [`matched AS MATERIALIZED (SELECT ${ROW}.* FROM ${records} WHERE ${where})`] : []
+  // The page's statement: plain, or wrapped by the decoration (see PageDecoration).
+  const statement = (body: string): string =>
+    decoration
+      ? `${withClause([...matched, `page AS (SELECT p.*, row_number() OVER () AS __ord FROM (${body}) p)`, ...decoration.ctes], true)}${decoration.select}`
+      : `${withClause(matched)}${body}`
 
   const page = query.page
   const size = Math.max(0, Math.floor(page.count))
@@ -698,6 +723,7 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
     return {
       count,
       page: null,
+      fromStart: true,
       finish: (_rows, total) => ({ items: [], totalResults: total, ...(page.kind === 'cursor' ? { nextCursor: null, previousCursor: null } : {}) }),
     }
   }
@@ -710,14 +736,18 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
     const nulls = dir === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'
     return sort.expr === null ? `${id} ${dir}` : `${sort.expr} ${dir} ${nulls}, ${id} ${dir}`
   }
-  const select = `${prefix}SELECT ${target.columns.map((col) => `${ROW}.${col}`).join(', ')}${sort.expr === null ? '' : `, (${sort.expr})::text AS ${SORT_KEY}`}`
+  // The count rides along as an uncorrelated subquery (computed once, an InitPlan): one round trip.
+  const total = `(${countOf(c.indexedContainment ? 'matched' : `${records} WHERE ${where}`)}) AS ${TOTAL_COLUMN}`
+  const columns = [...target.columns.map((col) => `${ROW}.${col}`), total]
+  const select = `SELECT ${columns.join(', ')}${sort.expr === null ? '' : `, (${sort.expr})::text AS ${SORT_KEY}`}`
 
   if (page.kind === 'index') {
     const offset = Math.max(1, Math.floor(page.startIndex)) - 1
-    const text = `${select} ${from} ORDER BY ${orderBy(false)} LIMIT ${params.add(size)} OFFSET ${params.add(offset)}`
+    const text = statement(`${select} ${from} ORDER BY ${orderBy(false)} LIMIT ${params.add(size)} OFFSET ${params.add(offset)}`)
     return {
       count,
       page: { text, params: params.values },
+      fromStart: offset === 0,
       finish: (rows, total, toRecord) => ({ items: rows.map(toRecord), totalResults: total }),
     }
   }
@@ -729,7 +759,7 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
     const greater = (at.d === 'a') !== descending
     keyset = ` AND ${keysetCondition(sort, id, params, at, greater)}`
   }
-  const text = `${select} ${from}${keyset} ORDER BY ${orderBy(backward)} LIMIT ${params.add(size + 1)}`
+  const text = statement(`${select} ${from}${keyset} ORDER BY ${orderBy(backward)} LIMIT ${params.add(size + 1)}`)
   const keyOf = (row: Record<string, unknown>): string | null => (sort.expr === null ? null : row[SORT_KEY] == null ? null : String(row[SORT_KEY]))
   const position = (row: Record<string, unknown>, d: 'a' | 'b'): string => encodeCursor(print, { d, k: keyOf(row), id: String(row.id), i: false })
   // An empty page at a position: the other direction starts at the same position, with its row.
@@ -738,6 +768,7 @@ export function compileResourceQuery(target: QueryTarget, tenantId: string, quer
   return {
     count,
     page: { text, params: params.values },
+    fromStart: at === null,
     finish(rows, total, toRecord) {
       const more = rows.length > size
       const kept = rows.slice(0, size)
@@ -780,8 +811,9 @@ function keysetCondition(sort: SortInfo, id: string, params: Params, at: Cursor,
 }
 
 /**
- * Runs a compiled query: the count and (when rows are wanted) the page, side by side. On the pg
- * pool they take two connections; PGlite and a transaction run them one after the other.
+ * Runs a compiled query: one statement, the page with the count beside each row. Only a page that
+ * comes back empty after its start (a startIndex or cursor beyond the matches) needs the count on
+ * its own. A decoration adds data to the page's rows in the same statement (PageDecoration).
  */
 export async function runResourceQuery<T>(
   sql: Sql,
@@ -789,11 +821,13 @@ export async function runResourceQuery<T>(
   tenantId: string,
   query: ResourceQuery,
   toRecord: (row: Record<string, unknown>) => T,
+  decoration?: PageDecoration,
 ): Promise<QueryResult<T>> {
-  const compiled = compileResourceQuery(target, tenantId, query)
-  const [counted, rows] = await Promise.all([
-    sql.query<{ n: number }>(compiled.count.text, compiled.count.params),
-    compiled.page ? sql.query(compiled.page.text, compiled.page.params) : Promise.resolve([]),
-  ])
-  return compiled.finish(rows, Number(counted[0]?.n ?? 0), toRecord)
+  const compiled = compileResourceQuery(target, tenantId, query, decoration)
+  const rows = compiled.page ? await sql.query(compiled.page.text, compiled.page.params) : []
+  let total: number
+  if (rows.length) total = Number(rows[0]![TOTAL_COLUMN])
+  else if (compiled.page && compiled.fromStart) total = 0
+  else total = Number((await sql.query<{ n: number }>(compiled.count.text, compiled.count.params))[0]?.n ?? 0)
+  return compiled.finish(rows, total, toRecord)
 }

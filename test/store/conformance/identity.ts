@@ -9,6 +9,8 @@ import type { Store } from '../../../src/domain/store.js'
 import type { Tenant } from '../../../src/domain/tenancy/model.js'
 import { ConflictError, PreconditionFailedError } from '../../../src/domain/kernel/errors.js'
 import { CUSTOM_ATTRIBUTES_URN } from '../../../src/domain/identity/custom-attribute-model.js'
+import type { MemberUpdate } from '../../../src/domain/identity/persister.js'
+import type { NewAuditEvent } from '../../../src/domain/audit/model.js'
 import { actor, isConflict, MALFORMED_KEYS, newTenant, rolledBack, unknownId, useStore, type StoreUnderTest } from './harness.js'
 import { describeUserListConformance } from './user-list.js'
 
@@ -101,6 +103,64 @@ export function describeConformance(subject: StoreUnderTest): void {
         await assert.rejects(ctx.store.users.update(tenant.id, u.id, { displayName: 'stale' }, { ifVersion: 1 }), PreconditionFailedError)
         assert.equal(await ctx.store.users.update(tenant.id, randomUUID(), { displayName: 'x' }, { ifVersion: 1 }), null)
         assert.equal((await ctx.store.users.get(tenant.id, u.id))?.displayName, 'Vee')
+      })
+
+      it('writes a user and its audit event in one call: both or neither', async () => {
+        const tenant = await newTenant(ctx.store)
+        const event = (action: string, resourceId: string | null = null): NewAuditEvent => ({
+          tenantId: tenant.id,
+          actor,
+          action,
+          resourceType: 'User',
+          resourceId,
+          changes: { attributes: ['displayName'] },
+          requestId: 'req-1',
+        })
+        const u = await ctx.store.users.insert({ tenantId: tenant.id, userName: 'audited', origin: 'scim' }, { audit: event('user.create') })
+        const events = async () => (await ctx.store.audit.list(tenant.id, { limit: 10 })).items.map((e) => [e.action, e.resourceId])
+        assert.deepEqual(await events(), [['user.create', u.id]], 'the event names the new user')
+        await assert.rejects(
+          ctx.store.users.insert({ tenantId: tenant.id, userName: 'AUDITED', origin: 'scim' }, { audit: event('user.create') }),
+          isConflict('userName'),
+        )
+        const u2 = await ctx.store.users.update(tenant.id, u.id, { displayName: 'A' }, { ifVersion: 1, audit: event('user.update', u.id) })
+        assert.equal(u2?.version, 2)
+        await assert.rejects(ctx.store.users.update(tenant.id, u.id, { displayName: 'B' }, { ifVersion: 1, audit: event('user.update', u.id) }), PreconditionFailedError)
+        assert.equal(await ctx.store.users.update(tenant.id, randomUUID(), { displayName: 'C' }, { audit: event('user.update') }), null)
+        assert.deepEqual(await events(), [
+          ['user.update', u.id],
+          ['user.create', u.id],
+        ], 'a refused or missed write records nothing')
+      })
+
+      it('reads users with their groups, direct and nested, in one call', async () => {
+        const tenant = await newTenant(ctx.store)
+        const [ann, bob] = await Promise.all([user(tenant, 'ann'), user(tenant, 'bob')])
+        const all = await group(tenant, 'All')
+        const support = await group(tenant, 'Support')
+        const b = await group(tenant, 'Blue')
+        await ctx.store.memberships.add(tenant.id, all.id, [asGroup(support.id)])
+        await ctx.store.memberships.add(tenant.id, support.id, [asUser(ann.id)])
+        await ctx.store.memberships.add(tenant.id, b.id, [asUser(ann.id)])
+        const expected = [
+          { groupId: b.id, displayName: 'Blue', direct: true },
+          { groupId: support.id, displayName: 'Support', direct: true },
+          { groupId: all.id, displayName: 'All', direct: false },
+        ]
+        assert.deepEqual((await ctx.store.users.get(tenant.id, ann.id, { withGroups: true }))?.groups, expected)
+        assert.deepEqual((await ctx.store.users.get(tenant.id, bob.id, { withGroups: true }))?.groups, [])
+        assert.equal((await ctx.store.users.get(tenant.id, ann.id))?.groups, undefined, 'only when asked')
+        const page = await ctx.store.users.query(tenant.id, { page: { kind: 'index', startIndex: 1, count: 10 } }, { withGroups: true })
+        assert.equal(page.totalResults, 2)
+        assert.deepEqual(
+          page.items.map((u) => [u.userName, u.groups]),
+          [...page.items].sort((x, y) => (x.id < y.id ? -1 : 1)).map((u) => [u.userName, u.userName === 'ann' ? expected : []]),
+          'in the page order, each with its own groups',
+        )
+        const updated = await ctx.store.users.update(tenant.id, ann.id, { displayName: 'Ann' }, { withGroups: true })
+        assert.deepEqual(updated?.groups, expected)
+        const beyond = await ctx.store.users.query(tenant.id, { page: { kind: 'index', startIndex: 5, count: 10 } }, { withGroups: true })
+        assert.deepEqual([beyond.items.length, beyond.totalResults], [0, 2], 'a page past the end still counts the matches')
       })
 
       it('touches many users: version and modified move on, nothing else', async () => {
@@ -285,6 +345,158 @@ export function describeConformance(subject: StoreUnderTest): void {
           assert.deepEqual(await ctx.store.memberships.add(tenant.id, g.id, [asUser(key)]), [], JSON.stringify(key))
         }
         assert.equal(await ctx.store.memberships.count(tenant.id, g.id), 0)
+      })
+    })
+
+    describe('a group change in one write (GroupRepo.change)', () => {
+      const members = (change: Partial<MemberUpdate> = {}): MemberUpdate => ({ removeAll: false, remove: [], add: [], addable: ['User'], ...change })
+      const event = (tenant: Tenant, groupId: string, after: Record<string, unknown> = {}): NewAuditEvent => ({
+        tenantId: tenant.id,
+        actor,
+        action: 'group.update',
+        resourceType: 'Group',
+        resourceId: groupId,
+        changes: { attributes: ['members'], after: { ...after, memberCounts: { added: -1, removed: -1 } } },
+        requestId: 'req-1',
+      })
+      const events = async (tenant: Tenant, groupId: string) => (await ctx.store.audit.list(tenant.id, { limit: 10, resourceId: groupId })).items
+      const memberIds = async (tenant: Tenant, groupId: string) => (await ctx.store.memberships.list(tenant.id, groupId, { limit: 100 })).items.map((m) => m.memberId).sort()
+      const groupVersion = async (tenant: Tenant, id: string) => (await ctx.store.groups.get(tenant.id, id))?.version
+
+      it('adds and removes members, bumping each user that joined or left and the group once, with its audit event and counts', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Staff')
+        const [ann, bob, cid] = await Promise.all(['ann', 'bob', 'cid'].map((n) => user(tenant, n)))
+        await ctx.store.memberships.add(tenant.id, g.id, [asUser(ann!.id), asUser(bob!.id)])
+        const result = await ctx.store.groups.change(
+          tenant.id,
+          g.id,
+          { members: members({ remove: [ann!.id, randomUUID()], add: [{ memberId: cid!.id, memberType: 'User' }, { memberId: bob!.id }] }) },
+          { audit: event(tenant, g.id, { membersAdded: [cid!.id, bob!.id] }) },
+        )
+        assert.equal(result.outcome, 'changed')
+        assert.ok(result.outcome === 'changed')
+        assert.deepEqual([result.added, result.removed], [1, 1], 'bob was a member already')
+        assert.equal(result.group.version, 2)
+        assert.ok(result.group.modified > g.modified)
+        assert.deepEqual(await memberIds(tenant, g.id), [bob!.id, cid!.id].sort())
+        assert.deepEqual([await version(tenant, ann!.id), await version(tenant, bob!.id), await version(tenant, cid!.id)], [2, 1, 2])
+        const [e, ...more] = await events(tenant, g.id)
+        assert.equal(more.length, 0)
+        assert.deepEqual(e!.changes, { attributes: ['members'], after: { membersAdded: [cid!.id, bob!.id], memberCounts: { added: 1, removed: 1 } } }, 'counts filled by the store')
+        assert.deepEqual([e!.action, e!.resourceId, e!.requestId, e!.actor.label], ['group.update', g.id, 'req-1', actor.label])
+      })
+
+      it('changes nothing, and records nothing, when no member joins or leaves', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Same')
+        const ann = await user(tenant, 'ann')
+        await ctx.store.memberships.add(tenant.id, g.id, [asUser(ann.id)])
+        const result = await ctx.store.groups.change(tenant.id, g.id, { members: members({ add: [{ memberId: ann.id }], remove: [randomUUID()] }) }, { ifVersion: 1, audit: event(tenant, g.id) })
+        assert.deepEqual(result, { outcome: 'unchanged' })
+        assert.equal(await groupVersion(tenant, g.id), 1)
+        assert.equal(await version(tenant, ann.id), 1)
+        assert.deepEqual(await events(tenant, g.id), [])
+      })
+
+      it('refuses, writing nothing, a member to add that is unknown, of another type than stated, or a group when only users may be added', async () => {
+        const tenant = await newTenant(ctx.store)
+        const other = await newTenant(ctx.store)
+        const g = await group(tenant, 'Strict')
+        const inner = await group(tenant, 'Inner')
+        const ann = await user(tenant, 'ann')
+        const stranger = await user(other, 'stranger')
+        const bob = await user(tenant, 'bob')
+        await ctx.store.memberships.add(tenant.id, g.id, [asUser(bob.id)])
+        const refusals: Array<MemberUpdate['add']> = [
+          [{ memberId: ann.id }, { memberId: randomUUID() }],
+          [{ memberId: ann.id }, { memberId: stranger.id }],
+          [{ memberId: ann.id, memberType: 'Group' }],
+          [{ memberId: ann.id }, { memberId: inner.id }],
+          [{ memberId: ann.id }, { memberId: 'not-a-uuid' }],
+        ]
+        for (const add of refusals) {
+          const result = await ctx.store.groups.change(tenant.id, g.id, { members: members({ removeAll: true, add }) }, { audit: event(tenant, g.id) })
+          assert.equal(result.outcome, 'refused', JSON.stringify(add))
+          assert.ok(result.outcome === 'refused')
+          assert.deepEqual(result.found, new Map(add.flatMap((m) => (m.memberId === ann.id ? [[ann.id, 'User']] : m.memberId === inner.id ? [[inner.id, 'Group']] : []))))
+        }
+        assert.deepEqual(await memberIds(tenant, g.id), [bob.id], 'the removal did not happen either')
+        assert.deepEqual([await groupVersion(tenant, g.id), await version(tenant, ann.id), await version(tenant, bob.id)], [1, 1, 1])
+        assert.deepEqual(await events(tenant, g.id), [])
+        const nested = await ctx.store.groups.change(tenant.id, g.id, { members: members({ add: [{ memberId: inner.id }], addable: ['User', 'Group'] }) })
+        assert.ok(nested.outcome === 'changed' && nested.added === 1)
+        assert.equal(await groupVersion(tenant, inner.id), 1, 'a group as member keeps its version')
+      })
+
+      it('writes nothing when the group is not at the version asked for, is gone, or is another tenant\'s', async () => {
+        const tenant = await newTenant(ctx.store)
+        const other = await newTenant(ctx.store)
+        const g = await group(tenant, 'Checked')
+        const ann = await user(tenant, 'ann')
+        const change = { members: members({ add: [{ memberId: ann.id }] }) }
+        assert.deepEqual(await ctx.store.groups.change(tenant.id, g.id, change, { ifVersion: 2, audit: event(tenant, g.id) }), { outcome: 'stale' })
+        assert.deepEqual(await ctx.store.groups.change(other.id, g.id, change, { audit: event(other, g.id) }), { outcome: 'stale' })
+        for (const id of [unknownId(), ...MALFORMED_KEYS]) assert.deepEqual(await ctx.store.groups.change(tenant.id, id, change), { outcome: 'stale' }, JSON.stringify(id))
+        assert.deepEqual(await memberIds(tenant, g.id), [])
+        assert.deepEqual([await groupVersion(tenant, g.id), await version(tenant, ann.id)], [1, 1])
+        assert.deepEqual(await events(tenant, g.id), [])
+        const done = await ctx.store.groups.change(tenant.id, g.id, change, { ifVersion: 1 })
+        assert.ok(done.outcome === 'changed' && done.group.version === 2)
+      })
+
+      it('counts a member removed and added again as leaving and joining, keeping its row (PUT)', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Replaced')
+        const [ann, bob, cid] = await Promise.all(['ann', 'bob', 'cid'].map((n) => user(tenant, n)))
+        await ctx.store.memberships.add(tenant.id, g.id, [asUser(ann!.id), asUser(bob!.id)])
+        const result = await ctx.store.groups.change(tenant.id, g.id, { members: members({ removeAll: true, add: [{ memberId: bob!.id }, { memberId: cid!.id }] }) }, { audit: event(tenant, g.id) })
+        assert.ok(result.outcome === 'changed')
+        assert.deepEqual([result.added, result.removed], [2, 2])
+        assert.deepEqual(await memberIds(tenant, g.id), [bob!.id, cid!.id].sort())
+        assert.deepEqual([await version(tenant, ann!.id), await version(tenant, bob!.id), await version(tenant, cid!.id)], [2, 3, 2], 'bob left and joined')
+        assert.deepEqual(((await events(tenant, g.id))[0]!.changes as { after: unknown }).after, { memberCounts: { added: 2, removed: 2 } })
+        const again = await ctx.store.groups.change(tenant.id, g.id, { members: members({ remove: [cid!.id], add: [{ memberId: cid!.id }] }) })
+        assert.ok(again.outcome === 'changed' && again.added === 1 && again.removed === 1)
+        assert.deepEqual(await memberIds(tenant, g.id), [bob!.id, cid!.id].sort())
+      })
+
+      it("writes the group's own attributes with the bump, members or not", async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Old', { resource: { displayName: 'Old' } })
+        const ann = await user(tenant, 'ann')
+        const renamed = await ctx.store.groups.change(
+          tenant.id,
+          g.id,
+          { attributes: { displayName: 'New', externalId: 'x-1', resource: { displayName: 'New' } } },
+          { ifVersion: 1, audit: { ...event(tenant, g.id), changes: { attributes: ['displayName'] } } },
+        )
+        assert.ok(renamed.outcome === 'changed')
+        assert.deepEqual([renamed.group.displayName, renamed.group.externalId, renamed.group.resource, renamed.group.version], ['New', 'x-1', { displayName: 'New' }, 2])
+        assert.deepEqual([renamed.added, renamed.removed], [0, 0])
+        assert.deepEqual((await events(tenant, g.id)).map((e) => e.changes), [{ attributes: ['displayName'] }], 'no counts without members')
+        const both = await ctx.store.groups.change(tenant.id, g.id, { attributes: { displayName: 'Newer' }, members: members({ add: [{ memberId: ann.id }] }) })
+        assert.ok(both.outcome === 'changed' && both.group.displayName === 'Newer' && both.group.version === 3 && both.added === 1)
+        assert.equal((await ctx.store.groups.getByDisplayName(tenant.id, 'newer'))?.id, g.id)
+      })
+
+      it('update writes options.audit with the change, and nothing when the version check fails', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Plain')
+        const audit = { ...event(tenant, g.id), changes: { attributes: ['displayName'] } }
+        await assert.rejects(ctx.store.groups.update(tenant.id, g.id, { displayName: 'Nope' }, { ifVersion: 2, audit }), PreconditionFailedError)
+        assert.equal(await ctx.store.groups.update(tenant.id, unknownId(), { displayName: 'Nope' }, { audit }), null)
+        assert.deepEqual(await events(tenant, g.id), [])
+        assert.equal((await ctx.store.groups.update(tenant.id, g.id, { displayName: 'Yes' }, { ifVersion: 1, audit }))?.displayName, 'Yes')
+        assert.deepEqual((await events(tenant, g.id)).map((e) => e.changes), [{ attributes: ['displayName'] }])
+      })
+
+      it('writes nothing that stays when its transaction fails', async () => {
+        const tenant = await newTenant(ctx.store)
+        const g = await group(tenant, 'Rolled')
+        const ann = await user(tenant, 'ann')
+        await rolledBack(ctx.store, (tx) => tx.groups.change(tenant.id, g.id, { members: members({ add: [{ memberId: ann.id }] }) }, { audit: event(tenant, g.id) }))
+        assert.deepEqual([await groupVersion(tenant, g.id), await version(tenant, ann.id), (await memberIds(tenant, g.id)).length, (await events(tenant, g.id)).length], [1, 1, 0, 0])
       })
     })
 

@@ -13,5 +13,7 @@ import { credentials } from './0011_credentials.js'
 import { customAttributes } from './0012_custom_attributes.js'
 import { userNameKeys } from './0013_user_name_key.js'
 import { credentialIssuers } from './0014_credential_issuers.js'
+import { ginFastupdateOff } from './0015_gin_fastupdate_off.js'
+import { stripedTenantStats } from './0016_striped_tenant_stats.js'
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers, ginFastupdateOff, stripedTenantStats]

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../domain/kernel/errors.js'
-import type { ActorCredential, ActorType, AuditChanges, AuditEvent } from '../../../domain/audit/model.js'
+import type { ActorCredential, ActorType, AuditChanges, AuditEvent, NewAuditEvent } from '../../../domain/audit/model.js'
 import type { AuditRepo } from '../../../domain/audit/persister.js'
 import type { Sql } from '../sql.js'
 import { decodeCursor, encodeCursor, isUuid, str, strOrNull, toDate } from './rows.js'
@@ -18,6 +18,28 @@ function toEvent(r: Record<string, unknown>): AuditEvent {
     changes: (r.changes ?? null) as AuditChanges | null,
     requestId: strOrNull(r.request_id),
   }
+}
+
+/**
+ * The audit INSERT as a data-modifying CTE of another write, so that the change and its event are
+ * one statement: atomic without a transaction, one round trip instead of four (BEGIN, write,
+ * event, COMMIT). `from` names the CTE of the write (e.g. `written`): the event is inserted once
+ * per row it returns, so a write that matched nothing records nothing; `resourceId`, an SQL
+ * expression over that CTE, names the record when the caller could not know its id in advance.
+ * Parameters are appended to `params`. `changes`, when given, wraps the event's changes (the
+ * jsonb expression it is passed) in an SQL expression over the statement's CTEs, for what only the
+ * write knows as it runs (how many members a group change added).
+ */
+export function auditInsert(e: NewAuditEvent, params: unknown[], from: string, resourceId?: string, changes?: (given: string) => string): string {
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  const given = `${p(e.changes ? JSON.stringify(e.changes) : null)}::jsonb`
+  return `INSERT INTO audit_events (tenant_id, at, actor_type, actor_id, actor_label, actor_via, action, resource_type, resource_id, changes, request_id)
+    SELECT ${p(e.tenantId)}::uuid, coalesce(${p(e.at ?? null)}::timestamptz, now()), ${p(e.actor.type)}, ${p(e.actor.id)}, ${p(e.actor.label)},
+           ${p(e.actor.via ? JSON.stringify(e.actor.via) : null)}::jsonb, ${p(e.action)}, ${p(e.resourceType)},
+           ${resourceId ?? `${p(e.resourceId)}::text`}, ${changes ? changes(given) : given}, ${p(e.requestId)} FROM ${from}`
 }
 
 export function auditRepo(sql: Sql): AuditRepo {

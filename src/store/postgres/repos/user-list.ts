@@ -29,6 +29,7 @@
  *   takes its page from walking the sort order and testing rows, which its density makes short: an
  *   exact count would read every match (a search for a mail domain: the whole tenant).
  */
+import { TENANT_TOTALS } from '../tenant-totals.js'
 import { createHash } from 'node:crypto'
 import { InvalidCursorError, ValidationError } from '../../../domain/kernel/errors.js'
 import { USER_LIST_SORTS, type UserListItem, type UserListPage, type UserListQuery, type UserListRepo, type UserListSort, type UserListView } from '../../../domain/identity/persister.js'
@@ -203,7 +204,7 @@ export function userListRepo(sql: Sql): UserListRepo {
           sql.query(`${walk(p)} LIMIT ${p.add(q.limit + 1)}`, p.values),
           sql.query<{ n: number | string }>(
             `SELECT CASE $2::text WHEN 'active' THEN users - users_inactive - users_archived WHEN 'inactive' THEN users_inactive ELSE users_archived END AS n
-               FROM tenant_stats WHERE tenant_id = $1`,
+               FROM ${TENANT_TOTALS} s`,
             [tenantId, q.view],
           ),
         ])

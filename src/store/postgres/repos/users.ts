@@ -6,6 +6,8 @@ import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
 import type { UserRepo } from '../../../domain/identity/persister.js'
 import type { Sql } from '../sql.js'
 import { runResourceQuery, type QueryTarget } from '../query-sql.js'
+import { auditInsert } from './audit.js'
+import { groupsOfRow, PAGE_WITH_GROUPS, toGroupsOf } from './user-groups.js'
 import { decodeCursor, encodeCursor, isStorableKey, isUuid, setClause, str, strOrNull, toDate } from './rows.js'
 
 const COLUMN_LIST = [
@@ -15,6 +17,7 @@ export const USER_COLUMNS = COLUMN_LIST.join(', ')
 const QUERY_TARGET: QueryTarget = { table: 'users', columns: COLUMN_LIST }
 
 export function toUser(r: Record<string, unknown>): User {
+  const groups = toGroupsOf(r)
   return {
     id: str(r.id),
     tenantId: str(r.tenant_id),
@@ -32,20 +35,22 @@ export function toUser(r: Record<string, unknown>): User {
     version: Number(r.version),
     created: toDate(r.created),
     modified: toDate(r.modified),
+    ...(groups ? { groups } : {}),
   }
 }
 
+/** The row's columns, qualified by `alias`, and with its groups when asked. */
+const selectList = (alias: string, withGroups = false): string =>
+  `${COLUMN_LIST.map((c) => `${alias}.${c}`).join(', ')}${withGroups ? `, ${groupsOfRow(alias)}` : ''}`
+
 export function userRepo(sql: Sql): UserRepo {
-  const one = async (where: string, params: unknown[]): Promise<User | null> => {
-    const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE ${where}`, params)
+  const one = async (where: string, params: unknown[], withGroups = false): Promise<User | null> => {
+    const rows = await sql.query(`SELECT ${selectList('u', withGroups)} FROM users u WHERE ${where}`, params)
     return rows[0] ? toUser(rows[0]) : null
   }
   return {
-    async insert(u) {
-      const rows = await sql.query(
-        `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn, user_name_key, email_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${USER_COLUMNS}`,
-        [
+    async insert(u, options = {}) {
+      const params: unknown[] = [
           u.tenantId,
           u.id ?? randomUUID(),
           u.userName,
@@ -60,8 +65,12 @@ export function userRepo(sql: Sql): UserRepo {
           u.sourceDn ?? null,
           userNameKey(u.userName),
           emailKey(u.email ?? null),
-        ],
-      )
+      ]
+      const insert = `INSERT INTO users (tenant_id, id, user_name, external_id, display_name, email, status, origin, source_anchor, resource, password_hash, source_dn, user_name_key, email_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${USER_COLUMNS}`
+      const rows = options.audit
+        ? await sql.query(`WITH written AS (${insert}), audited AS (${auditInsert(options.audit, params, 'written', 'written.id::text')}) SELECT * FROM written`, params)
+        : await sql.query(insert, params)
       return toUser(rows[0]!)
     },
     async insertMany(users) {
@@ -96,16 +105,16 @@ export function userRepo(sql: Sql): UserRepo {
       return rows.map(toUser)
     },
     get: (tenantId, id, options = {}) =>
-      isUuid(id) ? one(`tenant_id = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]) : Promise.resolve(null),
+      isUuid(id) ? one(`u.tenant_id = $1 AND u.id = $2${options.forUpdate ? ' FOR UPDATE OF u' : ''}`, [tenantId, id], options.withGroups) : Promise.resolve(null),
     // Names and emails are compared by key (src/domain/identity/user-name.ts): `Bob `, `ｂｏｂ` find bob.
-    getByUserName: (tenantId, userName) => one('tenant_id = $1 AND user_name_key = $2', [tenantId, userNameKey(userName)]),
+    getByUserName: (tenantId, userName) => one('u.tenant_id = $1 AND u.user_name_key = $2', [tenantId, userNameKey(userName)]),
     async getByEmail(tenantId, email, limit) {
       const key = emailKey(email)
       if (key === null) return []
       const rows = await sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email_key = $2 ORDER BY id LIMIT $3`, [tenantId, key, limit])
       return rows.map(toUser)
     },
-    getBySourceAnchor: (tenantId, anchor) => (isStorableKey(anchor) ? one('tenant_id = $1 AND source_anchor = $2', [tenantId, anchor]) : Promise.resolve(null)),
+    getBySourceAnchor: (tenantId, anchor) => (isStorableKey(anchor) ? one('u.tenant_id = $1 AND u.source_anchor = $2', [tenantId, anchor]) : Promise.resolve(null)),
     async getBySourceAnchors(tenantId, all) {
       const anchors = all.filter(isStorableKey)
       if (!anchors.length) return new Map()
@@ -158,12 +167,19 @@ export function userRepo(sql: Sql): UserRepo {
         const n = set.params.length + 2
         rename = `user_name_key = CASE WHEN user_name = $${n - 1} THEN user_name_key ELSE $${n} END, `
       }
-      const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
-      const rows = await sql.query(
-        `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}${rename}version = version + 1, modified = now()
-          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${USER_COLUMNS}`,
-        [tenantId, id, ...set.params],
-      )
+      const params = [tenantId, id, ...set.params]
+      const versionCheck = options.ifVersion === undefined ? '' : ` AND version = $${params.push(Number(options.ifVersion))}`
+      const update = `UPDATE users SET ${set.sql ? `${set.sql}, ` : ''}${rename}version = version + 1, modified = now()
+          WHERE tenant_id = $1 AND id = $2${versionCheck} RETURNING ${USER_COLUMNS}`
+      // The event and the groups ride on the same statement: no transaction needed for atomicity.
+      const rows =
+        options.audit || options.withGroups
+          ? await sql.query(
+              `WITH written AS (${update})${options.audit ? `, audited AS (${auditInsert(options.audit, params, 'written', 'written.id::text')})` : ''}
+               SELECT ${selectList('written', options.withGroups)} FROM written`,
+              params,
+            )
+          : await sql.query(update, params)
       if (rows[0]) return toUser(rows[0])
       if (options.ifVersion !== undefined && (await this.get(tenantId, id))) {
         throw new PreconditionFailedError('the user was changed by someone else since it was read')
@@ -232,6 +248,6 @@ export function userRepo(sql: Sql): UserRepo {
       const items = rows.slice(0, limit).map(toUser)
       return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
     },
-    query: (tenantId, q) => runResourceQuery(sql, QUERY_TARGET, tenantId, q, toUser),
+    query: (tenantId, q, options = {}) => runResourceQuery(sql, QUERY_TARGET, tenantId, q, toUser, options.withGroups ? PAGE_WITH_GROUPS : undefined),
   }
 }
