@@ -108,7 +108,7 @@ export function membershipRepo(sql: Sql): MembershipRepo {
            SELECT member_id, group_id, 1 FROM group_members WHERE tenant_id = $1 AND member_id = ANY($2::uuid[])
            UNION
            SELECT c.member_id, gm.group_id, c.depth + 1
-             FROM chain c JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_id = c.group_id
+             FROM chain c JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_type = 'Group' AND gm.member_id = c.group_id
             WHERE c.depth < ${MAX_NESTING})
          SELECT c.member_id, c.group_id, min(c.depth) AS depth, g.display_name
            FROM chain c JOIN groups g ON g.tenant_id = $1 AND g.id = c.group_id

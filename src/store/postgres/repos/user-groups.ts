@@ -21,7 +21,7 @@ export function groupsOfRow(alias: string): string {
              SELECT gm.group_id, 1 FROM group_members gm WHERE gm.tenant_id = ${alias}.tenant_id AND gm.member_id = ${alias}.id
              UNION
              SELECT gm.group_id, c.depth + 1
-               FROM chain c JOIN group_members gm ON gm.tenant_id = ${alias}.tenant_id AND gm.member_id = c.group_id
+               FROM chain c JOIN group_members gm ON gm.tenant_id = ${alias}.tenant_id AND gm.member_type = 'Group' AND gm.member_id = c.group_id
               WHERE c.depth < ${MAX_NESTING})
            SELECT c.group_id, min(c.depth) AS depth, g.display_name
              FROM chain c JOIN groups g ON g.tenant_id = ${alias}.tenant_id AND g.id = c.group_id
@@ -36,10 +36,13 @@ export function groupsOfRow(alias: string): string {
 export const PAGE_WITH_GROUPS: PageDecoration = {
   ctes: [
     `page_chain(member_id, group_id, depth) AS (
-       SELECT gm.member_id, gm.group_id, 1 FROM page p JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_id = p.id
+       -- Per row of the page through group_members_member_idx: as a join, the planner would rather
+       -- hash every membership row of the tenant (OFFSET 0 keeps the subquery from being flattened).
+       SELECT p.id, x.group_id, 1 FROM page p
+        CROSS JOIN LATERAL (SELECT gm.group_id FROM group_members gm WHERE gm.tenant_id = $1 AND gm.member_id = p.id OFFSET 0) x
        UNION
        SELECT c.member_id, gm.group_id, c.depth + 1
-         FROM page_chain c JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_id = c.group_id
+         FROM page_chain c JOIN group_members gm ON gm.tenant_id = $1 AND gm.member_type = 'Group' AND gm.member_id = c.group_id
         WHERE c.depth < ${MAX_NESTING})`,
     `page_groups AS (
        SELECT w.member_id, json_agg(json_build_array(w.group_id, w.display_name, w.depth) ORDER BY w.depth, w.display_name, w.group_id) AS ${GROUPS_COLUMN}
