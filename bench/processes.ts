@@ -248,3 +248,15 @@ export function machineBusyMs(): number | null {
 
 // USER_HZ is 100 on every Linux build that matters; `getconf CLK_TCK` would say otherwise.
 const CLOCK_TICKS = 100
+
+// Servers on one core, the load generator on the other, PostgreSQL on both (bench/scim.ts, bench/soak.ts).
+export const SERVER_CPU = '0'
+export const LOAD_CPU = '1'
+export const ALL_CPUS = `0-${os.availableParallelism() - 1}`
+
+/** When this benchmark process started its work (performance.now()). */
+export const benchStarted = performance.now()
+/** A progress line on stderr, stamped with the seconds since the benchmark started. */
+export function say(line: string): void {
+  process.stderr.write(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
+}

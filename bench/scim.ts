@@ -16,7 +16,7 @@ import type pg from 'pg'
 import type { PostgresCluster } from '../test/services/postgres.mjs'
 import { SMALL_GROUP_SIZE, TITLE_COUNT, externalIdOf, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
 import { measure, type LoadSettings, type Measurement, type Req, type Scenario } from './load.js'
-import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess } from './processes.js'
+import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess, say, benchStarted, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
 import { compareOf, comparisonTable, describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
 import { summariseProfile } from './profile.js'
 import { exportForPeer, inspect, seed, type SeedTarget, type Seeded } from './seed.js'
@@ -99,15 +99,6 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
 
 // ---------------------------------------------------------------------------------------------
 
-const t0 = performance.now()
-function say(line: string): void {
-  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
-}
-
-// Servers on one core, the load generator (this process) on the other, PostgreSQL on both.
-const SERVER_CPU = '0'
-const LOAD_CPU = '1'
-const ALL_CPUS = `0-${os.availableParallelism() - 1}`
 
 /** GET through fetch, for set-up steps (captures, cursor walk); throws with the answer on non-2xx. */
 async function getJson(base: string, token: string, p: string): Promise<Json> {
@@ -647,7 +638,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(opts.json, JSON.stringify(reports.map((r) => ({ ...r, scenarios: r.scenarios.map(({ key, label, server, kind, baseline, sameBody }) => ({ key, label, server, kind, baseline, sameBody })) })), null, 2))
     say(`wrote ${opts.json}`)
   }
-  say(`done in ${formatSeconds((performance.now() - t0) / 1000)}`)
+  say(`done in ${formatSeconds((performance.now() - benchStarted) / 1000)}`)
   if (reports.some((r) => r.results.some((m) => !m.ok))) process.exitCode = 1
   await cleanupAll()
 }

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks'
 import type { PostgresCluster } from '../test/services/postgres.mjs'
 import { externalIdOf, userName } from './dataset.js'
 import { measure, preflight, type LoadSettings, type Req, type Scenario } from './load.js'
-import { canPin, cleanupAll, freePort, installExitHooks, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, type NodeProcess } from './processes.js'
+import { canPin, cleanupAll, freePort, installExitHooks, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, type NodeProcess, say, benchStarted, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
 import { describeMachine, formatSeconds, writeSection, type Machine } from './report.js'
 import { inspect, seed, type SeedTarget, type Seeded } from './seed.js'
 import { exactlyOne, get, hasId, memberCycler, pageOf, patchUser, pick, postUser } from './scim-requests.js'
@@ -73,14 +73,6 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   }
 }
 
-const t0 = performance.now()
-function say(line: string): void {
-  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
-}
-
-const SERVER_CPU = '0'
-const LOAD_CPU = '1'
-const ALL_CPUS = `0-${os.availableParallelism() - 1}`
 const SLICE_S = 30
 /** The verdict's rule (issue 15): RSS at the end within this share of RSS at the reference minute… */
 const FLAT_WITHIN = 0.1
@@ -474,7 +466,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  say(`done in ${formatSeconds((performance.now() - t0) / 1000)}`)
+  say(`done in ${formatSeconds((performance.now() - benchStarted) / 1000)}`)
   if (failed) process.exitCode = 1
   await cleanupAll()
 }

@@ -179,14 +179,7 @@ export function groupRepo(sql: Sql): GroupRepo {
     async update(tenantId, id, changes, options = {}) {
       if (!isUuid(id)) return null
       const set = setClause(
-        {
-          display_name: changes.displayName,
-          external_id: changes.externalId,
-          source_anchor: changes.sourceAnchor,
-          source_dn: changes.sourceDn,
-          origin: changes.origin,
-          resource: changes.resource && JSON.stringify(changes.resource),
-        },
+        attributeColumns(changes),
         2,
       )
       const versionCheck = options.ifVersion === undefined ? '' : ` AND version = ${Number(options.ifVersion)}`
