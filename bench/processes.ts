@@ -260,3 +260,20 @@ export const benchStarted = performance.now()
 export function say(line: string): void {
   process.stderr.write(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
 }
+
+/**
+ * How the benchmarks start Roster (src/main.ts): on 127.0.0.1 at `port`, logging warnings only,
+ * on the embedded store in `dataDir` or on the server at `databaseUrl`; ready when it prints its
+ * SCIM base URL.
+ */
+export function rosterEnv(port: number, store: { dataDir: string } | { databaseUrl: string }): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    ...('dataDir' in store ? { DATA_DIR: store.dataDir } : { DATABASE_URL: store.databaseUrl }),
+  }
+}
+export const ROSTER_READY = { ready: /^SCIM base URL: /m, waitMs: 180_000 }

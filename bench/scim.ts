@@ -16,7 +16,7 @@ import type pg from 'pg'
 import type { PostgresCluster } from '../test/services/postgres.mjs'
 import { SMALL_GROUP_SIZE, TITLE_COUNT, externalIdOf, titleOf, userName, GIVEN, FAMILY } from './dataset.js'
 import { measure, type LoadSettings, type Measurement, type Req, type Scenario } from './load.js'
-import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess, say, benchStarted, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
+import { canPin, cleanupAll, freePort, installExitHooks, machineBusyMs, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, treeCpuMs, type NodeProcess, say, benchStarted, rosterEnv, ROSTER_READY, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
 import { compareOf, comparisonTable, describeMachine, formatSeconds, markdownSection, ratios, statementLines, textTable, writeSection, type Machine, type StatementStat, type StoreReport, type Target } from './report.js'
 import { summariseProfile } from './profile.js'
 import { exportForPeer, inspect, seed, type SeedTarget, type Seeded } from './seed.js'
@@ -328,15 +328,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   try {
     roster = await startNode(
       path.join(ROOT, 'src/main.ts'),
-      {
-        PORT: String(rosterPort),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: `http://127.0.0.1:${rosterPort}`,
-        LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
-        ...(store === 'pglite' ? { DATA_DIR: dataDir! } : { DATABASE_URL: server!.url }),
-      },
-      { ready: /^SCIM base URL: /m, waitMs: 180_000, cwd, ...pinned, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) },
+      rosterEnv(rosterPort, store === 'pglite' ? { dataDir: dataDir! } : { databaseUrl: server!.url }),
+      { ...ROSTER_READY, cwd, ...pinned, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) },
     )
     say(`${store}: Roster pid ${roster.pid} listening on 127.0.0.1:${rosterPort} (started in ${((performance.now() - rosterStarted) / 1000).toFixed(1)} s)`)
   } catch (err) {

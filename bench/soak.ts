@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks'
 import type { PostgresCluster } from '../test/services/postgres.mjs'
 import { externalIdOf, userName } from './dataset.js'
 import { measure, preflight, type LoadSettings, type Req, type Scenario } from './load.js'
-import { canPin, cleanupAll, freePort, installExitHooks, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, type NodeProcess, say, benchStarted, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
+import { canPin, cleanupAll, freePort, installExitHooks, onCleanup, removeTempDir, ROOT, rssMiB, setAffinity, setTreeAffinity, startNode, tempDir, type NodeProcess, say, benchStarted, rosterEnv, ROSTER_READY, SERVER_CPU, LOAD_CPU, ALL_CPUS } from './processes.js'
 import { describeMachine, formatSeconds, writeSection, type Machine } from './report.js'
 import { inspect, seed, type SeedTarget, type Seeded } from './seed.js'
 import { exactlyOne, get, hasId, memberCycler, pageOf, patchUser, pick, postUser } from './scim-requests.js'
@@ -240,15 +240,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
     const port = await freePort()
     const roster: NodeProcess = await startNode(
       path.join(ROOT, 'src/main.ts'),
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
-        ...(store === 'pglite' ? { DATA_DIR: dataDir! } : { DATABASE_URL: server!.url }),
-      },
-      { ready: /^SCIM base URL: /m, waitMs: 180_000, cwd, ...(opts.pin ? { cpus: SERVER_CPU } : {}) },
+      rosterEnv(port, store === 'pglite' ? { dataDir: dataDir! } : { databaseUrl: server!.url }),
+      { ...ROSTER_READY, cwd, ...(opts.pin ? { cpus: SERVER_CPU } : {}) },
     )
     say(`${store}: Roster pid ${roster.pid} on 127.0.0.1:${port}`)
     const gone = () => roster.child.exitCode !== null || roster.child.signalCode !== null
