@@ -79,6 +79,5 @@ export async function countAttempt(store: LockoutStore, attempt: Attempt, policy
 export async function attemptSucceeded(store: LockoutStore, attempt: Attempt, policy: LockoutPolicy): Promise<void> {
   const [account, address] = keys(attempt, policy)
   await store.loginFailures.clear(attempt.tenant.id, account!.key)
-  const record = await store.loginFailures.get(attempt.tenant.id, address!.key)
-  if (record && record.failures > 0 && !record.lockedUntil) await store.loginFailures.put(attempt.tenant.id, address!.key, { ...record, failures: record.failures - 1 })
+  await store.loginFailures.forgive(attempt.tenant.id, address!.key)
 }

@@ -49,6 +49,12 @@ export interface LoginFailureRepo {
    */
   count(tenantId: string, key: string, now: Date, windowMs: number): Promise<LoginFailureRecord>
   put(tenantId: string, key: string, record: LoginFailureRecord): Promise<void>
+  /**
+   * Takes one failure back atomically (concurrent successes each count), never below zero and never
+   * while the key is locked: a read-then-write would let parallel successful sign-ins lose their
+   * decrements, and a busy address would lock itself out.
+   */
+  forgive(tenantId: string, key: string): Promise<void>
   clear(tenantId: string, key: string): Promise<void>
 }
 

@@ -103,6 +103,22 @@ export function describeConformance(subject: StoreUnderTest): void {
       assert.equal(await ctx.store.sessions.get(live.idHash), null, 'deleting the user deletes its sessions')
     })
 
+    it('forgives login failures atomically: parallel successes each take one back, never below zero, never while locked', async () => {
+      const tenant = await newTenant(ctx.store)
+      const now = new Date()
+      await ctx.store.loginFailures.put(tenant.id, 'addr:a', { failures: 8, windowStart: now, lockedUntil: null })
+      await Promise.all(Array.from({ length: 6 }, () => ctx.store.loginFailures.forgive(tenant.id, 'addr:a')))
+      assert.equal((await ctx.store.loginFailures.get(tenant.id, 'addr:a'))?.failures, 2)
+      await Promise.all(Array.from({ length: 5 }, () => ctx.store.loginFailures.forgive(tenant.id, 'addr:a')))
+      assert.equal((await ctx.store.loginFailures.get(tenant.id, 'addr:a'))?.failures, 0)
+      const until = new Date(now.getTime() + MINUTE)
+      await ctx.store.loginFailures.put(tenant.id, 'addr:locked', { failures: 9, windowStart: now, lockedUntil: until })
+      await ctx.store.loginFailures.forgive(tenant.id, 'addr:locked')
+      assert.equal((await ctx.store.loginFailures.get(tenant.id, 'addr:locked'))?.failures, 9, 'a lock is not talked down')
+      await ctx.store.loginFailures.forgive(tenant.id, 'addr:none')
+      assert.equal(await ctx.store.loginFailures.get(tenant.id, 'addr:none'), null)
+    })
+
     it("ends sessions per user and per SAML subject, never another tenant's", async () => {
       const a = await newTenant(ctx.store)
       const b = await newTenant(ctx.store)

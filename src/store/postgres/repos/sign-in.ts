@@ -164,6 +164,10 @@ export function loginFailureRepo(sql: Sql): LoginFailureRepo {
         [tenantId, key, f.failures, f.windowStart, f.lockedUntil],
       )
     },
+    async forgive(tenantId, key) {
+      if (!isStorableKey(key)) return
+      await sql.query('UPDATE login_failures SET failures = failures - 1 WHERE tenant_id = $1 AND key = $2 AND failures > 0 AND locked_until IS NULL', [tenantId, key])
+    },
     async clear(tenantId, key) {
       if (!isStorableKey(key)) return
       await sql.query('DELETE FROM login_failures WHERE tenant_id = $1 AND key = $2', [tenantId, key])
