@@ -3,6 +3,7 @@ import type { Context } from 'koa'
 import type { Store } from '../domain/store.js'
 import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonEdit } from '../domain/administration/users.js'
 import { tenantAttributes } from '../domain/identity/custom-attributes.js'
+import { managerOfUser } from '../domain/identity/users.js'
 import { readJson } from '../http/body.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import { lacking } from '../domain/access/operator.js'
@@ -73,6 +74,8 @@ export function usersApi(router: Router, deps: AdminDeps): void {
       serviceAccount: detail.serviceAccount,
       apiAccess: detail.apiAccess,
       hasApiPassword: detail.hasApiPassword,
+      // A user of the tenant, or a reference an IdP sent that names no user yet (kept as sent).
+      manager: await managerOfUser(deps.store, detail.user),
       allowed: await allowedOnUser(deps.store, op, detail.user.id),
       // What this user holds and the operator does not: why a change is refused when it is (rank).
       permissionsBeyondYours: await lacking(deps.store, op, detail.access.permissions),

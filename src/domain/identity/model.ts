@@ -57,11 +57,19 @@ export interface NewUser {
   sourceDn?: string | null
   resource?: JsonObject
   passwordHash?: string | null
+  /**
+   * The value of the user's manager reference when it names no user of the tenant (kept as sent,
+   * see ManagerReference): tracked, so that the user it names, once created, is pointed at.
+   */
+  managerUnresolved?: string | null
 }
 
 export type UserChanges = Partial<
   Pick<User, 'userName' | 'externalId' | 'displayName' | 'email' | 'active' | 'status' | 'origin' | 'sourceAnchor' | 'sourceDn' | 'resource' | 'passwordHash'>
->
+> & {
+  /** The manager reference changed: its value if it names no user (tracked, as NewUser's), null if it does or is gone. */
+  managerUnresolved?: string | null
+}
 
 export interface Group {
   id: string
@@ -103,3 +111,14 @@ export interface Membership {
  * (src/scim/document.ts), and the manager is the enterprise extension's `manager.value`.
  */
 export const MANAGER_PATH = ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'manager'] as const
+
+/**
+ * What a write asks of the manager reference it sets:
+ * - `must-resolve` (the console, the admin API, the directory sync, which resolves DNs itself): it
+ *   must be the id of another user of the tenant, or the write is refused;
+ * - `may-be-unresolved` (SCIM in lenient mode: an IdP pushes users in its own order and may name a
+ *   manager by its own id): a value that names no user (by id, externalId or userName) is kept as
+ *   sent, and pointed at the user it names when that user is created.
+ * Nobody manages themselves, in either mode.
+ */
+export type ManagerReference = 'must-resolve' | 'may-be-unresolved'

@@ -40,10 +40,27 @@ export interface UserReadOptions {
 }
 
 export interface UserRepo {
-  /** With `audit`, the event is written in the same statement (resourceId: the new user's id). */
+  /**
+   * With `audit`, the event is written in the same statement (resourceId: the new user's id).
+   * Resolves, in that statement too, the unresolved manager references (NewUser.managerUnresolved)
+   * that name the new user — by its id or externalId as is, or by its userName's key: each such
+   * report's `manager.value` becomes the new id, its version is bumped, it leaves the unresolved set
+   * and, with `audit`, gets a `user.update` event (the given event's actor and request).
+   */
   insert(user: NewUser, options?: InsertOptions): Promise<User>
-  /** Many users in one statement (all or none: a uniqueness violation fails the lot); returned in no particular order. */
-  insertMany(users: NewUser[]): Promise<User[]>
+  /**
+   * Many users in one statement (all or none: a uniqueness violation fails the lot); returned in no
+   * particular order. Resolves the references naming them as `insert` does (a reference naming
+   * several of them: the one it names by id, else by externalId, else by userName), auditing each
+   * with `options.audit` as template; their own `managerUnresolved` is not tracked.
+   */
+  insertMany(users: NewUser[], options?: InsertOptions): Promise<User[]>
+  /**
+   * The user a manager reference names: the user with this id, else the one with this externalId,
+   * else the one whose userName has this value's key; null when none, or when two share the first
+   * of these that matches (an ambiguous reference stays unresolved).
+   */
+  resolveReference(tenantId: string, value: string): Promise<string | null>
   /** `forUpdate` locks the row until the transaction ends (read-modify-write). */
   get(tenantId: string, id: string, options?: { forUpdate?: boolean } & UserReadOptions): Promise<User | null>
   getByUserName(tenantId: string, userName: string): Promise<User | null>
@@ -58,6 +75,7 @@ export interface UserRepo {
   idsBySourceDn(tenantId: string, dns: string[]): Promise<Map<string, string>>
   /** Which of these ids are users of the tenant. */
   existing(tenantId: string, ids: string[]): Promise<Set<string>>
+  /** `changes.managerUnresolved` tracks (or, null, untracks) the user's unresolved manager reference with the write. */
   update(tenantId: string, id: string, changes: UserChanges, options?: UpdateOptions & UserReadOptions): Promise<User | null>
   /**
    * Records a change to these users that is not in their own row (a group membership): bumps
@@ -77,6 +95,7 @@ export interface UserRepo {
   /**
    * Sets (or, with null, removes) the reference at `path` = [extension URN, attribute] of many users
    * at once, bumping their versions; returns the ids changed. An extension left empty is removed.
+   * The references set resolve (the changed users leave the unresolved set).
    */
   setReferences(tenantId: string, path: readonly [string, string], changes: Array<{ id: string; value: string | null }>): Promise<string[]>
   count(tenantId: string): Promise<number>

@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { IdentityPersister, IdentityStore, UserReadOptions } from './persister.js'
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../kernel/errors.js'
-import { MANAGER_PATH, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
+import { MANAGER_PATH, type ManagerReference, type NewUser, type RecordOrigin, type User, type UserStatus } from './model.js'
 import { type Json, type JsonObject } from '../kernel/json.js'
 import { type NewAuditEvent } from '../audit/model.js'
 import { hashPassword } from './passwords.js'
 import { assertValidUserName, userNameKey } from './user-name.js'
 import { assertMayWrite } from '../tenancy/source-of-truth.js'
-import { diffDocuments, originOf, type WriteContext } from './writes.js'
+import { diffDocuments, originOf, withNotes, type WriteContext } from './writes.js'
 
 /** A user as a protocol hands it to the domain: the indexed fields and the full document. */
 export interface UserWrite {
@@ -16,8 +16,16 @@ export interface UserWrite {
   displayName: string | null
   email: string | null
   active: boolean
-  /** Id of the user's manager (enterprise extension); must be another user of the tenant. */
+  /**
+   * The value of the user's manager reference (the enterprise extension's `manager.value`, which
+   * `document` holds too): the id of another user of the tenant, or under `may-be-unresolved` a
+   * value naming one (see managerReference).
+   */
   managerId: string | null
+  /** What a new manager reference must be (ManagerReference, model.ts); `must-resolve` when absent. */
+  managerReference?: ManagerReference
+  /** Told the value of a manager reference kept unresolved, for the protocol's notes of the request. */
+  onUnresolvedManager?: (value: string) => void
   /** The canonical resource document (src/scim/schema/document.ts describes its shape). */
   document: JsonObject
   /** A new plaintext password: stored only as an argon2id hash. */
@@ -69,12 +77,45 @@ function nextStatus(current: UserStatus | undefined, active: boolean): UserStatu
   return current === 'archived' ? 'archived' : 'inactive'
 }
 
-async function checkManager(store: Pick<IdentityPersister, 'users'>, ctx: WriteContext, userId: string | null, managerId: string | null): Promise<void> {
-  if (!managerId) return
-  if (managerId === userId) throw new ValidationError('a user cannot be their own manager', 'manager')
-  if (!(await store.users.existing(ctx.tenant.id, [managerId])).has(managerId)) {
-    throw new ValidationError(`manager "${managerId}" is not a user of this tenant`, 'manager')
+const ownManager = () => new ValidationError('a user cannot be their own manager', 'manager')
+const notAUser = (value: string) => new ValidationError(`manager "${value}" is not a user of this tenant`, 'manager')
+
+/** A write whose manager reference has been settled: `managerUnresolved` is its value when it names no user. */
+type SettledWrite = UserWrite & { managerUnresolved: string | null }
+
+/**
+ * Settles a new manager reference of the user `userId` (null: a user being created) as its write's
+ * ManagerReference asks. Under `may-be-unresolved` a value that is no user's id may still name one
+ * by externalId or userName, and is then written as that user's id (so an IdP resending its own
+ * value after the manager arrived changes nothing); a value naming nobody is kept as sent and
+ * reported to `onUnresolvedManager`. A value that names the user written is refused either way.
+ */
+async function settleManager(store: Pick<IdentityPersister, 'users'>, ctx: WriteContext, userId: string | null, input: UserWrite): Promise<SettledWrite> {
+  const value = input.managerId
+  if (!value) return { ...input, managerUnresolved: null }
+  if (value === userId) throw ownManager()
+  if (input.managerReference !== 'may-be-unresolved') {
+    if (!(await store.users.existing(ctx.tenant.id, [value])).has(value)) throw notAUser(value)
+    return { ...input, managerUnresolved: null }
   }
+  const managerId = await store.users.resolveReference(ctx.tenant.id, value)
+  if (managerId !== null && managerId === userId) throw ownManager()
+  if (managerId !== null) {
+    return managerId === value ? { ...input, managerUnresolved: null } : { ...input, managerId, document: withManagerId(input.document, managerId), managerUnresolved: null }
+  }
+  // Kept as it is, it would resolve to this very user (its externalId or userName) on no later write,
+  // yet name it: refused as the self-reference it is.
+  if (value === input.externalId || userNameKey(value) === userNameKey(input.userName)) throw ownManager()
+  input.onUnresolvedManager?.(value)
+  return { ...input, managerUnresolved: value }
+}
+
+/** The document with its manager reference pointed at `managerId` (a `$ref` sent with the old value would be wrong: dropped). */
+function withManagerId(document: JsonObject, managerId: string): JsonObject {
+  const [urn, attr] = MANAGER_PATH
+  const ext = document[urn] as JsonObject
+  const { $ref: _ref, ...manager } = ext[attr] as JsonObject
+  return { ...document, [urn]: { ...ext, [attr]: { ...manager, value: managerId } } }
 }
 
 /** The manager id a stored document names, if any. */
@@ -84,6 +125,19 @@ function managerIdOf(document: JsonObject): string | null {
     node = node && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined
   }
   return typeof node === 'string' ? node : null
+}
+
+/**
+ * A user's manager as the console shows it: another user of the tenant (`resolved`), a reference
+ * kept as an IdP sent it because it names no user yet (ManagerReference), or none.
+ */
+export type ManagerOfUser = { resolved: true; id: string; userName: string; displayName: string } | { resolved: false; value: string } | null
+
+export async function managerOfUser(store: Pick<IdentityPersister, 'users'>, user: User): Promise<ManagerOfUser> {
+  const value = managerIdOf(user.resource)
+  if (!value) return null
+  const manager = await store.users.get(user.tenantId, value)
+  return manager ? { resolved: true, id: manager.id, userName: manager.userName, displayName: manager.displayName ?? manager.userName } : { resolved: false, value }
 }
 
 /**
@@ -106,7 +160,7 @@ export async function getUser(store: Pick<IdentityPersister, 'users'>, tenantId:
   return user
 }
 
-function newUserRecord(ctx: WriteContext, input: UserWrite, passwordHash: string | null): NewUser {
+function newUserRecord(ctx: WriteContext, input: UserWrite & { managerUnresolved?: string | null }, passwordHash: string | null): NewUser {
   return {
     tenantId: ctx.tenant.id,
     userName: input.userName,
@@ -119,6 +173,7 @@ function newUserRecord(ctx: WriteContext, input: UserWrite, passwordHash: string
     sourceDn: input.sourceDn ?? null,
     resource: input.document,
     passwordHash,
+    managerUnresolved: input.managerUnresolved ?? null,
   }
 }
 
@@ -130,7 +185,7 @@ function createdEvent(ctx: WriteContext, user: User | null, input: UserWrite, pa
     action: 'user.create',
     resourceType: 'User',
     resourceId: user?.id ?? null,
-    changes: diffDocuments(null, input.document, { passwordChanged: passwordSet }),
+    changes: withNotes(ctx, diffDocuments(null, input.document, { passwordChanged: passwordSet })),
     requestId: ctx.requestId,
   }
 }
@@ -140,15 +195,13 @@ export async function createUser(store: IdentityStore, ctx: WriteContext, input:
   assertMayWrite(ctx.tenant, ctx.channel)
   validate(input)
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null
-  // The user and its event are one statement; only a manager to check needs a transaction around it.
-  const insert = (s: Pick<IdentityPersister, 'users'>) =>
-    s.users.insert(newUserRecord(ctx, input, passwordHash), { audit: createdEvent(ctx, null, input, passwordHash !== null) })
+  // The user, its event and the reports waiting for it (unresolved references naming it) are one
+  // statement; only a manager to settle needs a transaction around it.
+  const insert = (s: Pick<IdentityPersister, 'users'>, settled: UserWrite & { managerUnresolved?: string | null }) =>
+    s.users.insert(newUserRecord(ctx, settled, passwordHash), { audit: createdEvent(ctx, null, settled, passwordHash !== null) })
   const user = input.managerId
-    ? await store.transaction(async (tx) => {
-        await checkManager(tx, ctx, null, input.managerId)
-        return insert(tx)
-      })
-    : await insert(store)
+    ? await store.transaction(async (tx) => insert(tx, await settleManager(tx, ctx, null, input)))
+    : await insert(store, input)
   return read.withGroups ? { ...user, groups: [] } : user
 }
 
@@ -160,7 +213,9 @@ export interface BatchResult {
 
 /**
  * Creates many users at once, under the same rules as createUser: each input is validated, its
- * manager must be a user of the tenant, its userName must be free (and unique within the batch).
+ * manager must be a user of the tenant (`must-resolve`, whatever the input asks: the batch's one
+ * caller, the directory sync, resolves managers itself), its userName must be free (and unique
+ * within the batch); reports waiting for one of them (unresolved references) are pointed at it.
  * Inputs that break a rule are reported and left out; the rest are written with one statement
  * for the users and one for their audit events, in one transaction. This is what makes a first
  * directory sync of tens of thousands of users take seconds rather than minutes.
@@ -179,14 +234,17 @@ export async function createUsers(store: IdentityStore, ctx: WriteContext, input
         validate(input)
         const key = userNameKey(input.userName)
         if (taken.has(key) || seen.has(key)) throw new ConflictError('userName is already taken in this tenant', 'userName')
-        if (input.managerId && !managers.has(input.managerId)) throw new ValidationError(`manager "${input.managerId}" is not a user of this tenant`, 'manager')
+        if (input.managerId && !managers.has(input.managerId)) throw notAUser(input.managerId)
         seen.add(key)
         ok.push(index)
       } catch (err) {
         failed.push({ index, error: err as Error })
       }
     })
-    const created = await tx.users.insertMany(ok.map((i) => newUserRecord(ctx, inputs[i]!, hashes[i]!)))
+    const created = await tx.users.insertMany(
+      ok.map((i) => newUserRecord(ctx, inputs[i]!, hashes[i]!)),
+      { audit: { tenantId: ctx.tenant.id, actor: ctx.actor, action: 'user.update', resourceType: 'User', resourceId: null, changes: null, requestId: ctx.requestId } },
+    )
     const byName = new Map(ok.map((i) => [userNameKey(inputs[i]!.userName), i]))
     await tx.audit.appendMany(
       created.map((user) => {
@@ -211,11 +269,7 @@ export async function setManagers(store: IdentityStore, ctx: WriteContext, chang
     const managers = await tx.users.existing(ctx.tenant.id, [...new Set(changes.map((c) => c.managerId).filter((m): m is string => !!m))])
     const ok = changes.filter((c, index) => {
       const problem =
-        c.managerId === c.user.id
-          ? new ValidationError('a user cannot be their own manager', 'manager')
-          : c.managerId && !managers.has(c.managerId)
-            ? new ValidationError(`manager "${c.managerId}" is not a user of this tenant`, 'manager')
-            : null
+        c.managerId === c.user.id ? ownManager() : c.managerId && !managers.has(c.managerId) ? notAUser(c.managerId) : null
       if (problem) failed.push({ index, error: problem })
       return !problem && managerIdOf(c.user.resource) !== c.managerId
     })
@@ -283,15 +337,17 @@ async function changeUser(
   if (check.ifVersion !== undefined && !check.ifVersion.includes(current.version)) {
     throw new PreconditionFailedError(`the user has version ${current.version}, which the request's If-Match does not name`)
   }
-  const input = await change(current)
-  validate(input, current)
+  const proposed = await change(current)
+  validate(proposed, current)
+  // Only a new manager reference is settled: a report whose manager left stays writable, and one
+  // left unresolved stays so (and tracked) while the writes resend it.
+  const managerChanged = proposed.managerId !== managerIdOf(current.resource)
+  const input: UserWrite & { managerUnresolved?: string | null } = managerChanged ? await settleManager(store, ctx, id, proposed) : proposed
   const status = input.status ?? nextStatus(current.status, input.active)
   const unchanged = input.password === undefined && !userWouldChange(current, { ...input, status })
   // RFC 7644 §3.5.2.1: a change that changes nothing leaves version and lastModified alone.
   if (unchanged) return check.withGroups ? ((await store.users.get(ctx.tenant.id, id, { withGroups: true })) ?? current) : current
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined
-  // Only a new manager reference is checked: a report whose manager left stays writable.
-  if (input.managerId !== managerIdOf(current.resource)) await checkManager(store, ctx, id, input.managerId)
   const diff = diffDocuments(current.resource, input.document, { passwordChanged: passwordHash !== undefined })
   if (status !== current.status) {
     diff.attributes = [...diff.attributes, 'status'].sort()
@@ -304,7 +360,7 @@ async function changeUser(
     action: check.action ?? 'user.update',
     resourceType: 'User',
     resourceId: id,
-    changes: diff,
+    changes: withNotes(ctx, diff),
     requestId: ctx.requestId,
   }
   let updated: User | null
@@ -323,6 +379,7 @@ async function changeUser(
         ...(input.sourceDn !== undefined ? { sourceDn: input.sourceDn } : {}),
         ...(input.origin !== undefined ? { origin: input.origin } : {}),
         ...(passwordHash !== undefined ? { passwordHash } : {}),
+        ...(input.managerUnresolved !== undefined ? { managerUnresolved: input.managerUnresolved } : {}),
       },
       // The event is written by the same statement, and only if the version is still the one read.
       { ifVersion: current.version, audit, withGroups: check.withGroups },

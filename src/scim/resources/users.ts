@@ -11,7 +11,14 @@ import { SCHEMA_URNS } from '../schema/schemas.js'
 import type { ResourceHandler, WireRecord } from '../resource-type.js'
 import { runQuery } from './query.js'
 
-/** The enterprise extension's manager id, which must name a user of the tenant (RFC 7643 §4.3). */
+/** Where an unresolved manager reference is noted (the attribute's full path). */
+const MANAGER_ATTRIBUTE = `${SCHEMA_URNS.EnterpriseUser}:manager`
+
+/**
+ * The enterprise extension's manager value. RFC 7643 §4.3 wants it to name a user of the tenant;
+ * strict mode refuses one that does not, lenient mode keeps it as sent until that user arrives
+ * (ManagerReference, src/domain/identity/model.ts): IdPs push reports before their managers.
+ */
 function managerOf(document: ResourceDocument): string | null {
   const ext = document[SCHEMA_URNS.EnterpriseUser]
   if (!ext || typeof ext !== 'object' || Array.isArray(ext)) return null
@@ -39,6 +46,8 @@ function userWrite(sc: ScimContext, document: ResourceDocument, password: string
     email: cols.email ?? null,
     active: cols.active,
     managerId: managerOf(doc),
+    managerReference: sc.strict ? 'must-resolve' : 'may-be-unresolved',
+    onUnresolvedManager: (value) => sc.interpretation.unresolved(MANAGER_ATTRIBUTE, value),
     document: doc,
     ...(password !== undefined ? { password } : {}),
   }
@@ -80,7 +89,7 @@ export const usersHandler: ResourceHandler = {
   },
 
   async create(sc, body, projection, ctx) {
-    const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict })
+    const input = fromWire(sc.registry, 'User', body, { mode: 'create', strict: sc.strict, notes: sc.interpretation })
     const user = await createUser(sc.store, ctx, userWrite(sc, input.document, input.password), read(projection))
     return renderOne(sc, user, projection)
   },
@@ -91,7 +100,7 @@ export const usersHandler: ResourceHandler = {
       ctx,
       id,
       (current) => {
-        const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
+        const input = fromWire(sc.registry, 'User', body, { mode: 'replace', existing: current.resource, strict: sc.strict, notes: sc.interpretation })
         return userWrite(sc, input.document, input.password, current)
       },
       { ...check, ...read(projection) },
@@ -100,13 +109,13 @@ export const usersHandler: ResourceHandler = {
   },
 
   async patch(sc, id, body, projection, ctx, check, render) {
-    const ops = parsePatchRequest(body, { strict: sc.strict })
+    const ops = parsePatchRequest(body, { strict: sc.strict, notes: sc.interpretation })
     const user = await updateUser(
       sc.store,
       ctx,
       id,
       (current) => {
-        const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict })
+        const result = applyPatch(sc.registry, 'User', current.resource, ops, { strict: sc.strict, notes: sc.interpretation })
         return userWrite(sc, result.document, result.password, current)
       },
       { ...check, ...(render ? read(projection) : {}) },

@@ -213,6 +213,125 @@ export function describeConformance(subject: StoreUnderTest): void {
         assert.equal(cleared?.version, 3)
         assert.equal((cleared?.resource as Record<string, { manager?: unknown }>)[urn]?.manager, undefined)
       })
+
+      describe('unresolved manager references', () => {
+        const urn = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+        const waiting = (tenant: Tenant, userName: string, value: string) =>
+          user(tenant, userName, { resource: { userName, [urn]: { department: 'Sales', manager: { value } } }, managerUnresolved: value })
+        const managerOf = async (tenant: Tenant, id: string) => ((await ctx.store.users.get(tenant.id, id))?.resource[urn] as { manager?: { value: string } } | undefined)?.manager?.value
+        const event: NewAuditEvent = { tenantId: '', actor, action: 'user.create', resourceType: 'User', resourceId: null, changes: null, requestId: 'req-1' }
+
+        it('points the reports waiting for a new user at it, by externalId, userName key or id, in the insert', async () => {
+          const tenant = await newTenant(ctx.store)
+          const byExt = await waiting(tenant, 'r1', 'SuzzyQ')
+          const byName = await waiting(tenant, 'r2', ' SUZY@example.com')
+          const unrelated = await waiting(tenant, 'r3', 'someone-else')
+          const boss = await user(tenant, 'suzy@example.com', { externalId: 'SuzzyQ' })
+          assert.equal(await managerOf(tenant, byExt.id), boss.id)
+          assert.equal(await managerOf(tenant, byName.id), boss.id)
+          assert.equal(await managerOf(tenant, unrelated.id), 'someone-else')
+          const moved = await ctx.store.users.get(tenant.id, byExt.id)
+          assert.equal(moved?.version, 2)
+          assert.deepEqual(moved?.resource, { userName: 'r1', [urn]: { department: 'Sales', manager: { value: boss.id } } })
+          assert.equal((await ctx.store.users.get(tenant.id, unrelated.id))?.version, 1)
+          // Resolved references leave the set: a later user with the same externalId takes nothing.
+          await user(tenant, 'other', { externalId: 'SuzzyQ' })
+          assert.equal(await managerOf(tenant, byExt.id), boss.id)
+          // By id: the new user's id, chosen by the caller here.
+          const id = unknownId()
+          const byId = await waiting(tenant, 'r4', id)
+          await user(tenant, 'given-id', { id })
+          assert.equal(await managerOf(tenant, byId.id), id)
+        })
+
+        it('audits each report pointed at the new user with the insert\'s event as template', async () => {
+          const tenant = await newTenant(ctx.store)
+          const r = await waiting(tenant, 'r', 'ext-boss')
+          const boss = await ctx.store.users.insert({ tenantId: tenant.id, userName: 'boss', externalId: 'ext-boss', origin: 'scim' }, { audit: { ...event, tenantId: tenant.id } })
+          const events = (await ctx.store.audit.list(tenant.id, { limit: 10, resourceId: r.id })).items
+          assert.equal(events.length, 1)
+          assert.equal(events[0]!.action, 'user.update')
+          assert.equal(events[0]!.requestId, 'req-1')
+          assert.deepEqual(events[0]!.changes, {
+            attributes: [`${urn}:manager`],
+            before: { [`${urn}:manager`]: { value: 'ext-boss' } },
+            after: { [`${urn}:manager`]: { value: boss.id } },
+          })
+        })
+
+        it('never resolves across tenants', async () => {
+          const a = await newTenant(ctx.store)
+          const b = await newTenant(ctx.store)
+          const r = await waiting(a, 'r', 'SuzzyQ')
+          await user(b, 'suzy', { externalId: 'SuzzyQ' })
+          assert.equal(await managerOf(a, r.id), 'SuzzyQ')
+          assert.equal(await ctx.store.users.resolveReference(a.id, 'SuzzyQ'), null)
+        })
+
+        it('untracks a reference an update resolves or removes, and one setReferences sets', async () => {
+          const tenant = await newTenant(ctx.store)
+          const real = await user(tenant, 'real')
+          const [r1, r2, r3] = await Promise.all(['r1', 'r2', 'r3'].map((n) => waiting(tenant, n, 'ghost')))
+          await ctx.store.users.update(tenant.id, r1!.id, { resource: { [urn]: { manager: { value: real.id } } }, managerUnresolved: null })
+          await ctx.store.users.update(tenant.id, r2!.id, { resource: {}, managerUnresolved: null })
+          await ctx.store.users.setReferences(tenant.id, [urn, 'manager'], [{ id: r3!.id, value: real.id }])
+          await user(tenant, 'ghost')
+          assert.equal(await managerOf(tenant, r1!.id), real.id)
+          assert.equal(await managerOf(tenant, r2!.id), undefined)
+          assert.equal(await managerOf(tenant, r3!.id), real.id)
+          assert.equal((await ctx.store.users.get(tenant.id, r1!.id))?.version, 2)
+        })
+
+        it('tracks a reference an update leaves unresolved, replacing the earlier one', async () => {
+          const tenant = await newTenant(ctx.store)
+          const r = await waiting(tenant, 'r', 'first')
+          await ctx.store.users.update(tenant.id, r.id, { resource: { [urn]: { manager: { value: 'second' } } }, managerUnresolved: 'second' })
+          await user(tenant, 'first')
+          assert.equal(await managerOf(tenant, r.id), 'second')
+          const second = await user(tenant, 'x', { externalId: 'second' })
+          assert.equal(await managerOf(tenant, r.id), second.id)
+        })
+
+        it('forgets the reference of a deleted report', async () => {
+          const tenant = await newTenant(ctx.store)
+          const r = await waiting(tenant, 'r', 'later')
+          assert.equal(await ctx.store.users.delete(tenant.id, r.id), true)
+          await user(tenant, 'later')
+          assert.equal(await ctx.store.users.count(tenant.id), 1)
+        })
+
+        it('resolves references from a batch insert too, by id before externalId before userName', async () => {
+          const tenant = await newTenant(ctx.store)
+          const r = await waiting(tenant, 'r', 'dup')
+          const made = await ctx.store.users.insertMany(
+            [
+              { tenantId: tenant.id, userName: 'dup', origin: 'ldap' as const },
+              { tenantId: tenant.id, userName: 'x', externalId: 'dup', origin: 'ldap' as const },
+            ],
+            { audit: { ...event, tenantId: tenant.id, action: 'user.update' } },
+          )
+          const byExt = made.find((u) => u.externalId === 'dup')!
+          assert.equal(await managerOf(tenant, r.id), byExt.id)
+          assert.equal((await ctx.store.audit.list(tenant.id, { limit: 10, resourceId: r.id })).items.length, 1)
+        })
+
+        it('resolveReference: by id, else externalId, else userName key; ambiguity and malformed values are null', async () => {
+          const tenant = await newTenant(ctx.store)
+          const a = await user(tenant, 'Ann', { externalId: 'ext-a' })
+          const b = await user(tenant, 'ext-a')
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, a.id), a.id)
+          // Ids are case-exact (RFC 7643 §3.1): an id in capitals names nobody.
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, a.id.toUpperCase()), null)
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, 'ext-a'), a.id)
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, ' ANN'), a.id)
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, 'EXT-A'), b.id)
+          await user(tenant, 'twin', { externalId: 'shared' })
+          await user(tenant, 'twin2', { externalId: 'shared' })
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, 'shared'), null)
+          assert.equal(await ctx.store.users.resolveReference(tenant.id, 'nobody'), null)
+          for (const key of MALFORMED_KEYS) assert.equal(await ctx.store.users.resolveReference(tenant.id, key), null, JSON.stringify(key))
+        })
+      })
     })
 
     describe('groups and memberships', () => {

@@ -135,6 +135,7 @@ function DetailsSection({ user, etag, me, reload, defs }) {
           <dt>Email</dt><dd>${user.email ?? '—'}</dd>
           <dt>Phone</dt><dd>${user.phone ?? '—'}</dd>
           <dt>External ID</dt><dd>${user.externalId ?? '—'}</dd>
+          <dt>Manager</dt><dd><${ManagerText} manager=${user.manager} /></dd>
           ${(defs.data ?? []).map((d) => html`<dt key=${`t-${d.id}`}>${d.label}</dt><dd key=${`d-${d.id}`}>${attributeText(d, user.attributes?.[d.name])}</dd>`)}
           <dt>Origin</dt><dd>${{ local: 'Created in Roster', scim: 'Provisioned over SCIM', ldap: 'Synced from the directory' }[user.origin] ?? user.origin}</dd>
           <dt>Created</dt><dd>${formatDate(user.created)}</dd>
@@ -142,4 +143,14 @@ function DetailsSection({ user, etag, me, reload, defs }) {
           <dt>ID</dt><dd><code>${user.id}</code></dd>
         </dl>`}
   </section>`
+}
+
+/**
+ * The enterprise manager: a link to that user, or the value an identity provider sent that names no
+ * user yet (Roster keeps it and points it at that user once it is created).
+ */
+function ManagerText({ manager }) {
+  if (!manager) return '—'
+  if (manager.resolved) return html`<${Link} href=${`/admin/users/${encodeURIComponent(manager.id)}`}>${manager.displayName}<//>`
+  return html`<span class="manager-unresolved">${manager.value} <span class="muted">— unresolved: no user with this id yet</span></span>`
 }
