@@ -11,7 +11,8 @@
  *   `gt`/`ge`/`lt`/`le` on strings are lexicographic (UTF-16 code units, after case folding when
  *   not caseExact).
  * - dateTime compares chronologically (`2011-05-13T04:42:34Z` eq `2011-05-13T04:42:34.000Z`), both
- *   sides read with values.ts `normaliseDateTime` (no time zone = UTC).
+ *   sides read with values.ts `normaliseDateTime` (no time zone = UTC, any offset); a filter value
+ *   finer than milliseconds keeps its precision (`beyondMilliseconds`).
  * - integer/decimal compare numerically; booleans with `eq`/`ne` only.
  * - `gt`/`ge`/`lt`/`le` on boolean or binary, `co`/`sw`/`ew` on boolean or numbers, and a filter
  *   value whose JSON type does not fit the attribute's type are 400 `invalidFilter`.
@@ -23,10 +24,10 @@
  *   the name `value` stands for the element itself.
  */
 import type { AttrPath } from '../schema/schemas.js'
-import type { CompareOp, Filter, FilterValue } from './parse.js'
-import { formatAttrPath } from './parse.js'
+import type { CompareOp, Filter, FilterParseOptions, FilterValue } from './parse.js'
+import { FilterSyntaxError, formatAttrPath, parseFilter } from './parse.js'
 import { badRequest } from '../errors.js'
-import { subAttributesOf } from '../schema/projection.js'
+import { subAttributesOf, type ValueFilterReader } from '../schema/projection.js'
 import { characteristics, type AttributeDefinition, type AttributeType, type ResolvedAttribute, type SchemaRegistry } from '../schema/schemas.js'
 import { normaliseDateTime } from '../schema/values.js'
 
@@ -54,6 +55,17 @@ const invalidFilter = (detail: string): never => {
 export function dateTimeMillis(text: string): number | undefined {
   const iso = normaliseDateTime(text)
   return iso === undefined ? undefined : Date.parse(iso)
+}
+
+/**
+ * Whether an xsd:dateTime is more precise than the milliseconds values are kept at
+ * (`…:21.8617979-07:00`): reading it truncates to `…:21.861`, so it lies strictly between that
+ * millisecond and the next, which no kept value equals. Comparisons account for it
+ * (`orderAgainst` here, resolve.ts `dateTimeLeaf` for the store).
+ */
+export function beyondMilliseconds(text: string): boolean {
+  const fraction = /T\d{2}:\d{2}:\d{2}\.\d{3}(\d+)/i.exec(text)?.[1]
+  return fraction !== undefined && /[1-9]/.test(fraction)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,9 +166,11 @@ function comparator(operand: Operand, op: CompareOp, value: Exclude<FilterValue,
       if (SUBSTRING.has(op)) return stringComparator(op, value, true)
       const expected = dateTimeMillis(value)
       if (expected === undefined) return invalidFilter(`${where} is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime`)
+      // A value in the expected millisecond is still before an expected value beyond it.
+      const atExpected = beyondMilliseconds(value) ? -1 : 0
       return (actual) => {
         const t = typeof actual === 'string' ? dateTimeMillis(actual) : undefined
-        return t !== undefined && ordered(op, t === expected ? 0 : t > expected ? 1 : -1)
+        return t !== undefined && ordered(op, t === expected ? atExpected : t > expected ? 1 : -1)
       }
     }
     case 'binary':
@@ -244,4 +258,23 @@ export function compileValueFilter(registry: SchemaRegistry, parentAttr: FilterP
  */
 export function matchesFilter(registry: SchemaRegistry, parentAttr: FilterParent, element: unknown, filter: Filter): boolean {
   return compileValueFilter(registry, parentAttr, filter)(element)
+}
+
+/**
+ * Reads the value filters of `attributes` / `excludedAttributes` names (`emails[type eq "work"]`,
+ * lenient mode; projection.ts `ValueFilterReader`): parsed as filters are (`options`: lenient,
+ * notes), checked against the attribute, 400 `invalidFilter` when they do not parse or fit.
+ */
+export function valueFilterReader(registry: SchemaRegistry, options: FilterParseOptions): ValueFilterReader {
+  return (attribute, text, name) => {
+    let filter: Filter
+    try {
+      filter = parseFilter(text, options)
+    } catch (err) {
+      if (!(err instanceof FilterSyntaxError)) throw err
+      const shown = JSON.stringify(name.length > 200 ? `${name.slice(0, 197)}...` : name)
+      return invalidFilter(`invalid filter in the attribute name ${shown} at position ${err.position + name.indexOf('[') + 1}: ${err.detail}`)
+    }
+    return compileValueFilter(registry, attribute, filter)
+  }
 }

@@ -10,6 +10,13 @@
  * are resolved case-insensitively later (schema-definitions.ts). Every syntax error is a
  * FilterSyntaxError carrying the 0-based character offset where the problem was found.
  *
+ * Lenient mode (FilterParseOptions) reads what IdPs send beyond the grammar; the lexer is driven by
+ * the parser so that where a comparison value stands, an unquoted one can be read (Lexer.bareValue):
+ * it runs to the next whitespace, `(`, `)`, `[`, `]` or `"`, so `and`/`or` after it, a closing
+ * parenthesis or bracket end it; a JSON number or literal stays one, anything else is a string
+ * (`meta.created gt 2015-10-10T14:38:21.8617979-07:00` compares as a dateTime because the attribute
+ * is one). Strict parsing reads every token first, as the RFC grammar allows no such value.
+ *
  * Input is bounded (FILTER_LIMITS): the length is checked before anything else, nesting depth is
  * capped so recursion cannot overflow the stack, and the number of attribute expressions is capped.
  * Tokenizing and parsing are linear in the input length.
@@ -17,6 +24,8 @@
 import type { CompareOp } from '../../domain/identity/query.js'
 import type { AttrPath } from '../schema/schemas.js'
 import { SCIM_LIMITS } from '../limits.js'
+import type { Interpretation } from '../interpretation.js'
+import { noteDialect, type DialectRule } from '../dialect-rules.js'
 
 export type { CompareOp }
 
@@ -62,7 +71,8 @@ const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', '
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
 
-type TokenKind = 'word' | 'string' | 'number' | '(' | ')' | '[' | ']' | '.' | 'end'
+/** `bare`: an unquoted comparison value (lenient mode), its text as the value. */
+type TokenKind = 'word' | 'string' | 'number' | 'bare' | '(' | ')' | '[' | ']' | '.' | 'end'
 
 interface Token {
   kind: TokenKind
@@ -97,82 +107,144 @@ function describeChar(c: string): string {
   return code < 0x20 || code === 0x7f ? `character U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `character ${JSON.stringify(c)}`
 }
 
-function tokenize(text: string, subject: 'filter' | 'path'): Token[] {
-  const fail = (position: number, detail: string): never => {
-    throw new FilterSyntaxError(position, detail, subject)
+/**
+ * Reads tokens one at a time, so that the parser can ask for a bare value where one may stand
+ * (lenient mode, `Lexer.bareValue`); strict parsing reads them all first (`all`).
+ */
+class Lexer {
+  private i = 0
+
+  constructor(
+    private readonly text: string,
+    private readonly subject: 'filter' | 'path',
+  ) {}
+
+  fail(position: number, detail: string): never {
+    throw new FilterSyntaxError(position, detail, this.subject)
   }
-  const tokens: Token[] = []
-  const n = text.length
-  let i = 0
-  let space = false
-  while (i < n) {
-    const c = text.charCodeAt(i)
-    if (isSpace(c)) {
-      space = true
-      i++
-      continue
+
+  /** Skips whitespace; whether there was any. */
+  private skipSpace(): boolean {
+    const start = this.i
+    while (this.i < this.text.length && isSpace(this.text.charCodeAt(this.i))) this.i++
+    return this.i > start
+  }
+
+  /** All remaining tokens, the `end` token last. */
+  all(): Token[] {
+    const tokens: Token[] = []
+    for (;;) {
+      const t = this.next()
+      tokens.push(t)
+      if (t.kind === 'end') return tokens
     }
-    const start = i
-    const ch = text[i] as string
+  }
+
+  next(): Token {
+    const { text } = this
+    const space = this.skipSpace()
+    const n = text.length
+    const start = this.i
+    if (start >= n) return { kind: 'end', start: n, end: n, space, text: '' }
+    const c = text.charCodeAt(start)
+    const ch = text[start] as string
     if (ch === '(' || ch === ')' || ch === '[' || ch === ']' || ch === '.') {
-      tokens.push({ kind: ch as TokenKind, start, end: i + 1, space, text: ch })
-      i++
-    } else if (ch === '"') {
-      i++
-      let closed = false
-      while (i < n) {
-        const d = text.charCodeAt(i)
-        if (d === 0x22) {
-          closed = true
-          i++
-          break
-        }
-        if (d === 0x5c) {
-          const e = text[i + 1]
-          if (e === undefined) break
-          if (e === 'u') {
-            for (let k = 2; k < 6; k++) {
-              if (!isHex(text.charCodeAt(i + k))) fail(i, 'invalid \\u escape in string: expected 4 hexadecimal digits')
-            }
-            i += 6
-          } else if (JSON_ESCAPES.has(e)) {
-            i += 2
-          } else {
-            fail(i, `invalid escape ${JSON.stringify('\\' + e)} in string`)
-          }
-          continue
-        }
-        if (d < 0x20) fail(i, `unescaped control ${describeChar(text[i] as string)} in string`)
-        i++
-      }
-      if (!closed) fail(start, 'unterminated string')
-      const lexeme = text.slice(start, i)
-      tokens.push({ kind: 'string', start, end: i, space, text: lexeme, value: JSON.parse(lexeme) as string })
-    } else if (c === 0x2d || isDigit(c)) {
-      NUMBER.lastIndex = i
-      const m = NUMBER.exec(text)
-      const endPos = m ? i + m[0].length : i
-      if (!m || (endPos < n && (isWordChar(text.charCodeAt(endPos)) || text[endPos] === '+'))) {
-        let j = i + 1
-        while (j < n && (isWordChar(text.charCodeAt(j)) || text[j] === '+')) j++
-        fail(start, `invalid number ${JSON.stringify(text.slice(start, j))}`)
-      }
-      const lexeme = text.slice(start, endPos)
-      const value = Number(lexeme)
-      if (!Number.isFinite(value)) fail(start, `number ${lexeme} is out of range`)
-      tokens.push({ kind: 'number', start, end: endPos, space, text: lexeme, value })
-      i = endPos
-    } else if (isAlpha(c) || c === 0x24) {
-      while (i < n && isWordChar(text.charCodeAt(i))) i++
-      tokens.push({ kind: 'word', start, end: i, space, text: text.slice(start, i) })
-    } else {
-      fail(start, `unexpected ${describeChar(String.fromCodePoint(text.codePointAt(start) ?? c))}`)
+      this.i++
+      return { kind: ch as TokenKind, start, end: start + 1, space, text: ch }
     }
-    space = false
+    if (ch === '"') return this.string(start, space)
+    if (c === 0x2d || isDigit(c)) {
+      NUMBER.lastIndex = start
+      const m = NUMBER.exec(text)
+      const endPos = m ? start + m[0].length : start
+      if (!m || (endPos < n && (isWordChar(text.charCodeAt(endPos)) || text[endPos] === '+'))) {
+        let j = start + 1
+        while (j < n && (isWordChar(text.charCodeAt(j)) || text[j] === '+')) j++
+        this.fail(start, `invalid number ${JSON.stringify(text.slice(start, j))}`)
+      }
+      this.i = endPos
+      return this.number(start, endPos, space)
+    }
+    if (isAlpha(c) || c === 0x24) {
+      while (this.i < n && isWordChar(text.charCodeAt(this.i))) this.i++
+      return { kind: 'word', start, end: this.i, space, text: text.slice(start, this.i) }
+    }
+    return this.fail(start, `unexpected ${describeChar(String.fromCodePoint(text.codePointAt(start) ?? c))}`)
   }
-  tokens.push({ kind: 'end', start: n, end: n, space, text: '' })
-  return tokens
+
+  private string(start: number, space: boolean): Token {
+    const { text } = this
+    const n = text.length
+    let i = start + 1
+    let closed = false
+    while (i < n) {
+      const d = text.charCodeAt(i)
+      if (d === 0x22) {
+        closed = true
+        i++
+        break
+      }
+      if (d === 0x5c) {
+        const e = text[i + 1]
+        if (e === undefined) break
+        if (e === 'u') {
+          for (let k = 2; k < 6; k++) {
+            if (!isHex(text.charCodeAt(i + k))) this.fail(i, 'invalid \\u escape in string: expected 4 hexadecimal digits')
+          }
+          i += 6
+        } else if (JSON_ESCAPES.has(e)) {
+          i += 2
+        } else {
+          this.fail(i, `invalid escape ${JSON.stringify('\\' + e)} in string`)
+        }
+        continue
+      }
+      if (d < 0x20) this.fail(i, `unescaped control ${describeChar(text[i] as string)} in string`)
+      i++
+    }
+    if (!closed) this.fail(start, 'unterminated string')
+    this.i = i
+    const lexeme = text.slice(start, i)
+    return { kind: 'string', start, end: i, space, text: lexeme, value: JSON.parse(lexeme) as string }
+  }
+
+  private number(start: number, end: number, space: boolean): Token {
+    const lexeme = this.text.slice(start, end)
+    const value = Number(lexeme)
+    if (!Number.isFinite(value)) this.fail(start, `number ${lexeme} is out of range`)
+    return { kind: 'number', start, end, space, text: lexeme, value }
+  }
+
+  /**
+   * The token where a comparison value stands, in lenient mode: a quoted string as always, else a
+   * bare value — the characters up to the next whitespace, parenthesis, bracket or double quote
+   * (none of which a bare value can hold), read as a JSON number or literal when it is one, else
+   * as a string (`bare` token). Nothing there (end, `)`, `]`): the ordinary token, for the error.
+   */
+  bareValue(): Token {
+    const save = this.i
+    const space = this.skipSpace()
+    const { text } = this
+    const start = this.i
+    let end = start
+    while (end < text.length && !endsBareValue(text.charCodeAt(end))) end++
+    if (end === start) {
+      this.i = save
+      return this.next()
+    }
+    const lexeme = text.slice(start, end)
+    this.i = end
+    const control = [...lexeme].find((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f')
+    if (control !== undefined) this.fail(start + lexeme.indexOf(control), `unexpected ${describeChar(control)}`)
+    NUMBER.lastIndex = 0
+    const m = NUMBER.exec(lexeme)
+    if (m && m[0].length === lexeme.length) return this.number(start, end, space)
+    return { kind: 'bare', start, end, space, text: lexeme, value: lexeme }
+  }
 }
+
+/** What ends a bare value: whitespace, `(`, `)`, `[`, `]`, `"`. */
+const endsBareValue = (c: number): boolean => isSpace(c) || c === 0x28 || c === 0x29 || c === 0x5b || c === 0x5d || c === 0x22
 
 // ---------------------------------------------------------------------------------------------
 // Attribute paths
@@ -199,24 +271,55 @@ function describe(t: Token): string {
 
 type Closer = 'end' | ')' | ']'
 
+/** How the parser reads what the RFC grammar does not have. */
+export interface FilterParseOptions {
+  /**
+   * Lenient mode (the default tenant mode; strict mode refuses these as RFC 7644 does):
+   * - `emails[type eq "work"].value eq "x"` (Entra ID), read as `emails[type eq "work" and value eq "x"]`;
+   * - unquoted comparison values (`userName eq bjensen`, `meta.created gt 2015-10-10T14:38:21.86-07:00`),
+   *   read as strings (see Lexer.bareValue); `True`/`FALSE`/`Null` as the JSON literals.
+   */
+  lenient?: boolean
+  /** Where each lenient reading is noted (src/scim/interpretation.ts). */
+  notes?: Interpretation
+  /** Put before each note's detail: where in the request the text was (`Operations[2]: `). */
+  where?: string
+}
+
 class Parser {
   private pos = 0
   private depth = 0
   private terms = 0
+  private readonly tokens: Token[] = []
+  private readonly lenient: boolean
 
   constructor(
-    private readonly tokens: Token[],
+    private readonly lexer: Lexer,
     private readonly subject: 'filter' | 'path',
-    /** Accept `emails[type eq "work"].value eq "x"` (Entra ID), read as `emails[type eq "work" and value eq "x"]`. */
-    private readonly lenient = false,
-  ) {}
+    private readonly options: FilterParseOptions = {},
+  ) {
+    this.lenient = options.lenient ?? false
+    // Strict parsing reads every token first, so a bad character is reported wherever it is.
+    if (!this.lenient) this.tokens.push(...lexer.all())
+  }
 
   fail(position: number, detail: string): never {
     throw new FilterSyntaxError(position, detail, this.subject)
   }
 
   peek(offset = 0): Token {
+    while (this.tokens.length <= this.pos + offset && this.tokens[this.tokens.length - 1]?.kind !== 'end') this.tokens.push(this.lexer.next())
     return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)] as Token
+  }
+
+  note(rule: DialectRule, detail: string): void {
+    noteDialect(this.options.notes, rule, `${this.options.where ?? ''}${detail}`)
+  }
+
+  /** The token where a comparison value stands: in lenient mode, a bare value if there is one. */
+  peekValue(): Token {
+    if (this.lenient && this.tokens.length === this.pos) this.tokens.push(this.lexer.bareValue())
+    return this.peek()
   }
 
   next(): Token {
@@ -402,19 +505,28 @@ class Parser {
   }
 
   value(op: Token): FilterValue {
-    const t = this.peek()
+    const t = this.peekValue()
     if (t.kind === 'end' || t.kind === ')' || t.kind === ']') {
       this.fail(t.start, `expected a value after ${JSON.stringify(op.text)}, found ${describe(t)}`)
     }
     if (!t.space) this.fail(t.start, `expected a space after ${JSON.stringify(op.text)}`)
     this.next()
     if (t.kind === 'string' || t.kind === 'number') return t.value as string | number
-    if (t.kind === 'word') {
+    if (t.kind === 'word' || t.kind === 'bare') {
       if (t.text === 'true') return true
       if (t.text === 'false') return false
       if (t.text === 'null') return null
       if (isLiteral(t.text)) {
+        if (this.lenient) {
+          this.note('filter-literal-case', `${t.text} read as ${t.text.toLowerCase()}`)
+          return JSON.parse(t.text.toLowerCase()) as boolean | null
+        }
         this.fail(t.start, `invalid value ${JSON.stringify(t.text)}: JSON literals are lower-case (true, false, null)`)
+      }
+      if (t.kind === 'bare') {
+        const as = RFC3339_DATE_TIME.test(t.text) ? 'the dateTime' : 'the string'
+        this.note('filter-unquoted-value', `${clip(t.text)} read as ${as} ${JSON.stringify(clip(t.text))}`)
+        return t.text
       }
       this.fail(t.start, `invalid value ${JSON.stringify(t.text)}: strings must be enclosed in double quotes`)
     }
@@ -487,6 +599,16 @@ class Parser {
   }
 }
 
+/**
+ * RFC 3339 §5.6 date-time, any number of fractional digits, `Z` or an offset: how a bare value is
+ * told to be a dateTime (for the note only: it is a string operand either way, and the attribute's
+ * type decides how it compares).
+ */
+const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/
+
+/** A value as a note shows it: notes stay short whatever the filter holds. */
+const clip = (text: string): string => (text.length > 100 ? `${text.slice(0, 97)}...` : text)
+
 const isLiteral = (word: string): boolean => {
   const w = word.toLowerCase()
   return w === 'true' || w === 'false' || w === 'null'
@@ -508,17 +630,20 @@ function checkInput(text: unknown, subject: 'filter' | 'path'): string {
 
 /**
  * Parses a SCIM filter (RFC 7644 §3.4.2.2). Throws FilterSyntaxError. `lenient` also accepts the
- * Entra ID form `emails[type eq "work"].value eq "x"` (see Parser.subAttrComparison).
+ * forms FilterParseOptions lists, noting each in `notes`.
  */
-export function parseFilter(text: string, options: { lenient?: boolean } = {}): Filter {
+export function parseFilter(text: string, options: FilterParseOptions = {}): Filter {
   const input = checkInput(text, 'filter')
-  return new Parser(tokenize(input, 'filter'), 'filter', options.lenient ?? false).filter()
+  return new Parser(new Lexer(input, 'filter'), 'filter', options).filter()
 }
 
-/** Parses a PATCH operation path (RFC 7644 §3.5.2). Throws FilterSyntaxError. */
-export function parsePath(text: string): PatchPath {
+/**
+ * Parses a PATCH operation path (RFC 7644 §3.5.2). Throws FilterSyntaxError. `lenient` accepts
+ * unquoted values in its value filter (`emails[type eq work].value`).
+ */
+export function parsePath(text: string, options: FilterParseOptions = {}): PatchPath {
   const input = checkInput(text, 'path')
-  return new Parser(tokenize(input, 'path'), 'path').patchPath()
+  return new Parser(new Lexer(input, 'path'), 'path', options).patchPath()
 }
 
 // ---------------------------------------------------------------------------------------------

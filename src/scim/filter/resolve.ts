@@ -26,7 +26,8 @@
  * - Operands must fit the attribute type; operators must make sense for it (RFC: `gt`… on boolean
  *   or binary "SHALL cause a failed response … invalidFilter"); `co`/`sw`/`ew` need a string
  *   attribute. dateTime operands must be xsd:dateTime and are normalised to UTC ISO 8601
- *   (`2026-01-02T03:04:05.000Z`, the stored form); one without a zone is taken as UTC.
+ *   (`2026-01-02T03:04:05.000Z`, the stored form); one without a zone is taken as UTC. One finer
+ *   than milliseconds keeps its precision (`dateTimeLeaf`).
  * - Attributes with `returned: never` (`password`) cannot be filtered on or sorted by: a filter on
  *   them would reveal what they hold.
  */
@@ -36,6 +37,7 @@ import type { AttrPath } from '../schema/schemas.js'
 import type { AttributeDefinition, ResolvedAttribute, SchemaRegistry } from '../schema/schemas.js'
 import { characteristics } from '../schema/schemas.js'
 import { normaliseDateTime } from '../schema/values.js'
+import { beyondMilliseconds } from './evaluate.js'
 import { filterCost, normaliseFilter, FILTER_COST_WEIGHTS } from '../../domain/identity/query.js'
 import type { RecordColumn, ResourceFilter, ResourceSort, ValueLocation, ValueRef, ValueType } from '../../domain/identity/query.js'
 import { SCIM_LIMITS } from '../limits.js'
@@ -429,7 +431,30 @@ const SUBSTRING_OPS: ReadonlySet<CompareOp> = new Set(['co', 'sw', 'ew'])
 
 /** A comparison of one value, with the operand checked against (and normalised for) the value's type. */
 function leaf(op: CompareOp, value: ValueRef, operand: string | number | boolean, name: string): ResourceFilter {
-  return { kind: 'compare', op, value, operand: checkOperand(op, value.type, operand, name) }
+  const checked = checkOperand(op, value.type, operand, name)
+  if (value.type === 'dateTime' && typeof operand === 'string' && beyondMilliseconds(operand)) return dateTimeLeaf(op, value, checked)
+  return { kind: 'compare', op, value, operand: checked }
+}
+
+/**
+ * A dateTime operand finer than milliseconds (`2015-10-10T14:38:21.8617979-07:00`, as .NET writes
+ * them): values are compared at the milliseconds clients see, and the operand `o` lies strictly
+ * inside the millisecond `m` it truncates to. So no value equals it, `ge o` is `gt m` and `lt o` is
+ * `le m`; `gt`/`le` hold as they are. (Rounding it instead would move it to a millisecond it is not.)
+ */
+function dateTimeLeaf(op: CompareOp, value: ValueRef, truncated: string | number | boolean): ResourceFilter {
+  switch (op) {
+    case 'eq':
+      return FALSE
+    case 'ne':
+      return TRUE
+    case 'ge':
+      return { kind: 'compare', op: 'gt', value, operand: truncated }
+    case 'lt':
+      return { kind: 'compare', op: 'le', value, operand: truncated }
+    default:
+      return { kind: 'compare', op, value, operand: truncated }
+  }
 }
 
 function checkOperand(op: CompareOp, type: ValueType, operand: string | number | boolean, name: string): string | number | boolean {

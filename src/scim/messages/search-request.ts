@@ -1,7 +1,9 @@
+import type { Interpretation } from '../interpretation.js'
 import { FilterSyntaxError, parseFilter, type Filter } from '../filter/parse.js'
 import type { ResourcePage } from '../../domain/identity/query.js'
 import { badRequest } from '../errors.js'
 import { SCIM_LIMITS } from '../limits.js'
+import { splitAttributeNames } from '../schema/projection.js'
 
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest'
 
@@ -60,7 +62,7 @@ function list(raw: Raw, name: string): string[] | undefined {
   if (v === undefined) return undefined
   const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => {
     if (typeof x !== 'string') throw badRequest('invalidValue', `${name} must be a comma-separated list of attribute names`)
-    return x.split(',')
+    return splitAttributeNames(x)
   })
   const names = parts.map((p) => p.trim()).filter(Boolean)
   return names.length ? names : undefined
@@ -72,13 +74,13 @@ function list(raw: Raw, name: string): string[] | undefined {
  * - `startIndex` below 1 is 1;
  * - `cursor` present (even empty) selects cursor paging (RFC 9865); with `startIndex` too it is an error.
  */
-export function parseListRequest(input: Raw, options: { strict?: boolean; inBody?: boolean } = {}): ListRequest {
+export function parseListRequest(input: Raw, options: { strict?: boolean; inBody?: boolean; notes?: Interpretation } = {}): ListRequest {
   const raw = lowerKeys(input)
   const filterText = text(raw, 'filter')
   let filter: Filter | undefined
   if (filterText !== undefined && filterText.trim() !== '') {
     try {
-      filter = parseFilter(filterText, { lenient: !options.strict })
+      filter = parseFilter(filterText, { lenient: !options.strict, notes: options.notes })
     } catch (err) {
       if (err instanceof FilterSyntaxError) throw badRequest('invalidFilter', err.message)
       throw err
@@ -117,7 +119,7 @@ export function parseListRequest(input: Raw, options: { strict?: boolean; inBody
 }
 
 /** Parses a POST .search body: a SearchRequest message (RFC 7644 §3.4.3). */
-export function parseSearchRequest(body: unknown, options: { strict?: boolean } = {}): ListRequest {
+export function parseSearchRequest(body: unknown, options: { strict?: boolean; notes?: Interpretation } = {}): ListRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalidSyntax', 'the body must be a SearchRequest object')
   const b = lowerKeys(body as Raw)
   const schemas = b.schemas

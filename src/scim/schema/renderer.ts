@@ -12,11 +12,14 @@
  * Compiled renderers hang off the projection object (WeakMap), so they live as long as it does:
  * default projections are cached per registry, and a tenant's registry is rebuilt when its custom
  * attributes change (tenant-schema.ts), taking its projections and renderers with it. A projection
- * parsed from a request's `attributes` is compiled once for the page it renders.
+ * parsed from a request's `attributes` is compiled once for the page it renders. A value-filtered
+ * attribute (`emails[type eq "work"]`) is filtered value by value with the predicates the projection
+ * carries (projection.ts `valuePlan`); a user's `groups` and a group's `members` are matched as the
+ * full representation shows them, `$ref` included.
  */
 import type { Json, JsonObject } from '../../domain/kernel/json.js'
 import type { ResourceDocument } from './document.js'
-import { topLevelAttributes, type AttributePlan, type Projection } from './projection.js'
+import { topLevelAttributes, valuePlan, type AttributePlan, type Projection } from './projection.js'
 import type { SchemaRegistry } from './schemas.js'
 
 export interface WireGroupRef {
@@ -70,6 +73,7 @@ const plainKeys = (names: Iterable<string>): boolean => ![...names].includes('__
 type ValueProjector = (value: unknown) => unknown
 
 function projectorFor(p: AttributePlan): ValueProjector {
+  if (p.values) return filteredProjector(p)
   const subs = p.subs
   if (subs === undefined) return copyLeaf
   const canonical = new Set(subs.values())
@@ -90,6 +94,35 @@ function projectorFor(p: AttributePlan): ValueProjector {
     let items: unknown[] | undefined
     for (const v of value) {
       const item = isObject(v) ? pick(v) : copyLeaf(v)
+      if (item !== undefined) (items ??= []).push(item)
+    }
+    return items
+  }
+}
+
+/**
+ * A multi-valued attribute named with a value filter (`emails[type eq "work"].value`): each value
+ * the filter matches, with the sub-attributes its rules name (projection.ts `valuePlan`).
+ */
+function filteredProjector(p: AttributePlan): ValueProjector {
+  const pick = (value: Record<string, unknown>, subs: ReadonlyMap<string, string>): Record<string, unknown> | undefined => {
+    const out: Record<string, unknown> = {}
+    let any = false
+    for (const k of Object.keys(value)) {
+      if (!subs.has(k.toLowerCase()) || k === '__proto__') continue
+      out[k] = copyLeaf(value[k])
+      any = true
+    }
+    return any ? out : undefined
+  }
+  const single = projectorFor({ name: p.name, ...(p.subs ? { subs: p.subs } : {}) })
+  return (value) => {
+    if (!Array.isArray(value)) return single(value)
+    let items: unknown[] | undefined
+    for (const v of value) {
+      const subs = valuePlan(p, v)
+      if (subs === false) continue
+      const item = subs && isObject(v) ? pick(v, subs) : copyLeaf(v)
       if (item !== undefined) (items ??= []).push(item)
     }
     return items
@@ -265,8 +298,8 @@ function referenceSlot(
   refs: (record: ResourceRecord) => readonly Reference[] | undefined,
   endpointOf: (type: string) => string,
 ): Slot {
-  const subs = p.subs ?? new Map<string, string>()
-  const keep = { value: subs.has('value'), ref: subs.has('$ref'), display: subs.has('display'), type: subs.has('type') }
+  const keepOf = (subs: ReadonlyMap<string, string>) => ({ value: subs.has('value'), ref: subs.has('$ref'), display: subs.has('display'), type: subs.has('type') })
+  const planned = keepOf(p.subs ?? new Map<string, string>())
   return (record, _doc, _exact, base, out) => {
     const list = refs(record)
     if (!list || list.length === 0) return
@@ -274,6 +307,15 @@ function referenceSlot(
     for (const r of list) {
       // Resolved for every reference, as the full representation does, so an unknown type fails alike.
       const endpoint = endpointOf(r.type)
+      let keep = planned
+      if (p.values) {
+        // A value filter sees the reference as the full representation shows it.
+        const full: Record<string, unknown> = { value: r.value, $ref: `${base}${endpoint}/${encodeURIComponent(r.value)}`, type: r.type }
+        if (r.display) full.display = r.display
+        const subs = valuePlan(p, full)
+        if (subs === false) continue
+        keep = keepOf(subs ?? new Map<string, string>())
+      }
       const item: Record<string, unknown> = {}
       let any = false
       if (keep.value) {

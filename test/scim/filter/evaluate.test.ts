@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { ScimError } from '../../../src/scim/errors.js'
 import { parseFilter, type Filter } from '../../../src/scim/filter/parse.js'
-import { compileValueFilter, dateTimeMillis, matchesFilter } from '../../../src/scim/filter/evaluate.js'
+import { beyondMilliseconds, compileValueFilter, dateTimeMillis, matchesFilter, valueFilterReader } from '../../../src/scim/filter/evaluate.js'
+import { Interpretation } from '../../../src/scim/interpretation.js'
 import { COMMON_ATTRIBUTES, loadSchemas, type AttributeDefinition, type ResolvedAttribute, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -110,6 +111,27 @@ describe('scim/filter-eval', () => {
       // Lexicographically "2011-05-13T10:00:00+09:00" > "2011-05-13T04:42:34Z"; chronologically it is earlier.
       assert.equal(m(e, 'at gt "2011-05-13T10:00:00+09:00"'), true)
       assert.equal(m(e, 'at sw "2011-05"'), true)
+    })
+
+    it('compares a value finer than milliseconds (7 digits, an offset) with its precision, not truncated', () => {
+      // 2015-10-10T14:38:21.8617979-07:00 is 21:38:21.8617979Z: after 21.861, before 21.862.
+      const at = (ms: string) => ({ at: `2015-10-10T21:38:21.${ms}Z` })
+      const v = '"2015-10-10T14:38:21.8617979-07:00"'
+      for (const [ms, eq, gt, ge, lt, le] of [
+        ['861', false, false, false, true, true],
+        ['862', false, true, true, false, false],
+        ['860', false, false, false, true, true],
+      ] as const) {
+        assert.deepEqual([`at eq ${v}`, `at gt ${v}`, `at ge ${v}`, `at lt ${v}`, `at le ${v}`].map((f) => m(at(ms), f)), [eq, gt, ge, lt, le], ms)
+        assert.equal(m(at(ms), `at ne ${v}`), true)
+      }
+      // Trailing zeros are no extra precision.
+      assert.equal(m(at('861'), 'at eq "2015-10-10T14:38:21.8610000-07:00"'), true)
+      assert.equal(m(at('861'), 'at ge "2015-10-10T14:38:21.8610000-07:00"'), true)
+      assert.equal(beyondMilliseconds('2015-10-10T14:38:21.8617979-07:00'), true)
+      assert.equal(beyondMilliseconds('2015-10-10T14:38:21.8610000Z'), false)
+      assert.equal(beyondMilliseconds('2015-10-10T14:38:21.861Z'), false)
+      assert.equal(beyondMilliseconds('2015-10-10T14:38:21Z'), false)
     })
 
     it('reads dateTime values with dateTimeMillis', () => {
@@ -238,6 +260,23 @@ describe('scim/filter-eval', () => {
     it('reports the error even when there is nothing to match', () => {
       const predicate = (): unknown => compileValueFilter(registry, THINGS, parseFilter('flag gt true'))
       filterError(predicate)
+    })
+  })
+
+  describe('valueFilterReader (value-filtered attributes / excludedAttributes)', () => {
+    it('parses the filter as lenient filters are, noting unquoted values, and checks it against the attribute', () => {
+      const notes = new Interpretation()
+      const read = valueFilterReader(registry, { lenient: true, notes })
+      const work = read(emails, 'type eq work', 'emails[type eq work]')
+      assert.equal(work({ type: 'Work', value: 'a@x' }), true)
+      assert.equal(work({ type: 'home', value: 'a@x' }), false)
+      assert.deepEqual(notes.notes.map((n) => n.kind === 'dialect' && n.rule), ['filter-unquoted-value'])
+      filterError(() => read(emails, 'nope eq "x"', 'emails[nope eq "x"]'), /"nope" is not a sub-attribute of "emails"/)
+    })
+
+    it('answers invalidFilter for a syntax error, with its position in the attribute name', () => {
+      const read = valueFilterReader(registry, {})
+      filterError(() => read(emails, 'type eq work', 'emails[type eq work]'), /invalid filter in the attribute name "emails\[type eq work\]" at position 15: .*double quotes/)
     })
   })
 })

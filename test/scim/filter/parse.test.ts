@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { FILTER_LIMITS, FilterSyntaxError, formatFilter, formatPatchPath, parseFilter, parsePath, type CompareOp, type Filter, type FilterValue } from '../../../src/scim/filter/parse.js'
 import type { AttrPath } from '../../../src/scim/schema/schemas.js'
 import { prng } from '../../support/prng.js'
+import { Interpretation } from '../../../src/scim/interpretation.js'
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -286,6 +287,89 @@ describe('scim/filter parseFilter', () => {
 
     it('rejects a non-string with a FilterSyntaxError', () => {
       syntaxError(() => parseFilter(['a pr'] as unknown as string))
+    })
+  })
+
+  describe('unquoted values (lenient mode; strict mode refuses them as RFC 7644 does)', () => {
+    const lenient = (text: string) => {
+      const notes = new Interpretation()
+      return { filter: parseFilter(text, { lenient: true, notes }), notes: notes.notes }
+    }
+    const DATE = '2015-10-10T14:38:21.8617979-07:00'
+    const cases: [string, Filter][] = [
+      // The three of issue 14 (Microsoft's SCIM validator samples).
+      ['name.familyName eq Employee', cmp(p('name', 'familyName'), 'eq', 'Employee')],
+      ['userName sw O', cmp(p('userName'), 'sw', 'O')],
+      [`meta.created gt ${DATE}`, cmp(p('meta', 'created'), 'gt', DATE)],
+      ['meta.lastModified le 2026-01-31T12:00:00Z', cmp(p('meta', 'lastModified'), 'le', '2026-01-31T12:00:00Z')],
+      // A bare value ends at whitespace, ")" or "]"; and/or/not after it parse as ever.
+      ['userName eq bob and active eq true', and(cmp(p('userName'), 'eq', 'bob'), cmp(p('active'), 'eq', true))],
+      ['userName eq bob or not (title pr)', or(cmp(p('userName'), 'eq', 'bob'), not(pr(p('title'))))],
+      ['(userName eq bob@example.com) and emails[type eq work]', and(cmp(p('userName'), 'eq', 'bob@example.com'), vp(p('emails'), cmp(p('type'), 'eq', 'work')))],
+      ["name.familyName co O'Malley", cmp(p('name', 'familyName'), 'co', "O'Malley")],
+      ['externalId eq a,b+c:d/é', cmp(p('externalId'), 'eq', 'a,b+c:d/é')],
+      // With the Entra ID form of lenient mode: the bare value ends at "]".
+      ['emails[type eq work].value eq bob@x.org', vp(p('emails'), and(cmp(p('type'), 'eq', 'work'), cmp(p('value'), 'eq', 'bob@x.org')))],
+      // Literals and numbers stay what they are; a number-like word that is no JSON number is a string.
+      ['active eq true', cmp(p('active'), 'eq', true)],
+      ['x eq null', cmp(p('x'), 'eq', null)],
+      ['x gt 1.5', cmp(p('x'), 'gt', 1.5)],
+      ['employeeNumber eq 007', cmp(p('employeeNumber'), 'eq', '007')],
+      ['x eq "quoted"', cmp(p('x'), 'eq', 'quoted')],
+      // A bare word in the value position is a value, even one spelt like a keyword.
+      ['userName eq and', cmp(p('userName'), 'eq', 'and')],
+    ]
+    for (const [text, expected] of cases) {
+      it(text, () => {
+        assert.deepEqual(lenient(text).filter, expected)
+        // The canonical form quotes it, and is what strict mode reads the same way.
+        assert.deepEqual(parseFilter(formatFilter(expected)), expected)
+      })
+    }
+
+    it('notes each unquoted value, a dateTime as such; quoted values and literals are not noted', () => {
+      assert.deepEqual(lenient(`userName eq bob and meta.created gt ${DATE}`).notes, [
+        { kind: 'dialect', rule: 'filter-unquoted-value', detail: 'bob read as the string "bob"' },
+        { kind: 'dialect', rule: 'filter-unquoted-value', detail: `${DATE} read as the dateTime "${DATE}"` },
+      ])
+      assert.deepEqual(lenient('userName eq "bob" and active eq false and x gt 1').notes, [])
+    })
+
+    it('reads True/FALSE/Null as the JSON literals, noted', () => {
+      const { filter, notes } = lenient('active eq True and x ne NULL')
+      assert.deepEqual(filter, and(cmp(p('active'), 'eq', true), cmp(p('x'), 'ne', null)))
+      assert.deepEqual(notes.map((n) => n.kind === 'dialect' && n.rule), ['filter-literal-case', 'filter-literal-case'])
+    })
+
+    it('strict mode (the default of parseFilter) refuses each with the RFC error', () => {
+      for (const [text] of cases.filter(([t]) => !/ (true|null|1\.5|"quoted")\)?$/.test(t))) {
+        const err = syntaxError(() => parseFilter(text))
+        assert.match(err.message, /strings must be enclosed in double quotes|invalid number|unexpected character/, text)
+      }
+    })
+
+    const errors: [string, number, RegExp][] = [
+      ['userName eq', 11, /expected a value after "eq", found end of input/],
+      ['(userName eq )', 13, /expected a value after "eq", found "\)"/],
+      ['emails[type eq ]', 15, /expected a value after "eq", found "\]"/],
+      ['userName eq bob"x"', 15, /expected "and", "or" or end of input, found string "x"/],
+      ['userName eq bob smith', 16, /expected "and", "or" or end of input, found "smith"/],
+      ['userName eq a\u0001b', 13, /unexpected character U\+0001/],
+      ['userName eq bob)', 15, /unbalanced "\)"/],
+    ]
+    for (const [text, position, message] of errors) {
+      it(`still refuses ${JSON.stringify(text)}`, () => {
+        const err = syntaxError(() => parseFilter(text, { lenient: true }))
+        assert.match(err.message, message)
+        assert.equal(err.position, position, err.message)
+      })
+    }
+
+    it('reads them in a PATCH path\'s value filter', () => {
+      const notes = new Interpretation()
+      assert.deepEqual(parsePath('emails[type eq work].value', { lenient: true, notes, where: 'Operations[0]: ' }), { path: p('emails'), valueFilter: cmp(p('type'), 'eq', 'work'), subAttr: 'value' })
+      assert.deepEqual(notes.notes, [{ kind: 'dialect', rule: 'filter-unquoted-value', detail: 'Operations[0]: work read as the string "work"' }])
+      assert.match(syntaxError(() => parsePath('emails[type eq work].value')).message, /double quotes/)
     })
   })
 

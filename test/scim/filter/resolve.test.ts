@@ -210,6 +210,28 @@ describe('scim/filter-resolve', () => {
     })
   })
 
+  describe('dateTime operands finer than milliseconds', () => {
+    // Values compare at milliseconds; .8617979 lies inside the millisecond .861, so none equals it.
+    const created = col('created', 'dateTime', false)
+    const cmpAt = (op: string) => ({ kind: 'compare', op, value: created, operand: '2015-10-10T21:38:21.861Z' })
+    const V = '"2015-10-10T14:38:21.8617979-07:00"'
+    it('keep their precision: eq matches nothing, ge is gt and lt is le of the millisecond', () => {
+      assert.deepEqual(user(`meta.created eq ${V}`), { kind: 'const', value: false })
+      assert.deepEqual(user(`meta.created ne ${V}`), { kind: 'const', value: true })
+      assert.deepEqual(user(`meta.created gt ${V}`), cmpAt('gt'))
+      assert.deepEqual(user(`meta.created ge ${V}`), cmpAt('gt'))
+      assert.deepEqual(user(`meta.created lt ${V}`), cmpAt('le'))
+      assert.deepEqual(user(`meta.created le ${V}`), cmpAt('le'))
+      // Zeros beyond the millisecond are no extra precision.
+      assert.deepEqual(user('meta.created ge "2015-10-10T14:38:21.8610000-07:00"'), cmpAt('ge'))
+    })
+
+    it('read from an unquoted value (lenient mode) as from a quoted one', () => {
+      assert.deepEqual(resolveFilter(registry, 'User', parseFilter('meta.created gt 2015-10-10T14:38:21.8617979-07:00', { lenient: true })), cmpAt('gt'))
+      assert.deepEqual(resolveFilter(registry, 'User', parseFilter('name.familyName eq Employee', { lenient: true })), user('name.familyName eq "Employee"'))
+    })
+  })
+
   describe('sorting', () => {
     it('resolves columns, document paths and multi-valued attributes', () => {
       assert.deepEqual(resolveSort(registry, 'User', 'userName'), { value: col('userName', 'string', false), descending: false })

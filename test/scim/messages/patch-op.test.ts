@@ -104,7 +104,9 @@ describe('scim/messages/patch-op', () => {
       refuseBody(body({ op: 'remove', path: 'emails[type eq ]' }), 'invalidFilter', LENIENT, /position 15/)
       refuseBody(body({ op: 'remove', path: 'emails[type eq "work"' }), 'invalidFilter')
       refuseBody(body({ op: 'remove', path: 'emails[type xx "work"]' }), 'invalidFilter')
-      refuseBody(body({ op: 'remove', path: 'emails[type eq work]' }), 'invalidFilter')
+      // An unquoted value: lenient mode reads it (filter/parse.ts), strict mode refuses it as the RFC does.
+      refuseBody(body({ op: 'remove', path: 'emails[type eq work]' }), 'invalidFilter', STRICT, /double quotes/)
+      assert.deepEqual(parsePatchRequest(body({ op: 'remove', path: 'emails[type eq work]' }), LENIENT), [{ op: 'remove', path: 'emails[type eq work]' }])
       refuseBody(body({ op: 'remove', path: 'emails[value[type eq "x"]]' }), 'invalidFilter')
     })
 

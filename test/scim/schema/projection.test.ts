@@ -5,6 +5,8 @@ import { PROJECTION_LIMITS, applyProjection, defaultProjection, needs, parseProj
 import { toWire, type ResourceRecord } from '../../../src/scim/schema/representation.js'
 import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 import { withUserExtension } from '../../support/scim-fixtures.js'
+import { valueFilterReader } from '../../../src/scim/filter/evaluate.js'
+import { Interpretation } from '../../../src/scim/interpretation.js'
 
 const USER = SCHEMA_URNS.User
 const GROUP = SCHEMA_URNS.Group
@@ -305,6 +307,79 @@ describe('scim/projection', () => {
         { baseUrl: BASE, projection: parseProjection(registry, 'Group', { excludedAttributes: 'members.$ref,meta' }) },
       )
       assert.deepEqual(wire, { schemas: [GROUP], id: 'g-1', displayName: 'G', members: [{ value: 'u-1', type: 'User' }] })
+    })
+  })
+
+  describe('value-filtered attributes (lenient; not in RFC 7644 §3.10)', () => {
+    const lenient = (params: ProjectionParams, notes?: Interpretation) =>
+      toWire(registry, 'User', RECORD, { baseUrl: BASE, projection: parseProjection(registry, 'User', params, { valueFilters: valueFilterReader(registry, { lenient: true, notes }), notes }) })
+    const WORK = { value: 'b@work', type: 'work', primary: true }
+    const HOME = { value: 'b@home', type: 'home' }
+
+    it('attributes=emails[type eq "work"] returns the matching values, whole', () => {
+      assert.deepEqual(lenient({ attributes: 'emails[type eq "work"]' }), { schemas: [USER, TEST], id: 'u-1', emails: [WORK], [TEST]: { always: 'A', box: { always: 'bA' } } })
+      assert.deepEqual(lenient({ attributes: 'emails[value eq "b@home"]' }).emails, [HOME])
+      assert.deepEqual(lenient({ attributes: 'emails[type eq "work" or type eq "home"]' }).emails, [WORK, HOME])
+      assert.equal(lenient({ attributes: 'emails[type eq "other"]' }).emails, undefined)
+    })
+
+    it('a sub-attribute after the filter returns only it of the matching values', () => {
+      assert.deepEqual(lenient({ attributes: 'emails[type eq "work"].value' }).emails, [{ value: 'b@work' }])
+      assert.deepEqual(lenient({ attributes: 'emails[type eq "work"].value,emails[type eq "home"].type' }).emails, [{ value: 'b@work' }, { type: 'home' }])
+    })
+
+    it('the attribute named without a filter too: every value, each with what names it', () => {
+      assert.deepEqual(lenient({ attributes: 'emails.type,emails[type eq "work"].value' }).emails, [{ value: 'b@work', type: 'work' }, { type: 'home' }])
+      assert.deepEqual(lenient({ attributes: 'emails,emails[type eq "work"].value' }).emails, [WORK, HOME])
+    })
+
+    it('reads unquoted values, commas inside the filter, case-insensitive and URN-qualified names', () => {
+      assert.deepEqual(lenient({ attributes: 'EMAILS[TYPE eq work].VALUE' }).emails, [{ value: 'b@work' }])
+      assert.deepEqual(lenient({ attributes: 'userName,emails[value eq "b@work" or value eq "a,b"]' }).emails, [WORK])
+      assert.deepEqual(lenient({ attributes: `${USER}:emails[type eq "home"]` }).emails, [HOME])
+    })
+
+    it('excludedAttributes=emails[type eq "work"] drops the matching values; with a sub-attribute, only it', () => {
+      assert.deepEqual(lenient({ excludedAttributes: 'emails[type eq "work"]' }).emails, [HOME])
+      assert.deepEqual(lenient({ excludedAttributes: 'emails[type eq "work"].value' }).emails, [{ type: 'work', primary: true }, HOME])
+      assert.deepEqual(lenient({ excludedAttributes: 'emails[type pr]' }).emails, undefined)
+    })
+
+    it('notes each name read so', () => {
+      const notes = new Interpretation()
+      lenient({ attributes: 'emails[type eq work]', excludedAttributes: 'emails[value eq "x"]' }, notes)
+      assert.deepEqual(
+        notes.notes.map((n) => (n.kind === 'dialect' ? [n.rule, n.detail] : [])),
+        [
+          ['filter-unquoted-value', 'work read as the string "work"'],
+          ['attributes-value-filter', 'attributes: emails[type eq work]'],
+          ['attributes-value-filter', 'excludedAttributes: emails[value eq "x"]'],
+        ],
+      )
+    })
+
+    it('refuses a filter on a singular attribute, an unknown sub-attribute, a malformed name (invalidValue) and a bad filter (invalidFilter)', () => {
+      rejectsInvalidValue(() => lenient({ attributes: 'name[givenName eq "x"]' }), /needs a multi-valued attribute, and "name" is not one/)
+      rejectsInvalidValue(() => lenient({ attributes: 'emails.value[type eq "x"]' }), /needs a multi-valued attribute/)
+      rejectsInvalidValue(() => lenient({ attributes: `${TEST}:box[always eq "bA"]` }), /"box" is not one/)
+      rejectsInvalidValue(() => lenient({ attributes: 'emails[type eq "work"].nope' }), /"nope" is not a sub-attribute of "emails"/)
+      rejectsInvalidValue(() => lenient({ attributes: 'emails[type eq "work"' }), /expected attribute\[filter\]/)
+      rejectsInvalidValue(() => lenient({ attributes: 'emails[type eq "work"]x' }), /expected attribute\[filter\]/)
+      assert.throws(() => lenient({ attributes: 'emails[type xx "work"]' }), (e: unknown) => e instanceof ScimError && e.code === 'invalidFilter' && /position 12/.test(e.message))
+      assert.throws(() => lenient({ attributes: 'emails[nope eq "x"]' }), (e: unknown) => e instanceof ScimError && e.code === 'invalidFilter')
+      // An unknown attribute is ignored, as without a filter.
+      assert.deepEqual(lenient({ attributes: 'userName,nope[x eq 1]' }).userName, 'bjensen')
+    })
+
+    it('strict mode (no reader given) refuses the notation: 400 invalidValue', () => {
+      rejectsInvalidValue(() => render({ attributes: 'emails[type eq "work"]' }), /a value filter is not part of the attribute notation of RFC 7644 §3\.10 \(strict mode\)/)
+      rejectsInvalidValue(() => render({ excludedAttributes: 'emails[type eq "work"].value' }, true), /RFC 7644 §3\.10/)
+    })
+
+    it('filters a user\'s groups by their reference as shown', () => {
+      assert.deepEqual(lenient({ attributes: 'groups[display eq "Tour Guides"]' }).groups, GROUPS)
+      assert.deepEqual(lenient({ attributes: 'groups[$ref ew "/Groups/g-1"].value' }).groups, [{ value: 'g-1' }])
+      assert.equal(lenient({ attributes: 'groups[type eq "indirect"]' }).groups, undefined)
     })
   })
 })

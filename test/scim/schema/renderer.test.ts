@@ -7,6 +7,7 @@ import { tenantRegistry } from '../../../src/scim/schema/tenant-schema.js'
 import type { CustomAttribute } from '../../../src/domain/identity/custom-attribute-model.js'
 import { rfc7643UserAttributes, withUserExtension } from '../../support/scim-fixtures.js'
 import { referenceToWire } from './to-wire-reference.js'
+import { valueFilterReader } from '../../../src/scim/filter/evaluate.js'
 
 const ENTERPRISE = SCHEMA_URNS.EnterpriseUser
 const TEST = 'urn:example:params:scim:schemas:extension:renderer:2.0:User'
@@ -148,6 +149,34 @@ describe('compiled SCIM renderer', () => {
         same(toWire(registry, 'User', r, { baseUrl: BASE, projection }), referenceToWire(registry, 'User', r, { baseUrl: BASE, projection }))
       }
     }
+  })
+
+  it('renders value-filtered attributes as the full representation does (lenient)', () => {
+    const params = [
+      { attributes: 'emails[type eq "work"]' },
+      { attributes: 'emails[type eq work].value,userName' },
+      { attributes: 'emails.type,emails[value pr].value' },
+      { attributes: 'groups[type eq "direct"].display' },
+      { attributes: 'groups[$ref co "g-1"]' },
+      { attributes: `${TEST}:tags[value eq "t2"],${TEST}:box[onRequest pr].onRequest` },
+      { excludedAttributes: 'emails[type eq "work"],groups[display eq ""]' },
+      { excludedAttributes: `emails[type eq "work"].value,${TEST}:box[always eq "bA"]` },
+      { attributes: 'emails[type eq "work"]', excludedAttributes: 'emails[value sw "a"].type' },
+    ]
+    const valueFilters = valueFilterReader(registry, { lenient: true })
+    let compared = 0
+    for (const p of params) {
+      const projection = parseProjection(registry, 'User', p, { valueFilters })
+      for (const document of userDocuments()) {
+        const r = record(document, { groups: GROUPS })
+        same(toWire(registry, 'User', r, { baseUrl: BASE, projection }), referenceToWire(registry, 'User', r, { baseUrl: BASE, projection }))
+        compared++
+      }
+    }
+    assert.equal(compared, params.length * 5)
+    const members = parseProjection(registry, 'Group', { attributes: 'members[type eq "Group"].value' }, { valueFilters })
+    const g = record({ displayName: 'G' }, { members: MEMBERS })
+    same(toWire(registry, 'Group', g, { baseUrl: BASE, projection: members }), { schemas: [SCHEMA_URNS.Group], id: 'u 1/é', members: [{ value: 'g-9' }] })
   })
 
   it('renders a tenant registry with custom attributes as the full representation does', () => {
