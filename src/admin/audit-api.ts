@@ -17,6 +17,8 @@ export const auditJson = (e: AuditEvent) => ({
   resourceType: e.resourceType,
   resourceId: e.resourceId,
   attributes: e.changes?.attributes ?? [],
+  /** Attributes the request named but the change ignored (not in the tenant's schema). */
+  ignored: e.changes?.ignored ?? [],
   before: e.changes?.before ?? null,
   after: e.changes?.after ?? null,
   requestId: e.requestId,

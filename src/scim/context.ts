@@ -8,6 +8,12 @@ import { tenantAttributes } from '../domain/identity/custom-attributes.js'
 import { loadSchemas, type SchemaRegistry } from './schema/schemas.js'
 import { tenantRegistry } from './schema/tenant-schema.js'
 import { readJson } from '../http/body.js'
+import { Interpretation } from './interpretation.js'
+
+/** One Interpretation per request, kept in ctx.state so that the provisioning log reads it after the handler. */
+export function interpretationOf(ctx: Context): Interpretation {
+  return ((ctx.state.scimInterpretation as Interpretation | undefined) ??= new Interpretation())
+}
 
 /** Everything a SCIM handler needs about the request it serves. */
 export interface ScimContext {
@@ -23,6 +29,8 @@ export interface ScimContext {
   baseUrl: string
   /** The tenant's strict mode: IdP dialects are rejected instead of normalised. */
   strict: boolean
+  /** What Roster made of this request (dialects read, attributes ignored, references unresolved). */
+  interpretation: Interpretation
   bodyLimitBytes: number
 }
 
@@ -53,12 +61,19 @@ export function scimContext(ctx: Context, deps: { store: Store; baseUrl: string;
     requestId: (ctx.state.requestId as string | undefined) ?? null,
     baseUrl: deps.baseUrl,
     strict: tenant.settings.scimStrict === true,
+    interpretation: interpretationOf(ctx),
     bodyLimitBytes: deps.bodyLimitBytes,
   }
 }
 
-export function writeContext(sc: ScimContext): WriteContext {
-  return { tenant: sc.tenant, actor: sc.actor, channel: 'scim', requestId: sc.requestId }
+/**
+ * The domain's context for a write this request makes. `at`: the Bulk operation it is made for
+ * (`Operations[3]`, as Interpretation.within scopes its notes), so its audit event lists only the
+ * attributes that operation ignored.
+ */
+export function writeContext(sc: ScimContext, at?: string): WriteContext {
+  const ignored = (): string[] => sc.interpretation.notes.flatMap((n) => (n.kind === 'ignored' && n.at === at ? [n.path] : []))
+  return { tenant: sc.tenant, actor: sc.actor, channel: 'scim', requestId: sc.requestId, notes: () => ({ ignored: ignored() }) }
 }
 
 export const SCIM_MEDIA_TYPES = ['application/scim+json', 'application/json']

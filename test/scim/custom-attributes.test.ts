@@ -64,8 +64,13 @@ for (const backend of backends()) {
       assert.equal(otherSchemas.Resources.some((s: Json) => s.id === EXT), false)
       await other.get(`/Schemas/${EXT}`).expect(404)
       assert.equal((await other.get('/ResourceTypes/User').expect(200)).body.schemaExtensions.some((e: Json) => e.schema === EXT), false)
-      const refused = await other.post('/Users', { schemas: [USER, EXT], userName: 'x', [EXT]: { costCentre: 'A' } }).expect(400)
-      assert.equal(refused.body.scimType, 'invalidValue')
+      // Another tenant's extension is an unknown schema there: ignored (lenient), refused (strict).
+      const ignored = await other.post('/Users', { schemas: [USER, EXT], userName: 'x', [EXT]: { costCentre: 'A' } }).expect(201)
+      assert.equal(ignored.body[EXT], undefined)
+      assert.deepEqual(ignored.body.schemas, [USER])
+      const strict = await fx.client({ strict: true })
+      const refused = await strict.post('/Users', { schemas: [USER, EXT], userName: 'x', [EXT]: { costCentre: 'A' } }).expect(400)
+      assert.equal(refused.body.scimType, 'invalidSyntax')
     })
 
     it('creates, replaces and patches values and returns them; required is not enforced over SCIM', async () => {
@@ -96,7 +101,7 @@ for (const backend of backends()) {
         [{ costCentre: 42 }, 'invalidValue'],
         [{ costCentre: 'x'.repeat(1025) }, 'invalidValue'],
         [{ softPhone: 'maybe' }, 'invalidValue'],
-        [{ nickname: 'x' }, 'invalidValue'],
+        [{ nickname: 'x', costCentre: 42 }, 'invalidValue'],
       ]
       for (const [values, scimType] of cases) {
         const res = await c.post('/Users', { schemas: [USER, EXT], userName: `u${Math.random()}`, [EXT]: values }).expect(400)
@@ -104,9 +109,23 @@ for (const backend of backends()) {
       }
       const u = (await c.post('/Users', { schemas: [USER], userName: 'carol' }).expect(201)).body
       assert.equal((await c.patch(`/Users/${u.id}`, patchOp({ op: 'add', path: `${EXT}:routingProfile`, value: 'Nope' })).expect(400)).body.scimType, 'invalidValue')
-      const unknown = await c.patch(`/Users/${u.id}`, patchOp({ op: 'add', path: `${EXT}:nickname`, value: 'x' })).expect(400)
-      assert.ok(['invalidPath', 'noTarget', 'invalidValue'].includes(unknown.body.scimType), unknown.body.scimType)
       assert.equal((await c.patch(`/Users/${u.id}`, patchOp({ op: 'add', path: `${EXT}:softPhone`, value: 3 })).expect(400)).body.scimType, 'invalidValue')
+    })
+
+    it('ignores attributes the tenant has not defined (lenient), and refuses them in strict mode', async () => {
+      const created = (await c.post('/Users', { schemas: [USER, EXT], userName: 'dan', [EXT]: { costCentre: 'CC-1', nickname: 'x' } }).expect(201)).body
+      assert.deepEqual(created[EXT], { costCentre: 'CC-1' })
+      const patched = (await c.patch(`/Users/${created.id}`, patchOp({ op: 'add', path: `${EXT}:nickname`, value: 'x' })).expect(200)).body
+      assert.deepEqual(patched[EXT], { costCentre: 'CC-1' })
+
+      const strict = await fx.client({ strict: true })
+      const strictOp = await operator(fx.t.store, strict)
+      for (const a of CONTACT_CENTRE) await defineAttributeAs(fx.t.store, strictOp, a)
+      const refused = await strict.post('/Users', { schemas: [USER, EXT], userName: 'dan', [EXT]: { costCentre: 'CC-1', nickname: 'x' } }).expect(400)
+      assert.equal(refused.body.scimType, 'invalidSyntax')
+      const u = (await strict.post('/Users', { schemas: [USER], userName: 'erin' }).expect(201)).body
+      const unknown = await strict.patch(`/Users/${u.id}`, patchOp({ op: 'add', path: `${EXT}:nickname`, value: 'x' })).expect(400)
+      assert.equal(unknown.body.scimType, 'invalidPath')
     })
 
     it('filters on values', async () => {

@@ -47,6 +47,12 @@ export interface AuditEvent {
 
 export interface AuditChanges {
   attributes: string[]
+  /**
+   * Attributes the request named that the change ignored, by the path it used (SCIM lenient mode:
+   * not in the tenant's schema, e.g. a misspelt `adreses`), so nothing an IdP sent vanishes without
+   * a trace. Absent when none were.
+   */
+  ignored?: string[]
   before?: JsonObject
   after?: JsonObject
 }

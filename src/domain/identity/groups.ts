@@ -4,7 +4,7 @@ import { NotFoundError, PreconditionFailedError, ValidationError } from '../kern
 import type { Group, MemberType, NewGroup, RecordOrigin } from './model.js'
 import type { JsonObject } from '../kernel/json.js'
 import { assertMayWrite } from '../tenancy/source-of-truth.js'
-import { diffDocuments, originOf, type WriteContext } from './writes.js'
+import { diffDocuments, originOf, withNotes, type WriteContext } from './writes.js'
 import type { VersionCheck } from './users.js'
 
 export interface GroupWrite {
@@ -146,7 +146,7 @@ export async function createGroup(store: IdentityStore, ctx: WriteContext, input
       action: 'group.create',
       resourceType: 'Group',
       resourceId: group.id,
-      changes: { ...diff, attributes: members.length ? [...diff.attributes, 'members'].sort() : diff.attributes, after: { ...diff.after, ...memberAudit(changes, result) } },
+      changes: withNotes(ctx, { ...diff, attributes: members.length ? [...diff.attributes, 'members'].sort() : diff.attributes, after: { ...diff.after, ...memberAudit(changes, result) } }),
       requestId: ctx.requestId,
     })
     return group
@@ -403,9 +403,12 @@ async function writeGroupChange(
     resourceType: 'Group',
     resourceId: current.id,
     // The store fills memberCounts with what its write did (GroupRepo.change).
-    changes: members
-      ? { ...diff, attributes: [...diff.attributes, 'members'].sort(), after: { ...('after' in diff ? diff.after : {}), ...memberAudit(members, { added: 0, removed: 0 }) } }
-      : diff,
+    changes: withNotes(
+      ctx,
+      members
+        ? { ...diff, attributes: [...diff.attributes, 'members'].sort(), after: { ...('after' in diff ? diff.after : {}), ...memberAudit(members, { added: 0, removed: 0 }) } }
+        : diff,
+    ),
     requestId: ctx.requestId,
   }
   const attributes = input && {

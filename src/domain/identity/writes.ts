@@ -11,6 +11,19 @@ export interface WriteContext {
   actor: Actor
   channel: WriteChannel
   requestId: string | null
+  /**
+   * What the protocol made of the request beyond its letter, for the change's audit event: the
+   * attribute paths it ignored (SCIM lenient mode: not in the tenant's schema). A function, read
+   * when the event is built: the request is interpreted inside the change's closure (a PUT or PATCH
+   * is computed from the stored record), after this context was made.
+   */
+  notes?: () => { ignored: string[] }
+}
+
+/** A change's audit `changes` with what the request's notes say was ignored (WriteContext.notes). */
+export function withNotes(ctx: WriteContext, changes: AuditChanges): AuditChanges {
+  const ignored = ctx.notes?.().ignored ?? []
+  return ignored.length > 0 ? { ...changes, ignored } : changes
 }
 
 /** Where a record written by this context comes from, unless the write says otherwise. */

@@ -129,7 +129,8 @@ export async function bulk(sc: ScimContext, ctx: Context, handlers: readonly Res
   let errors = 0
   let pending = operations.map((op, index) => ({ op, index, refs: references(op) }))
 
-  const run = async (op: BulkOperation): Promise<BulkResult> => {
+  /** Operation `at` (`Operations[i]`), its notes attributed to it (Interpretation.within). */
+  const run = async (op: BulkOperation, at: string): Promise<BulkResult> => {
     const path = op.path
       .split('/')
       .map((seg) => String(substitute(seg, created)))
@@ -144,7 +145,7 @@ export async function bulk(sc: ScimContext, ctx: Context, handlers: readonly Res
       }
       const data = substitute(op.data, created)
       const projection = defaultProjection(sc.registry, handler.type)
-      const write = writeContext(sc)
+      const write = writeContext(sc, at)
       const check = { ifVersion: ifMatch(op.version) }
       const location = (rid: string) => `${sc.baseUrl}/${handler.endpoint}/${rid}`
       switch (op.method) {
@@ -194,7 +195,8 @@ export async function bulk(sc: ScimContext, ctx: Context, handlers: readonly Res
       fail(next, `operation ${next.index} refers to bulkId ${missing.join(', ')}, which failed or does not exist`)
       continue
     }
-    const result = await run(next.op)
+    const at = `Operations[${next.index}]`
+    const result = await sc.interpretation.within(at, () => run(next.op, at))
     results[next.index] = result
     if (Number(result.status) >= 400) errors++
   }

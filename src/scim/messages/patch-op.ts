@@ -6,9 +6,12 @@
  * Lenient mode (`strict: false`, the default for tenants) accepts the documented IdP dialects
  * (shared IDP-DIALECTS.md, see docs/decisions-scim-patch.md), listed in src/scim/patch/dialects.ts.
  * Those of the message's own syntax are read here: a capitalised `op`, a `null` or blank `path`, a
- * `value` on `remove`, and `schemas` in any case. Strict mode rejects each of them.
+ * `value` on `remove`, and `schemas` in any case. Strict mode rejects each of them; lenient mode
+ * notes each under its rule (src/scim/dialect-rules.ts) in `options.notes`.
  */
+import type { Interpretation } from '../interpretation.js'
 import { badRequest, ScimError, type ScimType } from '../errors.js'
+import { noteDialect, type DialectRule } from '../dialect-rules.js'
 import { FilterSyntaxError, parsePath, type PatchPath } from '../filter/parse.js'
 import { isObject, kindOf } from '../schema/values.js'
 
@@ -32,6 +35,8 @@ export interface PatchOperation {
 export interface PatchOptions {
   /** Reject the IdP dialects instead of normalising them (the tenant's strict SCIM mode). */
   strict: boolean
+  /** Where lenient readings and ignored attributes are noted (src/scim/interpretation.ts). */
+  notes?: Interpretation
 }
 
 export type OpName = 'add' | 'remove' | 'replace'
@@ -79,12 +84,15 @@ function filterEnd(text: string, open: number): number {
  * the operator and the value, which Figure 1 requires. Both modes accept that one omission (a space
  * is put back before a quoted value that directly follows a comparison operator).
  */
-export function parsePatchPath(text: string): PatchPath {
+export function parsePatchPath(text: string, notes?: Interpretation, where = '', lenient = false): PatchPath {
   let current = text
   const inserted: number[] = []
   for (;;) {
     try {
-      return parsePath(current)
+      // lenient: unquoted values in the value filter (filter/parse.ts FilterParseOptions).
+      const parsed = parsePath(current, { lenient, notes, where })
+      if (inserted.length > 0) noteDialect(notes, 'path-operator-space', `${where}path ${JSON.stringify(text)} read as ${JSON.stringify(current)}`)
+      return parsed
     } catch (err) {
       if (!(err instanceof FilterSyntaxError)) throw err
       if (VALUE_OPERATOR_SPACE.test(err.detail) && current[err.position] === '"' && inserted.length < 100) {
@@ -107,20 +115,31 @@ export function parsePatchPath(text: string): PatchPath {
 const OPS: ReadonlySet<string> = new Set<OpName>(['add', 'remove', 'replace'])
 
 /** The operation's `op` in lower case; strict mode wants it written so (Entra ID sends "Add"). */
-function normaliseOpName(raw: string, strict: boolean): OpName {
+function normaliseOpName(raw: string, strict: boolean, note: (rule: DialectRule, detail: string) => void): OpName {
   const op = raw.toLowerCase()
   if (!OPS.has(op)) return fail('invalidSyntax', `unknown op ${JSON.stringify(raw)}: must be "add", "remove" or "replace"`)
-  if (strict && op !== raw) return fail('invalidSyntax', `op ${JSON.stringify(raw)} must be written "${op}" (strict mode)`)
+  if (op !== raw) {
+    if (strict) return fail('invalidSyntax', `op ${JSON.stringify(raw)} must be written "${op}" (strict mode)`)
+    note('op-name-case', `op ${JSON.stringify(raw)} read as "${op}"`)
+  }
   return op as OpName
 }
 
 /** The text of an operation's `path`; undefined when it has none (lenient: also `null` or blank). */
-function normalisePathText(raw: unknown, strict: boolean): string | undefined {
-  if (raw === undefined || (raw === null && !strict)) return undefined
+function normalisePathText(raw: unknown, strict: boolean, note: (rule: DialectRule, detail: string) => void): string | undefined {
+  if (raw === undefined) return undefined
+  if (raw === null && !strict) {
+    note('blank-path', '"path": null read as no path')
+    return undefined
+  }
   if (typeof raw !== 'string') return fail('invalidPath', `"path" must be a string, not ${kindOf(raw)}`)
   const text = strict ? raw : raw.trim()
-  if (text !== '') return text
+  if (text !== '') {
+    if (text !== raw) note('padded-path', `"path" ${JSON.stringify(raw)} read as ${JSON.stringify(text)}`)
+    return text
+  }
   if (strict) return fail('invalidPath', '"path" must not be empty')
+  note('blank-path', `"path" ${JSON.stringify(raw)} read as no path`)
   return undefined
 }
 
@@ -170,13 +189,19 @@ export interface NormalisedOp {
   hasValue: boolean
 }
 
-export function normaliseOperation(raw: unknown, options: PatchOptions, budget: Budget): NormalisedOp {
+/** Where a note about operation `index` says it is (its details start so, as its errors do). */
+export const operationPrefix = (index: number | undefined): string => (index === undefined ? '' : `Operations[${index}]: `)
+
+/** `index`: the operation's place in the request, for the notes' details. */
+export function normaliseOperation(raw: unknown, options: PatchOptions, budget: Budget, index?: number): NormalisedOp {
+  const where = operationPrefix(index)
+  const note = (rule: DialectRule, detail: string): void => noteDialect(options.notes, rule, `${where}${detail}`)
   if (!isObject(raw)) return fail('invalidSyntax', `an operation must be a JSON object, not ${kindOf(raw)}`)
   const opRaw = member(raw, 'op', 'the operation')
   if (typeof opRaw !== 'string') return fail('invalidSyntax', '"op" is required and must be "add", "remove" or "replace"')
-  const op = normaliseOpName(opRaw, options.strict)
-  const path = normalisePathText(member(raw, 'path', 'the operation'), options.strict)
-  if (path !== undefined) parsePatchPath(path)
+  const op = normaliseOpName(opRaw, options.strict, note)
+  const path = normalisePathText(member(raw, 'path', 'the operation'), options.strict, note)
+  if (path !== undefined) parsePatchPath(path, options.notes, where, !options.strict)
 
   const value = member(raw, 'value', 'the operation')
   if (value !== undefined) measure(value, budget, '"value"')
@@ -221,6 +246,7 @@ export function parsePatchRequest(body: unknown, options: PatchOptions): PatchOp
   const schemas = member(body, 'schemas', 'the request')
   const matches = (s: unknown): boolean => typeof s === 'string' && (options.strict ? s === PATCH_OP_URN : s.toLowerCase() === PATCH_OP_URN.toLowerCase())
   if (!Array.isArray(schemas) || !schemas.some(matches)) return fail('invalidSyntax', `"schemas" must be an array containing "${PATCH_OP_URN}"`)
+  if (!schemas.includes(PATCH_OP_URN)) noteDialect(options.notes, 'patch-schema-case', `"schemas" ${JSON.stringify(schemas.find(matches))} read as "${PATCH_OP_URN}"`)
   const operations = member(body, 'Operations', 'the request')
   if (!Array.isArray(operations)) return fail('invalidSyntax', '"Operations" is required and must be an array')
   if (operations.length === 0) return fail('invalidSyntax', '"Operations" must contain at least one operation')
@@ -228,7 +254,7 @@ export function parsePatchRequest(body: unknown, options: PatchOptions): PatchOp
   const budget: Budget = { nodes: PATCH_LIMITS.maxValueNodes }
   return operations.map((raw, i) =>
     atOperation(i, () => {
-      const n = normaliseOperation(raw, options, budget)
+      const n = normaliseOperation(raw, options, budget, i)
       const op: PatchOperation = { op: n.op }
       if (n.path !== undefined) op.path = n.path
       if (n.value !== undefined) op.value = n.value

@@ -10,12 +10,15 @@
  * - Group `members` are never materialised in the document: member operations become
  *   `MemberChanges` for the store (members.ts).
  * - `password` (User, writeOnly) is returned in `result.password`, never stored in the document.
+ * - An attribute the tenant's schema does not have — named by a path (for `remove` too), a key of a
+ *   path-less value or a sub-attribute of a value — is ignored and noted in `options.notes` in
+ *   lenient mode, 400 in strict mode (schema/representation.ts says why).
  */
 import type { JsonObject } from '../../domain/kernel/json.js'
 import type { MemberChanges } from '../../domain/identity/groups.js'
 import type { ResourceDocument, ScimResourceType } from '../schema/document.js'
 import type { PatchPath } from '../filter/parse.js'
-import { atOperation, normaliseOperation, parsePatchPath, PATCH_LIMITS, type Budget, type NormalisedOp, type PatchOperation, type PatchOptions } from '../messages/patch-op.js'
+import { atOperation, normaliseOperation, operationPrefix, parsePatchPath, PATCH_LIMITS, type Budget, type NormalisedOp, type PatchOperation, type PatchOptions } from '../messages/patch-op.js'
 import { subAttributesOf } from '../schema/projection.js'
 import { COMMON_ATTRIBUTES, type AttributeDefinition, type SchemaDefinition, type SchemaRegistry } from '../schema/schemas.js'
 import { checkedKeys, isObject, kindOf } from '../schema/values.js'
@@ -24,7 +27,7 @@ import { pathFromKey, skipsServerSetKey } from './dialects.js'
 import { jsonEqual } from './equality.js'
 import { applyMembers } from './members.js'
 import { PLAIN_NAME, resolveTarget, SERVER_SET, type Target } from './path.js'
-import { fail, type OpName, type PatchContext, type PatchState } from './state.js'
+import { fail, ignoreUnknown, type OpName, type PatchContext, type PatchState } from './state.js'
 
 // Group member changes come out as the domain's MemberChanges (src/domain/identity/groups.ts): applied
 // in order — removeAll, then remove, then add (ids already members ignored); an id never appears
@@ -61,6 +64,10 @@ function applyTarget(ctx: PatchContext, state: PatchState, op: OpName, t: Target
       return
     case 'attr':
       applyAttribute(ctx, state, op, t, value, hasValue)
+      return
+    case 'unknown':
+      // resolveTarget refused it in strict mode; an unknown path is ignored for remove as for add.
+      ctx.notes?.ignored(t.path)
   }
 }
 
@@ -85,7 +92,7 @@ function applySchema(ctx: PatchContext, state: PatchState, op: OpName, schema: S
 
 /** One key of a path-less value (or of a schema object): an attribute name, or (lenient) a path. */
 function applyKey(ctx: PatchContext, state: PatchState, op: OpName, key: string, value: unknown, within: SchemaDefinition | undefined): void {
-  if ((within === undefined || within === ctx.base) && skipsServerSetKey(ctx.strict, key)) return
+  if ((within === undefined || within === ctx.base) && skipsServerSetKey(ctx, key)) return
   if (within === undefined) {
     const lower = key.toLowerCase()
     const schema = ctx.schemas.find((s) => s.id.toLowerCase() === lower)
@@ -96,10 +103,10 @@ function applyKey(ctx: PatchContext, state: PatchState, op: OpName, key: string,
   }
   let pp: PatchPath | undefined
   if (PLAIN_NAME.test(key)) pp = { path: within ? { uri: within.id, attr: key } : { attr: key } }
-  else if (!ctx.strict) pp = pathFromKey(key, within)
+  else if (!ctx.strict) pp = pathFromKey(ctx, key, within)
   if (!pp) {
     const hint = ctx.strict && !PLAIN_NAME.test(key) ? ' (strict mode: the keys of a value without "path" must be attribute names)' : ''
-    fail('invalidValue', `unknown attribute ${JSON.stringify(key)}${within ? ` in ${within.id}` : ''}${hint}`)
+    ignoreUnknown(ctx, within ? `${within.id}:${key}` : key, () => fail('invalidSyntax', `unknown attribute ${JSON.stringify(key)}${within ? ` in ${within.id}` : ''}${hint}`))
     return
   }
   applyTarget(ctx, state, op, resolveTarget(ctx, pp, 'value'), value, true)
@@ -112,7 +119,7 @@ function applyOperation(ctx: PatchContext, state: PatchState, op: NormalisedOp):
     for (const key of checkedKeys(value, 'the value')) applyKey(ctx, state, op.op, key, value[key], undefined)
     return
   }
-  const target = resolveTarget(ctx, parsePatchPath(op.path), 'path')
+  const target = resolveTarget(ctx, parsePatchPath(op.path, ctx.notes, operationPrefix(ctx.index), !ctx.strict), 'path')
   applyTarget(ctx, state, op.op, target, op.value, op.hasValue)
 }
 
@@ -160,15 +167,15 @@ export function applyPatch(
   if (!base || schemas.length !== scope.length) throw new Error(`internal: no schemas for resource type ${resourceType}`)
   if (!Array.isArray(ops)) return fail('invalidSyntax', '"Operations" must be an array')
   if (ops.length > PATCH_LIMITS.maxOperations) return fail('invalidValue', `"Operations" has more than ${PATCH_LIMITS.maxOperations} operations`)
-  const ctx: PatchContext = { registry, resourceType, strict: options.strict, scope, base, schemas }
+  const context: PatchContext = { registry, resourceType, strict: options.strict, scope, base, schemas, ...(options.notes ? { notes: options.notes } : {}) }
   const state: PatchState = { doc: structuredClone(document) }
   const budget: Budget = { nodes: PATCH_LIMITS.maxValueNodes }
   ops.forEach((raw, i) =>
     atOperation(i, () => {
-      applyOperation(ctx, state, normaliseOperation(raw, options, budget))
+      applyOperation({ ...context, index: i }, state, normaliseOperation(raw, options, budget, i))
     }),
   )
-  const changed = changedPaths(ctx, document, state.doc)
+  const changed = changedPaths(context, document, state.doc)
   const result: PatchResult = { document: state.doc, changed }
   if (state.password !== undefined) {
     result.password = state.password

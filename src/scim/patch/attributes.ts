@@ -15,7 +15,7 @@ import { buildComplex, coerceList, coerceScalar, coerceValue, givenValues } from
 import { valuesMatcher } from './dialects.js'
 import { findByName, keyOf, sameValue } from './equality.js'
 import type { Target } from './path.js'
-import { fail, type OpName, type PatchContext, type PatchState } from './state.js'
+import { fail, noteDialectAt, type OpName, type PatchContext, type PatchState } from './state.js'
 
 /** Whether an element of a multi-valued complex attribute still holds anything. */
 const nonEmpty = (e: Json): boolean => !isObject(e) || Object.keys(e).length > 0
@@ -94,7 +94,11 @@ export function applyAttribute(ctx: PatchContext, state: PatchState, op: OpName,
       return
     }
     const current = c[top.name]
-    const merged = buildComplex(ctx, top, value, t.label, isObject(current) ? (current as JsonObject) : undefined)
+    // `add` merges into the complex value; `replace` of it as a whole puts exactly the given
+    // sub-attributes in place (draft-zollner-scim-interop-profile §6.5.2.1): an IdP that sends
+    // `name` whole means the name it sends. Strict mode keeps RFC 7644 §3.5.2.3's merge.
+    const base = op === 'replace' && !ctx.strict ? undefined : isObject(current) ? (current as JsonObject) : undefined
+    const merged = buildComplex(ctx, top, value, t.label, base)
     if (merged) c[top.name] = merged
     else if (current !== undefined) {
       checkRemovable(schemaUrn, top, t.label)
@@ -172,7 +176,7 @@ function applyMultiValued(ctx: PatchContext, op: OpName, t: Extract<Target, { ki
         return
       }
       // Lenient only (strict rejected the value): remove the values given, as for members.
-      const matches = valuesMatcher(top, givenValues(ctx, top, value, label))
+      const matches = valuesMatcher(ctx, top, givenValues(ctx, top, value, label), label)
       write(
         list.filter((e) => !matches(e)),
         [],
@@ -200,6 +204,7 @@ function applyMultiValued(ctx: PatchContext, op: OpName, t: Extract<Target, { ki
   if (op === 'remove') {
     if (count === 0) {
       if (ctx.strict) noTarget()
+      noteDialectAt(ctx, 'remove-no-match', `no value of ${label.split('.')[0]} matches ${filterText}: nothing removed`)
       return
     }
     const subAttr = t.subAttr
@@ -228,6 +233,7 @@ function applyMultiValued(ctx: PatchContext, op: OpName, t: Extract<Target, { ki
       if (op === 'replace' && ctx.strict) noTarget()
       if (v === undefined) return
       const base = elementFromFilter(ctx, top, t.filter, label) ?? noTarget()
+      if (op === 'replace') noteDialectAt(ctx, 'replace-creates-filtered', `no value of ${label.split('.')[0]} matches ${filterText}: one added`)
       const el: JsonObject = { ...base, [subAttr.name]: v }
       write([...list, el], [el])
       return
@@ -247,6 +253,7 @@ function applyMultiValued(ctx: PatchContext, op: OpName, t: Extract<Target, { ki
   if (count === 0) {
     if (op === 'replace' && ctx.strict) noTarget()
     const base = elementFromFilter(ctx, top, t.filter, label) ?? noTarget()
+    if (op === 'replace') noteDialectAt(ctx, 'replace-creates-filtered', `no value of ${label.split('.')[0]} matches ${filterText}: one added`)
     const el = buildComplex(ctx, top, value, label, base)
     if (!el || list.some((e) => sameValue(top, e, el))) return
     write([...list, el], [el])

@@ -10,10 +10,16 @@ import { characteristics, type AttributeDefinition } from '../schema/schemas.js'
 import { checkedKeys, coerceMultiValued, coerceSimpleValue, isObject, kindOf, RESOURCE_LIMITS, type CoerceOptions } from '../schema/values.js'
 import { complexFromBareValue } from './dialects.js'
 import { findByName, keyOf, sameValue } from './equality.js'
-import { fail, type PatchContext } from './state.js'
+import { operationPrefix } from '../messages/patch-op.js'
+import { fail, ignoreUnknown, noteDialectAt, type PatchContext } from './state.js'
 
-/** PATCH's wording of value errors: it names strict mode, and quotes at most 100 characters of a bad dateTime. */
-export const coercion = (ctx: PatchContext): CoerceOptions => ({ strict: ctx.strict, explainStrict: true, quoteLimit: 100 })
+/** PATCH's wording of value errors: it names strict mode, and quotes at most 100 characters of a bad dateTime. Notes name the operation. */
+export const coercion = (ctx: PatchContext): CoerceOptions => ({
+  strict: ctx.strict,
+  explainStrict: true,
+  quoteLimit: 100,
+  ...(ctx.notes ? { notes: ctx.notes, notePrefix: operationPrefix(ctx.index) } : {}),
+})
 
 export function coerceScalar(ctx: PatchContext, def: AttributeDefinition, value: unknown, label: string): Json | undefined {
   if (value === null) return undefined
@@ -26,7 +32,7 @@ export function coerceScalar(ctx: PatchContext, def: AttributeDefinition, value:
  * nothing is left. With `base`, immutable sub-attributes that have a value cannot change.
  */
 export function buildComplex(ctx: PatchContext, def: AttributeDefinition, value: unknown, label: string, base: JsonObject | undefined): JsonObject | undefined {
-  const input = complexFromBareValue(ctx.strict, def, value)
+  const input = complexFromBareValue(ctx, def, value, label)
   const valueSub = findByName(subAttributesOf(def), 'value')
   if (!isObject(input)) {
     const hint = ctx.strict && valueSub && !def.multiValued && typeof input === 'string' ? ` (strict mode: write {"value": ${JSON.stringify(input.slice(0, 100))}})` : ''
@@ -36,10 +42,14 @@ export function buildComplex(ctx: PatchContext, def: AttributeDefinition, value:
   const out: JsonObject = base ? { ...base } : {}
   for (const k of checkedKeys(input, label)) {
     const sub = findByName(subs, k)
-    if (!sub) return fail('invalidValue', `unknown attribute ${label}.${k}`)
+    if (!sub) {
+      ignoreUnknown(ctx, `${label}.${k}`, () => fail('invalidSyntax', `unknown attribute ${label}.${k}`))
+      continue
+    }
     const c = characteristics(sub)
     if (c.mutability === 'readOnly') {
       if (ctx.strict) return fail('mutability', `${label}.${sub.name} is readOnly and cannot be modified`)
+      noteDialectAt(ctx, 'readonly-sub-ignored', `${label}.${sub.name} is readOnly: skipped`)
       continue
     }
     const v = coerceValue(ctx, sub, input[k], `${label}.${sub.name}`)

@@ -12,34 +12,41 @@
  * Two more live where the rest of their rule is: `replace` of a value-filtered path that matches
  * nothing creates the element (attributes.ts), and `"True"`/`"False"` booleans and a single value
  * for a multi-valued attribute (schema/values.ts, shared with POST and PUT).
+ * Each reading is noted in the request's Interpretation under its rule name (src/scim/dialect-rules.ts,
+ * `noteDialectAt`), so the provisioning log shows what the IdP sent and what Roster read.
  */
 import type { Json, JsonObject } from '../../domain/kernel/json.js'
-import { FilterSyntaxError, parsePath, type PatchPath } from '../filter/parse.js'
+import { FilterSyntaxError, formatPatchPath, parsePath, type PatchPath } from '../filter/parse.js'
 import { member } from '../messages/patch-op.js'
 import { subAttributesOf } from '../schema/projection.js'
 import type { AttributeDefinition, SchemaDefinition } from '../schema/schemas.js'
 import { isObject, kindOf, RESOURCE_LIMITS } from '../schema/values.js'
 import { canonical, findByName, keyOf } from './equality.js'
 import { SERVER_SET } from './path.js'
-import { fail } from './state.js'
+import { fail, noteDialectAt, type PatchContext } from './state.js'
 
 /** Entra ID sets the enterprise manager with a bare id: "value": "<id>" for {"value": "<id>"}. */
-export function complexFromBareValue(strict: boolean, def: AttributeDefinition, value: unknown): unknown {
+export function complexFromBareValue(ctx: PatchContext, def: AttributeDefinition, value: unknown, label: string): unknown {
   const valueSub = findByName(subAttributesOf(def), 'value')
-  return !strict && !def.multiValued && valueSub && typeof value === 'string' ? { [valueSub.name]: value } : value
+  if (ctx.strict || def.multiValued || !valueSub || typeof value !== 'string') return value
+  noteDialectAt(ctx, 'bare-complex-value', `${label}: ${JSON.stringify(value.slice(0, 100))} read as {"${valueSub.name}": …}`)
+  return { [valueSub.name]: value }
 }
 
 /** Whether a key of a path-less value is one the server sets, to be skipped (Okta's rename sends {"id": …, "displayName": …}). */
-export function skipsServerSetKey(strict: boolean, key: string): boolean {
+export function skipsServerSetKey(ctx: PatchContext, key: string): boolean {
   if (!SERVER_SET.has(key.toLowerCase())) return false
-  if (!strict) return true
-  return fail('mutability', `"${key}" is set by the server and cannot be modified (strict mode; leave it out of the value)`)
+  if (ctx.strict) return fail('mutability', `"${key}" is set by the server and cannot be modified (strict mode; leave it out of the value)`)
+  noteDialectAt(ctx, 'server-set-key-ignored', `"${key}" in the value skipped`)
+  return true
 }
 
 /** Entra ID: {"name.givenName": …, "urn:…:enterprise:2.0:User:department": …}: a key read as a path, if it is one. */
-export function pathFromKey(key: string, within: SchemaDefinition | undefined): PatchPath | undefined {
+export function pathFromKey(ctx: PatchContext, key: string, within: SchemaDefinition | undefined): PatchPath | undefined {
   try {
-    return parsePath(within ? `${within.id}:${key}` : key)
+    const path = parsePath(within ? `${within.id}:${key}` : key)
+    noteDialectAt(ctx, 'path-key', `the value's key ${JSON.stringify(key)} read as the path ${JSON.stringify(formatPatchPath(path))}`)
+    return path
   } catch (err) {
     if (!(err instanceof FilterSyntaxError)) throw err
     return undefined
@@ -51,7 +58,8 @@ export function pathFromKey(key: string, within: SchemaDefinition | undefined): 
  * (coerce.ts `givenValues`) when it has every sub-attribute value given. Hash lookups, one per
  * distinct set of given sub-attribute names, so the cost stays linear.
  */
-export function valuesMatcher(def: AttributeDefinition, given: readonly Json[]): (e: Json) => boolean {
+export function valuesMatcher(ctx: PatchContext, def: AttributeDefinition, given: readonly Json[], label: string): (e: Json) => boolean {
+  noteDialectAt(ctx, 'remove-with-value', `"remove" of ${label} with a value: the ${given.length} value(s) given removed`)
   if (def.type !== 'complex') {
     const keys = new Set(given.map((v) => keyOf(def, v)))
     return (e) => keys.has(keyOf(def, e))
@@ -82,9 +90,10 @@ function projectionKey(subs: readonly AttributeDefinition[], e: JsonObject, name
 }
 
 /** Entra ID's `remove` of `members` with a value list: the ids it names. */
-export function memberIdsFromValue(value: unknown): string[] {
+export function memberIdsFromValue(ctx: PatchContext, value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value]
   if (list.length > RESOURCE_LIMITS.maxMembers) return fail('invalidValue', `members has more than ${RESOURCE_LIMITS.maxMembers} values`)
+  noteDialectAt(ctx, 'members-remove-value', `"remove" of members with a value: exactly the ${list.length} member(s) listed removed`)
   return list.flatMap((item, i) => {
     if (item === null) return []
     if (!isObject(item)) return fail('invalidValue', `members[${i}] must be an object with a "value", not ${kindOf(item)}`)

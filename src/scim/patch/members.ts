@@ -75,6 +75,6 @@ export function applyMembers(ctx: PatchContext, state: PatchState, op: OpName, t
   else {
     // Entra ID: {"op":"Remove","path":"members","value":[{"value":"<id>"}]} removes exactly those
     // members — never all of them (strict mode rejected the value in parsing).
-    remove(memberIdsFromValue(value))
+    remove(memberIdsFromValue(ctx, value))
   }
 }

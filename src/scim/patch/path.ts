@@ -17,6 +17,8 @@ export type Target =
   /** A whole schema: a bare extension URN as path, or a URN key of a path-less value. */
   | { kind: 'schema'; schema: SchemaDefinition }
   | { kind: 'password' }
+  /** Lenient mode: an attribute the tenant's schema does not have, by the path the request used; ignored. */
+  | { kind: 'unknown'; path: string }
   | { kind: 'members'; resolved: ResolvedAttribute; filter?: Filter; sub?: string }
   | {
       kind: 'attr'
@@ -37,8 +39,11 @@ export type Target =
 export const SERVER_SET = new Set(['id', 'meta', 'schemas'])
 
 export function resolveTarget(ctx: PatchContext, pp: PatchPath, where: 'path' | 'value'): Target {
-  const unknown = (): never =>
-    fail(where === 'path' ? 'invalidPath' : 'invalidValue', `unknown attribute ${JSON.stringify(formatPatchPath(pp))} for a ${ctx.resourceType}`)
+  const unknown = (): Target => {
+    const path = formatPatchPath(pp)
+    if (ctx.strict) fail(where === 'path' ? 'invalidPath' : 'invalidSyntax', `unknown attribute ${JSON.stringify(path)} for a ${ctx.resourceType}`)
+    return { kind: 'unknown', path }
+  }
   const topPath = pp.path.uri !== undefined ? { uri: pp.path.uri, attr: pp.path.attr } : { attr: pp.path.attr }
   const resolved = ctx.registry.findAttribute(ctx.scope, topPath)
   if (!resolved) {
@@ -63,7 +68,10 @@ export function resolveTarget(ctx: PatchContext, pp: PatchPath, where: 'path' | 
   let subAttr: AttributeDefinition | undefined
   if (pp.subAttr !== undefined) {
     subAttr = top.type === 'complex' ? findByName(subAttributesOf(top), pp.subAttr) : undefined
-    if (!subAttr) return fail(where === 'path' ? 'invalidPath' : 'invalidValue', `"${pp.subAttr}" is not a sub-attribute of "${label}"`)
+    if (!subAttr) {
+      if (ctx.strict) fail(where === 'path' ? 'invalidPath' : 'invalidValue', `"${pp.subAttr}" is not a sub-attribute of "${label}"`)
+      return { kind: 'unknown', path: formatPatchPath(pp) }
+    }
   }
 
   if (ctx.resourceType === 'Group' && resolved.schema === ctx.base.id && top.name === 'members') {

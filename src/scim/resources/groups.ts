@@ -41,7 +41,7 @@ export const groupsHandler: ResourceHandler = {
   },
 
   async create(sc, body, projection, ctx) {
-    const input = fromWire(sc.registry, 'Group', body, { mode: 'create', strict: sc.strict })
+    const input = fromWire(sc.registry, 'Group', body, { mode: 'create', strict: sc.strict, notes: sc.interpretation })
     const group = await createGroup(sc.store, ctx, groupWrite(input.document), input.members ?? [])
     return renderOne(sc, group, projection)
   },
@@ -52,7 +52,7 @@ export const groupsHandler: ResourceHandler = {
       ctx,
       id,
       (current) => {
-        const input = fromWire(sc.registry, 'Group', body, { mode: 'replace', existing: current.resource, strict: sc.strict })
+        const input = fromWire(sc.registry, 'Group', body, { mode: 'replace', existing: current.resource, strict: sc.strict, notes: sc.interpretation })
         // PUT replaces the member list as a whole.
         const members: MemberChanges = { add: input.members ?? [], remove: [], removeAll: true }
         return { group: groupWrite(input.document), members }
@@ -63,13 +63,13 @@ export const groupsHandler: ResourceHandler = {
   },
 
   async patch(sc, id, body, projection, ctx, check, render) {
-    const ops = parsePatchRequest(body, { strict: sc.strict })
+    const ops = parsePatchRequest(body, { strict: sc.strict, notes: sc.interpretation })
     const group = await updateGroup(
       sc.store,
       ctx,
       id,
       (current) => {
-        const result = applyPatch(sc.registry, 'Group', current.resource, ops, { strict: sc.strict })
+        const result = applyPatch(sc.registry, 'Group', current.resource, ops, { strict: sc.strict, notes: sc.interpretation })
         const documentChanged = result.changed.some((name) => name !== 'members')
         return {
           ...(documentChanged ? { group: groupWrite(result.document) } : {}),

@@ -9,22 +9,35 @@
  *
  * Error types (RFC 7644 §3.12, Table 9): `invalidSyntax` when the message structure is wrong (body
  * not an object, `schemas` missing or not an array of strings, the base schema URN absent from it,
- * an attribute given twice in different case); `invalidValue` for everything about attribute names
- * and values (unknown schema URN or attribute, wrong type, missing required value, too many values);
+ * an attribute given twice in different case, and — in strict mode — an attribute or schema URN the
+ * tenant's schema does not have, as draft-zollner-scim-interop-profile §5.3 asks); `invalidValue` for
+ * everything about the values of known attributes (wrong type, missing required value, too many values);
  * `mutability` when a replace changes an immutable value. Details name the attribute by its path.
  *
- * Lenient (default) vs `strict`:
+ * Lenient (default) vs `strict`; each lenient reading is noted in `options.notes`
+ * (src/scim/interpretation.ts) under its rule (src/scim/dialect-rules.ts):
  * - `"true"`/`"false"` strings (any case) for booleans: accepted and converted (Entra ID sends them) /
  *   rejected.
  * - A single value for a multi-valued attribute: wrapped in an array / rejected.
  * - An extension object whose URN is missing from `schemas`: accepted / rejected.
  * - A URN listed twice in `schemas`: tolerated / rejected.
- * Unknown attributes are rejected in both modes: the RFC has no rule to ignore them, and dropping a
- * misspelt attribute would lose the client's data without telling anyone.
+ * - Attributes the tenant's schema does not have (a misspelt `adreses`, `name.middel`, an enterprise
+ *   `costCenterX`, an attribute of an extension the tenant lacks, or the whole object of an unknown
+ *   schema URN such as an IdP's own extension): ignored, each noted by its path / rejected
+ *   (invalidSyntax). An IdP maps attributes the tenant has not defined yet (its custom mappings
+ *   arrive before the tenant's custom attributes do), and a 400 fails every later request about that
+ *   user in the IdP; ignoring them keeps provisioning going. Nothing vanishes without a trace: the
+ *   notes go to the change's audit event (`ignored`) and the provisioning log, where an admin sees the
+ *   misspelling. Only unknown names are ignored: a wrong type or value of a known attribute, a
+ *   readOnly or immutable rule, a custom attribute's value rule and the message structure (body not
+ *   an object, `schemas` missing or without the core URN) stay 400 in both modes, since ignoring
+ *   those would drop a value the schema knows and the client meant.
  */
+import type { Interpretation } from '../interpretation.js'
 import type { JsonObject, Json } from '../../domain/kernel/json.js'
 import type { MemberInput, ResourceDocument, ScimResourceType } from './document.js'
 import { badRequest } from '../errors.js'
+import { noteDialect } from '../dialect-rules.js'
 import { defaultProjection, subAttributesOf, topLevelAttributes, type Projection } from './projection.js'
 import { rendererFor, type ResourceRecord, type WireRenderer } from './renderer.js'
 import { characteristics, SCHEMA_URNS, type AttributeDefinition, type ResourceTypeDefinition, type SchemaRegistry } from './schemas.js'
@@ -39,6 +52,8 @@ export interface FromWireOptions {
   existing?: ResourceDocument
   /** Reject the tolerated deviations listed in the module comment. Default false. */
   strict?: boolean
+  /** Where lenient readings and ignored attributes are noted (src/scim/interpretation.ts). */
+  notes?: Interpretation
 }
 
 export interface FromWireResult {
@@ -104,6 +119,15 @@ function resourceTypeOf(registry: SchemaRegistry, resourceType: string): Resourc
   return rt
 }
 
+/**
+ * An attribute the tenant's schema does not have, named by `path`: lenient mode ignores it and notes
+ * so (the module comment says why), strict mode answers 400 invalidValue.
+ */
+function unknownAttribute(ctx: CoerceOptions, path: string): void {
+  if (ctx.strict) throw badRequest('invalidSyntax', `unknown attribute ${path}`)
+  ctx.notes?.ignored(path)
+}
+
 // ---------------------------------------------------------------------------------------------
 // fromWire: values
 
@@ -118,7 +142,10 @@ function parseComplex(def: AttributeDefinition, value: unknown, path: string, ct
   const given = new Map<string, unknown>()
   for (const k of checkedKeys(value, path)) {
     const sub = byName(subs, k)
-    if (!sub) throw badRequest('invalidValue', `unknown attribute ${path}.${k}`)
+    if (!sub) {
+      unknownAttribute(ctx, `${path}.${k}`)
+      continue
+    }
     given.set(sub.name, value[k])
   }
   const previous = isObject(existing) ? (existing as JsonObject) : undefined
@@ -227,7 +254,10 @@ export function parseMembers(def: AttributeDefinition, value: unknown, ctx: Coer
     let memberType: unknown
     for (const k of checkedKeys(item, path)) {
       const sub = byName(subs, k)
-      if (!sub) throw badRequest('invalidValue', `unknown attribute ${path}.${k}`)
+      if (!sub) {
+        unknownAttribute(ctx, `${path}.${k}`)
+        continue
+      }
       if (sub.name === 'value') memberValue = item[k]
       else if (sub.name === 'type') memberType = item[k]
       // $ref and display are derived by the server; primary means nothing for members.
@@ -267,7 +297,7 @@ const isBlank = (v: Json | undefined): boolean => v === undefined || (typeof v =
  * as described in the module comment.
  */
 export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceType, body: unknown, options: FromWireOptions): FromWireResult {
-  const ctx: CoerceOptions = { strict: options.strict ?? false }
+  const ctx: CoerceOptions = { strict: options.strict ?? false, ...(options.notes ? { notes: options.notes } : {}) }
   const rt = resourceTypeOf(registry, resourceType)
   const coreUrn = rt.schema
   const extensions = rt.schemaExtensions ?? []
@@ -287,9 +317,15 @@ export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceTyp
     const lower = urn.toLowerCase()
     if (listed.has(lower)) {
       if (ctx.strict) throw badRequest('invalidValue', `"schemas" lists ${urn} more than once`)
+      noteDialect(ctx.notes, 'duplicate-schema-urn', `"schemas" lists ${urn} more than once: read once`)
       continue
     }
-    if (!registry.get(urn)) throw badRequest('invalidValue', `unknown schema ${urn}`)
+    if (!registry.get(urn)) {
+      // An IdP's own extension, or the custom attribute extension of a tenant that defines none yet.
+      if (ctx.strict) throw badRequest('invalidSyntax', `unknown schema ${urn}`)
+      ctx.notes?.ignored(urn)
+      continue
+    }
     if (lower !== coreUrn.toLowerCase() && !extensions.some((e) => e.schema.toLowerCase() === lower)) {
       throw badRequest('invalidValue', `schema ${urn} is not a schema of the ${rt.name} resource type`)
     }
@@ -311,14 +347,19 @@ export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceTyp
       const v = body[k]
       if (v === null || v === undefined) continue
       if (!isObject(v)) throw badRequest('invalidValue', `${ext.schema} must be an object, not ${kindOf(v)}`)
-      if (ctx.strict && !listed.has(ext.schema.toLowerCase())) throw badRequest('invalidValue', `${ext.schema} is present but not listed in "schemas"`)
+      if (!listed.has(ext.schema.toLowerCase())) {
+        if (ctx.strict) throw badRequest('invalidValue', `${ext.schema} is present but not listed in "schemas"`)
+        noteDialect(ctx.notes, 'extension-not-in-schemas', `${ext.schema} is present but not listed in "schemas": read as listed`)
+      }
       extensionBodies.set(ext.schema, v)
       continue
     }
     if (k.includes(':') && registry.get(k)) throw badRequest('invalidValue', `schema ${k} is not a schema of the ${rt.name} resource type`)
     const def = byName(coreAttributes, k)
-    if (!def) throw badRequest('invalidValue', `unknown attribute ${k}`)
-    coreGiven.set(def.name, body[k])
+    // Also an unknown schema URN's whole object, and a `urn:…:attribute` key: the body names
+    // extension attributes inside their extension's object.
+    if (!def) unknownAttribute(ctx, k)
+    else coreGiven.set(def.name, body[k])
   }
 
   const parseAttributes = (schemaUrn: string, defs: readonly AttributeDefinition[], given: Map<string, unknown>, into: JsonObject, previous: JsonObject | undefined, prefix: string): void => {
@@ -356,8 +397,8 @@ export function fromWire(registry: SchemaRegistry, resourceType: ScimResourceTyp
     if (source) {
       for (const k of checkedKeys(source, ext.schema)) {
         const def = byName(schema.attributes, k)
-        if (!def) throw badRequest('invalidValue', `unknown attribute ${ext.schema}:${k}`)
-        given.set(def.name, source[k])
+        if (!def) unknownAttribute(ctx, `${ext.schema}:${k}`)
+        else given.set(def.name, source[k])
       }
     }
     const into: JsonObject = {}

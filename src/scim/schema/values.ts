@@ -14,9 +14,12 @@
  *
  * Complex values are built by each caller (a PATCH merges into the stored value, a PUT replaces it);
  * they pass their builder in. Errors are ScimError 400 whose detail starts with the `label` given
- * (the attribute's path); PATCH prefixes `Operations[i]: ` around the call.
+ * (the attribute's path); PATCH prefixes `Operations[i]: ` around the call. Each lenient reading is
+ * noted in `options.notes` under its rule (src/scim/dialect-rules.ts).
  */
+import type { Interpretation } from '../interpretation.js'
 import type { Json } from '../../domain/kernel/json.js'
+import { noteDialect } from '../dialect-rules.js'
 import { badRequest } from '../errors.js'
 import { characteristics, type AttributeDefinition, type AttributeType } from './schemas.js'
 
@@ -33,6 +36,10 @@ export const RESOURCE_LIMITS = Object.freeze({
 export interface CoerceOptions {
   /** Strict SCIM: no `"true"`/`"false"` strings for booleans, no single value for a multi-valued attribute. */
   strict: boolean
+  /** Where lenient readings (and, for callers that ignore them, unknown attributes) are noted (src/scim/interpretation.ts). */
+  notes?: Interpretation
+  /** Put before the label in the notes' details (PATCH: `Operations[i]: `), as errors get it around the call. */
+  notePrefix?: string
   /** Say in the error that strict mode is what rejected a lenient form, and what was given instead of an array (PATCH's wording). */
   explainStrict?: boolean
   /** Quote at most this many characters of a value that is not an xsd:dateTime (default: all of it). */
@@ -107,8 +114,10 @@ export function coerceSimpleValue(type: SimpleType, value: unknown, label: strin
       if (typeof value === 'boolean') return value
       if (!options.strict && typeof value === 'string') {
         const lower = value.toLowerCase()
-        if (lower === 'true') return true
-        if (lower === 'false') return false
+        if (lower === 'true' || lower === 'false') {
+          noteDialect(options.notes, 'boolean-string', `${options.notePrefix ?? ''}${label}: ${JSON.stringify(value)} read as ${lower}`)
+          return lower === 'true'
+        }
       }
       return wrong(options.strict && options.explainStrict ? 'a boolean (true or false, not a string: strict mode)' : 'a boolean')
     case 'integer':
@@ -148,7 +157,10 @@ export function valueList(value: unknown, label: string, max: number, options: C
   if (value === null || value === undefined) return []
   let list: unknown[]
   if (Array.isArray(value)) list = value
-  else if (!options.strict) list = [value]
+  else if (!options.strict) {
+    list = [value]
+    noteDialect(options.notes, 'single-value-as-list', `${options.notePrefix ?? ''}${label}: a single value read as a list of one`)
+  }
   else if (options.explainStrict) throw badRequest('invalidValue', `${label} is multi-valued: the value must be an array (strict mode), not ${kindOf(value)}`)
   else throw badRequest('invalidValue', `${label} is multi-valued and must be an array`)
   if (list.length > max) throw badRequest('invalidValue', `${label} has more than ${max} values`)

@@ -3,6 +3,7 @@ import type { JsonObject } from '../../../src/domain/kernel/json.js'
 import { ScimError } from '../../../src/scim/errors.js'
 import { parsePatchRequest, type PatchOperation } from '../../../src/scim/messages/patch-op.js'
 import { applyPatch } from '../../../src/scim/patch/apply.js'
+import { Interpretation } from '../../../src/scim/interpretation.js'
 import { BJENSEN, BOTH, body, CORE_USER, deepFreeze, ENTERPRISE, LENIENT, patch, refuse, registry, SMALL_USER, STRICT, TEST_EXT, testRegistry, TOUR_GUIDES } from './support.js'
 
 describe('scim/patch/apply', () => {
@@ -16,7 +17,11 @@ describe('scim/patch/apply', () => {
         'members[value eq "2819c223-7f76-453a-919d-413861904646"].displayName',
       ]
       for (const path of paths) assert.equal(parsePatchRequest(body({ op: 'remove', path }), STRICT).length, 1)
-      refuse(TOUR_GUIDES, [{ op: 'remove', path: paths[4] }], 'invalidPath', { type: 'Group', match: /"displayName" is not a sub-attribute of "members"/ })
+      refuse(TOUR_GUIDES, [{ op: 'remove', path: paths[4] }], 'invalidPath', { type: 'Group', mode: STRICT, match: /"displayName" is not a sub-attribute of "members"/ })
+      // Lenient mode ignores a path naming no attribute of the tenant's schema, and notes it.
+      const notes = new Interpretation()
+      assert.equal(patch(TOUR_GUIDES, [{ op: 'remove', path: paths[4] }], { type: 'Group', mode: { strict: false, notes } }).members, undefined)
+      assert.deepEqual(notes.ignoredPaths(), [paths[4]])
     })
 
     for (const [name, mode] of BOTH) {
@@ -245,7 +250,7 @@ describe('scim/patch/apply', () => {
         })
       }
       refuse(SMALL_USER, [{ op: 'add', path: ENTERPRISE, value: 'Sales' }], 'invalidValue', { match: /must be an object/ })
-      refuse(SMALL_USER, [{ op: 'add', path: ENTERPRISE, value: { nope: 1 } }], 'invalidValue', { match: /unknown attribute ".*:nope"/ })
+      refuse(SMALL_USER, [{ op: 'add', path: ENTERPRISE, value: { nope: 1 } }], 'invalidSyntax', { mode: STRICT, match: /unknown attribute ".*:nope"/ })
     })
 
     it('adds to a filtered path: merges into matching values, or creates the value the filter describes', () => {
@@ -266,10 +271,17 @@ describe('scim/patch/apply', () => {
       assert.equal(patch(SMALL_USER, [{ op: 'replace', path: 'displayName', value: 'B' }]).document.displayName, 'B')
     })
 
-    it('merges a complex value: sub-attributes not given are left unchanged', () => {
-      const r = patch(BJENSEN, [{ op: 'replace', path: 'name', value: { familyName: 'Smith' } }])
+    it('strict mode merges a complex value as RFC 7644 §3.5.2.3 says: sub-attributes not given are left unchanged', () => {
+      const r = patch(BJENSEN, [{ op: 'replace', path: 'name', value: { familyName: 'Smith' } }], { mode: STRICT })
       assert.deepEqual(r.document.name, { ...(BJENSEN.name as JsonObject), familyName: 'Smith' })
       assert.deepEqual(r.changed, ['name.familyName'])
+    })
+
+    it('replaces a singular complex value whole by default (interop profile §6.5.2.1); add still merges', () => {
+      const r = patch(BJENSEN, [{ op: 'replace', path: 'name', value: { givenName: 'Barbara', familyName: 'Smith' } }])
+      assert.deepEqual(r.document.name, { givenName: 'Barbara', familyName: 'Smith' })
+      const added = patch(BJENSEN, [{ op: 'add', path: 'name', value: { familyName: 'Smith' } }])
+      assert.deepEqual(added.document.name, { ...(BJENSEN.name as JsonObject), familyName: 'Smith' })
     })
 
     it('replaces all values of a multi-valued attribute', () => {
@@ -458,12 +470,37 @@ describe('scim/patch/apply', () => {
       refuse(SMALL_USER, [{ op: 'add', path: `${TEST_EXT}:token`, value: 'not base64!' }], 'invalidValue', { ...o, match: /base64/ })
     })
 
-    it('rejects unknown attributes and sub-attributes in values in both modes (invalidValue)', () => {
-      for (const [, mode] of BOTH) {
-        refuse(SMALL_USER, [{ op: 'replace', value: { favoriteColor: 'red' } }], 'invalidValue', { mode, match: /unknown attribute "favoriteColor"/ })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'name', value: { nickname: 'x' } }], 'invalidValue', { mode, match: /unknown attribute name.nickname/ })
-        refuse(SMALL_USER, [{ op: 'add', path: 'emails', value: [{ value: 'a', color: 'red' }] }], 'invalidValue', { mode })
-      }
+    it('rejects unknown attributes and sub-attributes in values in strict mode (invalidSyntax, interop profile §5.3)', () => {
+      const mode = STRICT
+      refuse(SMALL_USER, [{ op: 'replace', value: { favoriteColor: 'red' } }], 'invalidSyntax', { mode, match: /unknown attribute "favoriteColor"/ })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'name', value: { nickname: 'x' } }], 'invalidSyntax', { mode, match: /unknown attribute name.nickname/ })
+      refuse(SMALL_USER, [{ op: 'add', path: 'emails', value: [{ value: 'a', color: 'red' }] }], 'invalidSyntax', { mode })
+      refuse(SMALL_USER, [{ op: 'add', path: ENTERPRISE, value: { nope: 1 } }], 'invalidSyntax', { mode })
+    })
+
+    it('ignores unknown attributes and sub-attributes in values in lenient mode, noting each, and applies the rest', () => {
+      const notes = new Interpretation()
+      const r = patch(
+        SMALL_USER,
+        [
+          { op: 'replace', value: { favoriteColor: 'red', title: 'Boss' } },
+          { op: 'replace', path: 'name', value: { nickname: 'x', givenName: 'Babs' } },
+          { op: 'add', path: 'emails', value: [{ value: 'a@example.com', color: 'red' }] },
+          { op: 'add', path: ENTERPRISE, value: { nope: 1, department: 'Sales' } },
+        ],
+        { mode: { strict: false, notes } },
+      )
+      assert.equal(r.document.title, 'Boss')
+      assert.equal((r.document.name as JsonObject).givenName, 'Babs')
+      assert.ok(!('nickname' in (r.document.name as JsonObject)))
+      assert.deepEqual((r.document.emails as JsonObject[]).at(-1), { value: 'a@example.com' })
+      assert.deepEqual(r.document[ENTERPRISE], { department: 'Sales' })
+      assert.deepEqual(notes.ignoredPaths(), ['favoriteColor', 'name.nickname', 'emails[0].color', `${ENTERPRISE}:nope`])
+    })
+
+    it('keeps refusing wrong values of known attributes next to ignored ones in lenient mode', () => {
+      refuse(SMALL_USER, [{ op: 'replace', value: { favoriteColor: 'red', active: 'maybe' } }], 'invalidValue', { match: /active must be a boolean/ })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'name', value: { nickname: 'x', givenName: 5 } }], 'invalidValue', { match: /givenName must be a string/ })
     })
 
     it('rejects the same attribute given twice in different case', () => {
@@ -473,17 +510,30 @@ describe('scim/patch/apply', () => {
 
   // -------------------------------------------------------------------------------------------
   describe('paths and mutability', () => {
-    it('rejects unknown attributes, sub-attributes and filters on single-valued attributes (invalidPath)', () => {
-      for (const [, mode] of BOTH) {
-        refuse(SMALL_USER, [{ op: 'replace', path: 'favoriteColor', value: 'red' }], 'invalidPath', { mode, match: /unknown attribute "favoriteColor"/ })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'name.nickname', value: 'x' }], 'invalidPath', { mode })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'title.value', value: 'x' }], 'invalidPath', { mode })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'title[value eq "x"]', value: 'x' }], 'invalidPath', { mode, match: /not multi-valued/ })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'emails[type eq "work"].color', value: 'x' }], 'invalidPath', { mode })
-        refuse(SMALL_USER, [{ op: 'replace', path: 'urn:example:nope:2.0:User:title', value: 'x' }], 'invalidPath', { mode })
-        refuse(TOUR_GUIDES, [{ op: 'replace', path: `${ENTERPRISE}:department`, value: 'x' }], 'invalidPath', { mode, type: 'Group' })
-        refuse(TOUR_GUIDES, [{ op: 'replace', path: 'userName', value: 'x' }], 'invalidPath', { mode, type: 'Group' })
-      }
+    it('rejects unknown attributes and sub-attributes in strict mode, and filters on single-valued attributes in both (invalidPath)', () => {
+      const mode = STRICT
+      refuse(SMALL_USER, [{ op: 'replace', path: 'favoriteColor', value: 'red' }], 'invalidPath', { mode, match: /unknown attribute "favoriteColor"/ })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'name.nickname', value: 'x' }], 'invalidPath', { mode })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'title.value', value: 'x' }], 'invalidPath', { mode })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'emails[type eq "work"].color', value: 'x' }], 'invalidPath', { mode })
+      refuse(SMALL_USER, [{ op: 'replace', path: 'urn:example:nope:2.0:User:title', value: 'x' }], 'invalidPath', { mode })
+      refuse(SMALL_USER, [{ op: 'remove', path: 'favoriteColor' }], 'invalidPath', { mode })
+      refuse(TOUR_GUIDES, [{ op: 'replace', path: `${ENTERPRISE}:department`, value: 'x' }], 'invalidPath', { mode, type: 'Group' })
+      refuse(TOUR_GUIDES, [{ op: 'replace', path: 'userName', value: 'x' }], 'invalidPath', { mode, type: 'Group' })
+      for (const [, both] of BOTH) refuse(SMALL_USER, [{ op: 'replace', path: 'title[value eq "x"]', value: 'x' }], 'invalidPath', { mode: both, match: /not multi-valued/ })
+    })
+
+    it('ignores paths naming unknown attributes in lenient mode, for add, replace and remove, noting each', () => {
+      const notes = new Interpretation()
+      const paths = ['favoriteColor', 'name.nickname', 'title.value', 'emails[type eq "work"].color', 'urn:example:nope:2.0:User:title']
+      const ops = [...paths.map((path) => ({ op: 'replace', path, value: 'x' })), { op: 'add', path: 'favoriteColor', value: 'x' }, { op: 'remove', path: 'adreses' }]
+      const r = patch(SMALL_USER, ops, { mode: { strict: false, notes } })
+      assert.deepEqual(r.document, SMALL_USER)
+      assert.deepEqual(r.changed, [])
+      assert.deepEqual(notes.ignoredPaths(), [...paths, 'adreses'])
+      const groupNotes = new Interpretation()
+      patch(TOUR_GUIDES, [{ op: 'replace', path: 'userName', value: 'x' }], { type: 'Group', mode: { strict: false, notes: groupNotes } })
+      assert.deepEqual(groupNotes.ignoredPaths(), ['userName'])
     })
 
     it('rejects unknown sub-attributes and unsupported comparisons inside the filter (invalidFilter)', () => {
@@ -554,8 +604,9 @@ describe('scim/patch/apply', () => {
       refuse(BJENSEN, [{ op: 'replace', path: 'password', value: '' }], 'invalidValue')
       refuse(BJENSEN, [{ op: 'replace', path: 'password', value: null }], 'invalidValue')
       refuse(BJENSEN, [{ op: 'remove', path: 'password' }], 'mutability')
-      refuse(BJENSEN, [{ op: 'replace', path: 'password.x', value: 'y' }], 'invalidPath')
-      refuse(TOUR_GUIDES, [{ op: 'replace', path: 'password', value: 'y' }], 'invalidPath', { type: 'Group' })
+      refuse(BJENSEN, [{ op: 'replace', path: 'password.x', value: 'y' }], 'invalidPath', { mode: STRICT })
+      refuse(TOUR_GUIDES, [{ op: 'replace', path: 'password', value: 'y' }], 'invalidPath', { type: 'Group', mode: STRICT })
+      assert.deepEqual(patch(TOUR_GUIDES, [{ op: 'replace', path: 'password', value: 'y' }], { type: 'Group' }).changed, [])
     })
   })
 
@@ -567,7 +618,7 @@ describe('scim/patch/apply', () => {
       const ops: PatchOperation[] = [
         { op: 'replace', path: 'title', value: 'Changed' },
         { op: 'remove', path: 'emails[type eq "work"]' },
-        { op: 'replace', path: 'noSuchAttribute', value: 1 },
+        { op: 'replace', path: 'title[value eq "x"]', value: 1 },
       ]
       assert.throws(
         () => applyPatch(registry, 'User', input, ops, LENIENT),

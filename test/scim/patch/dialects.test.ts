@@ -49,8 +49,8 @@ describe('scim/patch/dialects', () => {
         assert.equal((r.document[ENTERPRISE] as JsonObject).department, 'Sales')
         assert.deepEqual((r.document[ENTERPRISE] as JsonObject).manager, { value: 'm9', $ref: '../Users/26118915-6090-4610-87e4-49d8ca9f808d' })
         assert.equal((r.document.emails as JsonObject[])[0]?.value, 'ann@x')
-        refuse(BJENSEN, [{ op: 'replace', value: { 'name.givenName': 'Ann' } }], 'invalidValue', { mode: STRICT, match: /must be attribute names/ })
-        refuse(BJENSEN, [{ op: 'replace', value: { [`${ENTERPRISE}:department`]: 'Sales' } }], 'invalidValue', { mode: STRICT })
+        refuse(BJENSEN, [{ op: 'replace', value: { 'name.givenName': 'Ann' } }], 'invalidSyntax', { mode: STRICT, match: /must be attribute names/ })
+        refuse(BJENSEN, [{ op: 'replace', value: { [`${ENTERPRISE}:department`]: 'Sales' } }], 'invalidSyntax', { mode: STRICT })
         // The RFC form (an object under the extension URN) works in both modes
         for (const [, mode] of BOTH) {
           assert.equal((patch(BJENSEN, [{ op: 'replace', value: { [ENTERPRISE]: { department: 'Sales' } } }], { mode }).document[ENTERPRISE] as JsonObject).department, 'Sales')

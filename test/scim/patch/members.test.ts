@@ -52,9 +52,12 @@ describe('scim/patch/members', () => {
     })
 
     it('checks member values (invalidValue)', () => {
-      for (const value of [[{}], [{ value: '' }], [{ value: 5 }], ['u1'], [{ value: 'u1', type: 'Robot' }], [{ value: 'u1', color: 'red' }], [{ value: 'u1', type: 'User' }, { value: 'u1', type: 'Group' }]]) {
+      for (const value of [[{}], [{ value: '' }], [{ value: 5 }], ['u1'], [{ value: 'u1', type: 'Robot' }], [{ value: 'u1', type: 'User' }, { value: 'u1', type: 'Group' }]]) {
         refuse(TOUR_GUIDES, [{ op: 'add', path: 'members', value }], 'invalidValue', { type: 'Group' })
       }
+      // An unknown sub-attribute: refused in strict mode, ignored in lenient mode.
+      refuse(TOUR_GUIDES, [{ op: 'add', path: 'members', value: [{ value: 'u1', color: 'red' }] }], 'invalidSyntax', { type: 'Group', mode: STRICT })
+      assert.deepEqual(g([{ op: 'add', path: 'members', value: [{ value: 'u1', color: 'red' }] }]).members?.add, [{ value: 'u1' }])
       refuse(TOUR_GUIDES, [{ op: 'add', path: 'members', value: { value: 'u1' } }], 'invalidValue', { type: 'Group', mode: STRICT, match: /must be an array/ })
       assert.deepEqual(g([{ op: 'add', path: 'members', value: { value: 'u1' } }]).members?.add, [{ value: 'u1' }])
     })

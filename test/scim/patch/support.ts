@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import type { JsonObject } from '../../../src/domain/kernel/json.js'
 import { ScimError } from '../../../src/scim/errors.js'
-import { PATCH_OP_URN, parsePatchRequest } from '../../../src/scim/messages/patch-op.js'
+import { PATCH_OP_URN, parsePatchRequest, type PatchOptions } from '../../../src/scim/messages/patch-op.js'
 import { applyPatch, type PatchResult } from '../../../src/scim/patch/apply.js'
 import { loadSchemas, type SchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 import { rfc7643EnterpriseAttributes, rfc7643UserAttributes, withUserExtension } from '../../support/scim-fixtures.js'
@@ -11,7 +11,8 @@ export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0
 export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const TEST_EXT = 'urn:example:params:scim:schemas:extension:roster-test:2.0:User'
 
-export type Mode = { strict: boolean }
+/** strict or lenient, and (lenient) where notes are taken. */
+export type Mode = PatchOptions
 export const LENIENT: Mode = { strict: false }
 export const STRICT: Mode = { strict: true }
 export const BOTH: [string, Mode][] = [

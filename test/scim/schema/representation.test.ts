@@ -3,6 +3,7 @@ import type { JsonObject } from '../../../src/domain/kernel/json.js'
 import { ScimError, type ScimType } from '../../../src/scim/errors.js'
 import { parseProjection } from '../../../src/scim/schema/projection.js'
 import { RESOURCE_LIMITS, documentColumns, fromWire, normaliseDateTime, toWire, type FromWireOptions, type ResourceRecord } from '../../../src/scim/schema/representation.js'
+import { Interpretation } from '../../../src/scim/interpretation.js'
 import { SCHEMA_URNS, loadSchemas, validateSchemaDefinition, type SchemaRegistry } from '../../../src/scim/schema/schemas.js'
 import { rfc7643EnterpriseAttributes, rfc7643UserAttributes, withUserExtension } from '../../support/scim-fixtures.js'
 
@@ -228,11 +229,18 @@ describe('scim/resource', () => {
       rejects(() => create({ schemas: [ENTERPRISE], userName: 'bjensen' }), 'invalidSyntax', /must include/)
     })
 
-    it('rejects unknown schema URNs and schemas of another resource type (invalidValue)', () => {
-      rejects(() => create({ schemas: [USER, 'urn:example:nope'], userName: 'b' }), 'invalidValue', /unknown schema urn:example:nope/)
+    it('rejects unknown schema URNs in strict mode (invalidSyntax), and schemas of another resource type in both (invalidValue)', () => {
+      rejects(() => create({ schemas: [USER, 'urn:example:nope'], userName: 'b' }, { strict: true }), 'invalidSyntax', /unknown schema urn:example:nope/)
       rejects(() => create({ schemas: [USER, GROUP], userName: 'b' }), 'invalidValue', /not a schema of the User/)
       rejects(() => fromWire(registry, 'Group', { schemas: [GROUP, ENTERPRISE], displayName: 'g' }, { mode: 'create' }), 'invalidValue', /not a schema of the Group/)
       rejects(() => create({ schemas: [USER], userName: 'b', [GROUP]: {} }), 'invalidValue', /not a schema of the User/)
+    })
+
+    it('ignores an unknown schema URN and its whole object in lenient mode, noting it', () => {
+      const notes = new Interpretation()
+      const body = { schemas: [USER, 'urn:example:idp:2.0:User'], userName: 'b', 'urn:example:idp:2.0:User': { costCenter: '42' } }
+      assert.deepEqual(create(body, { notes }).document, { userName: 'b' })
+      assert.deepEqual(notes.ignoredPaths(), ['urn:example:idp:2.0:User'])
     })
 
     it('matches schema URNs case-insensitively and stores the extension under its canonical URN', () => {
@@ -293,18 +301,41 @@ describe('scim/resource', () => {
       rejects(() => create(user({ name: { givenName: 'a', GivenName: 'b' } })), 'invalidSyntax', /given twice.*name/)
     })
 
-    it('rejects unknown attributes, naming them (invalidValue), in lenient mode too', () => {
-      rejects(() => create(user({ emial: 'x' })), 'invalidValue', /unknown attribute emial/)
-      rejects(() => create(user({ name: { givenName: 'B', nickname: 'x' } })), 'invalidValue', /unknown attribute name\.nickname/)
-      rejects(() => create(user({ emails: [{ value: 'a', kind: 'work' }] })), 'invalidValue', /unknown attribute emails\[0\]\.kind/)
-      rejects(() => create({ ...user({}), schemas: [USER, ENTERPRISE], [ENTERPRISE]: { dept: 'x' } }), 'invalidValue', new RegExp(`unknown attribute ${ENTERPRISE}:dept`))
-      rejects(() => create(user({ members: [] })), 'invalidValue', /unknown attribute members/)
+    it('rejects unknown attributes in strict mode, naming them (invalidSyntax, interop profile §5.3)', () => {
+      const strict = { strict: true }
+      rejects(() => create(user({ emial: 'x' }), strict), 'invalidSyntax', /unknown attribute emial/)
+      rejects(() => create(user({ name: { givenName: 'B', nickname: 'x' } }), strict), 'invalidSyntax', /unknown attribute name\.nickname/)
+      rejects(() => create(user({ emails: [{ value: 'a', kind: 'work' }] }), strict), 'invalidSyntax', /unknown attribute emails\[0\]\.kind/)
+      rejects(() => create({ ...user({}), schemas: [USER, ENTERPRISE], [ENTERPRISE]: { dept: 'x' } }, strict), 'invalidSyntax', new RegExp(`unknown attribute ${ENTERPRISE}:dept`))
+      rejects(() => create(user({ members: [] }), strict), 'invalidSyntax', /unknown attribute members/)
     })
 
-    it('rejects extension attributes at the top level, qualified or not (that form is for PATCH paths)', () => {
-      rejects(() => create(user({ department: 'Sales' })), 'invalidValue', /unknown attribute department/)
-      rejects(() => create(user({ [`${ENTERPRISE}:department`]: 'Sales' })), 'invalidValue', /unknown attribute/)
-      rejects(() => create(user({ [`${USER}:displayName`]: 'Babs' })), 'invalidValue', /unknown attribute/)
+    it('ignores unknown attributes in lenient mode, noting each by its path, and keeps the rest', () => {
+      const notes = new Interpretation()
+      const body = {
+        ...user({ emial: 'x', name: { givenName: 'B', nickname: 'x' }, emails: [{ value: 'a', kind: 'work' }], members: [] }),
+        schemas: [USER, ENTERPRISE],
+        [ENTERPRISE]: { department: 'Sales', dept: 'x' },
+      }
+      assert.deepEqual(create(body, { notes }).document, { userName: 'bjensen', name: { givenName: 'B' }, emails: [{ value: 'a' }], [ENTERPRISE]: { department: 'Sales' } })
+      assert.deepEqual(notes.ignoredPaths().sort(), ['emails[0].kind', 'emial', 'members', 'name.nickname', `${ENTERPRISE}:dept`].sort())
+    })
+
+    it('keeps refusing wrong values of known attributes in lenient mode', () => {
+      const notes = new Interpretation()
+      rejects(() => create(user({ emial: 'x', active: 'maybe' }), { notes }), 'invalidValue', /active must be a boolean/)
+      rejects(() => create(user({ name: 'Babs' }), { notes }), 'invalidValue', /name must be an object/)
+      rejects(() => create({ userName: 'b', emial: 'x' }, { notes }), 'invalidSyntax', /"schemas" is required/)
+    })
+
+    it('rejects extension attributes at the top level, qualified or not, in strict mode (that form is for PATCH paths); lenient ignores them', () => {
+      const strict = { strict: true }
+      rejects(() => create(user({ department: 'Sales' }), strict), 'invalidSyntax', /unknown attribute department/)
+      rejects(() => create(user({ [`${ENTERPRISE}:department`]: 'Sales' }), strict), 'invalidSyntax', /unknown attribute/)
+      rejects(() => create(user({ [`${USER}:displayName`]: 'Babs' }), strict), 'invalidSyntax', /unknown attribute/)
+      const notes = new Interpretation()
+      assert.deepEqual(create(user({ department: 'Sales', [`${ENTERPRISE}:department`]: 'Sales' }), { notes }).document, { userName: 'bjensen' })
+      assert.deepEqual(notes.ignoredPaths(), ['department', `${ENTERPRISE}:department`])
     })
 
     it('keeps values other than the canonical ones (canonicalValues are not a closed list)', () => {
@@ -586,7 +617,8 @@ describe('scim/resource', () => {
       rejects(() => group([{ value: '' }]), 'invalidValue', /members\[0\]\.value is required/)
       rejects(() => group([{ value: 7 }]), 'invalidValue', /members\[0\]\.value/)
       rejects(() => group([{ value: 'u1', type: 'Device' }]), 'invalidValue', /members\[0\]\.type must be "User" or "Group"/)
-      rejects(() => group([{ value: 'u1', role: 'owner' }]), 'invalidValue', /unknown attribute members\[0\]\.role/)
+      rejects(() => group([{ value: 'u1', role: 'owner' }], true), 'invalidSyntax', /unknown attribute members\[0\]\.role/)
+      assert.deepEqual(group([{ value: 'u1', role: 'owner' }]).members, [{ value: 'u1' }])
       rejects(() => group(['u1']), 'invalidValue', /members\[0\] must be an object/)
     })
 

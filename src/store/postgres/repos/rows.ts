@@ -17,9 +17,11 @@ export function decodeCursor(cursor: string, what = 'cursor'): string {
   return key
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// Lower case only: ids are case-exact (RFC 7643 §3.1; draft-zollner-scim-interop-profile §5.2), and
+// PostgreSQL would read ABC… as the same uuid as abc…; one canonical form per identifier.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-/** Ids are uuids in this schema; anything else cannot name a record, so it is simply not found. */
+/** Ids are uuids in this schema, in the lower-case form they are issued in; anything else cannot name a record, so it is simply not found. */
 export function isUuid(id: string): boolean {
   return UUID.test(id)
 }
