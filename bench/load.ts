@@ -10,6 +10,8 @@ export interface Req {
   method: 'GET' | 'POST' | 'PATCH'
   path: string
   body?: string
+  /** Headers of this request beyond the run's (another tenant's Authorization). */
+  headers?: Record<string, string>
 }
 
 /** Who answers: the no-I/O koa endpoint, Roster, the one-statement floor, the in-memory SCIM peer. */
@@ -88,6 +90,7 @@ function toRequests(scenario: Scenario): autocannon.Request[] {
         const r = scenario.next()
         request.method = r.method
         request.path = r.path
+        if (r.headers) request.headers = { ...request.headers, ...r.headers }
         if (r.body !== undefined) {
           request.body = r.body
           request.headers = { ...request.headers, 'content-type': MEDIA }
@@ -154,7 +157,7 @@ function describeStatuses(result: autocannon.Result): string {
 /** One request outside autocannon, to check that the scenario works before loading it. */
 export async function preflight(scenario: Scenario, settings: LoadSettings): Promise<{ ok: true; bytes: number; body: unknown } | { ok: false; reason: string }> {
   const r = scenario.next()
-  const headers: Record<string, string> = { ...settings.headers }
+  const headers: Record<string, string> = { ...settings.headers, ...r.headers }
   if (r.body !== undefined) headers['content-type'] = MEDIA
   let res: Response
   try {

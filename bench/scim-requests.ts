@@ -25,8 +25,10 @@ export function memberCycler(groupId: string, pool: string[], initiallyMembers: 
   }
 }
 
-export function postUser(runId: string): () => Req {
+/** POST /Users of new users; `token`: as another tenant (bench/seed.ts `quietToken`) instead of the run's. */
+export function postUser(runId: string, token?: string): () => Req {
   let k = 0
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined
   return () => {
     const n = ++k
     const given = pick(GIVEN)
@@ -35,6 +37,7 @@ export function postUser(runId: string): () => Req {
     return {
       method: 'POST',
       path: '/scim/v2/Users',
+      ...(headers ? { headers } : {}),
       body: JSON.stringify({
         schemas: [USER_SCHEMA],
         userName: name,

@@ -148,6 +148,17 @@ function scenarios(seeded: Seeded, prepared: Prepared): Scenario[] {
       { key: 'post-user', label: 'POST /Users', kind: 'write', sameBody: 'bare-user', check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : hasId(s, b)) },
       (server) => postUser(`${runId}-${server}`),
     ),
+    {
+      // The provisioning log's cost: the same POST on a tenant whose log is off; "vs own baseline" is its req/s ÷ POST /Users's (log on, the default).
+      key: 'post-user-log-off',
+      label: 'POST /Users, provisioning log off',
+      server: 'roster',
+      kind: 'write',
+      sameBody: 'bare-user',
+      baseline: 'post-user',
+      next: postUser(`${runId}-quiet`, seeded.quietToken),
+      check: (s, b) => (s !== 201 ? `status ${s}, expected 201` : hasId(s, b)),
+    },
     ...compared({ key: 'patch-user', label: 'PATCH /Users/{id} (replace displayName)', kind: 'write', sameBody: 'bare-user', check: hasId }, () => patchUser(seeded.sampleUserIds)),
     ...compared({ key: 'patch-small', label: `PATCH add/remove member, ${SMALL_GROUP_SIZE}-member group`, short: `the ${SMALL_GROUP_SIZE}-member group`, kind: 'write' }, () =>
       memberCycler(seeded.smallGroupId, seeded.smallGroupPool, false),

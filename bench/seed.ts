@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Actor } from '../src/domain/audit/model.js'
-import { createTenant } from '../src/domain/tenancy/tenants.js'
+import { createTenant, updateTenant } from '../src/domain/tenancy/tenants.js'
 import { issueToken } from '../src/domain/credentials/tokens.js'
 import { createLogger } from '../src/log.js'
 import { lockDataDir } from '../src/store/datadir-lock.js'
@@ -24,6 +24,11 @@ export interface Seeded {
   tenantId: string
   /** The SCIM bearer token (`rst_…`). */
   token: string
+  /**
+   * The token of a second, empty `scim` tenant with its provisioning log turned off: POST /Users
+   * there beside POST /Users on the main tenant (log on, the default) shows what the log costs.
+   */
+  quietToken: string
   users: number
   bigGroupId: string
   smallGroupId: string
@@ -74,6 +79,9 @@ export async function seed(target: SeedTarget, users: number, poolSize: number, 
     await step('migrate', () => migrate(db))
     const tenant = await createTenant(store, ACTOR, { slug: 'bench', displayName: 'Benchmark', source: 'scim' })
     const { secret } = await issueToken(store, tenant, 'bench', ACTOR)
+    const quiet = await createTenant(store, ACTOR, { slug: 'bench-quiet', displayName: 'Benchmark, provisioning log off', source: 'scim' })
+    await updateTenant(store, ACTOR, quiet.slug, { provisioningLog: false })
+    const quietToken = (await issueToken(store, quiet, 'bench', ACTOR)).secret
     const t = tenant.id
 
     await step('users', async () => {
@@ -150,7 +158,7 @@ export async function seed(target: SeedTarget, users: number, poolSize: number, 
     }
     const serverVersion = String((await db.query<{ v: string }>('SELECT version() AS v'))[0]!.v)
     timings.total = Math.round(performance.now() - started)
-    return { tenantId: t, token: secret, users, bigGroupId, smallGroupId, sampleUserIds, bigGroupPool, smallGroupPool, timings, sizes, serverVersion }
+    return { tenantId: t, token: secret, quietToken, users, bigGroupId, smallGroupId, sampleUserIds, bigGroupPool, smallGroupPool, timings, sizes, serverVersion }
   } finally {
     // PGlite serves one process: it must be closed (and DATA_DIR unlocked) before the server opens it.
     const t0 = performance.now()

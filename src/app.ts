@@ -7,7 +7,7 @@ import { requestContext } from './http/request-context.js'
 import { securityHeaders } from './http/security-headers.js'
 import { errorHandler } from './http/error-handler.js'
 import { bodyLimit } from './http/body.js'
-import { healthRouter } from './http/health.js'
+import { healthRouter, type Readiness } from './http/health.js'
 import { SCIM_PREFIX, scimService } from './scim/router.js'
 import { scimError } from './scim/messages/error.js'
 import { SecretBox } from './domain/credentials/secrets.js'
@@ -20,6 +20,7 @@ import { loginRoutes } from './auth/login-routes.js'
 import { htmlError } from './auth/pages.js'
 import { adminApi } from './admin/router.js'
 import { consoleRoutes } from './admin/console.js'
+import { ProvisioningLogWriter } from './domain/provisioning/writer.js'
 
 export interface AppDeps {
   config: Config
@@ -30,6 +31,10 @@ export interface AppDeps {
   tokens?: TokenCache
   /** Time for sessions, lockouts and SAML requests; tests pass a clock they can move. */
   clock?: Clock
+  /** Where SCIM requests are logged (the service flushes it on shutdown); by default one of the app's own. */
+  provisioningLog?: ProvisioningLogWriter
+  /** Turned unready by the service when it stops, so that a load balancer stops sending first. */
+  readiness?: Readiness
 }
 
 /** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
@@ -49,7 +54,7 @@ export function createApp(deps: AppDeps): Koa {
     ]),
   )
   app.use(bodyLimit(deps.config.bodyLimitBytes))
-  const health = healthRouter(deps.store)
+  const health = healthRouter(deps.store, deps.readiness)
   app.use(health.routes()).use(health.allowedMethods())
   const signIn: SignInDeps = {
     store: deps.store,
@@ -88,6 +93,11 @@ export function createApp(deps: AppDeps): Koa {
       tokens,
       publicUrl: deps.config.publicUrl,
       bodyLimitBytes: deps.config.bodyLimitBytes,
+      provisioningLog: {
+        writer: deps.provisioningLog ?? new ProvisioningLogWriter(deps.store, deps.log),
+        maxBodyBytes: deps.config.provisioningLog.maxBodyBytes,
+        log: deps.log,
+      },
     }),
   )
   return app

@@ -34,6 +34,17 @@ export interface Config {
   encryptionKey: Buffer | undefined
   sync: SyncConfig
   signIn: SignInConfig
+  provisioningLog: ProvisioningLogConfig
+}
+
+/** The SCIM provisioning log (src/domain/provisioning/): how long and how much of it is kept. */
+export interface ProvisioningLogConfig {
+  /** Entries older than this are deleted. */
+  retentionMs: number
+  /** Bytes kept of each request and response body (redacted JSON); the rest is cut and the entry says so. */
+  maxBodyBytes: number
+  /** Entries kept per tenant; the oldest beyond go. */
+  maxEntries: number
 }
 
 export interface SignInConfig {
@@ -168,6 +179,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     bodyLimitBytes = 1024 ** 2
   }
 
+  const logBodyRaw = read('PROVISIONING_LOG_MAX_BODY') ?? '16kb'
+  let logBodyBytes = parseSize(logBodyRaw)
+  if (logBodyBytes === undefined || logBodyBytes < 256 || logBodyBytes > 1024 ** 2) {
+    problems.push(`PROVISIONING_LOG_MAX_BODY=${JSON.stringify(logBodyRaw)}: must be a size in bytes such as 16384 or 16kb, from 256 to 1mb`)
+    logBodyBytes = 16 * 1024
+  }
+
   const keyRaw = read('ENCRYPTION_KEY')
   let encryptionKey: Buffer | undefined
   if (keyRaw !== undefined) {
@@ -208,6 +226,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sessionMaxMs: duration('SESSION_MAX', '12h', 60_000, 90 * DURATION_UNITS.d!),
       loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginLockoutMs: duration('LOGIN_LOCKOUT', '15m', 1000, DURATION_UNITS.d!),
+    },
+    provisioningLog: {
+      retentionMs: duration('PROVISIONING_LOG_RETENTION', '7d', 60_000, 400 * DURATION_UNITS.d!),
+      maxBodyBytes: logBodyBytes,
+      maxEntries: int('PROVISIONING_LOG_MAX_ENTRIES', 100_000, 1, 100_000_000),
     },
   }
   const fmt = oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const)

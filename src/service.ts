@@ -6,9 +6,12 @@ import { firstStart, type FirstStart } from './domain/administration/bootstrap.j
 import { UsageRecorder } from './domain/credentials/tokens.js'
 import { createApp } from './app.js'
 import { listen, type RunningServer } from './http/server.js'
+import { Readiness } from './http/health.js'
 import { SCIM_PREFIX } from './scim/router.js'
 import { SecretBox } from './domain/credentials/secrets.js'
 import { DirectorySync, type SyncScheduler } from '../sync/service.js'
+import { ProvisioningLogWriter } from './domain/provisioning/writer.js'
+import { pruneProvisioningLog } from './domain/provisioning/retention.js'
 
 export interface Service {
   store: Store
@@ -30,11 +33,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const opened = await openStore(config, log, { role: 'server', command: 'roster server' })
   const { store } = opened
   let usage: UsageRecorder | undefined
+  const provisioningLog = new ProvisioningLogWriter(store, log.child({ component: 'provisioning-log' }))
   try {
     const first = await firstStart(store)
     usage = new UsageRecorder(store, log, config.tokenUsageFlushMs)
     usage.start()
-    const app = createApp({ config, log, store, usage })
+    const readiness = new Readiness()
+    const app = createApp({ config, log, store, usage, provisioningLog, readiness })
     let http: RunningServer
     try {
       http = await listen(app, config.port, config.host, log)
@@ -64,6 +69,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
       store.signInHousekeeping.purgeExpired(new Date()).catch((err: unknown) => log.warn({ err }, 'sign-in housekeeping failed'))
     }, HOUSEKEEPING_INTERVAL_MS)
     housekeeping.unref()
+    // The provisioning log's retention window and per-tenant cap: idempotent bounded deletes, so
+    // every node may run it.
+    const pruning = setInterval(() => {
+      pruneProvisioningLog(store, config.provisioningLog, new Date()).catch((err: unknown) => log.warn({ err }, 'provisioning log pruning failed'))
+    }, HOUSEKEEPING_INTERVAL_MS)
+    pruning.unref()
     let stopping: Promise<void> | undefined
     const recorder = usage
     return {
@@ -75,14 +86,20 @@ export async function startService(config: Config, log: Logger): Promise<Service
       stop: () =>
         (stopping ??= (async () => {
           clearInterval(housekeeping)
+          clearInterval(pruning)
+          // Unready first: the balancer stops sending, then what is in flight drains.
+          await readiness.drain(config.shutdownTimeoutMs)
           await http.close(config.shutdownTimeoutMs)
           await sync?.stop()
           await recorder.stop()
+          // After the last request: its entry is in the buffer.
+          await provisioningLog.stop()
           await store.close()
         })()),
     }
   } catch (err) {
     await usage?.stop().catch(() => undefined)
+    await provisioningLog.stop().catch(() => undefined)
     await store.close().catch(() => undefined)
     throw err
   }

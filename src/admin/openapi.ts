@@ -1,5 +1,6 @@
 import { PERMISSIONS } from '../domain/access/model.js'
 import { AttributeEditBody, AttributeResource, NewAttributeBody } from './schemas.js'
+import { ProvisioningEntryResource, ProvisioningLogParams } from './schemas.js'
 import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupListItemResource, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, RoleRefResource, NewRoleBody, NewTokenBody, NewUserBody, Problem, RoleResource, ServiceAccountResource, TokenResource, UserEditBody, UserListParams, UserRefResource, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
@@ -62,6 +63,15 @@ const UserDetail = {
         serviceAccount: { type: ['object', 'null'] },
         apiAccess: { type: 'boolean' },
         hasApiPassword: { type: 'boolean' },
+        manager: {
+          description:
+            'The enterprise manager: a user of the tenant (`resolved: true`), or a reference an identity provider sent that names no user yet, kept as sent until that user is created (`resolved: false`); null when none',
+          oneOf: [
+            { type: 'null' },
+            { type: 'object', required: ['resolved', 'id', 'userName', 'displayName'], properties: { resolved: { const: true }, id: { type: 'string', format: 'uuid' }, userName: { type: 'string' }, displayName: { type: 'string' } } },
+            { type: 'object', required: ['resolved', 'value'], properties: { resolved: { const: false }, value: { type: 'string' } } },
+          ],
+        },
         allowed: {
           type: 'object',
           description:
@@ -185,6 +195,38 @@ export const openApiDocument = {
         responses: { 200: { description: 'The events', content: { 'text/csv': { schema: { type: 'string' } }, 'application/jsonl': { schema: { type: 'string' } } } }, ...errors },
       },
     },
+    '/provisioning-log': {
+      get: {
+        summary: 'The SCIM provisioning log, newest first (audit.view): every SCIM request with what Roster made of it; filter by status, resource, text and time range',
+        parameters: Object.entries(ProvisioningLogParams.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+        responses: { 200: json('A page of entries', { type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: ref('ProvisioningEntry') }, next: { type: ['string', 'null'] } } }), ...errors },
+      },
+    },
+    '/provisioning-log/{id}': {
+      get: {
+        summary: 'One entry with the change its request made (the audit events of its request id) (audit.view)',
+        parameters: [{ ...idParam, schema: { type: 'string' } }],
+        responses: {
+          200: json('The entry and its change', {
+            allOf: [
+              ref('ProvisioningEntry'),
+              {
+                type: 'object',
+                required: ['change'],
+                properties: {
+                  change: {
+                    type: 'array',
+                    items: { type: 'object', properties: { action: { type: 'string' }, resourceType: { type: 'string' }, resourceId: { type: ['string', 'null'] }, attributes: { type: 'array', items: { type: 'string' } }, before: { type: ['object', 'null'] }, after: { type: ['object', 'null'] } } },
+                  },
+                },
+              },
+            ],
+          }),
+          ...errors,
+          404: problem('No such entry in this tenant.'),
+        },
+      },
+    },
     '/settings': { get: { summary: 'The tenant, its identity source, the SCIM base URL, whether SSO and a directory are set (settings.manage)', responses: { 200: json('Settings overview', { type: 'object' }), ...errors } } },
     '/settings/scim-tokens': {
       get: { summary: 'SCIM tokens (never their secrets) with the SCIM base URL to copy (settings.manage)', responses: { 200: json('Tokens', { type: 'object' }), ...errors } },
@@ -254,7 +296,7 @@ export const openApiDocument = {
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },
   },
   components: {
-    schemas: { Me, UserDetail, GroupDetail, Attribute: AttributeResource, NewAttribute: NewAttributeBody, User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, GroupListItem: GroupListItemResource, ServiceAccount: ServiceAccountResource, UserRef: UserRefResource, RoleRef: RoleRefResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
+    schemas: { Me, UserDetail, GroupDetail, Attribute: AttributeResource, NewAttribute: NewAttributeBody, ProvisioningEntry: ProvisioningEntryResource, User: UserResource, NewUser: NewUserBody, UserEdit: UserEditBody, Role: RoleResource, Token: TokenResource, NewToken: NewTokenBody, Group: GroupResource, GroupListItem: GroupListItemResource, ServiceAccount: ServiceAccountResource, UserRef: UserRefResource, RoleRef: RoleRefResource, NewGroup: NewGroupBody, GroupEdit: GroupEditBody, Problem },
     securitySchemes: {
       session: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: '`__Host-roster_session` when PUBLIC_URL is https' },
       personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token, `rpt_…`' },

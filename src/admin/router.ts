@@ -16,6 +16,7 @@ import { rolesApi } from './roles-api.js'
 import { settingsApi, type SettingsDeps } from './settings-api.js'
 import { credentialsApi } from './credentials-api.js'
 import { attributesApi } from './attributes-api.js'
+import { provisioningApi } from './provisioning-api.js'
 
 export const API_PREFIX = '/api'
 
@@ -35,6 +36,7 @@ export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }
   settingsApi(authenticated, deps)
   credentialsApi(authenticated, deps)
   attributesApi(authenticated, deps)
+  provisioningApi(authenticated, deps)
   return { open, authenticated }
 }
 

@@ -167,6 +167,58 @@ export const AuditListParams = {
   },
 } as const
 
+/** GET /api/provisioning-log: the SCIM provisioning log's filters (src/admin/provisioning-api.ts). */
+export const ProvisioningLogParams = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { enum: ['failed', 'succeeded'], description: 'failed: answered 400 or above; succeeded: below (a Bulk request\'s operations may have failed: see its response).' },
+    resource: { type: 'string', maxLength: 256, description: 'The id of the user or group the request was about (by its path, or the one it created).' },
+    q: { type: 'string', minLength: 1, maxLength: 256, description: 'Text in the path (with its query) or the resource\'s userName / displayName, case-insensitively.' },
+    from: { type: 'string', format: 'date-time', description: 'At or after.' },
+    to: { type: 'string', format: 'date-time', description: 'Before.' },
+    cursor: { type: 'string', maxLength: 400, description: '`next` of the previous page.' },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  },
+} as const
+
+const storedBody = {
+  type: 'object',
+  required: ['body', 'truncated'],
+  properties: {
+    body: { description: 'The JSON as sent or answered, secrets redacted ("[redacted]"); when truncated, a string: the beginning of its JSON text (PROVISIONING_LOG_MAX_BODY bytes); null: none.' },
+    truncated: { type: 'boolean' },
+  },
+} as const
+
+/** An entry of the SCIM provisioning log. */
+export const ProvisioningEntryResource = {
+  type: 'object',
+  required: ['id', 'at', 'method', 'path', 'status', 'durationMs', 'token', 'requestId', 'resourceType', 'resourceId', 'resourceName', 'request', 'response', 'error', 'notes', 'summary'],
+  properties: {
+    id: { type: 'string' },
+    at: { ...dateTime, description: 'When the request arrived.' },
+    method: { type: 'string' },
+    path: { type: 'string', description: 'Path and query as requested (secret-like parameters redacted).' },
+    status: { type: 'integer' },
+    durationMs: { type: 'number' },
+    token: { anyOf: [{ type: 'object', required: ['id', 'label'], properties: { id: { type: 'string' }, label: { type: 'string', description: 'The SCIM token\'s name' } } }, { type: 'null' }] },
+    requestId: { type: ['string', 'null'], description: 'X-Request-Id; the audit events of the change carry it.' },
+    resourceType: { enum: ['User', 'Group', null] },
+    resourceId: { type: ['string', 'null'] },
+    resourceName: { type: ['string', 'null'], description: 'userName of a User, displayName of a Group, when known.' },
+    request: storedBody,
+    response: storedBody,
+    error: { anyOf: [{ type: 'object', required: ['scimType', 'detail'], properties: { scimType: { type: ['string', 'null'] }, detail: { type: 'string' } } }, { type: 'null' }] },
+    notes: {
+      type: 'array',
+      description: 'What Roster made of the request: `dialect` (a rule that read an IdP deviation as its RFC form: rule, detail), `ignored` (an attribute not in the schema: path), `unresolved` (a reference naming nothing yet: path, value); `at` names a Bulk operation.',
+      items: { type: 'object', required: ['kind'], properties: { kind: { enum: ['dialect', 'ignored', 'unresolved'] }, rule: { type: 'string' }, detail: { type: 'string' }, path: { type: 'string' }, value: { type: 'string' }, at: { type: 'string' } } },
+    },
+    summary: { type: 'string', description: 'Why, in one line: e.g. `Refused: userName "x" is already taken (409 uniqueness)`, `Created user bob; ignored adreses; manager SuzzyQ unresolved`.' },
+  },
+} as const
+
 export const NewGroupBody = {
   type: 'object',
   additionalProperties: false,

@@ -9,11 +9,12 @@ import { auditCommand } from './audit.js'
 import { roleCommand } from './role.js'
 import { adminCommand } from './admin.js'
 import { attributeCommand } from './attribute.js'
+import { scimCommand } from './scim.js'
 
 /** `roster`: administration from the shell. Every level answers --help. */
 export function buildProgram(): Command {
   const program = new Command('roster')
-    .description('Roster administration: tenants, SCIM tokens, directory connections, sync, SSO, roles, administrators, custom user attributes and the audit log.\nConfiguration comes from the environment (and .env), as for the server.')
+    .description('Roster administration: tenants, SCIM tokens, directory connections, sync, SSO, roles, administrators, custom user attributes, the audit log and the SCIM provisioning log.\nConfiguration comes from the environment (and .env), as for the server.')
     .showHelpAfterError()
     .exitOverride()
     .enablePositionalOptions()
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(adminCommand())
   program.addCommand(attributeCommand())
   program.addCommand(auditCommand())
+  program.addCommand(scimCommand())
   // Subcommands are built first; settings on the program do not reach them, so set them again.
   const everywhere = (cmd: Command) => {
     cmd.showHelpAfterError().exitOverride()

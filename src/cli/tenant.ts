@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { IDENTITY_SOURCES, type IdentitySource } from '../domain/tenancy/model.js'
 import { createTenant, SLUG_PATTERN, updateTenant } from '../domain/tenancy/tenants.js'
+import { provisioningLogOn } from '../domain/provisioning/model.js'
 import { CliError, withStore } from './context.js'
 import { printJsonLines, printTable } from './output.js'
 
@@ -32,24 +33,28 @@ export function tenantCommand(): Command {
 
   cmd
     .command('update')
-    .description('change a tenant\'s display name, identity source or SCIM strict mode')
+    .description('change a tenant\'s display name, identity source, SCIM strict mode or provisioning log')
     .argument('<slug>', 'the tenant', parseSlug)
     .option('--name <display name>', 'new display name')
     .addOption(new Option('--source <source>', 'new identity source: local, scim or ldap').choices(IDENTITY_SOURCES as string[]))
     .addOption(
       new Option('--scim-strict <on|off>', 'on: refuse identity-provider dialects (Entra ID, Okta deviations) instead of normalising them').choices(['on', 'off']),
     )
-    .action(async (slug: string, opts: { name?: string; source?: IdentitySource; scimStrict?: 'on' | 'off' }) => {
-      if (opts.name === undefined && opts.source === undefined && opts.scimStrict === undefined) {
-        throw new CliError('nothing to change: give --name, --source or --scim-strict', 2)
+    .addOption(new Option('--provisioning-log <on|off>', 'record every SCIM request and what Roster made of it (on by default; read with roster scim log)').choices(['on', 'off']))
+    .action(async (slug: string, opts: { name?: string; source?: IdentitySource; scimStrict?: 'on' | 'off'; provisioningLog?: 'on' | 'off' }) => {
+      if (opts.name === undefined && opts.source === undefined && opts.scimStrict === undefined && opts.provisioningLog === undefined) {
+        throw new CliError('nothing to change: give --name, --source, --scim-strict or --provisioning-log', 2)
       }
       await withStore('tenant update', async ({ store, actor }) => {
         const t = await updateTenant(store, actor, slug, {
           displayName: opts.name,
           source: opts.source,
           ...(opts.scimStrict ? { scimStrict: opts.scimStrict === 'on' } : {}),
+          ...(opts.provisioningLog ? { provisioningLog: opts.provisioningLog === 'on' } : {}),
         })
-        process.stderr.write(`Updated tenant ${t.slug} ("${t.displayName}", source ${t.source}, SCIM strict mode ${t.settings.scimStrict === true ? 'on' : 'off'}).\n`)
+        process.stderr.write(
+          `Updated tenant ${t.slug} ("${t.displayName}", source ${t.source}, SCIM strict mode ${t.settings.scimStrict === true ? 'on' : 'off'}, provisioning log ${provisioningLogOn(t) ? 'on' : 'off'}).\n`,
+        )
       })
     })
 
@@ -62,7 +67,7 @@ export function tenantCommand(): Command {
         const tenants = await store.tenants.list()
         if (opts.json) {
           printJsonLines(
-            tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.displayName, source: t.source, scimStrict: t.settings.scimStrict === true, created: t.created.toISOString() })),
+            tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.displayName, source: t.source, scimStrict: t.settings.scimStrict === true, provisioningLog: provisioningLogOn(t), created: t.created.toISOString() })),
           )
           return
         }

@@ -28,12 +28,13 @@ import type { IdentityPersister } from './identity/persister.js'
 import type { SignInPersister } from './sign-in/persister.js'
 import type { TenancyPersister } from './tenancy/persister.js'
 import type { NoticesPersister } from './kernel/notices.js'
+import type { ProvisioningLogPersister } from './provisioning/persister.js'
 
 /**
  * Every concept's repositories, bound either to the pool or to one transaction, and the
  * invalidation notices (src/domain/kernel/notices.ts) that tell every node's caches what changed.
  */
-export interface Repos extends TenancyPersister, IdentityPersister, AccessPersister, CredentialsPersister, SignInPersister, AuditPersister, DirectorySyncPersister, NoticesPersister {}
+export interface Repos extends TenancyPersister, IdentityPersister, AccessPersister, CredentialsPersister, SignInPersister, AuditPersister, DirectorySyncPersister, NoticesPersister, ProvisioningLogPersister {}
 
 export interface Store extends Repos {
   /** `pglite` (embedded, in DATA_DIR) or `postgres` (a server through DATABASE_URL). */

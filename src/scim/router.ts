@@ -17,7 +17,9 @@ import { usersHandler } from './resources/users.js'
 import { groupsHandler } from './resources/groups.js'
 import { resourceTypeResource, schemaResource, serviceProviderConfig } from './discovery.js'
 import { assertKnownToSome } from './filter/resolve.js'
+import { valueFilterReader } from './filter/evaluate.js'
 import { bulk } from './messages/bulk.js'
+import { provisioningLog, type ProvisioningLogDeps } from './provisioning-log.js'
 
 export const SCIM_PREFIX = '/scim/v2'
 
@@ -29,6 +31,8 @@ export interface ScimDeps {
   bodyLimitBytes: number
   /** The browser session behind a request, if any: it may read /Me (RFC 7644 §3.11), nothing else. */
   session?: (ctx: Context) => Promise<{ tenant: Tenant; user: Pick<User, 'id' | 'userName'> } | null>
+  /** Records every authenticated request in the tenant's provisioning log; absent: nothing is recorded. */
+  provisioningLog?: ProvisioningLogDeps
 }
 
 export const isScimPath = (path: string): boolean => path === SCIM_PREFIX || path.startsWith(`${SCIM_PREFIX}/`)
@@ -49,7 +53,9 @@ function projectionOf(sc: ScimContext, type: 'User' | 'Group', source: Record<st
     return typeof v === 'string' || Array.isArray(v) ? (v as string | string[]) : undefined
   }
   // Most requests shape nothing (the default projection); the rest share one parsed per tenant schema and parameters.
-  return requestedProjection(sc.registry, type, { attributes: pick('attributes'), excludedAttributes: pick('excludedAttributes') })
+  // Lenient mode reads value-filtered names (emails[type eq "work"]); strict mode refuses them.
+  const lenient = sc.strict ? {} : { valueFilters: valueFilterReader(sc.registry, { lenient: true, notes: sc.interpretation }), notes: sc.interpretation }
+  return requestedProjection(sc.registry, type, { attributes: pick('attributes'), excludedAttributes: pick('excludedAttributes') }, lenient)
 }
 
 const query = (ctx: Context) => ctx.query as Record<string, unknown>
@@ -73,13 +79,13 @@ export function scimService(deps: ScimDeps): Middleware {
 
     router.get(base, async (ctx) => {
       const s = sc(ctx)
-      const request = parseListRequest(query(ctx), { strict: s.strict })
+      const request = parseListRequest(query(ctx), { strict: s.strict, notes: s.interpretation })
       await answerList(ctx, s, handler, request, projectionOf(s, handler.type, query(ctx)))
     })
     router.post(`${base}/.search`, async (ctx) => {
       const s = sc(ctx)
       const body = await readScimBody(ctx, s)
-      const request = parseSearchRequest(body, { strict: s.strict })
+      const request = parseSearchRequest(body, { strict: s.strict, notes: s.interpretation })
       await answerList(ctx, s, handler, request, projectionOf(s, handler.type, body as Record<string, unknown>))
     })
     router.post(base, async (ctx) => {
@@ -121,7 +127,7 @@ export function scimService(deps: ScimDeps): Middleware {
   router.post('/.search', async (ctx) => {
     const s = sc(ctx)
     const body = await readScimBody(ctx, s)
-    const request = parseSearchRequest(body, { strict: s.strict })
+    const request = parseSearchRequest(body, { strict: s.strict, notes: s.interpretation })
     await answerRootSearch(ctx, s, request, body as Record<string, unknown>)
   })
 
@@ -179,19 +185,23 @@ export function scimService(deps: ScimDeps): Middleware {
     return bearer(ctx, next)
   }
   const routes = routerMiddleware(router)
+  // Inside authentication: only authenticated requests are logged, each in its tenant's log.
+  const logged: Middleware = deps.provisioningLog ? provisioningLog(deps.provisioningLog) : (_ctx, next) => next()
   return async (ctx, next) => {
     // RFC 7644 §3.13: the version is in the path; a version we do not speak gets invalidVers.
     const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
     if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
-    await auth(ctx, async () => {
-      await loadTenantSchema(ctx, deps.store)
-      await routes(ctx, next)
-    })
-    // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
-    // a SCIM error like every other (RFC 7644 §3.12).
-    if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
-    if (ctx.status === 501) throw new ScimError(501, undefined, `this server does not support the ${ctx.method} method`)
+    await auth(ctx, () =>
+      logged(ctx, async () => {
+        await loadTenantSchema(ctx, deps.store)
+        await routes(ctx, next)
+        // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be
+        // a SCIM error like every other (RFC 7644 §3.12).
+        if (ctx.status === 405) throw new ScimError(405, undefined, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`)
+        if (ctx.status === 501) throw new ScimError(501, undefined, `this server does not support the ${ctx.method} method`)
+      }),
+    )
   }
 }
 

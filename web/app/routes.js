@@ -26,6 +26,7 @@ import { TokensPage } from './tokens/list.js'
 import { SettingsLayout, NoSuchSection } from './settings/layout.js'
 import { SettingsOverview } from './settings/overview.js'
 import { ScimSettings } from './settings/scim.js'
+import { ProvisioningLogPage } from './settings/provisioning.js'
 import { SsoSettings } from './settings/sso.js'
 import { DirectorySettings } from './settings/directory.js'
 import { AttributeSettings } from './settings/attributes.js'
@@ -72,6 +73,19 @@ export const ROUTES = [
   },
   settings('/admin/settings', SettingsOverview, { console: 'Settings', settings: 'Overview' }),
   settings('/admin/settings/scim', ScimSettings, { settings: 'SCIM' }),
+  // What the IdP sent and what Roster made of it: a reading (audit.view), so not behind settings.manage.
+  {
+    path: '/admin/settings/scim/provisioning',
+    page: ProvisioningLogPage,
+    permission: 'audit.view',
+    layout: SettingsLayout,
+    nav: { settings: 'Provisioning log' },
+    denied: {
+      title: 'Provisioning log',
+      heading: 'You cannot see the provisioning log.',
+      says: html`It needs the permission <code>audit.view</code> (the Administrator and Viewer roles have it). Ask an administrator of this tenant for it.`,
+    },
+  },
   settings('/admin/settings/sso', SsoSettings, { settings: 'Single sign-on' }),
   settings('/admin/settings/directory', DirectorySettings, { settings: 'Directory' }),
   settings('/admin/settings/attributes', AttributeSettings, { settings: 'Custom attributes' }),

@@ -12,6 +12,8 @@ export interface AuditQuery {
   /** Exact action (`user.update`), or every action under a prefix (`user.*`). */
   action?: string
   resourceId?: string
+  /** The request that made the changes (the provisioning log joins an entry's changes by it). */
+  requestId?: string
   /** The actor's id, or its label (userName, token name), case-insensitively. */
   actor?: string
   /** At or after. */

@@ -69,6 +69,8 @@ export interface TenantUpdate {
   source?: IdentitySource
   /** SCIM strict mode: refuse identity-provider dialects instead of normalising them. */
   scimStrict?: boolean
+  /** The SCIM provisioning log (on unless turned off: src/domain/provisioning/). */
+  provisioningLog?: boolean
 }
 
 export async function updateTenant(store: TenancyStore, actor: Actor, slug: string, update: TenantUpdate, requestId: string | null = null): Promise<Tenant> {
@@ -77,7 +79,14 @@ export async function updateTenant(store: TenancyStore, actor: Actor, slug: stri
     const displayName = update.displayName?.trim()
     if (displayName !== undefined && (!displayName || displayName.length > 200)) throw new ValidationError('display name must be 1-200 characters', 'name')
     const source = update.source === undefined ? undefined : validateSource(update.source)
-    const settings = update.scimStrict === undefined ? undefined : { ...tenant.settings, scimStrict: update.scimStrict }
+    const settings =
+      update.scimStrict === undefined && update.provisioningLog === undefined
+        ? undefined
+        : {
+            ...tenant.settings,
+            ...(update.scimStrict === undefined ? {} : { scimStrict: update.scimStrict }),
+            ...(update.provisioningLog === undefined ? {} : { provisioningLog: update.provisioningLog }),
+          }
     const updated = (await changeTenant(tx, tenant.id, { displayName, source, settings }))!
     const before: Record<string, string | boolean> = {}
     const after: Record<string, string | boolean> = {}
@@ -86,6 +95,9 @@ export async function updateTenant(store: TenancyStore, actor: Actor, slug: stri
     if (update.scimStrict !== undefined && update.scimStrict !== (tenant.settings.scimStrict === true)) {
       ;[before.scimStrict, after.scimStrict] = [tenant.settings.scimStrict === true, update.scimStrict]
     }
+    // On unless turned off (src/domain/provisioning/model.ts, provisioningLogOn).
+    const logOn = tenant.settings.provisioningLog !== false
+    if (update.provisioningLog !== undefined && update.provisioningLog !== logOn) [before.provisioningLog, after.provisioningLog] = [logOn, update.provisioningLog]
     await tx.audit.append({
       tenantId: tenant.id,
       actor,

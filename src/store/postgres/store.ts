@@ -16,6 +16,7 @@ import { personalTokenRepo } from './repos/personal-tokens.js'
 import { groupListRepo, groupOwnerRepo } from './repos/groups-admin.js'
 import { serviceAccountRepo, userApiSettingsRepo } from './repos/credentials.js'
 import { customAttributeRepo } from './repos/custom-attributes.js'
+import { provisioningLogRepo } from './repos/provisioning-log.js'
 import { directoryConnectionRepo, syncRunRepo, syncSnapshotRepo, syncStateRepo } from './repos/sync.js'
 
 function repos(sql: Sql, feed: NoticeFeed): Repos {
@@ -47,6 +48,7 @@ function repos(sql: Sql, feed: NoticeFeed): Repos {
     userApiSettings: userApiSettingsRepo(sql),
     serviceAccounts: serviceAccountRepo(sql),
     customAttributes: customAttributeRepo(sql),
+    provisioningLog: provisioningLogRepo(sql),
   }
 }
 

@@ -14,9 +14,10 @@ import { describeConformance as identity } from './identity.js'
 import { describeConformance as signIn } from './sign-in.js'
 import { describeConformance as tenancy } from './tenancy.js'
 import { describeConformance as notices } from './notices.js'
+import { describeConformance as provisioningLog } from './provisioning-log.js'
 
 export type { StoreUnderTest }
 
 export function describeAllConformance(subject: StoreUnderTest): void {
-  for (const suite of [tenancy, identity, access, credentials, signIn, audit, directorySync, notices]) suite(subject)
+  for (const suite of [tenancy, identity, access, credentials, signIn, audit, directorySync, notices, provisioningLog]) suite(subject)
 }

@@ -7,6 +7,7 @@ import { CopyField, SecretOnce, FormError, useSubmit } from '../ui/forms.js'
 import { ConfirmDialog } from '../ui/dialogs.js'
 import { formatDate } from '../ui/format.js'
 import { flash } from '../ui/notices.js'
+import { Link } from '../ui/router.js'
 
 export function ScimSettings({ me }) {
   const [showRevoked, setShowRevoked] = useState(false)
@@ -18,6 +19,7 @@ export function ScimSettings({ me }) {
   return html`<div class="settings-scim">
     <h2>SCIM</h2>
     <p>An identity provider (Entra ID, Okta, OneLogin…) creates, updates and deactivates people and groups here over SCIM 2.0. Give it the base URL and a token.</p>
+    <p><${Link} href="/admin/settings/scim/provisioning">Provisioning log<//>: every request your identity provider sent, and why any failed.</p>
     ${me.tenant.source === 'ldap' &&
     html`<div class="managed-note" role="note"><strong>This tenant is managed by its directory.</strong> SCIM clients can read people and groups, but their changes are refused: only the directory sync writes.</div>`}
     ${provisioned && html`<div class="managed-note" role="note"><strong>Your identity provider is this tenant's source of truth.</strong> It needs a live token here; without one, provisioning stops.</div>`}

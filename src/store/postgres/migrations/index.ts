@@ -15,5 +15,7 @@ import { userNameKeys } from './0013_user_name_key.js'
 import { credentialIssuers } from './0014_credential_issuers.js'
 import { ginFastupdateOff } from './0015_gin_fastupdate_off.js'
 import { stripedTenantStats } from './0016_striped_tenant_stats.js'
+import { unresolvedManagerRefs } from './0017_unresolved_manager_refs.js'
+import { provisioningLog } from './0018_provisioning_log.js'
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers, ginFastupdateOff, stripedTenantStats]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers, ginFastupdateOff, stripedTenantStats, unresolvedManagerRefs, provisioningLog]

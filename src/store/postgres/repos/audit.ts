@@ -105,6 +105,7 @@ export function auditRepo(sql: Sql): AuditRepo {
       if (q.action?.endsWith('.*')) add(`action LIKE ? ESCAPE '\\'`, `${q.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
       else if (q.action) add('action = ?', q.action)
       if (q.resourceId) add('resource_id = ?', q.resourceId)
+      if (q.requestId) add('request_id = ?', q.requestId)
       // An id (user, token, sync run) or a label (userName, token name), each with an index behind it.
       if (q.actor) add(isUuid(q.actor) ? 'actor_id = ?' : 'lower(actor_label) = lower(?)', q.actor)
       if (q.from) add('at >= ?', q.from)
