@@ -2,6 +2,7 @@
 import { html } from '../lib.js'
 import { Link } from '../ui/router.js'
 import { formatDate } from '../ui/format.js'
+import { changedAttributes, DiffTable } from '../ui/diff.js'
 
 const ACTOR_KINDS = { user: 'user', token: 'token', sync: 'directory sync', cli: 'command line', system: 'system' }
 
@@ -45,34 +46,13 @@ function Actor({ actor }) {
   return html`<span>${actor.label}<span class="via"> · ${ACTOR_KINDS[actor.type] ?? actor.type}${viaText(actor.via)}</span></span>`
 }
 
-/** A value as the audit stored it: absent is not the same as empty, so it shows as a dash. */
-function Value({ value, present }) {
-  if (!present) return html`<span class="muted" title="not set">—</span>`
-  if (value === null) return html`<span class="muted">null</span>`
-  if (typeof value === 'string') return value === '' ? html`<span class="muted">(empty)</span>` : html`<span class="audit-value">${value}</span>`
-  return html`<code class="audit-value">${JSON.stringify(value)}</code>`
-}
-
 function Changes({ entry }) {
   const before = entry.before ?? {}
   const after = entry.after ?? {}
-  const attrs = entry.attributes.length ? entry.attributes : [...new Set([...Object.keys(before), ...Object.keys(after)])]
+  const attrs = changedAttributes({ attributes: entry.attributes, before, after })
   if (!attrs.length) return html`<p class="muted">This entry records no attribute changes.${entry.requestId ? html` Request <code>${entry.requestId}</code>.` : null}</p>`
-  const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k)
   return html`<div>
-    <table class="audit-diff">
-      <caption class="visually-hidden">Changed attributes of this entry</caption>
-      <thead><tr><th scope="col">Attribute</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
-      <tbody>
-        ${attrs.map(
-          (a) => html`<tr key=${a}>
-            <th scope="row" class="mono">${a}</th>
-            <td class="before"><${Value} value=${before[a]} present=${has(before, a)} /></td>
-            <td class="after"><${Value} value=${after[a]} present=${has(after, a)} /></td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>
+    <${DiffTable} attributes=${attrs} before=${before} after=${after} caption="Changed attributes of this entry" />
     ${entry.requestId && html`<p class="hint">Request <code>${entry.requestId}</code> · secrets are never recorded, only that they changed.</p>`}
   </div>`
 }

@@ -10,6 +10,7 @@ import { Link } from '../ui/router.js'
 import { useAsync } from '../ui/data.js'
 import { Async } from '../ui/states.js'
 import { formatDate } from '../ui/format.js'
+import { changedAttributes, DiffTable } from '../ui/diff.js'
 
 export const failed = (status) => status >= 400
 
@@ -74,37 +75,15 @@ function Notes({ notes }) {
   return html`<ul class="prov-notes">${notes.map((n, i) => html`<li key=${i} class=${`note-${n.kind}`}>${noteSentence(n)}</li>`)}</ul>`
 }
 
-/** A value as recorded: absent is not the same as empty, so it shows as a dash. */
-function Value({ value, present }) {
-  if (!present) return html`<span class="muted" title="not set">—</span>`
-  if (value === null) return html`<span class="muted">null</span>`
-  if (typeof value === 'string') return value === '' ? html`<span class="muted">(empty)</span>` : html`<span class="audit-value">${value}</span>`
-  return html`<code class="audit-value">${JSON.stringify(value)}</code>`
-}
-
-const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k)
-
 function ChangeTable({ change }) {
   const before = change.before ?? {}
   const after = change.after ?? {}
-  const attrs = change.attributes?.length ? change.attributes : [...new Set([...Object.keys(before), ...Object.keys(after)])]
+  const attrs = changedAttributes({ attributes: change.attributes, before, after })
   const href = change.resourceType === 'User' ? `/admin/users/${encodeURIComponent(change.resourceId)}` : change.resourceType === 'Group' ? `/admin/groups/${encodeURIComponent(change.resourceId)}` : null
   return html`<div class="prov-change">
     <h4><code>${change.action}</code> · ${change.resourceType} ${href ? html`<${Link} href=${href} class="mono">${change.resourceId}<//>` : html`<span class="mono">${change.resourceId}</span>`}</h4>
     ${attrs.length
-      ? html`<table class="audit-diff">
-          <caption class="visually-hidden">Attributes changed, before and after</caption>
-          <thead><tr><th scope="col">Attribute</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
-          <tbody>
-            ${attrs.map(
-              (a) => html`<tr key=${a}>
-                <th scope="row" class="mono">${a}</th>
-                <td class="before"><${Value} value=${before[a]} present=${has(before, a)} /></td>
-                <td class="after"><${Value} value=${after[a]} present=${has(after, a)} /></td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>`
+      ? html`<${DiffTable} attributes=${attrs} before=${before} after=${after} caption="Attributes changed, before and after" />`
       : html`<p class="muted">No attribute changed.</p>`}
   </div>`
 }
