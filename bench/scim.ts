@@ -47,6 +47,8 @@ Options (environment variable in brackets):
                      with pg_stat_statements to show which statements dominate
   --store S          only this store: pglite or postgres
   --quick            smoke run: 5,000 users, 2 s per scenario, 1 s warm-up, docs untouched
+  --only KEYS        only these scenarios (comma-separated keys, e.g. post-user,post-user-log-off; the
+                     floor, peer and baseline runs they are compared with come along); docs untouched
   --docs / --no-docs write docs/benchmarks.md or not (default: yes, except with --quick)
   --json FILE        also write every measurement as JSON
   --retries N        measure a scenario again, up to N times [BENCH_RETRIES], when other processes used more than
@@ -71,14 +73,18 @@ interface Options {
   pin: boolean
   retries: number
   maxOtherLoadPct: number
+  /** Scenario keys to run (with what they are compared to); undefined: all. */
+  only: Set<string> | undefined
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = parseFlags(argv, ['users', 'duration', 'warmup', 'connections', 'database-url', 'store', 'json', 'retries', 'max-other-load'], ['pg', 'quick', 'docs', 'no-docs', 'profile', 'no-pin'], USAGE)
+  const flags = parseFlags(argv, ['users', 'duration', 'warmup', 'connections', 'database-url', 'store', 'json', 'retries', 'max-other-load', 'only'], ['pg', 'quick', 'docs', 'no-docs', 'profile', 'no-pin'], USAGE)
   const quick = flags.has('quick')
   const num = numberOption(flags, env)
   const { databaseUrl, pgCluster, stores } = storeOptions(flags, env)
   const json = flags.get('json')
+  const only = flags.get('only')
+  if (only === true) throw new Error('--only needs scenario keys')
   return {
     users: num('users', 'BENCH_USERS', quick ? 5_000 : 100_000, 200, 2_000_000),
     durationS: num('duration', 'BENCH_DURATION', quick ? 2 : 8, 1, 60),
@@ -88,12 +94,13 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     pgCluster,
     stores,
     quick,
-    docs: flags.has('no-docs') ? false : flags.has('docs') || !quick,
+    docs: flags.has('no-docs') || only !== undefined ? false : flags.has('docs') || !quick,
     json: typeof json === 'string' ? path.resolve(json) : undefined,
     profile: flags.has('profile'),
     pin: !flags.has('no-pin'),
     retries: num('retries', 'BENCH_RETRIES', quick ? 0 : 2, 0, 5),
     maxOtherLoadPct: num('max-other-load', 'BENCH_MAX_OTHER_LOAD', 25, 1, 1000),
+    only: only === undefined ? undefined : new Set(only.split(',').map((k) => k.trim()).filter(Boolean)),
   }
 }
 
@@ -113,6 +120,21 @@ interface Prepared {
   deepCursor?: string
   cursorProblem?: string
   walkSeconds?: number
+}
+
+/** The scenarios named by --only, with the floor/peer runs, same-body and own baselines they are compared with. */
+function selected(all: Scenario[], only: Set<string> | undefined): Scenario[] {
+  if (!only) return all
+  const unknown = [...only].filter((k) => !all.some((s) => s.key === k))
+  if (unknown.length) throw new Error(`--only: no scenario ${unknown.join(', ')}; there are ${all.filter((s) => s.server === 'roster').map((s) => s.key).join(', ')}`)
+  const keep = new Set<string>()
+  for (const s of all) {
+    if (!only.has(s.key) && !(s.compare && only.has(s.compare))) continue
+    keep.add(s.key)
+    for (const k of [s.sameBody, s.baseline]) if (k) keep.add(k)
+  }
+  for (const s of all) if (s.baseline && keep.has(s.key)) for (const c of all) if (c.compare === s.baseline) keep.add(c.key)
+  return all.filter((s) => keep.has(s.key))
 }
 
 /** One operation measured on Roster, then on the floor and the peer, each with its own request generator (POST names, member cycles). */
@@ -391,7 +413,7 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
   const peer = await startNode(path.join(ROOT, 'bench/scimmy-peer.ts'), { PORT: '0', PEER_DATA: peerData }, { ready: /listening on \d+/, waitMs: 120_000, cwd, ...pinned })
   say(`${store}: floor pid ${floor.pid}, SCIMMY peer pid ${peer.pid}${opts.pin ? `; servers pinned to CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''}`)
 
-  const all = scenarios(seeded, prepared)
+  const all = selected(scenarios(seeded, prepared), opts.only)
   if (!roster) for (const s of all) if (s.server === 'roster') s.unavailable = rosterProblem
   const settings: LoadSettings = {
     connections: opts.connections,
