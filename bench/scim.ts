@@ -501,7 +501,8 @@ async function runStore(store: 'pglite' | 'postgres', opts: Options, machine: Ma
       .join('; '),
   })
   const versus = (name: string, key: string) => {
-    const m = byKey.get(key)!
+    const m = byKey.get(key)
+    if (!m) return // not selected (--only)
     const r = ratios(report0, m)
     targets.push({
       name,

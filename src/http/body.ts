@@ -66,8 +66,10 @@ export async function readJson(ctx: Context, options: ReadJsonOptions): Promise<
   } catch (err) {
     throw new HttpError(400, `the request body is not valid JSON: ${(err as Error).message}`, 'invalidSyntax')
   }
-  // Kept for request logs that record what was sent (the SCIM provisioning log), refused or not.
+  // Kept for request logs that record what was sent (the SCIM provisioning log), refused or not;
+  // the text too, so the log stores it as sent instead of serialising the value again.
   ctx.state.requestBody = value
+  ctx.state.requestText = text
   const at = unstorableTextAt(value)
   if (at) throw new HttpError(400, `${at} contains a NUL character or an unpaired surrogate (\\u0000, \\ud800): text cannot hold them`, 'invalidValue')
   return value

@@ -71,6 +71,13 @@ function entryOf(ctx: Context, tenant: Tenant, at: Date, ms: number, thrown: { e
   const json = (v: unknown) => (v !== null && typeof v === 'object' && !Buffer.isBuffer(v) && typeof (v as { pipe?: unknown }).pipe !== 'function' ? v : null)
   const requestBody = json(ctx.state.requestBody)
   const responseBody = json(response)
+  // The answer is serialised here once and handed to koa as text (it keeps the content type set),
+  // instead of once for the log and again by koa.
+  let responseText: string | undefined
+  if (!thrown && responseBody !== null && responseBody === ctx.body) {
+    responseText = JSON.stringify(responseBody)
+    ctx.body = responseText
+  }
   const actor = ctx.state.actor as Actor | undefined
   const resource = resourceOf(ctx.path, ctx.method, status, requestBody, responseBody)
   const notes = (ctx.state.scimInterpretation as Interpretation | undefined)?.notes ?? []
@@ -84,8 +91,8 @@ function entryOf(ctx: Context, tenant: Tenant, at: Date, ms: number, thrown: { e
     token: actor?.type === 'token' && actor.id ? { id: actor.id, label: actor.label } : null,
     requestId: (ctx.state.requestId as string | undefined) ?? null,
     ...resource,
-    request: storedBody(requestBody, maxBodyBytes),
-    response: storedBody(responseBody, maxBodyBytes),
+    request: storedBody(requestBody, maxBodyBytes, requestBody === null ? undefined : (ctx.state.requestText as string | undefined)),
+    response: storedBody(responseBody, maxBodyBytes, responseText),
     error,
     notes: [...notes],
   }

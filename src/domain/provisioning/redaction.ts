@@ -21,10 +21,17 @@ const FULL = Symbol('full')
  * The body's JSON text, redacted, at most `maxBytes` UTF-8 bytes (cut at a character boundary,
  * `truncated` set). Serialises only as much as the cap holds, so a large list answer costs its first
  * `maxBytes`, not its whole size.
+ *
+ * `text`, when the caller has it, is the value's JSON text (the request as sent, the response as it
+ * goes out). Most bodies name no secret anywhere: then that text is stored as it is, which spares
+ * walking the value again — this is on every SCIM request's path. The text qualifies only when it
+ * fits under the cap whole and neither a secret-like name nor a \u escape (which could spell one)
+ * occurs anywhere in it; otherwise the value is walked and redacted below.
  */
-export function storedBody(value: unknown, maxBytes: number): StoredBody {
+export function storedBody(value: unknown, maxBytes: number, text?: string): StoredBody {
   if (value === undefined || value === null) return { json: null, truncated: false }
   if (typeof value === 'string') return capped(value, maxBytes, false)
+  if (text !== undefined && text.length <= maxBytes && !text.includes('\\u') && !SECRET_NAME.test(text) && Buffer.byteLength(text) <= maxBytes) return { json: text, truncated: false }
   const parts: string[] = []
   let length = 0
   const emit = (s: string) => {

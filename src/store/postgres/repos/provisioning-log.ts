@@ -28,41 +28,70 @@ function toEntry(r: Record<string, unknown>): ProvisioningEntry {
   }
 }
 
-// A UTF-16 surrogate without its partner: no text or jsonb value holds one (nor NUL).
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+// NUL, or a UTF-16 surrogate without its partner: no text or jsonb value holds one.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /**
  * Text as PostgreSQL can hold it: what a client put in a path or id (`/Users/%00`) is recorded with
  * U+FFFD in place of what no column holds, instead of failing the whole batch it is written with.
+ * Tested before replacing: nearly every value is clean, and this runs for each of them.
  */
-function storable<T>(v: T): T {
-  if (typeof v === 'string') return v.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATE, '\ufffd') as T
-  if (Array.isArray(v)) return v.map(storable) as T
-  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k), storable(x)])) as T
-  return v
+function storable(text: string): string
+function storable(text: string | null): string | null
+function storable(text: string | null): string | null {
+  if (text === null) return null
+  UNSTORABLE.lastIndex = 0
+  return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\ufffd') : text
 }
 
-const row = (e: NewProvisioningEntry) => storable({
-  tenant_id: e.tenantId,
-  at: e.at.toISOString(),
-  method: e.method,
-  path: e.path,
-  status: e.status,
-  duration_ms: e.durationMs,
-  token_id: e.token?.id ?? null,
-  token_label: e.token?.label ?? null,
-  request_id: e.requestId,
-  resource_type: e.resourceType,
-  resource_id: e.resourceId,
-  resource_name: e.resourceName,
-  request_body: e.request.json,
-  request_truncated: e.request.truncated,
-  response_body: e.response.json,
-  response_truncated: e.response.truncated,
-  error_scim_type: e.error?.scimType ?? null,
-  error_detail: e.error?.detail ?? null,
-  notes: e.notes,
-})
+/** The columns written, in order, and each entry's values for them. */
+const INSERT_COLUMNS = `tenant_id, at, method, path, status, duration_ms, token_id, token_label, request_id, resource_type, resource_id, resource_name,
+  request_body, request_truncated, response_body, response_truncated, error_scim_type, error_detail, notes`
+const CASTS = ['uuid', 'timestamptz', 'text', 'text', 'smallint', 'real', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text', 'boolean', 'text', 'text', 'jsonb']
+
+const values = (e: NewProvisioningEntry): unknown[] => [
+  e.tenantId,
+  e.at.toISOString(),
+  e.method,
+  storable(e.path),
+  e.status,
+  e.durationMs,
+  e.token ? storable(e.token.id) : null,
+  e.token ? storable(e.token.label) : null,
+  storable(e.requestId),
+  e.resourceType,
+  storable(e.resourceId),
+  storable(e.resourceName),
+  // Bodies are JSON text (redaction.ts): JSON escapes what text cannot hold, or it arrived as
+  // UTF-8 (which has no lone surrogates) and parsed as JSON (which has no bare NUL).
+  e.request.json,
+  e.request.truncated,
+  e.response.json,
+  e.response.truncated,
+  e.error ? storable(e.error.scimType) : null,
+  e.error ? storable(e.error.detail) : null,
+  notesJson(e.notes),
+]
+
+/** JSON escapes NUL and lone surrogates, but jsonb refuses those escapes: their strings are mended first. */
+function notesJson(notes: ProvisioningNote[]): string {
+  const text = JSON.stringify(notes)
+  return text.includes('\\u') ? JSON.stringify(notes, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v)) : text
+}
+
+/**
+ * One INSERT of many rows, a column per parameter (arrays, unnested): each body is escaped once as
+ * an array element. Measured per row on the PostgreSQL server (2,000-row runs, 100 a statement):
+ * the earlier single JSON document (every body escaped again inside it, parsed into jsonb first)
+ * cost the server 40 µs and Node 24 µs; this 35 µs and 19 µs; a VALUES list with a parameter per
+ * value 75 µs and 16 µs (planning a 1,900-parameter statement).
+ */
+function insertOf(entries: NewProvisioningEntry[]): { text: string; params: unknown[][] } {
+  const params: unknown[][] = CASTS.map(() => new Array<unknown>(entries.length))
+  entries.forEach((e, row) => values(e).forEach((v, column) => (params[column]![row] = v)))
+  return { text: `INSERT INTO provisioning_log (${INSERT_COLUMNS}) SELECT * FROM unnest(${CASTS.map((cast, k) => `$${k + 1}::${cast}[]`).join(', ')})`, params }
+}
 
 /** Keyset position: the last entry's time and id (entries are read newest first by time, then id). */
 const cursorOf = (e: ProvisioningEntry) => encodeCursor(JSON.stringify([e.at.toISOString(), e.id]))
@@ -82,16 +111,8 @@ export function provisioningLogRepo(sql: Sql): ProvisioningLogRepo {
   return {
     async appendMany(entries) {
       if (!entries.length) return
-      await sql.query(
-        `INSERT INTO provisioning_log (tenant_id, at, method, path, status, duration_ms, token_id, token_label, request_id, resource_type, resource_id, resource_name,
-                                       request_body, request_truncated, response_body, response_truncated, error_scim_type, error_detail, notes)
-         SELECT e.tenant_id, e.at, e.method, e.path, e.status, e.duration_ms, e.token_id, e.token_label, e.request_id, e.resource_type, e.resource_id, e.resource_name,
-                e.request_body, e.request_truncated, e.response_body, e.response_truncated, e.error_scim_type, e.error_detail, coalesce(e.notes, '[]')
-           FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id uuid, at timestamptz, method text, path text, status smallint, duration_ms real, token_id text, token_label text,
-                request_id text, resource_type text, resource_id text, resource_name text, request_body text, request_truncated boolean, response_body text,
-                response_truncated boolean, error_scim_type text, error_detail text, notes jsonb)`,
-        [JSON.stringify(entries.map(row))],
-      )
+      const { text, params } = insertOf(entries)
+      await sql.query(text, params)
     },
 
     async list(tenantId, q) {
