@@ -21,6 +21,7 @@ import { htmlError } from './auth/pages.js'
 import { adminApi } from './admin/router.js'
 import { consoleRoutes } from './admin/console.js'
 import { ProvisioningLogWriter } from './domain/provisioning/writer.js'
+import type { PrometheusMetrics } from './ops/metrics.js'
 
 export interface AppDeps {
   config: Config
@@ -35,6 +36,8 @@ export interface AppDeps {
   provisioningLog?: ProvisioningLogWriter
   /** Turned unready by the service when it stops, so that a load balancer stops sending first. */
   readiness?: Readiness
+  /** Where requests, SCIM operations and sign-ins are counted (METRICS_PORT); absent: nowhere. */
+  metrics?: PrometheusMetrics
 }
 
 /** Assembles the HTTP application: cross-cutting middleware first, then one service per surface. */
@@ -43,6 +46,8 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are answered and logged by errorHandler; koa's own stderr printing would duplicate them.
   app.silent = true
   app.proxy = deps.config.trustProxy
+  // Outermost: it sees every request's final status, errors answered below included.
+  if (deps.metrics) app.use(deps.metrics.requestMetrics())
   app.use(requestContext(deps.log, deps.config.logRequests))
   app.use(securityHeaders())
   // Everything under /scim answers in SCIM's error format, including versions we do not serve.
@@ -64,7 +69,8 @@ export function createApp(deps: AppDeps): Koa {
     policy: { idleMs: deps.config.signIn.sessionIdleMs, maxMs: deps.config.signIn.sessionMaxMs },
     cookies: cookieSettings(deps.config.publicUrl),
     box: deps.config.encryptionKey ? new SecretBox(deps.config.encryptionKey) : undefined,
-    lockout: { maxFailures: deps.config.signIn.loginMaxFailures, lockoutMs: deps.config.signIn.loginLockoutMs },
+    lockout: { maxFailures: deps.config.signIn.loginMaxFailures, lockoutMs: deps.config.signIn.loginLockoutMs, onLockout: deps.metrics?.signIn.lockout },
+    metrics: deps.metrics?.signIn,
   }
   app.use(consoleRoutes())
   app.use(samlRoutes(signIn))
@@ -78,6 +84,7 @@ export function createApp(deps: AppDeps): Koa {
       box: signIn.box,
       tokens,
       scimBaseUrl: `${deps.config.publicUrl}${SCIM_PREFIX}`,
+      syncMetrics: deps.metrics?.sync,
       bodyLimitBytes: deps.config.bodyLimitBytes,
       idleMs: signIn.policy.idleMs,
       clock: signIn.clock,
@@ -93,6 +100,7 @@ export function createApp(deps: AppDeps): Koa {
       tokens,
       publicUrl: deps.config.publicUrl,
       bodyLimitBytes: deps.config.bodyLimitBytes,
+      metrics: deps.metrics?.scim,
       provisioningLog: {
         writer: deps.provisioningLog ?? new ProvisioningLogWriter(deps.store, deps.log),
         maxBodyBytes: deps.config.provisioningLog.maxBodyBytes,

@@ -11,6 +11,7 @@ import type { Store } from '../src/domain/store.js'
 import type { Tenant } from '../src/domain/tenancy/model.js'
 import { assertMayWrite } from '../src/domain/tenancy/source-of-truth.js'
 import type { Logger } from '../src/log.js'
+import type { SyncMetrics, SyncRunMetric } from '../src/domain/kernel/metrics.js'
 import { probeDirectory, type ProbeOptions, type ProbeResult } from './probe.js'
 import { runSync, type OpenConnection, type SyncPolicy, type SyncReport, type SyncRequest } from './run.js'
 import { SyncScheduler } from './scheduler.js'
@@ -32,6 +33,8 @@ export interface DirectorySyncDeps {
   /** SYNC_FULL_EVERY, SYNC_MAX_ARCHIVE_PERCENT, SYNC_LEASE_TTL (config.sync has these fields). */
   policy: SyncPolicy
   log: Logger
+  /** Runs, their duration, changes and refusals, the last success per tenant (METRICS_PORT). */
+  metrics?: SyncMetrics
 }
 
 /** The tenant has no directory connection (yet). */
@@ -97,7 +100,9 @@ export class DirectorySync {
   /** One run now (a dry run with `dryRun`). Throws SyncBusyError when another worker holds the tenant. */
   async run(tenant: Tenant, request: SyncRequest): Promise<SyncReport> {
     assertMayWrite(tenant, 'sync')
-    return runSync(this.deps.store, tenant, await this.open(tenant), this.deps.policy, request, this.deps.log)
+    const report = await runSync(this.deps.store, tenant, await this.open(tenant), this.deps.policy, request, this.deps.log)
+    if (this.deps.metrics && !report.run.dryRun) this.deps.metrics.run(syncRunMetric(tenant, report.run))
+    return report
   }
 
   /** What a run would change (counts and samples); nothing written. */
@@ -140,5 +145,30 @@ export class DirectorySync {
       settings: effectiveSettings(settingsFromJson(stored.settings)),
       password: () => openBindPassword(this.box(), stored),
     }
+  }
+}
+
+/** A finished run as the metrics count it: changes by resource and kind, from its counts. */
+function syncRunMetric(tenant: Tenant, run: SyncRun): SyncRunMetric {
+  const c = run.counts
+  const finished = run.finished ?? new Date()
+  return {
+    tenant: tenant.slug,
+    mode: run.mode,
+    status: run.status === 'running' ? 'failed' : run.status,
+    seconds: Math.max(0, finished.getTime() - run.started.getTime()) / 1000,
+    finished,
+    changes: [
+      { resource: 'user', change: 'created', count: c.usersCreated },
+      { resource: 'user', change: 'updated', count: c.usersUpdated },
+      { resource: 'user', change: 'archived', count: c.usersArchived },
+      { resource: 'user', change: 'restored', count: c.usersRestored },
+      { resource: 'group', change: 'created', count: c.groupsCreated },
+      { resource: 'group', change: 'updated', count: c.groupsUpdated },
+      { resource: 'group', change: 'deleted', count: c.groupsDeleted },
+      { resource: 'membership', change: 'added', count: c.membersAdded },
+      { resource: 'membership', change: 'removed', count: c.membersRemoved },
+    ],
+    entryErrors: c.errors,
   }
 }

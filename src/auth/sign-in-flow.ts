@@ -6,6 +6,7 @@ import type { SecretBox } from '../domain/credentials/secrets.js'
 import type { SignInMethod, StoredSamlConfig } from '../domain/sign-in/model.js'
 import { recordRefusedSignIn, type SignInRefused } from '../domain/sign-in/sign-in.js'
 import type { LockoutPolicy } from '../domain/sign-in/lockout.js'
+import type { SignInMetrics } from '../domain/kernel/metrics.js'
 import { sessionIdHash, startSession } from '../domain/sign-in/sessions.js'
 import { HttpError } from '../http/errors.js'
 import { messagePage, sendHtml } from './pages.js'
@@ -21,6 +22,8 @@ export interface SignInDeps extends SessionDeps {
   /** Opens sealed SP keys; absent without ENCRYPTION_KEY. */
   box: SecretBox | undefined
   lockout: LockoutPolicy
+  /** Counts sign-ins by method and outcome (METRICS_PORT); absent: not counted. */
+  metrics?: SignInMetrics
 }
 
 export const requestIdOf = (ctx: Context): string | null => (ctx.state.requestId as string | undefined) ?? null
@@ -56,6 +59,7 @@ export async function completeSignIn(
     deps.clock,
   )
   setSessionCookie(ctx, deps.cookies, token, deps.policy.maxMs)
+  deps.metrics?.signIn(method, 'success', 'none')
   deps.log.info({ tenantId: tenant.id, userId: user.id, method }, 'signed in')
   ctx.status = 303
   ctx.redirect(returnTo ?? landingPath(tenant.slug))
@@ -63,6 +67,7 @@ export async function completeSignIn(
 
 /** Records a refused sign-in in the audit log and the server log, with its reason. */
 export async function noteRefusal(ctx: Context, deps: SignInDeps, tenant: Tenant, method: SignInMethod, claimed: string | null, refusal: SignInRefused): Promise<void> {
+  deps.metrics?.signIn(method, 'refused', refusal.reason)
   await recordRefusedSignIn(deps.store, tenant, { method, claimed, reason: refusal.reason, detail: refusal.detail, user: refusal.user }, requestIdOf(ctx))
   deps.log.warn({ tenantId: tenant.id, method, reason: refusal.reason, detail: refusal.detail }, 'sign-in refused')
 }

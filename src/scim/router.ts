@@ -20,6 +20,8 @@ import { assertKnownToSome } from './filter/resolve.js'
 import { valueFilterReader } from './filter/evaluate.js'
 import { bulk } from './messages/bulk.js'
 import { provisioningLog, type ProvisioningLogDeps } from './provisioning-log.js'
+import { countOperations } from './metrics.js'
+import { noMetrics, type ScimMetrics } from '../domain/kernel/metrics.js'
 
 export const SCIM_PREFIX = '/scim/v2'
 
@@ -33,6 +35,8 @@ export interface ScimDeps {
   session?: (ctx: Context) => Promise<{ tenant: Tenant; user: Pick<User, 'id' | 'userName'> } | null>
   /** Records every authenticated request in the tenant's provisioning log; absent: nothing is recorded. */
   provisioningLog?: ProvisioningLogDeps
+  /** Counts operations by type, resource type and outcome (METRICS_PORT); absent: not counted. */
+  metrics?: ScimMetrics
 }
 
 export const isScimPath = (path: string): boolean => path === SCIM_PREFIX || path.startsWith(`${SCIM_PREFIX}/`)
@@ -187,13 +191,16 @@ export function scimService(deps: ScimDeps): Middleware {
   const routes = routerMiddleware(router)
   // Inside authentication: only authenticated requests are logged, each in its tenant's log.
   const logged: Middleware = deps.provisioningLog ? provisioningLog(deps.provisioningLog) : (_ctx, next) => next()
+  // Counted whether or not the tenant keeps a provisioning log.
+  const counted = countOperations(deps.metrics ?? noMetrics.scim, SCIM_PREFIX)
+  const recorded: Middleware = (ctx, next) => counted(ctx, () => logged(ctx, next))
   return async (ctx, next) => {
     // RFC 7644 §3.13: the version is in the path; a version we do not speak gets invalidVers.
     const version = /^\/scim\/(v\d+)(?:\/|$)/i.exec(ctx.path)?.[1]
     if (version && version !== 'v2') throw new ScimError(400, 'invalidVers', `SCIM protocol version ${version} is not supported; use ${baseUrl}`)
     if (!isScimPath(ctx.path)) return next()
     await auth(ctx, () =>
-      logged(ctx, async () => {
+      recorded(ctx, async () => {
         await loadTenantSchema(ctx, deps.store)
         await routes(ctx, next)
         // The router answers 405 and 501 itself (with an Allow header, which stays); the body must be

@@ -14,6 +14,8 @@ import { userNameKey } from '../identity/user-name.js'
 export interface LockoutPolicy {
   maxFailures: number
   lockoutMs: number
+  /** Told when a lockout begins (the metrics count lockouts, whichever way the password came). */
+  onLockout?: (what: LockedOut['what']) => void
 }
 
 /** A client address may fail this many times more than one account before it is locked out too. */
@@ -66,6 +68,7 @@ export async function countAttempt(store: LockoutStore, attempt: Attempt, policy
     if (record.failures > max) {
       const until = new Date(now.getTime() + policy.lockoutMs)
       await store.loginFailures.put(attempt.tenant.id, key, { ...record, lockedUntil: until })
+      policy.onLockout?.(what)
       throw new LockedOut(what, until)
     }
   }

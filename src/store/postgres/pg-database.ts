@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks'
 import pg from 'pg'
+import { noMetrics, type DatabaseMetrics } from '../../domain/kernel/metrics.js'
 import { StoreUnavailableError } from '../../domain/kernel/errors.js'
 import type { Logger } from '../../log.js'
 import type { Database, Sql } from './sql.js'
@@ -21,6 +23,8 @@ export interface PgOptions {
   /** Backoff of the notice listener's reconnection (notice-feed.ts); tests shorten or lengthen it. */
   noticeReconnect?: { minMs: number; maxMs: number }
   log: Logger
+  /** Statement times, the pool's state and connection faults (METRICS_PORT). */
+  metrics?: DatabaseMetrics
 }
 
 // Without these, int8/numeric come back as strings and timestamps are parsed the same on both adapters.
@@ -81,7 +85,18 @@ export function openPg(options: PgOptions): Database {
     // Finds connections whose server vanished without closing them (a dead host, a dropped route).
     keepAlive: true,
   })
-  const admission = new TenantAdmission({ capacity: options.max, perTenant: options.tenantConcurrency, waitTimeoutMs: options.acquireTimeoutMs ?? 0 })
+  const metrics = options.metrics ?? noMetrics.database
+  const admission = new TenantAdmission({
+    capacity: options.max,
+    perTenant: options.tenantConcurrency,
+    waitTimeoutMs: options.acquireTimeoutMs ?? 0,
+    onWaitTimeout: () => metrics.error('acquire_timeout'),
+  })
+  // Work waits in the admission queue (per tenant) before it asks the pool, so both queues count.
+  metrics.pool(() => {
+    const waiting = Object.values(admission.snapshot().waiting).reduce((a, b) => a + b, 0)
+    return { store: 'postgres', max: options.max, inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: waiting + pool.waitingCount }
+  })
   const notices = pgNoticeFeed({
     connectionString: options.connectionString,
     applicationName: `${applicationName}-notices`,
@@ -94,9 +109,15 @@ export function openPg(options: PgOptions): Database {
   // pool listens on idle clients itself; this listener covers clients checked out by a request, whose
   // current or next statement then fails and the client is destroyed on release.
   pool.on('connect', (client) => {
-    client.on('error', (err) => options.log.warn({ err: err.message }, 'database connection lost'))
+    client.on('error', (err) => {
+      metrics.error('connection_lost')
+      options.log.warn({ err: err.message }, 'database connection lost')
+    })
   })
-  pool.on('error', (err) => options.log.warn({ err: err.message }, 'idle database connection lost'))
+  pool.on('error', (err) => {
+    metrics.error('connection_lost')
+    options.log.warn({ err: err.message }, 'idle database connection lost')
+  })
 
   /** One checked-out connection; `broken` once it can no longer be trusted, so it is destroyed on release. */
   interface Lease {
@@ -108,6 +129,7 @@ export function openPg(options: PgOptions): Database {
     try {
       return { client: await pool.connect() }
     } catch (err) {
+      metrics.error('connect')
       throw translateError(err)
     }
   }
@@ -119,6 +141,8 @@ export function openPg(options: PgOptions): Database {
     const name = params?.length ? statementName(text) : undefined
     const pending = lease.client.query({ text, values: params, name })
     let timer: NodeJS.Timeout | undefined
+    const started = performance.now()
+    let failed = false
     try {
       if (!bounded || queryTimeoutMs === 0) return (await pending).rows as R[]
       const silent = new Promise<never>((_, reject) => {
@@ -131,14 +155,19 @@ export function openPg(options: PgOptions): Database {
       })
       return (await Promise.race([pending, silent])).rows as R[]
     } catch (err) {
+      failed = true
       // A schema change by another node (a rolling upgrade) can make a prepared plan's result type
       // stale; the connection's prepared statements cannot be trusted: it goes, the caller may retry.
       if (name && (err as { code?: string }).code === '0A000') lease.broken ??= err as Error
       const translated = translateError(err)
-      if (translated instanceof StoreUnavailableError) lease.broken ??= translated
+      if (translated instanceof StoreUnavailableError) {
+        lease.broken ??= translated
+        metrics.error('unavailable')
+      }
       throw translated
     } finally {
       clearTimeout(timer)
+      metrics.statement((performance.now() - started) / 1000, failed)
     }
   }
 

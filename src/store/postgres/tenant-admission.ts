@@ -33,6 +33,8 @@ export interface AdmissionOptions {
    * take their turn in the round-robin.
    */
   yieldToIo?: boolean
+  /** Told when work gave up waiting (waitTimeoutMs passed): the metrics count it. */
+  onWaitTimeout?: () => void
 }
 
 interface Waiter {
@@ -53,6 +55,7 @@ export class TenantAdmission {
   readonly perTenant: number
   private readonly waitTimeoutMs: number
   private readonly yieldToIo: boolean
+  private readonly onWaitTimeout: (() => void) | undefined
   private readonly active = new Map<string, number>()
   private total = 0
   // Keys with waiters, in round-robin order: a key served goes to the back (Map keeps insertion order).
@@ -69,6 +72,7 @@ export class TenantAdmission {
     this.perTenant = Math.min(this.capacity, Math.max(1, Math.floor(options.perTenant ?? defaultTenantConcurrency(this.capacity))))
     this.waitTimeoutMs = options.waitTimeoutMs ?? 0
     this.yieldToIo = options.yieldToIo ?? false
+    this.onWaitTimeout = options.onWaitTimeout
   }
 
   /** Waits for a slot for `key`; resolves with the function that gives it back (idempotent). */
@@ -80,6 +84,7 @@ export class TenantAdmission {
       if (this.waitTimeoutMs > 0) {
         waiter.timer = setTimeout(() => {
           this.remove(waiter)
+          this.onWaitTimeout?.()
           reject(new StoreUnavailableError(`no database connection became free within ${this.waitTimeoutMs} ms`))
         }, this.waitTimeoutMs)
       }
