@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { createAdministrator } from '../domain/administration/administrators.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
 import { withStore } from './context.js'
+import { err, out } from './output.js'
 import { parseSlug } from './tenant.js'
 
 export function adminCommand(): Command {
@@ -19,8 +20,8 @@ export function adminCommand(): Command {
       await withStore('admin create', async ({ store, actor }) => {
         const tenant = await requireTenant(store, opts.tenant)
         const { password } = await createAdministrator(store, { tenant, actor, requestId: null }, { userName: opts.username, email: opts.email })
-        process.stdout.write(`${password}\n`)
-        process.stderr.write(`Administrator ${opts.username} created in tenant ${tenant.slug}; sign in at /login/${tenant.slug}. The password above is shown only this once.\n`)
+        out(`${password}\n`)
+        err(`Administrator ${opts.username} created in tenant ${tenant.slug}; sign in at /login/${tenant.slug}. The password above is shown only this once.\n`)
       })
     })
   return cmd

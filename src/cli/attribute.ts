@@ -3,7 +3,7 @@ import { CUSTOM_ATTRIBUTE_TYPES, CUSTOM_ATTRIBUTES_URN, type CustomAttribute, ty
 import { attributeByName, attributeFields, defineAttribute, deleteAttribute, listAttributes, updateAttribute } from '../domain/identity/custom-attributes.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
 import { CliError, collect, withStore } from './context.js'
-import { printJsonLines, printTable } from './output.js'
+import { err, out, printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
 
 // The same fields as the admin API's representation, so a script can move between the two.
@@ -58,7 +58,7 @@ export function attributeCommand(): Command {
           required: opts.required ?? false,
           description: opts.description,
         })
-        process.stdout.write(`${attribute.name}\n`)
+        out(`${attribute.name}\n`)
       })
     })
 
@@ -85,7 +85,7 @@ export function attributeCommand(): Command {
           required: opts.required,
           description: opts.description,
         })
-        process.stderr.write(`Updated attribute ${updated.name} ("${updated.label}", ${updated.type}${updated.required ? ', required' : ''}).\n`)
+        err(`Updated attribute ${updated.name} ("${updated.label}", ${updated.type}${updated.required ? ', required' : ''}).\n`)
       })
     })
 
@@ -100,7 +100,7 @@ export function attributeCommand(): Command {
         const tenant = await requireTenant(store, opts.tenant)
         const current = await attributeByName(store, tenant.id, opts.name)
         const { usersCleared } = await deleteAttribute(store, { tenant, actor, requestId: null }, current.id, { purge: opts.purge === true, purgeHint: '--purge' })
-        process.stderr.write(`Deleted attribute ${current.name}${opts.purge ? `; cleared the value of ${plural(usersCleared, 'user')}` : ''}.\n`)
+        err(`Deleted attribute ${current.name}${opts.purge ? `; cleared the value of ${plural(usersCleared, 'user')}` : ''}.\n`)
       })
     })
 

@@ -16,7 +16,7 @@ export function auditCommand(): Command {
     .description("a tenant's audit log, newest first: who changed what, sign-ins and refused sign-ins with their reason")
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
     .option('--action <action>', 'only this action, e.g. session.sign-in-failed, user.update')
-    .option('--limit <n>', 'how many events (default 20)', limit, 20)
+    .option('--limit <n>', 'how many events', limit, 20)
     .option('--json', 'one JSON object per line, with the changes before and after')
     .action(async (opts: { tenant: string; action?: string; limit: number; json?: boolean }) => {
       await withStore('audit', async ({ store }) => {
@@ -26,7 +26,8 @@ export function auditCommand(): Command {
         printTable(
           page.items.map((e) => ({
             at: e.at.toISOString(),
-            actor: `${e.actor.type}:${e.actor.label}`,
+            // A CLI actor's label already says cli:<login>.
+            actor: e.actor.label.startsWith(`${e.actor.type}:`) ? e.actor.label : `${e.actor.type}:${e.actor.label}`,
             action: e.action,
             resource: `${e.resourceType}${e.resourceId ? ` ${e.resourceId}` : ''}`,
             changes: e.changes?.after ? JSON.stringify(e.changes.after).slice(0, 200) : (e.changes?.attributes.join(', ') ?? ''),

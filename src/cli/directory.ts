@@ -19,7 +19,8 @@ import {
 import { CliError, collect, requireSecretBox, withStore } from './context.js'
 import { directorySync } from './sync.js'
 import { parseSlug } from './tenant.js'
-import { printPairs } from './output.js'
+import { err, out, printPairs } from './output.js'
+import { callerPath, invocation } from './invocation.js'
 
 
 function pageSize(value: string): number {
@@ -51,12 +52,12 @@ function readPassword(opts: SetOptions): string {
   let password: string
   if (opts.bindPasswordFile) {
     try {
-      password = fs.readFileSync(opts.bindPasswordFile, 'utf8')
+      password = fs.readFileSync(callerPath(opts.bindPasswordFile), 'utf8')
     } catch (err) {
       throw new CliError(`cannot read --bind-password-file ${opts.bindPasswordFile}: ${(err as Error).message}`, 2)
     }
   } else {
-    const value = process.env[opts.bindPasswordEnv!]
+    const value = invocation().env[opts.bindPasswordEnv!]
     if (value === undefined || value === '') throw new CliError(`--bind-password-env ${opts.bindPasswordEnv}: that variable is not set`, 2)
     password = value
   }
@@ -70,7 +71,7 @@ function buildSettings(opts: SetOptions): DirectorySettings {
   let caPem: string | null = null
   if (opts.caFile) {
     try {
-      caPem = fs.readFileSync(opts.caFile, 'utf8')
+      caPem = fs.readFileSync(callerPath(opts.caFile), 'utf8')
     } catch (err) {
       throw new CliError(`cannot read --ca-file ${opts.caFile}: ${(err as Error).message}`, 2)
     }
@@ -149,8 +150,8 @@ export function directoryCommand(): Command {
         const box = requireSecretBox(config)
         const tenant = await requireTenant(store, opts.tenant)
         await directorySync(config, store, box).setConnection({ tenant, actor, requestId: null }, settings, password)
-        process.stdout.write(`Directory connection of tenant ${tenant.slug} saved; the tenant is now managed by its directory (source ldap).\n`)
-        process.stdout.write(`Next: roster directory test --tenant ${tenant.slug}, then roster sync --tenant ${tenant.slug} --once\n`)
+        out(`Directory connection of tenant ${tenant.slug} saved; the tenant is now managed by its directory (source ldap).\n`)
+        out(`Next: roster directory test --tenant ${tenant.slug}, then roster sync --tenant ${tenant.slug} --once\n`)
       })
     })
 
@@ -167,7 +168,7 @@ export function directoryCommand(): Command {
         const { settings, effective: e } = stored
         if (opts.json) {
           const { caPem, ...rest } = settings
-          process.stdout.write(
+          out(
             `${JSON.stringify({ tenant: tenant.slug, source: tenant.source, ...rest, caCertificate: caPem !== null, effectiveUserFilter: e.effectiveUserFilter, effectiveGroupFilter: e.effectiveGroupFilter, effectiveMapping: e.effectiveMapping, modified: stored.modified })}\n`,
           )
           return
@@ -194,18 +195,18 @@ export function directoryCommand(): Command {
           throw err
         }
         const { settings, result } = tested
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`)
-        process.stdout.write(`Connected to ${settings.url} and bound as ${settings.bindDn}.\n`)
-        if (opts.user === undefined) process.stdout.write(`Users: ${result.users}   Groups: ${result.groups}   (under ${settings.baseDns.join('; ')})\n`)
-        else process.stdout.write(`Users named ${JSON.stringify(opts.user)}: ${result.users}\n`)
+        for (const w of result.warnings) err(`warning: ${w}\n`)
+        out(`Connected to ${settings.url} and bound as ${settings.bindDn}.\n`)
+        if (opts.user === undefined) out(`Users: ${result.users}   Groups: ${result.groups}   (under ${settings.baseDns.join('; ')})\n`)
+        else out(`Users named ${JSON.stringify(opts.user)}: ${result.users}\n`)
         if (result.skippedCount) {
-          process.stdout.write(`${result.skippedCount} user entr${result.skippedCount === 1 ? 'y' : 'ies'} would be skipped, e.g.:\n`)
-          for (const s of result.skipped) process.stdout.write(`  ${s.dn}: ${s.problem}\n`)
+          out(`${result.skippedCount} user entr${result.skippedCount === 1 ? 'y' : 'ies'} would be skipped, e.g.:\n`)
+          for (const s of result.skipped) out(`  ${s.dn}: ${s.problem}\n`)
         }
-        process.stdout.write(result.samples.length ? 'Samples, as they would be synced:\n' : 'No users match the user filter.\n')
+        out(result.samples.length ? 'Samples, as they would be synced:\n' : 'No users match the user filter.\n')
         for (const s of result.samples) {
           const u = s.user
-          process.stdout.write(`  ${s.dn}\n`)
+          out(`  ${s.dn}\n`)
           const fields: Array<[string, string | null]> = [
             ['anchor', s.anchor],
             ['userName', u.userName],
@@ -219,7 +220,7 @@ export function directoryCommand(): Command {
             ['manager', u.managerDn],
             ['active', String(u.active)],
           ]
-          for (const [k, v] of fields) if (v) process.stdout.write(`    ${k.padEnd(15)}${v}\n`)
+          for (const [k, v] of fields) if (v) out(`    ${k.padEnd(15)}${v}\n`)
         }
       })
     })

@@ -2,10 +2,10 @@ import { Command } from 'commander'
 import type { Store } from '../domain/store.js'
 import type { Tenant } from '../domain/tenancy/model.js'
 import { PERMISSIONS } from '../domain/access/model.js'
-import { assignRole, createRole, deleteRole, effectiveAccess, listRoles, unassignRole, type Principal } from '../domain/access/roles.js'
+import { assignRole, createRole, deleteRole, effectiveAccess, findRole, listRoles, unassignRole, updateRole, type Principal, type RoleChanges } from '../domain/access/roles.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
 import { CliError, collect, withStore } from './context.js'
-import { printJsonLines, printPairs, printTable } from './output.js'
+import { err, out, printJsonLines, printPairs, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
 
 
@@ -46,13 +46,47 @@ export function roleCommand(): Command {
     .description('define a custom role')
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
     .requiredOption('--name <name>', 'role name, unique in the tenant')
-    .option('--permission <permission>', `a permission (repeatable): ${PERMISSIONS.join(', ')}`, collect, [])
+    .option('--permission <permission>', `a permission (repeatable): ${PERMISSIONS.join(', ')}`, collect)
     .option('--description <text>', 'what the role is for')
-    .action(async (opts: { tenant: string; name: string; permission: string[]; description?: string }) => {
+    .action(async (opts: { tenant: string; name: string; permission?: string[]; description?: string }) => {
       await withStore('role create', async ({ store, actor }) => {
         const tenant = await requireTenant(store, opts.tenant)
-        const role = await createRole(store, { tenant, actor, requestId: null }, { name: opts.name, description: opts.description, permissions: opts.permission })
-        process.stdout.write(`${role.name}\n`)
+        const role = await createRole(store, { tenant, actor, requestId: null }, { name: opts.name, description: opts.description, permissions: opts.permission ?? [] })
+        out(`${role.name}\n`)
+      })
+    })
+
+  cmd
+    .command('update')
+    .description("edit a custom role: its name, description or permissions (built-in roles are read-only); holders get the new permissions at their next request")
+    .requiredOption('--tenant <slug>', 'tenant', parseSlug)
+    .requiredOption('--name <name>', 'the role to edit (name or id)')
+    .option('--rename <name>', 'a new name, unique in the tenant')
+    .option('--description <text>', 'a new description ("" for none)')
+    .option('--permission <permission>', `the whole new set of permissions (repeatable; replaces them): ${PERMISSIONS.join(', ')}`, collect)
+    .option('--no-permissions', 'take every permission away (holders only sign in)')
+    .option('--add <permission>', 'a permission to add (repeatable)', collect)
+    .option('--remove <permission>', 'a permission to take away (repeatable)', collect)
+    .option('--json', 'print the role as one JSON object')
+    .action(async (opts: { tenant: string; name: string; rename?: string; description?: string; permission?: string[]; permissions: boolean; add?: string[]; remove?: string[]; json?: boolean }) => {
+      const add = opts.add ?? []
+      const remove = opts.remove ?? []
+      if (opts.permission && (add.length || remove.length)) throw new CliError('give either --permission (the whole set) or --add/--remove, not both', 2)
+      await withStore('role update', async ({ store, actor }) => {
+        const tenant = await requireTenant(store, opts.tenant)
+        const changes: RoleChanges = {}
+        if (opts.rename !== undefined) changes.name = opts.rename
+        if (opts.description !== undefined) changes.description = opts.description
+        if (opts.permissions === false) changes.permissions = []
+        else if (opts.permission) changes.permissions = opts.permission
+        else if (add.length || remove.length) {
+          const current = await findRole(store, tenant.id, opts.name)
+          changes.permissions = [...current.permissions, ...add].filter((p) => !remove.includes(p))
+        }
+        if (!Object.keys(changes).length) throw new CliError('nothing to change: give --rename, --description, --permission, --no-permissions, --add or --remove', 2)
+        const role = await updateRole(store, { tenant, actor, requestId: null }, opts.name, changes)
+        if (opts.json) return printJsonLines([role])
+        out(`${role.name}: ${role.permissions.join(' ') || '(no permissions)'}\n`)
       })
     })
 
@@ -82,7 +116,7 @@ export function roleCommand(): Command {
           const principal = await principalOf(store, tenant, opts)
           const ctx = { tenant, actor, requestId: null }
           const changed = op === 'assign' ? await assignRole(store, ctx, opts.role, principal) : await unassignRole(store, ctx, opts.role, principal)
-          if (!changed) process.stderr.write(`${principal.label} ${op === 'assign' ? 'already holds' : 'does not hold'} that role itself; nothing changed\n`)
+          if (!changed) err(`${principal.label} ${op === 'assign' ? 'already holds' : 'does not hold'} that role itself; nothing changed\n`)
         })
       })
   }

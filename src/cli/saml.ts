@@ -8,7 +8,8 @@ import { spEndpoints, spMetadataXml } from '../saml/service-provider.js'
 import { setSamlSettings, type SamlSettingsInput } from '../saml/settings.js'
 import { CliError, collect, requireSecretBox, withStore } from './context.js'
 import { parseSlug } from './tenant.js'
-import { printPairs } from './output.js'
+import { err, out, printPairs } from './output.js'
+import { callerPath } from './invocation.js'
 
 
 function onOff(value: string): boolean {
@@ -19,7 +20,7 @@ function onOff(value: string): boolean {
 
 function readFile(path: string, option: string): string {
   try {
-    return fs.readFileSync(path, 'utf8')
+    return fs.readFileSync(callerPath(path), 'utf8')
   } catch (err) {
     throw new CliError(`cannot read ${option} ${path}: ${(err as Error).message}`, 2)
   }
@@ -111,7 +112,7 @@ export function samlCommand(): Command {
         const box = requireSecretBox(config)
         const tenant = await requireTenant(store, opts.tenant)
         const saved = await setSamlSettings(store, box, { tenant, actor, requestId: null }, input)
-        process.stderr.write(`SSO for tenant ${tenant.slug} saved. Give the IdP this metadata URL: ${spEndpoints(config.publicUrl, tenant.slug).metadataUrl}\n`)
+        err(`SSO for tenant ${tenant.slug} saved. Give the IdP this metadata URL: ${spEndpoints(config.publicUrl, tenant.slug).metadataUrl}\n`)
         printPairs(describe(tenant, saved, config.publicUrl))
       })
     })
@@ -127,7 +128,7 @@ export function samlCommand(): Command {
         const saved = await store.samlConfigs.get(tenant.id)
         if (!saved) throw new CliError(`tenant ${tenant.slug} has no SSO: set it up with roster saml set --tenant ${tenant.slug} --metadata <file>`)
         if (opts.metadata) {
-          process.stdout.write(spMetadataXml(saved, spEndpoints(config.publicUrl, tenant.slug)))
+          out(spMetadataXml(saved, spEndpoints(config.publicUrl, tenant.slug)))
           return
         }
         printPairs(describe(tenant, saved, config.publicUrl))

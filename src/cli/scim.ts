@@ -4,7 +4,7 @@ import { provisioningLogOn, type ProvisioningEntry } from '../domain/provisionin
 import { entryView } from '../domain/provisioning/view.js'
 import { summary } from '../domain/provisioning/summary.js'
 import { withStore } from './context.js'
-import { printJsonLines } from './output.js'
+import { err, out, printJsonLines } from './output.js'
 import { parseSlug } from './tenant.js'
 
 function limit(value: string): number {
@@ -24,17 +24,17 @@ export function scimCommand(): Command {
     .description("the provisioning log, newest first: every SCIM request with its status and what happened (docs/admin.md, Provisioning log)")
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
     .option('--failed', 'only requests answered with an error (status 400 and above)')
-    .option('--limit <n>', 'how many entries (default 20)', limit, 20)
+    .option('--limit <n>', 'how many entries', limit, 20)
     .option('--json', 'one JSON object per line, with the notes and the request and response bodies')
     .action(async (opts: { tenant: string; failed?: boolean; limit: number; json?: boolean }) => {
       await withStore('scim log', async ({ store }) => {
         const tenant = await requireTenant(store, opts.tenant)
         // Said on stderr so that the listing on stdout stays the same shape for scripts.
-        if (!provisioningLogOn(tenant)) process.stderr.write(`The provisioning log is off for tenant ${tenant.slug}: new requests are not recorded (roster tenant update ${tenant.slug} --provisioning-log on).\n`)
+        if (!provisioningLogOn(tenant)) err(`The provisioning log is off for tenant ${tenant.slug}: new requests are not recorded (roster tenant update ${tenant.slug} --provisioning-log on).\n`)
         const page = await store.provisioningLog.list(tenant.id, { limit: opts.limit, ...(opts.failed ? { status: 'failed' as const } : {}) })
         if (opts.json) return printJsonLines(page.items.map(entryView))
-        for (const e of page.items) process.stdout.write(`${entryLine(e)}\n`)
-        if (!page.items.length) process.stderr.write(opts.failed ? 'No failed SCIM requests in the log.\n' : 'No SCIM requests in the log.\n')
+        for (const e of page.items) out(`${entryLine(e)}\n`)
+        if (!page.items.length) err(opts.failed ? 'No failed SCIM requests in the log.\n' : 'No SCIM requests in the log.\n')
       })
     })
   return cmd

@@ -5,12 +5,13 @@ import type { SyncRun } from '../domain/directory-sync/model.js'
 import { createLogger, type Logger } from '../log.js'
 import { DirectorySync, type SyncReport } from '../../sync/service.js'
 import { CliError, requireSecretBox, withStore, type CliContext } from './context.js'
-import { isoOrDash, printJsonLines, printTable } from './output.js'
+import { err, errStream, out, isoOrDash, printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
+import { invocation } from './invocation.js'
 
 /** The sync service as the CLI uses it: configuration's policy, logging to standard error. */
 export function directorySync(config: CliContext['config'], store: CliContext['store'], box: SecretBox | undefined, log?: Logger): DirectorySync {
-  return new DirectorySync({ store, box, policy: config.sync, log: log ?? createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr) })
+  return new DirectorySync({ store, box, policy: config.sync, log: log ?? createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', errStream) })
 }
 
 function duration(run: SyncRun): string {
@@ -21,14 +22,14 @@ function duration(run: SyncRun): string {
 
 function printReport(report: SyncReport): void {
   const { run, samples } = report
-  for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`)
+  for (const w of report.warnings) err(`warning: ${w}\n`)
   const c = run.counts
-  const out = (line: string) => process.stdout.write(`${line}\n`)
-  out(`Run ${run.id}: ${run.mode}${run.dryRun ? ', dry run' : ''}${run.forced ? ', forced' : ''} — ${run.status} in ${duration(run)}`)
-  out(`  read      ${c.usersRead} users, ${c.groupsRead} groups${c.deletionsRead ? `, ${c.deletionsRead} deletions` : ''}`)
-  out(`  users     ${c.usersCreated} created, ${c.usersUpdated} updated, ${c.usersArchived} archived, ${c.usersRestored} restored, ${c.usersUnchanged} unchanged`)
-  out(`  groups    ${c.groupsCreated} created, ${c.groupsUpdated} updated, ${c.groupsDeleted} deleted`)
-  out(`  members   ${c.membersAdded} added, ${c.membersRemoved} removed`)
+  const line = (text: string) => out(`${text}\n`)
+  line(`Run ${run.id}: ${run.mode}${run.dryRun ? ', dry run' : ''}${run.forced ? ', forced' : ''} — ${run.status} in ${duration(run)}`)
+  line(`  read      ${c.usersRead} users, ${c.groupsRead} groups${c.deletionsRead ? `, ${c.deletionsRead} deletions` : ''}`)
+  line(`  users     ${c.usersCreated} created, ${c.usersUpdated} updated, ${c.usersArchived} archived, ${c.usersRestored} restored, ${c.usersUnchanged} unchanged`)
+  line(`  groups    ${c.groupsCreated} created, ${c.groupsUpdated} updated, ${c.groupsDeleted} deleted`)
+  line(`  members   ${c.membersAdded} added, ${c.membersRemoved} removed`)
   if (samples && run.dryRun) {
     const show: Array<[keyof typeof samples, string]> = [
       ['usersCreated', 'would create'],
@@ -41,21 +42,24 @@ function printReport(report: SyncReport): void {
       ['membersAdded', 'would add member'],
       ['membersRemoved', 'would remove member'],
     ]
-    for (const [key, label] of show) for (const s of samples[key]) out(`  ${label}: ${s}`)
+    for (const [key, label] of show) for (const s of samples[key]) line(`  ${label}: ${s}`)
   }
   if (c.errors) {
-    out(`  problems  ${c.errors}${run.errors.length < c.errors ? ` (first ${run.errors.length} shown)` : ''}`)
-    for (const e of run.errors) out(`    ${e.entry ? `${e.entry}: ` : ''}${e.message}`)
+    line(`  problems  ${c.errors}${run.errors.length < c.errors ? ` (first ${run.errors.length} shown)` : ''}`)
+    for (const e of run.errors) line(`    ${e.entry ? `${e.entry}: ` : ''}${e.message}`)
   }
-  if (run.status !== 'succeeded') out(`  ${run.message ?? ''}`)
+  if (run.status !== 'succeeded') line(`  ${run.message ?? ''}`)
 }
 
 export function syncCommand(): Command {
   const cmd = new Command('sync')
+    .summary('sync users and groups from directories: one run (--once), or the worker')
     .description(
       'sync users and groups from directories.\n' +
         '  roster sync --tenant <slug> --once   one run now\n' +
-        '  roster sync                          the worker: every SYNC_INTERVAL, each directory-managed tenant, until stopped',
+        '  roster sync                          the worker, until stopped: each\n' +
+        '                                       directory-managed tenant,\n' +
+        '                                       every SYNC_INTERVAL',
     )
     // `roster sync status --tenant x`: options after `status` are the subcommand's own.
     .enablePositionalOptions()
@@ -68,19 +72,24 @@ export function syncCommand(): Command {
     .action(async (opts: { tenant?: string; once?: boolean; full?: boolean; dryRun?: boolean; force?: boolean; json?: boolean }) => {
       if (!opts.once && (opts.full || opts.dryRun || opts.force)) throw new CliError('--full, --dry-run and --force apply to one run: add --once', 2)
       if (opts.once && !opts.tenant) throw new CliError('--once needs --tenant <slug>', 2)
+      // A worker's life is its process's (it stops on SIGINT/SIGTERM): it cannot run inside the server
+      // for a socket client, and the server already runs the scheduler itself unless SYNC_WORKER=off.
+      if (!opts.once && invocation().server) {
+        throw new CliError('a Roster server is running on this DATA_DIR and runs directory sync itself (unless SYNC_WORKER=off): use roster sync --tenant <slug> --once for one run now, or stop the server to run a separate worker', 2)
+      }
       await withStore('sync', async ({ config, store }) => {
         const box = requireSecretBox(config)
-        const log = createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', process.stderr)
+        const log = createLogger({ logLevel: config.logLevel, logFormat: config.logFormat }, 'roster-sync', errStream)
         if (opts.once) {
           const tenant = await requireTenant(store, opts.tenant!)
           const report = await directorySync(config, store, box, log.child({}, { level: 'warn' })).run(tenant, { full: opts.full, dryRun: opts.dryRun, force: opts.force, trigger: 'cli' })
-          if (opts.json) process.stdout.write(`${JSON.stringify({ ...report.run, samples: report.samples, warnings: report.warnings })}\n`)
+          if (opts.json) out(`${JSON.stringify({ ...report.run, samples: report.samples, warnings: report.warnings })}\n`)
           else printReport(report)
           if (report.run.status !== 'succeeded') throw new CliError(report.run.message ?? `run ${report.run.status}`)
           return
         }
         const tenantIds = opts.tenant ? [(await requireTenant(store, opts.tenant)).id] : undefined
-        await runWorker(directorySync(config, store, box, log), config.sync.intervalMs, tenantIds, log)
+        await runWorker(directorySync(config, store, box, log), config.sync.intervalMs, tenantIds, log, config.shutdownTimeoutMs)
       })
     })
 
@@ -88,20 +97,20 @@ export function syncCommand(): Command {
     .command('status')
     .description("a tenant's recent sync runs and where incremental sync resumes")
     .requiredOption('--tenant <slug>', 'tenant', parseSlug)
-    .option('--limit <n>', 'how many runs (default 10)', (v) => Math.max(1, Math.min(1000, Number(v) || 10)), 10)
+    .option('--limit <n>', 'how many runs', (v) => Math.max(1, Math.min(1000, Number(v) || 10)), 10)
     .option('--json', 'one JSON object per run')
     .action(async (opts: { tenant: string; limit: number; json?: boolean }) => {
       await withStore('sync status', async ({ config, store }) => {
         const tenant = await requireTenant(store, opts.tenant)
         const { runs, state } = await directorySync(config, store, undefined).status(tenant.id, opts.limit)
         if (opts.json) return printJsonLines(runs)
-        process.stdout.write(
+        out(
           `Tenant ${tenant.slug} (source ${tenant.source}). Resumes from: ${state.highWaterMark ? JSON.stringify(state.highWaterMark) : 'nothing yet (next run is full)'}; ` +
             `last full run: ${isoOrDash(state.lastFull)}; incremental runs since: ${state.runsSinceFull}` +
             `${state.lease && state.lease.expires > new Date() ? `; running now on ${state.lease.holder}` : ''}\n`,
         )
         if (!runs.length) {
-          process.stdout.write('No runs yet.\n')
+          out('No runs yet.\n')
           return
         }
         printTable(
@@ -136,14 +145,15 @@ export function syncCommand(): Command {
   return cmd
 }
 
-async function runWorker(sync: DirectorySync, intervalMs: number, tenantIds: string[] | undefined, log: Logger): Promise<void> {
+/** Runs until SIGTERM/SIGINT; a run in progress then gets graceMs (SHUTDOWN_TIMEOUT) to finish. */
+async function runWorker(sync: DirectorySync, intervalMs: number, tenantIds: string[] | undefined, log: Logger, graceMs: number): Promise<void> {
   const scheduler = sync.scheduler({ intervalMs, tenantIds })
   log.info({ intervalMs, tenants: tenantIds ?? 'every ldap tenant' }, 'sync worker started')
   scheduler.start()
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'sync worker stopping')
-      scheduler.stop().then(resolve, resolve)
+      scheduler.stop(graceMs).then(resolve, resolve)
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))

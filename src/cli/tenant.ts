@@ -3,7 +3,7 @@ import { IDENTITY_SOURCES, type IdentitySource } from '../domain/tenancy/model.j
 import { createTenant, SLUG_PATTERN, updateTenant } from '../domain/tenancy/tenants.js'
 import { provisioningLogOn } from '../domain/provisioning/model.js'
 import { CliError, withStore } from './context.js'
-import { printJsonLines, printTable } from './output.js'
+import { err, out, printJsonLines, printTable } from './output.js'
 
 export function parseSlug(value: string): string {
   if (!SLUG_PATTERN.test(value)) throw new InvalidArgumentError('use 1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen.')
@@ -11,7 +11,7 @@ export function parseSlug(value: string): string {
 }
 
 export function tenantCommand(): Command {
-  const cmd = new Command('tenant').description('create and list tenants')
+  const cmd = new Command('tenant').description('create, update and list tenants')
 
   cmd
     .command('create')
@@ -26,8 +26,8 @@ export function tenantCommand(): Command {
     .action(async (slug: string, opts: { name?: string; source: IdentitySource }) => {
       await withStore('tenant create', async ({ store, actor }) => {
         const tenant = await createTenant(store, actor, { slug, displayName: opts.name, source: opts.source })
-        process.stdout.write(`${tenant.slug}\n`)
-        process.stderr.write(`Created tenant ${tenant.slug} ("${tenant.displayName}", source ${tenant.source}, id ${tenant.id}).\n`)
+        out(`${tenant.slug}\n`)
+        err(`Created tenant ${tenant.slug} ("${tenant.displayName}", source ${tenant.source}, id ${tenant.id}).\n`)
       })
     })
 
@@ -52,7 +52,7 @@ export function tenantCommand(): Command {
           ...(opts.scimStrict ? { scimStrict: opts.scimStrict === 'on' } : {}),
           ...(opts.provisioningLog ? { provisioningLog: opts.provisioningLog === 'on' } : {}),
         })
-        process.stderr.write(
+        err(
           `Updated tenant ${t.slug} ("${t.displayName}", source ${t.source}, SCIM strict mode ${t.settings.scimStrict === true ? 'on' : 'off'}, provisioning log ${provisioningLogOn(t) ? 'on' : 'off'}).\n`,
         )
       })

@@ -4,7 +4,7 @@ import { requireTenant } from '../domain/tenancy/tenants.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import { validateLabel } from '../domain/credentials/tokens.js'
 import { withStore } from './context.js'
-import { isoOrDash, printJsonLines, printTable } from './output.js'
+import { err, out, isoOrDash, printJsonLines, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
 
 function parseLabel(value: string): string {
@@ -28,8 +28,8 @@ export function tokenCommand(): Command {
       await withStore('token create', async ({ store, actor }) => {
         const tenant = await requireTenant(store, opts.tenant)
         const { secret } = await issueToken(store, tenant, opts.name, actor)
-        process.stdout.write(`${secret}\n`)
-        process.stderr.write(`Created token "${opts.name}" for tenant ${tenant.slug}. Copy it now: it is stored only as a hash and cannot be shown again.\n`)
+        out(`${secret}\n`)
+        err(`Created token "${opts.name}" for tenant ${tenant.slug}. Copy it now: it is stored only as a hash and cannot be shown again.\n`)
       })
     })
 
@@ -58,7 +58,7 @@ export function tokenCommand(): Command {
       await withStore('token revoke', async ({ store, actor }) => {
         const tenant = await requireTenant(store, opts.tenant)
         await revokeToken(store, tenant, opts.name, actor)
-        process.stderr.write(`Revoked token "${opts.name}" of tenant ${tenant.slug}.\n`)
+        err(`Revoked token "${opts.name}" of tenant ${tenant.slug}.\n`)
       })
     })
   return cmd

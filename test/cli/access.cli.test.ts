@@ -57,4 +57,21 @@ describe('roster role and roster admin', function () {
     assert.equal(builtIn.code, 1)
     assert.match(builtIn.stderr, /built-in role/)
   })
+
+  it('edits a custom role (role update): rename, description, the whole permission set or --add/--remove; built-ins stay read-only', async () => {
+    assert.equal((await roster(['role', 'create', '--tenant', 'acme', '--name', 'Desk', '--permission', 'users.view'])).code, 0)
+    const renamed = await roster(['role', 'update', '--tenant', 'acme', '--name', 'desk', '--rename', 'Service desk', '--description', 'Second line', '--add', 'users.edit'])
+    assert.equal(renamed.code, 0, renamed.stderr)
+    assert.equal(renamed.stdout, 'Service desk: users.edit users.view\n')
+    const json = await roster(['role', 'update', '--tenant', 'acme', '--name', 'Service desk', '--remove', 'users.view', '--json'])
+    assert.equal(json.code, 0, json.stderr)
+    const role = JSON.parse(json.stdout) as { name: string; description: string; permissions: string[] }
+    assert.deepEqual([role.name, role.description, role.permissions], ['Service desk', 'Second line', ['users.edit']])
+    const nothing = await roster(['role', 'update', '--tenant', 'acme', '--name', 'Service desk'])
+    assert.equal(nothing.code, 2)
+    assert.match(nothing.stderr, /nothing to change/)
+    const builtIn = await roster(['role', 'update', '--tenant', 'acme', '--name', 'Viewer', '--no-permissions'])
+    assert.equal(builtIn.code, 1)
+    assert.match(builtIn.stderr, /built-in role and cannot be changed/)
+  })
 })

@@ -15,7 +15,11 @@ describe('roster attribute', function () {
   const dir = tempDir()
   const dataDir = path.join(dir, 'data')
   const env = { DATA_DIR: dataDir }
-  const roster = (args: string[]) => runCli(args, env)
+  // Standard error without the line naming the store (test/cli/store-choice.cli.test.ts checks it).
+  const roster = async (args: string[]) => {
+    const r = await runCli(args, env)
+    return { ...r, stderr: r.stderr.replace(/^roster: using .*\n/, '') }
+  }
   const actor: Actor = { type: 'system', id: null, label: 'test' }
 
   // The embedded store admits one process at a time: open it between CLI runs, and close it again.

@@ -4,6 +4,7 @@
  * domain functions as SCIM and the sync, on the `admin` channel, so a directory- or IdP-managed
  * tenant refuses them with the source-of-truth message.
  */
+import { requireEmailAddress } from '../identity/email.js'
 import type { Store } from '../store.js'
 import type { UserListPage, UserListQuery } from '../identity/persister.js'
 import { ConflictError, ValidationError } from '../kernel/errors.js'
@@ -14,7 +15,8 @@ import { assignRole, effectiveAccess, findRole, type EffectiveAccess } from '../
 import { operatorActor, requireHeld, requireOutranks, requirePermissions, type Operator } from '../access/operator.js'
 import { createUser, getUser, updateUser, deleteUser, type UserWrite } from '../identity/users.js'
 import { generatePassword } from '../identity/passwords.js'
-import { mayWrite } from '../tenancy/source-of-truth.js'
+import { mayWrite, type WriteChannel } from '../tenancy/source-of-truth.js'
+import type { Tenant } from '../tenancy/model.js'
 import type { WriteContext } from '../identity/writes.js'
 import { applyFormValues } from '../identity/custom-attributes.js'
 
@@ -23,7 +25,16 @@ const writeContext = (op: Operator): WriteContext => ({ tenant: op.tenant, actor
 
 export async function listUsersAs(store: Store, op: Operator, query: UserListQuery): Promise<UserListPage> {
   await requirePermissions(store, op, 'users.view')
-  return store.userList.list(op.tenant.id, query)
+  return listUsers(store, op.tenant.id, query)
+}
+
+/**
+ * The use cases below without an operator's permission checks, for the `roster` command: whoever
+ * holds the data directory (or the server's local socket) holds every permission, so only the rules
+ * that do not depend on who asks apply (source of truth, hand-over, status order), audited as `ctx.actor`.
+ */
+export function listUsers(store: Store, tenantId: string, query: UserListQuery): Promise<UserListPage> {
+  return store.userList.list(tenantId, query)
 }
 
 export interface UserDetail {
@@ -42,13 +53,18 @@ export interface UserDetail {
 
 export async function getUserAs(store: Store, op: Operator, id: string): Promise<UserDetail> {
   await requirePermissions(store, op, 'users.view')
-  const user = await getUser(store, op.tenant.id, id)
+  return userDetail(store, op.tenant, id, 'admin')
+}
+
+/** A user's detail; `editable` says whether writes by `channel` may change it. */
+export async function userDetail(store: Store, tenant: Tenant, id: string, channel: WriteChannel): Promise<UserDetail> {
+  const user = await getUser(store, tenant.id, id)
   const [access, ownedGroups, ownedServiceAccounts, serviceAccount, api] = await Promise.all([
-    effectiveAccess(store, op.tenant.id, user.id),
-    store.groupOwners.ownedBy(op.tenant.id, user.id),
-    store.serviceAccounts.ownedBy(op.tenant.id, user.id),
-    store.serviceAccounts.get(op.tenant.id, user.id),
-    store.userApiSettings.get(op.tenant.id, user.id),
+    effectiveAccess(store, tenant.id, user.id),
+    store.groupOwners.ownedBy(tenant.id, user.id),
+    store.serviceAccounts.ownedBy(tenant.id, user.id),
+    store.serviceAccounts.get(tenant.id, user.id),
+    store.userApiSettings.get(tenant.id, user.id),
   ])
   return {
     user,
@@ -58,7 +74,7 @@ export async function getUserAs(store: Store, op: Operator, id: string): Promise
     serviceAccount: serviceAccount ? { ownerId: serviceAccount.ownerId, description: serviceAccount.description } : null,
     apiAccess: api.apiAccess,
     hasApiPassword: api.apiPasswordHash !== null,
-    editable: mayWrite(op.tenant, 'admin'),
+    editable: mayWrite(tenant, channel),
   }
 }
 
@@ -101,6 +117,7 @@ function document(userName: string, fields: PersonFields, active: boolean, base:
 }
 
 async function assertEmailFree(store: Store, tenantId: string, email: string, self: string | null): Promise<void> {
+  requireEmailAddress(email) // an address first (400), then free (409): the CLI and API share this rule
   const holders = await store.users.getByEmail(tenantId, email, 2)
   if (holders.some((u) => u.id !== self)) throw new ConflictError(`another user has the email ${email}`, 'email')
 }
@@ -109,6 +126,11 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
   await requirePermissions(store, op, 'users.create', ...(input.roles.length ? (['roles.manage'] as const) : []))
   const roles = await Promise.all(input.roles.map((r) => findRole(store, op.tenant.id, r)))
   for (const role of roles) await requireHeld(store, op, role.permissions, `role ${role.name}`)
+  return createPerson(store, writeContext(op), input)
+}
+
+export async function createPerson(store: Store, ctx: WriteContext, input: NewPerson): Promise<{ user: User; generatedPassword: string | null }> {
+  const roles = await Promise.all(input.roles.map((r) => findRole(store, ctx.tenant.id, r)))
   const generatedPassword = input.password === 'generate' ? generatePassword() : null
   const password = generatedPassword ?? (input.password === 'generate' ? null : input.password)
   const write: UserWrite = {
@@ -122,12 +144,12 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
     ...(password ? { password } : {}),
   }
   const user = await store.transaction(async (tx) => {
-    await assertEmailFree(tx, op.tenant.id, input.email, null)
+    await assertEmailFree(tx, ctx.tenant.id, input.email, null)
     // The definitions as committed, not the SCIM cache: a form's required fields are the current ones.
-    const definitions = await tx.customAttributes.list(op.tenant.id)
+    const definitions = await tx.customAttributes.list(ctx.tenant.id)
     write.document = applyFormValues(write.document, definitions, input.attributes, { requireAll: true })
-    const created = await createUser(tx, writeContext(op), write)
-    for (const role of roles) await assignRole(tx, { tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
+    const created = await createUser(tx, ctx, write)
+    for (const role of roles) await assignRole(tx, { tenant: ctx.tenant, actor: ctx.actor, requestId: ctx.requestId }, role.id, { type: 'User', id: created.id, label: created.userName })
     return created
   })
   return { user, generatedPassword }
@@ -137,12 +159,16 @@ export async function createUserAs(store: Store, op: Operator, input: NewPerson)
 export async function editUserAs(store: Store, op: Operator, id: string, fields: PersonEdit, ifVersion?: number[]): Promise<User> {
   await requirePermissions(store, op, 'users.edit')
   if (id !== op.user.id) await requireOutranks(store, op, id, 'this user')
+  return editPerson(store, writeContext(op), id, fields, ifVersion)
+}
+
+export async function editPerson(store: Store, ctx: WriteContext, id: string, fields: PersonEdit, ifVersion?: number[]): Promise<User> {
   return store.transaction(async (tx) => {
-    if (fields.email) await assertEmailFree(tx, op.tenant.id, fields.email, id)
-    const definitions = fields.attributes ? await tx.customAttributes.list(op.tenant.id) : []
+    if (fields.email) await assertEmailFree(tx, ctx.tenant.id, fields.email, id)
+    const definitions = fields.attributes ? await tx.customAttributes.list(ctx.tenant.id) : []
     return updateUser(
       tx,
-      writeContext(op),
+      ctx,
       id,
       (current) => {
         const name = (current.resource.name ?? {}) as JsonObject
@@ -171,7 +197,7 @@ export async function editUserAs(store: Store, op: Operator, id: string, fields:
   })
 }
 
-type StatusChange = 'activate' | 'deactivate' | 'archive' | 'restore'
+export type StatusChange = 'activate' | 'deactivate' | 'archive' | 'restore'
 
 const STATUS_OF: Record<StatusChange, UserStatus> = { activate: 'active', deactivate: 'inactive', archive: 'archived', restore: 'active' }
 // Archiving and restoring are part of deleting (the archive is where removed people wait).
@@ -187,14 +213,18 @@ export async function changeStatusAs(store: Store, op: Operator, id: string, cha
   await requirePermissions(store, op, PERMISSION_OF[change])
   if (id === op.user.id) throw new ConflictError(`you cannot ${change} yourself; ask another administrator`)
   await requireOutranks(store, op, id, 'this user')
+  return changeStatus(store, writeContext(op), id, change, ifVersion)
+}
+
+export async function changeStatus(store: Store, ctx: WriteContext, id: string, change: StatusChange, ifVersion?: number[]): Promise<User> {
   const status = STATUS_OF[change]
   return store.transaction(async (tx) => {
-    const current = await getUser(tx, op.tenant.id, id)
+    const current = await getUser(tx, ctx.tenant.id, id)
     if (change === 'restore' && current.status !== 'archived') throw new ConflictError(`${current.userName} is not archived`)
     if (change !== 'restore' && current.status === 'archived' && status !== 'archived') throw new ConflictError(`${current.userName} is archived: restore it first`)
     const user = await updateUser(
       tx,
-      writeContext(op),
+      ctx,
       id,
       (u) => ({
         userName: u.userName,
@@ -208,7 +238,7 @@ export async function changeStatusAs(store: Store, op: Operator, id: string, cha
       }),
       { ifVersion, action: `user.${change}` },
     )
-    if (status !== 'active') await tx.sessions.deleteForUser(op.tenant.id, id)
+    if (status !== 'active') await tx.sessions.deleteForUser(ctx.tenant.id, id)
     return user
   })
 }
@@ -217,36 +247,48 @@ export async function changeStatusAs(store: Store, op: Operator, id: string, cha
  * Deletes a user (never yourself). A user who owns groups needs a replacement owner: the hand-over
  * and the deletion commit together, so no group is ever left to a deleted owner.
  */
-export async function deleteUserAs(store: Store, op: Operator, id: string, options: { ifVersion?: number[]; replacementOwnerId?: string | null } = {}): Promise<void> {
+export async function deleteUserAs(store: Store, op: Operator, id: string, options: DeleteUserOptions = {}): Promise<void> {
   await requirePermissions(store, op, 'users.delete')
   if (id === op.user.id) throw new ConflictError('you cannot delete yourself; ask another administrator')
   await requireOutranks(store, op, id, 'this user')
+  await deleteHandingOver(store, writeContext(op), id, options)
+}
+
+export interface DeleteUserOptions {
+  ifVersion?: number[]
+  replacementOwnerId?: string | null
+  /** How the caller names the replacement owner, for the refusal (the API: replacementOwnerId). */
+  handOverHint?: string
+}
+
+export async function deleteHandingOver(store: Store, ctx: WriteContext, id: string, options: DeleteUserOptions = {}): Promise<void> {
+  const hint = options.handOverHint ?? 'replacementOwnerId'
   await store.transaction(async (tx) => {
-    const user = await getUser(tx, op.tenant.id, id)
-    const [ownedGroups, ownedAccounts] = await Promise.all([tx.groupOwners.ownedBy(op.tenant.id, id), tx.serviceAccounts.ownedBy(op.tenant.id, id)])
+    const user = await getUser(tx, ctx.tenant.id, id)
+    const [ownedGroups, ownedAccounts] = await Promise.all([tx.groupOwners.ownedBy(ctx.tenant.id, id), tx.serviceAccounts.ownedBy(ctx.tenant.id, id)])
     if (ownedGroups.length || ownedAccounts.length) {
       const replacement = options.replacementOwnerId
       if (!replacement) {
         const what = [ownedGroups.length ? `${ownedGroups.length} group${ownedGroups.length > 1 ? 's' : ''}` : '', ownedAccounts.length ? `${ownedAccounts.length} service account${ownedAccounts.length > 1 ? 's' : ''}` : '']
-        throw new ConflictError(`${user.userName} owns ${what.filter(Boolean).join(' and ')}: choose a replacement owner (replacementOwnerId)`, 'replacementOwnerId')
+        throw new ConflictError(`${user.userName} owns ${what.filter(Boolean).join(' and ')}: choose a replacement owner (${hint})`, 'replacementOwnerId')
       }
       if (replacement === id) throw new ValidationError('the replacement owner cannot be the user being deleted', 'replacementOwnerId')
-      const heir = await tx.users.get(op.tenant.id, replacement)
+      const heir = await tx.users.get(ctx.tenant.id, replacement)
       if (!heir || heir.status !== 'active') throw new ValidationError(`replacement owner "${replacement}" is not an active user of this tenant`, 'replacementOwnerId')
-      const movedGroups = await tx.groupOwners.transfer(op.tenant.id, id, replacement)
-      const movedAccounts = await tx.serviceAccounts.transfer(op.tenant.id, id, replacement)
+      const movedGroups = await tx.groupOwners.transfer(ctx.tenant.id, id, replacement)
+      const movedAccounts = await tx.serviceAccounts.transfer(ctx.tenant.id, id, replacement)
       const handover = (resourceType: string, action: string) => (resourceId: string) => ({
-        tenantId: op.tenant.id,
-        actor: operatorActor(op),
+        tenantId: ctx.tenant.id,
+        actor: ctx.actor,
         action,
         resourceType,
         resourceId,
         changes: { attributes: ['owner'], before: { owner: id }, after: { owner: replacement } },
-        requestId: op.requestId,
+        requestId: ctx.requestId,
       })
       await tx.audit.appendMany([...movedGroups.map(handover('Group', 'group.owner')), ...movedAccounts.map(handover('User', 'service-account.owner'))])
     }
-    await deleteUser(tx, writeContext(op), id, { ifVersion: options.ifVersion })
+    await deleteUser(tx, ctx, id, { ifVersion: options.ifVersion })
   })
 }
 
