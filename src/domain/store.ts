@@ -43,5 +43,18 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
   /** Resolves when the database answers; rejects with StoreUnavailableError otherwise. */
   ping(timeoutMs?: number): Promise<void>
+  /**
+   * Writes a consistent copy of everything to `file` (an absolute path) while the store stays open.
+   * Only a store that can copy itself has it (the embedded one); a server has its own tools (pg_dump).
+   */
+  backup?(file: string): Promise<BackupSummary>
   close(): Promise<void>
+}
+
+export interface BackupSummary {
+  file: string
+  bytes: number
+  schemaVersion: number
+  /** Whether the key that seals stored secrets went into the backup (a key file in DATA_DIR does). */
+  includesEncryptionKey: boolean
 }
