@@ -274,7 +274,7 @@ async function plainPage(raw: Raw, tenantId: string, view: string, orderBy: stri
   return rows.slice(0, PAGE).map((r) => String(r.id))
 }
 
-const SEARCH_TEXT = 'roster_user_search_text(u.user_name, u.display_name, u.resource, u.email)'
+const SEARCH_TEXT = 'roster_user_search_text(u.user_name, u.display_name, u.resource, u.email, u.external_id)'
 
 /** A search: the matches through the GIN index (at most the count limit), their count and the page, in one statement. */
 async function searchPage(raw: Raw, tenantId: string, keys: string, check: string, params: unknown[]): Promise<{ ids: string[]; total: number }> {

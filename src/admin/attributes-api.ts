@@ -2,7 +2,7 @@ import type Router from '@koa/router'
 import type { Context } from 'koa'
 import { defineAttributeAs, deleteAttributeAs, listAttributesAs, updateAttributeAs } from '../domain/administration/attributes.js'
 import { type AttributeEdit, type AttributeInput } from '../domain/identity/custom-attributes.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import { operatorOf } from './auth.js'
 import { attributeJson } from './representation.js'
@@ -15,7 +15,7 @@ import type { AdminDeps } from './users-api.js'
  * console builds its forms from them); defining, changing and deleting need settings.manage.
  */
 export function attributesApi(router: Router, deps: AdminDeps): void {
-  const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
+  const body = (ctx: Context) => jsonBody(ctx, deps.bodyLimitBytes)
 
   router.get('/attributes', async (ctx) => {
     ctx.body = { items: (await listAttributesAs(deps.store, operatorOf(ctx))).map(attributeJson) }

@@ -1,7 +1,7 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { AuditEvent } from '../domain/audit/model.js'
-import { readAuditAs } from '../domain/administration/audit.js'
+import { readAuditAs, readNamedAuditAs, type NamedAuditEntry } from '../domain/administration/audit.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import type { AuditQuery } from '../domain/audit/persister.js'
 import { operatorOf } from './auth.js'
@@ -23,6 +23,13 @@ export const auditJson = (e: AuditEvent) => ({
   after: e.changes?.after ?? null,
   requestId: e.requestId,
 })
+
+/**
+ * An entry as the console shows it: `target` and `names` give the current name of every id the
+ * entry holds (target, acting user, users its changes name); deleted ones keep the name the entry
+ * recorded, if any, with `deleted: true`.
+ */
+const namedAuditJson = (n: NamedAuditEntry) => ({ ...auditJson(n.event), target: n.target, names: n.names })
 
 /** An export reads at most this many events; narrow the filter for more. */
 export const EXPORT_LIMIT = 100_000
@@ -58,8 +65,8 @@ function csvRow(e: AuditEvent): string {
 /** /api/audit: the audit log, filtered, newest first; and its export as CSV or JSON Lines. */
 export function auditApi(router: Router, deps: AdminDeps): void {
   router.get('/audit', async (ctx) => {
-    const page = await readAuditAs(deps.store, operatorOf(ctx), auditQuery(ctx))
-    ctx.body = { items: page.items.map(auditJson), next: page.next }
+    const page = await readNamedAuditAs(deps.store, operatorOf(ctx), auditQuery(ctx))
+    ctx.body = { items: page.items.map(namedAuditJson), next: page.next }
   })
 
   router.get('/audit/export', async (ctx) => {

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa'
 import type { Clock, LiveSession } from '../domain/sign-in/sessions.js'
 import type { Operator } from '../domain/access/operator.js'
 import { HttpError } from '../http/errors.js'
+import { hasNoBody } from './body.js'
 import type { Store } from '../domain/store.js'
 import { UnauthenticatedError } from '../domain/kernel/errors.js'
 import { verifyPersonalToken } from '../domain/credentials/personal-tokens.js'
@@ -61,9 +62,12 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
     // A cookie rides along on requests other sites make; an HTML form cannot send JSON, and a
     // script on another origin cannot without our CORS consent. So cookie-authenticated changes
     // must come as JSON.
-    // (The header itself: koa's ctx.is() answers null for a request without a body.)
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !/^application\/json\s*(;|$)/i.test(ctx.get('Content-Type'))) {
-      throw new HttpError(415, 'send changes as application/json (an empty object {} where there is nothing to send)')
+    // (The header itself: koa's ctx.is() answers null for a request without a body.) A change with
+    // no body at all (an action, a DELETE) is taken too, unless the browser says another origin
+    // sent it: a cross-origin fetch may send a bodiless POST without asking (a "simple request").
+    const json = /^application\/json\s*(;|$)/i.test(ctx.get('Content-Type'))
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !json && !(hasNoBody(ctx) && !fromAnotherOrigin(ctx))) {
+      throw new HttpError(415, 'send changes as application/json, or with no body at all where there is nothing to send')
     }
     const live = await session(ctx)
     if (!live) throw new HttpError(401, 'sign in first: no session (sign in at /login/<tenant>)')
@@ -71,6 +75,22 @@ export function operatorAuth(store: Store, session: (ctx: Context) => Promise<Li
     ctx.state.operator = operator
     ctx.state.liveSession = live
     await next()
+  }
+}
+
+/**
+ * Whether the browser says the request comes from a page of another origin: Sec-Fetch-Site (every
+ * current browser), else Origin against our Host. Clients that are no browser send neither.
+ */
+function fromAnotherOrigin(ctx: Context): boolean {
+  const site = ctx.get('Sec-Fetch-Site')
+  if (site) return site !== 'same-origin' && site !== 'none'
+  const origin = ctx.get('Origin')
+  if (!origin) return false
+  try {
+    return new URL(origin).host !== ctx.get('Host')
+  } catch {
+    return true // "null" (a sandboxed page, a redirect across origins) or garbage
   }
 }
 

@@ -3,7 +3,7 @@ import type { Context } from 'koa'
 import { createServiceAccountAs, listServiceAccountsAs, setApiAccessAs, setApiPasswordAs } from '../domain/credentials/api-credentials.js'
 import { issuePersonalToken, listPersonalTokens, regeneratePersonalToken, revokePersonalToken } from '../domain/credentials/personal-tokens.js'
 import { ValidationError } from '../domain/kernel/errors.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { operatorOf } from './auth.js'
 import { userJson } from './representation.js'
 import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, NewTokenBody } from './schemas.js'
@@ -16,7 +16,7 @@ import { validated } from './validate.js'
  * password, personal access tokens; and service accounts.
  */
 export function credentialsApi(router: Router, deps: AdminDeps): void {
-  const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
+  const body = (ctx: Context) => jsonBody(ctx, deps.bodyLimitBytes)
 
   router.put('/users/:id/api-access', async (ctx) => {
     const { enabled } = validated<{ enabled: boolean }>(ApiAccessBody, await body(ctx))

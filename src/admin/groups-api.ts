@@ -3,7 +3,7 @@ import type { Context } from 'koa'
 import type { Group, MemberType } from '../domain/identity/model.js'
 import { changeGroupMembersAs, createGroupAs, deleteGroupAs, getGroupAs, groupMembersAs, listGroupsAs, updateGroupAs } from '../domain/administration/groups.js'
 import { changeGroupRoleAs } from '../domain/administration/roles.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { etagOf, ifMatch } from '../http/etag.js'
 import { operatorOf } from './auth.js'
 import { allowedOnGroup } from '../domain/administration/allowed.js'
@@ -30,7 +30,7 @@ function pageParams(ctx: Context) {
 
 /** /api/groups: the console's groups — list, create, rename, owner, members, roles. */
 export function groupsApi(router: Router, deps: AdminDeps): void {
-  const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
+  const body = (ctx: Context) => jsonBody(ctx, deps.bodyLimitBytes)
 
   router.get('/groups', async (ctx) => {
     const page = await listGroupsAs(deps.store, operatorOf(ctx), pageParams(ctx))

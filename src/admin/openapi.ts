@@ -1,7 +1,7 @@
 import { PERMISSIONS } from '../domain/access/model.js'
 import { AttributeEditBody, AttributeResource, NewAttributeBody } from './schemas.js'
 import { ProvisioningEntryResource, ProvisioningLogParams } from './schemas.js'
-import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupListItemResource, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, RoleRefResource, NewRoleBody, NewTokenBody, NewUserBody, Problem, RoleResource, ServiceAccountResource, TokenResource, UserEditBody, UserListParams, UserRefResource, UserResource } from './schemas.js'
+import { ApiAccessBody, ApiPasswordBody, NewServiceAccountBody, DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody, AuditListParams, GroupEditBody, GroupListItemResource, GroupResource, MembersChangeBody, NewGroupBody, PageParams, RoleRefBody, RoleRefResource, NewRoleBody, RoleEditBody, NewTokenBody, NewUserBody, Problem, RoleResource, ServiceAccountResource, TokenResource, UserEditBody, UserListParams, UserRefResource, UserResource } from './schemas.js'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } })
 const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } })
@@ -9,7 +9,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
 const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag the change is based on; a stale one gets 412.', schema: { type: 'string' } }
 const errors = {
-  400: problem('Invalid input; `field` names the field at fault.'),
+  400: problem('Invalid input; `field` names the field at fault and `code` the kind of fault.'),
   401: problem('Not signed in.'),
   403: problem('A permission is missing; the detail names it.'),
   429: problem('Too many failed API-password attempts for this account or address; Retry-After says when to try again.'),
@@ -19,7 +19,7 @@ const writeErrors = {
   404: problem('No such user.'),
   409: problem('Refused by the source-of-truth rule, self-protection, or uniqueness (userName, email).'),
   412: problem('The user changed since the ETag in If-Match.'),
-  415: problem('Changes must be sent as application/json.'),
+  415: problem('Changes must be sent as application/json (or, for an action or DELETE, with no body at all).'),
 }
 
 const permissionName = { enum: [...PERMISSIONS] }
@@ -131,7 +131,7 @@ export const openApiDocument = {
       get: {
         summary: 'List users: a view, a search, a sort by any column, cursor paging',
         parameters: listParameters,
-        responses: { 200: json('A page of users', { type: 'object', properties: { items: { type: 'array', items: ref('User') }, total: { type: 'integer' }, totalExact: { type: 'boolean', description: 'false: a search matched more than 10,000 users' }, next: { type: ['string', 'null'] } } }), ...errors },
+        responses: { 200: json('A page of users', { type: 'object', properties: { items: { type: 'array', items: ref('User') }, total: { type: 'integer' }, totalExact: { type: 'boolean', description: 'false: a search matched more than 10,000 users' }, next: { type: ['string', 'null'] }, previous: { type: ['string', 'null'], description: 'cursor of the page before; null on the first page' } } }), ...errors },
       },
       post: {
         summary: 'Create a user (users.create; roles need roles.manage)',
@@ -260,6 +260,13 @@ export const openApiDocument = {
       post: { summary: 'Define a custom role: a named set of permissions (roles.manage)', requestBody: { required: true, content: { 'application/json': { schema: NewRoleBody } } }, responses: { 201: json('The role', ref('Role')), ...writeErrors, 409: problem('A role with this name exists, or it is a built-in role\'s name.') } },
     },
     '/roles/{id}': {
+      patch: {
+        summary:
+          'Edit a custom role (by id or name): name, description, permissions (roles.manage). Every permission it carries before or after must be yours (403): nobody grants what they do not hold, nor strips holders more powerful. Holders get the new permissions at their next request; audited as role.update with before and after. Built-in roles: 409.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: RoleEditBody } } },
+        responses: { 200: json('The role as changed', ref('Role')), ...writeErrors, 404: problem('No such role.'), 409: problem('A built-in role, or another role has this name.'), 412: problem('The role\'s permissions changed while this request was checked; reload and retry.') },
+      },
       delete: {
         summary: 'Delete a custom role (by id or name) and every assignment of it (roles.manage); its holders\' sessions end at their next request. Built-in roles: 409.',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
@@ -291,6 +298,13 @@ export const openApiDocument = {
         summary: 'Delete a definition (settings.manage). Refused while users hold a value for it, unless purge=true: then the values go from every user too, each change audited.',
         parameters: [idParam, { name: 'purge', in: 'query', required: false, schema: { enum: ['true', 'false'] } }],
         responses: { 204: { description: 'Deleted' }, ...writeErrors, 409: problem('Users hold a value for it; the detail says how many.') },
+      },
+    },
+    '/session': {
+      get: {
+        summary: 'Whether the request carries a live console session (the session cookie); never 401. The console asks this before GET /me.',
+        security: [],
+        responses: { 200: json('Signed in or not', { type: 'object', required: ['signedIn'], properties: { signedIn: { type: 'boolean' } } }) },
       },
     },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } } },

@@ -21,10 +21,17 @@ import { provisioningApi } from './provisioning-api.js'
 export const API_PREFIX = '/api'
 
 /** The routers of /api, apart so that a test can compare their routes with the OpenAPI document. */
-export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number }): { open: Router; authenticated: Router } {
+export function adminRouters(deps: AdminDeps & SettingsDeps & { idleMs: number; session?: (ctx: Context) => Promise<LiveSession | null> }): { open: Router; authenticated: Router } {
   const open = new Router({ prefix: API_PREFIX })
   open.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument
+  })
+  // Whether the browser has a live session, asked by the console before GET /me: "not signed in"
+  // is an answer here, not an error (a 401 would be logged in the browser's console at every visit
+  // of the sign-in screen). /me keeps its 401 for scripts, whose missing credential is an error.
+  open.get('/session', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = { signedIn: Boolean(await deps.session?.(ctx)) }
   })
   const authenticated = new Router({ prefix: API_PREFIX })
   meApi(authenticated, deps)

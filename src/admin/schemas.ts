@@ -7,7 +7,8 @@ import { USER_LIST_SORTS } from '../domain/identity/persister.js'
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const
-const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' } as const
+// format email: the domain's address rule (src/domain/identity/email.ts), registered in validate.ts.
+const email = { type: 'string', minLength: 1, maxLength: 254, format: 'email' } as const
 
 /** Custom attribute values by name; the domain checks them against the tenant's definitions. */
 const attributeValues = {
@@ -63,6 +64,9 @@ export const UserListParams = {
     sort: { enum: [...USER_LIST_SORTS], default: 'userName' },
     order: { enum: ['asc', 'desc'], default: 'asc' },
     cursor: { type: 'string', maxLength: 2048 },
+    // Far jumps without OFFSET: the first user whose sort key starts at or past `from`, or the last page.
+    from: { type: 'string', minLength: 1, maxLength: 200 },
+    last: { enum: ['true', 'false'] },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
   },
 } as const
@@ -115,6 +119,10 @@ export const Problem = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     field: { type: 'string', description: 'The request field at fault (400, 409).' },
+    code: {
+      type: 'string',
+      description: 'The kind of fault, for a form to word it: required, tooShort, tooLong, tooMany, format, unknownField, invalidValue (400); uniqueness (409); invalidSyntax, tooLarge.',
+    },
     requestId: { type: 'string' },
   },
 } as const
@@ -260,6 +268,14 @@ export const NewRoleBody = {
     // Checked by the domain rather than by an enum here, so that the 400 names the unknown permission.
     permissions: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50, description: `Any of ${PERMISSIONS.join(', ')}.` },
   },
+} as const
+
+export const RoleEditBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'The fields of a custom role to change; built-in roles are read-only (409).',
+  properties: NewRoleBody.properties,
 } as const
 
 export const PageParams = {

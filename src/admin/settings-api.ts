@@ -8,7 +8,7 @@ import { requireSettings, operatorActor } from '../domain/access/operator.js'
 import { issueTokenAs, revokeToken, type TokenCache } from '../domain/credentials/tokens.js'
 import { getDirectoryConnection } from '../domain/directory-sync/connection.js'
 import { HttpError } from '../http/errors.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { setSamlSettings, type SamlSettingsInput } from '../saml/settings.js'
 import { spEndpoints } from '../saml/service-provider.js'
 import { describeCertificate } from '../saml/certificates.js'
@@ -16,6 +16,7 @@ import { DirectoryError, DirectorySync, MissingKeyError, NoDirectoryConnectionEr
 import { operatorOf } from './auth.js'
 import { DirectoryBody, NewScimTokenBody, SsoBody, SyncNowBody } from './schemas.js'
 import { validated } from './validate.js'
+import type { SyncMetrics } from '../domain/kernel/metrics.js'
 
 export interface SettingsDeps {
   store: Store
@@ -25,6 +26,8 @@ export interface SettingsDeps {
   tokens?: TokenCache
   /** Where SCIM clients connect (PUBLIC_URL and the SCIM mount), shown with the tokens. */
   scimBaseUrl: string
+  /** Counts "Sync now" runs like scheduled ones (METRICS_PORT); absent: not counted. */
+  syncMetrics?: SyncMetrics
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null
@@ -42,8 +45,8 @@ function requireBox(deps: SettingsDeps): SecretBox {
  * source is part of every answer.
  */
 export function settingsApi(router: Router, deps: SettingsDeps): void {
-  const sync = new DirectorySync({ store: deps.store, box: deps.box, policy: deps.config.sync, log: deps.log.child({ component: 'sync' }) })
-  const body = (ctx: Context) => readJson(ctx, { limitBytes: deps.config.bodyLimitBytes, types: ['application/json'] })
+  const sync = new DirectorySync({ store: deps.store, box: deps.box, policy: deps.config.sync, log: deps.log.child({ component: 'sync' }), metrics: deps.syncMetrics })
+  const body = (ctx: Context) => jsonBody(ctx, deps.config.bodyLimitBytes)
   const settingsOp = async (ctx: Context) => {
     const op = operatorOf(ctx)
     await requireSettings(deps.store, op)

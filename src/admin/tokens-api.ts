@@ -3,7 +3,7 @@ import type { Context } from 'koa'
 import type { PersonalToken } from '../domain/access/model.js'
 import { issuePersonalToken, listPersonalTokens, regeneratePersonalToken, revokePersonalToken } from '../domain/credentials/personal-tokens.js'
 import { ValidationError } from '../domain/kernel/errors.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { operatorOf } from './auth.js'
 import { NewTokenBody } from './schemas.js'
 import type { AdminDeps } from './users-api.js'
@@ -26,7 +26,7 @@ export function tokensApi(router: Router, deps: AdminDeps): void {
 
   router.post('/me/tokens', async (ctx) => {
     const op = operatorOf(ctx)
-    const input = validated<{ name: string; expires?: string | null; permissions?: string[] | null }>(NewTokenBody, await readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] }))
+    const input = validated<{ name: string; expires?: string | null; permissions?: string[] | null }>(NewTokenBody, await jsonBody(ctx, deps.bodyLimitBytes))
     const expires = input.expires ? new Date(input.expires) : null
     if (expires && Number.isNaN(expires.getTime())) throw new ValidationError('expires must be a date-time such as 2027-01-31T00:00:00Z', 'expires')
     const { token, secret } = await issuePersonalToken(deps.store, op, op.user.id, { name: input.name, expires, permissions: input.permissions ?? null })

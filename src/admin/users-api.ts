@@ -4,7 +4,7 @@ import type { Store } from '../domain/store.js'
 import { createUserAs, deleteUserAs, editUserAs, getUserAs, listUsersAs, changeStatusAs, type NewPerson, type PersonEdit } from '../domain/administration/users.js'
 import { tenantAttributes } from '../domain/identity/custom-attributes.js'
 import { managerOfUser } from '../domain/identity/users.js'
-import { readJson } from '../http/body.js'
+import { jsonBody } from './body.js'
 import { ValidationError } from '../domain/kernel/errors.js'
 import { lacking } from '../domain/access/operator.js'
 import { allowedOnUser } from '../domain/administration/allowed.js'
@@ -19,12 +19,12 @@ export interface AdminDeps {
   bodyLimitBytes: number
 }
 
-const body = (ctx: Context, deps: AdminDeps) => readJson(ctx, { limitBytes: deps.bodyLimitBytes, types: ['application/json'] })
+const body = (ctx: Context, deps: AdminDeps) => jsonBody(ctx, deps.bodyLimitBytes)
 const versionCheck = (ctx: Context) => ifMatch(ctx.get('If-Match') || undefined)
 
 function listParams(ctx: Context) {
   type Sort = (typeof UserListParams.properties.sort.enum)[number]
-  return validatedQuery<{ view: 'active' | 'inactive' | 'archived'; q?: string; sort: Sort; order: 'asc' | 'desc'; cursor?: string; limit: number }>(UserListParams, ctx.query)
+  return validatedQuery<{ view: 'active' | 'inactive' | 'archived'; q?: string; sort: Sort; order: 'asc' | 'desc'; cursor?: string; from?: string; last?: 'true' | 'false'; limit: number }>(UserListParams, ctx.query)
 }
 
 /** /api/users: the console's user list and user administration. */
@@ -35,13 +35,14 @@ export function usersApi(router: Router, deps: AdminDeps): void {
   router.get('/users', async (ctx) => {
     const op = operatorOf(ctx)
     const p = listParams(ctx)
-    const page = await listUsersAs(deps.store, op, { view: p.view, search: p.q, sort: p.sort, order: p.order, after: p.cursor ?? null, limit: p.limit })
+    const page = await listUsersAs(deps.store, op, { view: p.view, search: p.q, sort: p.sort, order: p.order, after: p.cursor ?? null, from: p.from ?? null, last: p.last === 'true', limit: p.limit })
     const defs = await definitions(ctx)
     ctx.body = {
       items: page.items.map((u) => ({ ...userJson(u, op.tenant, defs), lastSignIn: u.lastSignIn?.toISOString() ?? null })),
       total: page.total,
       totalExact: page.totalExact,
       next: page.next,
+      previous: page.previous ?? null,
     }
   })
 

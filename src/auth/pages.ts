@@ -5,17 +5,13 @@ import { httpTitle, type ErrorFormatter } from '../http/error-handler.js'
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
-main{max-width:24rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}
-h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:4px}
-button,a.button{display:block;width:100%;box-sizing:border-box;margin-top:1.25rem;padding:.7rem;font-size:1rem;border:0;border-radius:4px;background:#2456c9;color:#fff;text-align:center;text-decoration:none;cursor:pointer}
-a.button.secondary{background:#e7eaf0;color:#1d2330}p.alert{padding:.6rem;border-radius:4px;background:#fdecea;color:#8a1c12}
-p.note{color:#4a5264}:focus-visible{outline:3px solid #f5a623;outline-offset:2px}`
+// The console's own stylesheet (web/assets/console.css, its `sign-in` section): one look for the
+// console's tenant screen and these pages, from the same tokens. A file, so CSP needs no inline style.
+const STYLESHEET = '/admin/assets/console.css'
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} · Roster</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`
+<title>${escapeHtml(title)} · Roster</title><link rel="stylesheet" href="${STYLESHEET}"></head><body class="sign-in-page"><main class="narrow sign-in">${body}</main></body></html>`
 }
 
 /**
@@ -28,7 +24,7 @@ export function sendHtml(ctx: Context, status: number, html: string, formTargets
   ctx.type = 'text/html; charset=utf-8'
   ctx.set('Cache-Control', 'no-store')
   const formAction = ["'self'", ...formTargets].join(' ')
-  ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
+  ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
   ctx.set('X-Frame-Options', 'DENY')
   ctx.set('Referrer-Policy', 'no-referrer')
   ctx.body = html
@@ -50,14 +46,14 @@ export function loginPage(m: LoginPageModel): string {
   const parts = [`<h1>Sign in to ${escapeHtml(m.tenantName)}</h1>`]
   if (m.alert) parts.push(`<p class="alert" role="alert">${escapeHtml(m.alert)}</p>`)
   if (m.note) parts.push(`<p class="note" role="status">${escapeHtml(m.note)}</p>`)
-  if (m.ssoUrl) parts.push(`<a class="button" href="${escapeHtml(m.ssoUrl)}">Sign in with single sign-on</a>`)
+  if (m.ssoUrl) parts.push(`<a class="button primary" href="${escapeHtml(m.ssoUrl)}">Sign in with single sign-on</a>`)
   if (m.passwordAction) {
     parts.push(`<form method="post" action="${escapeHtml(m.passwordAction)}">
 <input type="hidden" name="formToken" value="${escapeHtml(m.formToken)}">
 ${m.returnTo ? `<input type="hidden" name="returnTo" value="${escapeHtml(m.returnTo)}">` : ''}
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(m.userName ?? '')}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form>`)
+<button type="submit" class="primary">Sign in</button></form>`)
   }
   if (!m.ssoUrl && !m.passwordAction) parts.push('<p>Sign-in is not available for this tenant. Ask its administrator.</p>')
   return page('Sign in', parts.join('\n'))

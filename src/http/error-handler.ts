@@ -13,6 +13,8 @@ export const problemJson: ErrorFormatter = (ctx, shape) => {
     status: shape.status,
     detail: shape.detail,
     ...(shape.field ? { field: shape.field } : {}),
+    // What kind of fault (uniqueness, required, format, …): with `field`, enough for a form to word it.
+    ...(shape.code ? { code: shape.code } : {}),
     requestId: ctx.state.requestId as string,
   }
 }

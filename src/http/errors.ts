@@ -41,7 +41,7 @@ export function describeError(err: unknown): ErrorShape {
   const base = { headers: {} as Record<string, string>, unexpected: false }
   if (err instanceof HttpError) return { ...base, status: err.status, detail: err.message, code: err.code, headers: err.headers }
   if (err instanceof InvalidCursorError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidCursor' }
-  if (err instanceof ValidationError) return { ...base, status: 400, detail: err.message, field: err.field, code: 'invalidValue' }
+  if (err instanceof ValidationError) return { ...base, status: 400, detail: err.message, field: err.field, code: err.code ?? 'invalidValue' }
   if (err instanceof UnauthenticatedError) return { ...base, status: 401, detail: err.message }
   if (err instanceof TooManyAttemptsError) return { ...base, status: 429, detail: err.message, headers: { 'Retry-After': String(err.retryAfterSeconds) } }
   if (err instanceof ForbiddenError) return { ...base, status: 403, detail: err.message }

@@ -88,6 +88,56 @@ for (const backend of backends()) {
       await get('/audit/export?format=xml').expect(400)
     })
 
+    it('names every id an entry holds, by its current name, linked by type; a deleted target by the name it recorded', async () => {
+      const api = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) =>
+        request(app)[method](`/api${path}`).set('Cookie', cookie).send(body ?? {})
+      const kim = (await api('post', '/users', { firstName: 'Kim', lastName: 'Lo', userName: 'kim', email: 'kim@example.com', password: null }).expect(201)).body
+      const lee = (await api('post', '/users', { firstName: 'Lee', lastName: 'Ma', userName: 'lee', email: 'lee@example.com', password: null }).expect(201)).body
+      await api('post', `/users/${kim.id}/deactivate`).expect(200)
+      await api('post', `/users/${kim.id}/activate`).expect(200)
+      await api('post', `/users/${kim.id}/roles`, { role: 'Viewer' }).expect(204)
+      await api('put', `/users/${kim.id}/api-access`, { enabled: true }).expect(204)
+      await api('put', `/users/${kim.id}/api-password`, { password: 'generate' }).expect(200)
+      await api('post', `/users/${kim.id}/tokens`, { name: 'script', permissions: ['users.view'] }).expect(201)
+      const group = (await api('post', '/groups', { displayName: 'Ops', ownerId: lee.id }).expect(201)).body
+      await api('patch', `/groups/${group.id}`, { ownerId: kim.id }).expect(200)
+      const role = (await api('post', '/roles', { name: 'Helpdesk', permissions: ['users.view'] }).expect(201)).body
+      const gone = (await api('post', '/users', { firstName: 'Max', lastName: 'No', userName: 'max', email: 'max@example.com', password: null }).expect(201)).body
+      await api('post', `/users/${gone.id}/deactivate`).expect(200)
+      await api('delete', `/users/${gone.id}`).expect(204)
+
+      const items = (await get('/audit?limit=100').expect(200)).body.items as Json[]
+      const one = (action: string, id?: string) => items.find((e) => e.action === action && (!id || e.resourceId === id))!
+      for (const action of ['user.deactivate', 'user.activate', 'role.assign', 'user.api-password', 'personal-token.create']) {
+        const e = one(action, kim.id)
+        assert.ok(e, action)
+        assert.deepEqual(e.target, { type: 'User', id: kim.id, name: 'kim', deleted: false }, action)
+      }
+      // A token issued to kim names kim, not the token ("User script" was the bug).
+      assert.equal(one('personal-token.create').target.name, 'kim')
+      const owner = one('group.owner', group.id)
+      assert.deepEqual(owner.target, { type: 'Group', id: group.id, name: 'Ops', deleted: false })
+      assert.equal(owner.names[lee.id].name, 'lee')
+      assert.equal(owner.names[kim.id].name, 'kim')
+      assert.deepEqual(one('role.create', role.id).target, { type: 'Role', id: role.id, name: 'Helpdesk', deleted: false })
+      // The acting user is named and linkable too.
+      assert.deepEqual(owner.names[auditor.id], { type: 'User', id: auditor.id, name: 'audra', deleted: false })
+      // Deleted: the name the entry recorded, else none, and marked deleted.
+      assert.deepEqual(one('user.delete', gone.id).target, { type: 'User', id: gone.id, name: 'max', deleted: true })
+      // Its other entries take that name from the page (a deactivation records no userName).
+      assert.deepEqual(one('user.deactivate', gone.id).target, { type: 'User', id: gone.id, name: 'max', deleted: true })
+      // The sign-in of someone who exists is named as well.
+      const signIn = items.find((e) => e.action === 'session.sign-in-failed')!
+      assert.equal(signIn.target.name, 'jane')
+    })
+
+    it('names only the tenant’s own resources', async () => {
+      const other = await newUser(t.store, (await t.store.tenants.create({ slug: `other-${Date.now().toString(36)}`, displayName: 'Other', source: 'local' })), 'stranger')
+      const e = await t.store.audit.append({ tenantId: tenant.id, actor: { type: 'system', id: null, label: 'test' }, action: 'user.update', resourceType: 'User', resourceId: other.id, changes: null, requestId: null })
+      const got = ((await get('/audit?action=user.update').expect(200)).body.items as Json[]).find((x) => x.id === e.id)!
+      assert.deepEqual(got.target, { type: 'User', id: other.id, name: null, deleted: true })
+    })
+
     it('needs audit.view, and validates its filters', async () => {
       const plain = await newUser(t.store, tenant, 'pete', { password: 'pete password 1' })
       void plain

@@ -40,6 +40,19 @@ for (const backend of backends()) {
       await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, generated)).expect(401)
     })
 
+    it('sets a typed API password (no secret in the answer) by the password policy, naming the field and the fault', async () => {
+      const typed = 'a typed API password 1'
+      const set = (await api().put(`/users/${admin.id}/api-password`, { password: typed }).expect(200)).body
+      assert.deepEqual(set, { set: true })
+      assert.equal((await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, typed)).expect(200)).body.userName, 'root')
+      const short = (await api().put(`/users/${admin.id}/api-password`, { password: 'short' }).expect(400)).body
+      assert.equal(short.field, 'password')
+      const long = (await api().put(`/users/${admin.id}/api-password`, { password: 'x'.repeat(1025) }).expect(400)).body
+      assert.equal(long.field, 'password')
+      // The typed one still works: refusals change nothing.
+      await request(app).get('/api/me').set('Authorization', basic(`${tenant.slug}/root`, typed)).expect(200)
+    })
+
     it('issues credentials for another user only within the operator’s own permissions (403 otherwise)', async () => {
       await api().post('/roles', { name: 'Key keeper', permissions: ['credentials.manage', 'users.view'] }).expect(201)
       const kim = await userWithRole(t.store, app, tenant, 'Key keeper', 'kim')

@@ -213,6 +213,51 @@ for (const backend of backends()) {
       assert.ok(events.some((e) => e.action === 'role.create' && e.resourceId === role.id && e.after.name === 'Contact centre supervisor'))
     })
 
+    it('edits a custom role (PATCH /roles/:id): name, description, permissions; holders get them at their next request; audited before/after; built-ins read-only', async () => {
+      const role = (await api().post('/roles', { name: 'Helpdesk', description: 'First line', permissions: ['users.view'] }).expect(201)).body
+      const ann = await newUser(t.store, tenant, 'ann', { password: 'ann password 12' })
+      await api().post(`/users/${ann.id}/roles`, { role: 'Helpdesk' }).expect(204)
+      const annCookie = await signIn(tenant, 'ann', 'ann password 12')
+      assert.deepEqual((await api(annCookie).get('/me').expect(200)).body.permissions, ['users.view'])
+
+      const edited = (await api().patch(`/roles/${role.id}`, { name: ' Service desk ', description: 'First and second line', permissions: ['users.edit', 'users.view', 'users.edit'] }).expect(200)).body
+      assert.deepEqual([edited.id, edited.name, edited.description, edited.permissions], [role.id, 'Service desk', 'First and second line', ['users.edit', 'users.view']])
+      // Ann's session goes on (the role kept its id) with the new permissions at once.
+      assert.deepEqual((await api(annCookie).get('/me').expect(200)).body.permissions, ['users.edit', 'users.view'])
+      // By name, one field at a time; taking a permission away counts at once too.
+      await api().patch('/roles/service%20desk', { permissions: ['users.view'] }).expect(200)
+      assert.deepEqual((await api(annCookie).get('/me').expect(200)).body.permissions, ['users.view'])
+      // The same again changes nothing and is not audited.
+      await api().patch(`/roles/${role.id}`, { permissions: ['users.view'] }).expect(200)
+
+      const events = ((await api().get('/audit?action=role.update').expect(200)).body.items as Json[]).filter((e) => e.resourceId === role.id)
+      assert.equal(events.length, 2, JSON.stringify(events))
+      const first = events.find((e) => e.after.name === 'Service desk' && e.before.name === 'Helpdesk')!
+      assert.deepEqual(first.before, { name: 'Helpdesk', description: 'First line', permissions: ['users.view'] })
+      assert.deepEqual(first.after, { name: 'Service desk', description: 'First and second line', permissions: ['users.edit', 'users.view'] })
+
+      const bad = async (target: string, body: object, status: number, field?: string) => {
+        const res = await api().patch(`/roles/${target}`, body).expect(status)
+        if (field) assert.equal(res.body.field, field, JSON.stringify(res.body))
+        return res.body
+      }
+      await bad(role.id, {}, 400)
+      await bad(role.id, { name: '' }, 400, 'name')
+      await bad(role.id, { permissions: ['root.everything'] }, 400, 'permissions')
+      await bad(role.id, { builtIn: true }, 400, 'builtIn')
+      await bad(role.id, { name: 'Viewer' }, 409, 'name')
+      await api().post('/roles', { name: 'Auditors', permissions: ['audit.view'] }).expect(201)
+      assert.equal((await bad(role.id, { name: 'AUDITORS' }, 409, 'name')).code, 'uniqueness')
+      // A change of case of its own name is no clash.
+      await api().patch(`/roles/${role.id}`, { name: 'SERVICE desk' }).expect(200)
+      for (const builtIn of ['administrator', 'Viewer', 'general-user', 'user-manager']) {
+        assert.match((await bad(encodeURIComponent(builtIn), { description: 'mine now' }, 409)).detail, /built-in role and cannot be changed/)
+      }
+      await bad(MISSING, { description: 'x' }, 404)
+      const { cookie: vicCookie } = await userWithRole(t.store, app, tenant, 'User manager', 'vic')
+      assert.match((await api(vicCookie).patch(`/roles/${role.id}`, { description: 'x' }).expect(403)).body.detail, /roles\.manage/)
+    })
+
     it('in directory- and IdP-managed tenants still lets roles be given and taken (roles are Roster\'s own)', async () => {
       for (const source of ['ldap', 'scim'] as const) {
         const { tenant: managed, cookie: c } = await tenantWithAdmin(t.store, app, `roles-${source}`, 'boss', source)

@@ -72,6 +72,57 @@ for (const backend of backends()) {
       assert.equal((await api().get(`/users?sort=email&cursor=${byName.next}`).expect(400)).body.field, 'cursor')
     })
 
+    it('pages by keyset both ways: Previous, the last page, and go to a name prefix, in either order', async () => {
+      for (const n of ['ada', 'bob', 'cyd', 'dan', 'eve', 'fay', 'gus']) await api().post('/users', person(n, { password: null })).expect(201)
+      const names = (page: Json) => page.items.map((u: Json) => u.userName)
+      const list = async (query: string) => (await api().get(`/users?${query}`).expect(200)).body
+      const p1 = await list('limit=3')
+      assert.deepEqual(names(p1), ['ada', 'bob', 'cyd'])
+      assert.equal(p1.previous, null)
+      assert.deepEqual([p1.total, p1.totalExact], [8, true])
+      const p2 = await list(`limit=3&cursor=${p1.next}`)
+      assert.deepEqual(names(p2), ['dan', 'eve', 'fay'])
+      assert.deepEqual(names(await list(`limit=3&cursor=${p2.previous}`)), ['ada', 'bob', 'cyd'])
+      assert.equal((await list(`limit=3&cursor=${p2.previous}`)).previous, null, 'back at the first page')
+      // The last page: read backward from the end, not counted through; it holds what whole pages
+      // leave over, so Previous from it is the second page counted from the first.
+      const last = await list('limit=3&last=true')
+      assert.deepEqual(names(last), ['gus', 'root'])
+      assert.equal(last.next, null)
+      const beforeLast = await list(`limit=3&cursor=${last.previous}`)
+      assert.deepEqual(names(beforeLast), ['dan', 'eve', 'fay'])
+      assert.deepEqual(names(await list(`limit=3&cursor=${beforeLast.next}`)), ['gus', 'root'])
+      // A page back that would be short is the first page, whole.
+      const fromEve = await list('limit=3&from=e')
+      const beforeEve = await list(`limit=3&cursor=${fromEve.previous}`)
+      assert.deepEqual(names(beforeEve), ['bob', 'cyd', 'dan'])
+      const first = await list(`limit=3&cursor=${beforeEve.previous}`)
+      assert.deepEqual(names(first), ['ada', 'bob', 'cyd'])
+      assert.equal(first.previous, null)
+      assert.deepEqual(names(await list('limit=3&order=desc&last=true')), ['bob', 'ada'])
+      assert.deepEqual(names(await list('limit=4&last=true')), ['eve', 'fay', 'gus', 'root'], 'a whole last page')
+      // Go to a prefix of the sort column, case-insensitively; descending lands on its last match.
+      const jump = await list('limit=3&from=D')
+      assert.deepEqual(names(jump), ['dan', 'eve', 'fay'])
+      assert.ok(jump.previous)
+      assert.deepEqual(names(await list('limit=3&from=d&order=desc')), ['dan', 'cyd', 'bob'])
+      assert.deepEqual(names(await list('limit=3&from=zz')), [])
+      assert.deepEqual(names(await list('limit=3&from=c&sort=email')), ['cyd', 'dan', 'eve'])
+      assert.deepEqual(names(await list('limit=3&from=e&q=example.com')), ['eve', 'fay', 'gus'])
+      assert.equal((await api().get('/users?sort=created&from=a').expect(400)).body.field, 'from')
+      assert.equal((await api().get(`/users?last=true&cursor=${p1.next}`).expect(400)).body.field, 'last')
+      assert.equal((await api().get('/users?last=yes').expect(400)).body.field, 'last')
+    })
+
+    it('finds users by external id, whole or in part', async () => {
+      for (const [i, n] of ['ada', 'bob', 'cyd'].entries()) await api().post('/users', person(n, { externalId: `IMS-${String(40 + i).padStart(5, '0')}`, password: null })).expect(201)
+      const found = async (q: string) => (await api().get(`/users?q=${encodeURIComponent(q)}`).expect(200)).body.items.map((u: Json) => u.userName)
+      assert.deepEqual(await found('IMS-00042'), ['cyd'])
+      assert.deepEqual(await found('ims-0004'), ['ada', 'bob', 'cyd'])
+      assert.deepEqual(await found('00041'), ['bob'])
+      assert.deepEqual(await found('IMS-00099'), [])
+    })
+
     it('never lets anyone change a more powerful user, or the membership of a more powerful group (403)', async () => {
       const { cookie: umi } = await userWithRole(t.store, app, tenant, 'User manager', 'umi')
       const ann = await newUser(t.store, tenant, 'ann', { email: 'ann@example.com' })
@@ -186,6 +237,40 @@ for (const backend of backends()) {
       }
       await api().get('/users?limit=0').expect(400)
       await api().get('/users?sort=password').expect(400)
+    })
+
+    it('takes only real email addresses (one domain rule, create and edit) and says each fault with its field and kind', async () => {
+      for (const email of ['bob@x', 'bob@localhost', 'bob@10.0.0.1', 'bob@-x.com', 'bob@x..com', '.bob@example.com', 'bob smith@example.com', 'bob@@example.com']) {
+        const res = await api().post('/users', person('bob', { email })).expect(400)
+        assert.deepEqual([res.body.field, res.body.code], ['email', 'format'], `${email}: ${JSON.stringify(res.body)}`)
+        assert.match(res.body.detail, /email must be an email address/)
+      }
+      for (const [i, email] of ['bob@x.io', 'bob.o+tag@mail.example.co.uk', 'jürgen@bücher.de'].entries()) await api().post('/users', person(`ok${i}`, { email })).expect(201)
+      const bob = (await api().post('/users', person('bob')).expect(201)).body
+      assert.equal((await api().patch(`/users/${bob.id}`, { email: 'bob@x' }).expect(400)).body.code, 'format')
+      // Words, not the validator's ("must NOT have fewer than 1 characters"), and a code a form can word itself.
+      const empty = (await api().post('/users', person('carl', { firstName: '' })).expect(400)).body
+      assert.deepEqual([empty.field, empty.code, empty.detail], ['firstName', 'required', 'firstName must not be empty'])
+      const missing = (await api().post('/users', { firstName: 'A', lastName: 'B', email: 'a@example.com' }).expect(400)).body
+      assert.deepEqual([missing.field, missing.code], ['userName', 'required'])
+      const taken = (await api().post('/users', person('BOB', { email: 'other@example.com' })).expect(409)).body
+      assert.deepEqual([taken.field, taken.code], ['userName', 'uniqueness'])
+    })
+
+    it('takes an action or a DELETE with no body at all (no Content-Type), but not from another origin, and never a body of another type', async () => {
+      const erin = (await api().post('/users', person('erin')).expect(201)).body
+      const bare = (method: 'post' | 'delete', path: string) => request(app)[method](`/api${path}`).set('Cookie', adminCookie)
+      assert.equal((await bare('post', `/users/${erin.id}/deactivate`).expect(200)).body.status, 'inactive')
+      await bare('post', `/users/${erin.id}/activate`).set('Content-Length', '0').set('Sec-Fetch-Site', 'same-origin').expect(200)
+      // A bodiless POST is a "simple request" a page of another origin may send: refused as before.
+      await bare('post', `/users/${erin.id}/deactivate`).set('Sec-Fetch-Site', 'same-site').expect(415)
+      await bare('post', `/users/${erin.id}/deactivate`).set('Origin', 'https://evil.example').expect(415)
+      await bare('post', `/users/${erin.id}/deactivate`).type('form').send('').expect(415)
+      await bare('post', `/users/${erin.id}/deactivate`).set('Content-Type', 'text/plain').send('{}').expect(415)
+      // A route that needs a body names what is missing (400), rather than 415.
+      assert.equal((await bare('post', '/users').expect(400)).body.code, 'required')
+      await bare('post', `/users/${erin.id}/archive`).expect(200)
+      await bare('delete', `/users/${erin.id}`).expect(204)
     })
 
     it('answers 409 for a taken userName or email', async () => {

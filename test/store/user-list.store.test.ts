@@ -101,6 +101,20 @@ for (const backend of backends()) {
         assert.deepEqual(ids(desc.items), ids(byName.slice(0, 3)))
         const exact = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 3, search: 'capper0' })
         assert.equal(exact.total, 10_000)
+        // Without a search the total is the tenant's counters: exact at any size ("18,003 users", not "about").
+        const all = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 3 })
+        assert.equal(all.total, count + 1)
+        assert.equal(all.totalExact, true)
+        // The last page and a page back from it, in the dense search's walk too (its count is a
+        // cap, not exact, so the last page is a whole one).
+        const last = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 50, search: 'cap', last: true })
+        assert.deepEqual(last.items.map((u) => u.userName), names.slice(-50))
+        assert.equal(last.next, null)
+        const back = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 50, search: 'cap', after: last.previous })
+        assert.deepEqual(back.items.map((u) => u.userName), names.slice(-100, -50))
+        // Counted exactly (no search), the last page is what whole pages leave over.
+        const lastAll = await store.userList.list(big.id, { view: 'active', sort: 'userName', order: 'asc', limit: 50, last: true })
+        assert.equal(lastAll.items.length, (count + 1) % 50 || 50)
       })
     })
   })

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     this.title = problem?.title ?? null
     this.detail = problem?.detail ?? null
     this.field = problem?.field ?? null
+    /** The kind of fault (required, tooShort, tooLong, format, uniqueness, …): with `field`, what a form words. */
+    this.code = problem?.code ?? null
     this.requestId = problem?.requestId ?? null
   }
 }
@@ -67,6 +69,42 @@ export const put = async (path, body, opts) => (await api('PUT', path, { ...opts
 export const patch = async (path, body, opts) => (await api('PATCH', path, { ...opts, body })).data
 export const del = async (path, opts) => (await api('DELETE', path, opts)).data
 
+/** An API field name as a form would label it when it has no label of its own: firstName → "First name". */
+export const humanField = (field) => {
+  const last = String(field).split('.').pop()
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase()
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/**
+ * The API's complaint about one field, in the form's words: `label` is what the form calls the
+ * field ("First name"), the problem's `code` says what is wrong with it. The API's own sentence
+ * ("firstName must not be empty") is for scripts; people read this.
+ */
+export function fieldFault(err, label = humanField(err.field)) {
+  const n = /at (?:least|most) (\d+)/.exec(err.detail ?? '')?.[1]
+  const name = label.charAt(0).toLowerCase() + label.slice(1)
+  switch (err.code) {
+    case 'required':
+      return `${label} is required.`
+    case 'tooShort':
+      return n ? `${label} must be at least ${n} characters long.` : `${label} is too short.`
+    case 'tooLong':
+      return n ? `${label} must be at most ${n} characters long.` : `${label} is too long.`
+    case 'format':
+      return /email/i.test(err.detail ?? '') ? `Enter ${name} as an email address, such as name@example.com.` : `${label} is not in the expected form.`
+    case 'uniqueness':
+      return /built-in/i.test(err.detail ?? '') ? `${label}: ${err.detail}.` : `This ${name} is already in use in this tenant: choose another.`
+    case 'unknownField':
+      return `${label} cannot be set here.`
+    default: {
+      // A sentence naming the field first: put the form's name for it in its place.
+      const detail = err.detail ?? err.message
+      return detail.startsWith(`${err.field} `) ? `${label}${detail.slice(err.field.length)}.` : detail
+    }
+  }
+}
+
 /** What to tell the admin about a failed call: what happened and what to do next. */
 export function explain(err) {
   if (!(err instanceof ApiError)) return { message: String(err?.message ?? err), next: 'Reload the page and try again.' }
@@ -80,6 +118,7 @@ export function explain(err) {
     case 404:
       return { message: err.detail ?? 'It no longer exists.', next: 'Someone may have deleted it. Go back to the list.' }
     case 409:
+      if (err.field) return { message: fieldFault(err), next: null }
       return { message: err.detail ?? 'This conflicts with the current state.', next: null }
     case 412:
       return {
@@ -90,6 +129,7 @@ export function explain(err) {
       return { message: err.detail ?? 'Too many requests.', next: 'Wait a moment, then try again.' }
     default:
       if (err.status >= 500) return { message: 'Roster failed to answer this request.', next: `Try again; if it keeps failing, give your operator the reference ${err.requestId ?? '(none)'}.` }
+      if (err.status === 400 && err.field) return { message: fieldFault(err), next: null }
       return { message: err.detail ?? err.message, next: null }
   }
 }

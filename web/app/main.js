@@ -74,11 +74,14 @@ function Shell({ me, reloadMe }) {
 
 function App() {
   const [state, setState] = useState({ loading: true, me: null, error: null })
+  // /session first: signed out is an answer there, where /me would log a 401 in the browser's console.
   const load = () =>
-    get('/me').then(
-      (me) => setState({ loading: false, me, error: null }),
-      (error) => setState({ loading: false, me: null, error }),
-    )
+    get('/session')
+      .then((s) => (s.signedIn ? get('/me') : null))
+      .then(
+        (me) => setState({ loading: false, me, error: null }),
+        (error) => setState({ loading: false, me: null, error }),
+      )
   useEffect(() => {
     load()
     return onSignedOut(() => setState({ loading: false, me: null, error: null, ended: true }))

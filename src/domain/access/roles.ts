@@ -7,7 +7,7 @@
  * (a directory decides who exists and who is in which group; Roster decides what they may do here).
  */
 import type { AccessPersister, AccessStore } from './persister.js'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js'
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../kernel/errors.js'
 import type { Actor } from '../audit/model.js'
 import type { Tenant } from '../tenancy/model.js'
 import {
@@ -76,6 +76,55 @@ export async function createRole(store: AccessStore, ctx: AccessContext, input: 
       requestId: ctx.requestId,
     })
     return custom(role)
+  })
+}
+
+export interface RoleChanges {
+  name?: string
+  description?: string
+  permissions?: string[]
+}
+
+/**
+ * Edits a custom role's name, description or permissions; built-in roles are read-only. Its holders
+ * get the new permissions at their next request: effective access is computed at each use from the
+ * roles as stored, and the role keeps its id, so sessions (whose fingerprint is role ids) go on.
+ * Audited with what changed, before and after; a change to nothing is no change and not audited.
+ * `basedOn`: the role as the caller checked it (412 if its permissions changed since).
+ */
+export async function updateRole(store: AccessStore, ctx: AccessContext, idOrName: string, changes: RoleChanges, basedOn?: Role): Promise<Role> {
+  const role = await findRole(store, ctx.tenant.id, idOrName)
+  if (role.builtIn) throw new ConflictError(`${role.name} is a built-in role and cannot be changed; create a custom role instead`)
+  const wanted: Partial<Pick<Role, 'name' | 'description' | 'permissions'>> = {}
+  if (changes.name !== undefined) wanted.name = validName(changes.name)
+  if (changes.description !== undefined) wanted.description = changes.description.trim().slice(0, 500)
+  if (changes.permissions !== undefined) wanted.permissions = validPermissions(changes.permissions)
+  return store.transaction(async (tx) => {
+    const current = await tx.roles.get(ctx.tenant.id, role.id)
+    if (!current) throw new NotFoundError(`no role "${idOrName}"`)
+    // The caller's checks (permissions held) were made on `basedOn`: a change since voids them.
+    if (basedOn && JSON.stringify(basedOn.permissions) !== JSON.stringify(current.permissions)) {
+      throw new PreconditionFailedError(`role ${current.name} changed meanwhile; reload it and try again`)
+    }
+    const changed = (Object.keys(wanted) as Array<keyof typeof wanted>).filter((k) => JSON.stringify(wanted[k]) !== JSON.stringify(current[k]))
+    if (!changed.length) return custom(current)
+    if (wanted.name && wanted.name.toLowerCase() !== current.name.toLowerCase()) {
+      const other = await tx.roles.getByName(ctx.tenant.id, wanted.name)
+      if (other && other.id !== current.id) throw new ConflictError(`a role named "${wanted.name}" exists`, 'name')
+    }
+    const pick = (from: Record<string, unknown>) => Object.fromEntries(changed.map((k) => [k, from[k]]))
+    const updated = await tx.roles.update(ctx.tenant.id, current.id, pick(wanted))
+    if (!updated) throw new NotFoundError(`no role "${idOrName}"`)
+    await tx.audit.append({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      action: 'role.update',
+      resourceType: 'Role',
+      resourceId: current.id,
+      changes: { attributes: changed, before: { name: current.name, ...pick(current as unknown as Record<string, unknown>) }, after: { name: updated.name, ...pick(updated as unknown as Record<string, unknown>) } },
+      requestId: ctx.requestId,
+    })
+    return custom(updated)
   })
 }
 

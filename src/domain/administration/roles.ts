@@ -10,13 +10,25 @@ import { ConflictError } from '../kernel/errors.js'
 import { getUser } from '../identity/users.js'
 import { getGroup } from '../identity/groups.js'
 import { operatorActor, requireHeld, requirePermissions, type Operator } from '../access/operator.js'
-import { assignRole, createRole, deleteRole, findRole, unassignRole, type AccessContext, type Principal } from '../access/roles.js'
+import { assignRole, createRole, deleteRole, findRole, unassignRole, updateRole, type AccessContext, type Principal, type RoleChanges } from '../access/roles.js'
 
 const accessContext = (op: Operator): AccessContext => ({ tenant: op.tenant, actor: operatorActor(op), requestId: op.requestId })
 
 export async function createRoleAs(store: AccessStore, op: Operator, input: { name: string; description?: string; permissions: string[] }): Promise<Role> {
   await requireHeld(store, op, input.permissions, 'the new role')
   return createRole(store, accessContext(op), input)
+}
+
+/**
+ * Edits a custom role with the rules of creating and assigning one: roles.manage, and every
+ * permission the role carries before or after the change held by the operator. Adding one you lack
+ * would grant it to every holder; removing one you lack would strip holders more powerful than you.
+ */
+export async function updateRoleAs(store: AccessStore, op: Operator, idOrName: string, changes: RoleChanges): Promise<Role> {
+  await requirePermissions(store, op, 'roles.manage')
+  const role = await findRole(store, op.tenant.id, idOrName)
+  await requireHeld(store, op, [...role.permissions, ...(changes.permissions ?? [])], `role ${role.name}`)
+  return updateRole(store, accessContext(op), role.id, changes, role)
 }
 
 /** Callers have checked roles.manage before looking the principal up (403 before 404). */

@@ -22,11 +22,16 @@ export interface AuditQuery {
   to?: Date
 }
 
+/** The kinds of resource an audit entry names by id, whose current names the log shows. */
+export type NamedKind = 'User' | 'Group' | 'Role' | 'Token'
+
 export interface AuditRepo {
   append(event: NewAuditEvent): Promise<AuditEvent>
   /** Many events in one statement. */
   appendMany(events: NewAuditEvent[]): Promise<void>
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>
+  /** The current names of the tenant's resources of one kind, by id (one query); absent: no such resource now. */
+  names(tenantId: string, kind: NamedKind, ids: string[]): Promise<Map<string, string>>
 }
 
 export interface AuditPersister {

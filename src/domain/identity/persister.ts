@@ -291,15 +291,19 @@ export type UserListSort = (typeof USER_LIST_SORTS)[number]
 export interface UserListQuery {
   view: UserListView
   /**
-   * Matches userName, name (display, given, family) and email, case-insensitively, as typed: every
+   * Matches userName, name (display, given, family), email and externalId, case-insensitively, as typed: every
    * whitespace-separated term must match; three or more characters match anywhere in a word, one
    * or two at the start of a word.
    */
   search?: string
   sort: UserListSort
   order: 'asc' | 'desc'
-  /** `next` of the previous page (opaque keyset cursor; bound to sort, order, view and search). */
+  /** `next` or `previous` of another page (opaque keyset cursor; bound to sort, order, view and search). */
   after?: string | null
+  /** Start at the first user whose sort key begins at or past this text ("go to M"); text sorts only. */
+  from?: string | null
+  /** The last page (read backward from the end). */
+  last?: boolean
   limit: number
 }
 
@@ -309,6 +313,8 @@ export interface UserListPage {
   items: UserListItem[]
   /** Null on the last page. */
   next: string | null
+  /** The page before this one; absent on the first page (and where nothing is known to precede). */
+  previous?: string
   /** Users in the view matching the search; with a search, counted up to a cap (see totalExact). */
   total: number
   /** False when a search matched more users than are counted: `total` then means "more than total - 1". */

@@ -25,9 +25,16 @@ export class ConflictError extends DomainError {
   }
 }
 
-/** Input that breaks a rule of the domain; `field` names the part at fault. */
+/**
+ * Input that breaks a rule of the domain; `field` names the part at fault, `code` (optional) the
+ * kind of fault (required, tooShort, tooLong, format, …) so a form can say it in its own words.
+ */
 export class ValidationError extends DomainError {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly code?: string,
+  ) {
     super(message)
   }
 }

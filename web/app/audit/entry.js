@@ -6,44 +6,60 @@ import { changedAttributes, DiffTable } from '../ui/diff.js'
 
 const ACTOR_KINDS = { user: 'user', token: 'token', sync: 'directory sync', cli: 'command line', system: 'system' }
 
-/** Where a target can be looked at in the console; other resources show their id only. */
-function targetHref(entry) {
-  if (!entry.resourceId) return null
-  if (entry.resourceType === 'User') return `/admin/users/${encodeURIComponent(entry.resourceId)}`
-  if (entry.resourceType === 'Group') return `/admin/groups/${encodeURIComponent(entry.resourceId)}`
+/** Where a named resource is looked at in the console; null for what has no page (or is gone). */
+function hrefOf(ref) {
+  if (!ref || ref.deleted) return null
+  const id = encodeURIComponent(ref.id)
+  if (ref.type === 'User') return `/admin/users/${id}`
+  if (ref.type === 'Group') return `/admin/groups/${id}`
+  if (ref.type === 'Role') return '/admin/roles'
   return null
 }
 
-/** A readable name for the target when the change itself recorded one (a userName, a group's name). */
-function targetName(entry) {
-  for (const side of [entry.after, entry.before]) {
-    const name = side?.userName ?? side?.displayName ?? side?.name ?? side?.label
-    if (typeof name === 'string' && name) return name
-  }
-  return null
+/**
+ * A resource by name (the API resolves every id an entry holds: today's name, or for a deleted
+ * one the name the entry recorded), linked to its page; its id stays in the title for searching.
+ */
+function Named({ named, id }) {
+  if (!named) return html`<span class="mono">${id}</span>`
+  const text = named.name ?? '(deleted)'
+  const label = named.deleted && named.name ? html`${text} <span class="muted">(deleted)</span>` : text
+  const href = hrefOf(named)
+  return href ? html`<${Link} href=${href} title=${named.id}>${label}<//>` : html`<span title=${named.id}>${label}</span>`
 }
 
 function Target({ entry }) {
-  const href = targetHref(entry)
   const id = entry.resourceId
-  const name = targetName(entry)
-  const text = name ?? id
   return html`<span class="audit-target">
     <span class="muted">${entry.resourceType}</span>
-    ${text && html` ${href ? html`<${Link} href=${href} class=${name ? '' : 'mono'}>${text}<//>` : html`<span class=${name ? '' : 'mono'}>${text}</span>`}`}
-    ${name && id && html`<div class="via mono wide-only">${id}</div>`}
+    ${id && html` <${Named} named=${entry.target} id=${id} />`}
+    ${(entry.attributes.includes('owner') || entry.attributes.includes('roles')) && html`<${Related} entry=${entry} />`}
   </span>`
+}
+
+/** What a change about someone else names: an owner handed from one user to another, a role given or taken. */
+function Related({ entry }) {
+  const side = (s) => entry[s] ?? {}
+  const owner = (s) => typeof side(s).owner === 'string' && html`<${Named} named=${entry.names?.[side(s).owner]} id=${side(s).owner} />`
+  const role = side('after').role ?? side('before').role
+  if (typeof role === 'string') return html`<div class="via">role ${role}</div>`
+  const before = owner('before')
+  const after = owner('after')
+  if (!before && !after) return null
+  return html`<div class="via">owner ${before || '—'} → ${after || '—'}</div>`
 }
 
 // Which credential the actor used, and for whom when it is someone else's (a token issued to them).
 function viaText(via) {
   if (!via) return ''
-  const what = via.credential === 'personal-token' ? `token ${via.name}` : `API password of ${via.name}`
+  const what = via.credential === 'personal-token' ? `token “${via.name}”` : `API password of ${via.name}`
   return via.onBehalfOf ? ` · with ${what}, acting as ${via.onBehalfOf.label}` : ` · with ${what}`
 }
 
-function Actor({ actor }) {
-  return html`<span>${actor.label}<span class="via"> · ${ACTOR_KINDS[actor.type] ?? actor.type}${viaText(actor.via)}</span></span>`
+function Actor({ entry }) {
+  const actor = entry.actor
+  const named = actor.type === 'user' && actor.id ? entry.names?.[actor.id] : null
+  return html`<span>${named ? html`<${Named} named=${{ ...named, name: named.name ?? actor.label }} id=${actor.id} />` : actor.label}<span class="via"> · ${ACTOR_KINDS[actor.type] ?? actor.type}${viaText(actor.via)}</span></span>`
 }
 
 function Changes({ entry }) {
@@ -63,7 +79,7 @@ export function AuditRow({ entry, open, onToggle }) {
   return [
     html`<tr key="row" class=${open ? 'open' : ''}>
       <td><time datetime=${entry.at} title=${entry.at}>${formatDate(entry.at)}</time></td>
-      <td><${Actor} actor=${entry.actor} /></td>
+      <td><${Actor} entry=${entry} /></td>
       <td><code>${entry.action}</code></td>
       <td><${Target} entry=${entry} /></td>
       <td>

@@ -7,8 +7,8 @@ import { get, apiUrl } from '../api.js'
 import { PageHeader } from '../ui/page.js'
 import { setQuery } from '../ui/router.js'
 import { useAsync, useCursorPages } from '../ui/data.js'
-import { Pager } from '../ui/tables.js'
-import { Loading, ErrorBox, Empty } from '../ui/states.js'
+import { Pager, ListBody } from '../ui/tables.js'
+import { Empty } from '../ui/states.js'
 import { FormError } from '../ui/forms.js'
 import { AuditRow } from './entry.js'
 
@@ -57,11 +57,15 @@ export function AuditPage({ query }) {
     <//>
     <${FilterForm} applied=${applied} onClear=${clear} serverError=${filterError} />
     <p class="hint export-note">Exports hold every entry that matches the filters (up to 100,000), not only this page.</p>
-    ${state.error && !filterError
-      ? html`<${ErrorBox} error=${state.error} retry=${state.reload} title="The audit log could not be loaded." />`
-      : state.data === undefined && !filterError
-        ? html`<${Loading} label="Loading the audit log…" />`
-        : state.data && html`<${Entries} data=${state.data} pages=${pages} active=${active} onClear=${clear} loading=${state.loading} />`}
+    ${!filterError &&
+    html`<${ListBody}
+      state=${state}
+      loadingLabel="Loading the audit log…"
+      errorTitle="The audit log could not be loaded."
+      empty=${() => (pages.page === 1 ? html`<${NoEntries} active=${active} onClear=${clear} />` : html`<p class="muted">No more entries.</p>`)}
+    >
+      ${(data) => html`<${Entries} data=${data} pages=${pages} />`}
+    <//>`}
   </div>`
 }
 
@@ -118,7 +122,17 @@ function FilterForm({ applied, onClear, serverError }) {
   </form>`
 }
 
-function Entries({ data, pages, active, onClear, loading }) {
+function NoEntries({ active, onClear }) {
+  return active
+    ? html`<div class="state empty">
+        <strong>No audit entries match these filters</strong>
+        <p>Widen the time range, use a prefix such as <code>user.*</code> for the action, or clear the filters.</p>
+        <button type="button" onClick=${onClear}>Clear</button>
+      </div>`
+    : html`<${Empty} title="No audit entries yet">Changes made in this tenant — through the console, SCIM, the directory sync or the API — appear here as they happen.<//>`
+}
+
+function Entries({ data, pages }) {
   const [open, setOpen] = useState(() => new Set())
   useEffect(() => setOpen(new Set()), [data])
   const toggle = (id) =>
@@ -128,16 +142,7 @@ function Entries({ data, pages, active, onClear, loading }) {
       else n.add(id)
       return n
     })
-  if (!data.items.length && pages.page === 1) {
-    return active
-      ? html`<div class="state empty">
-          <strong>No audit entries match these filters</strong>
-          <p>Widen the time range, use a prefix such as <code>user.*</code> for the action, or clear the filters.</p>
-          <button type="button" onClick=${onClear}>Clear</button>
-        </div>`
-      : html`<${Empty} title="No audit entries yet">Changes made in this tenant — through the console, SCIM, the directory sync or the API — appear here as they happen.<//>`
-  }
-  return html`<div aria-busy=${loading ? 'true' : 'false'}>
+  return html`<div>
     <div class="table-wrap">
       <table class="audit-table">
         <caption class="visually-hidden">Audit entries, newest first</caption>
@@ -155,7 +160,6 @@ function Entries({ data, pages, active, onClear, loading }) {
         </tbody>
       </table>
     </div>
-    ${!data.items.length && html`<p class="muted">No more entries.</p>`}
     <${Pager} pages=${pages} next=${data.next} noun="entries" />
     <p class="hint">Times are in your browser's time zone.</p>
   </div>`

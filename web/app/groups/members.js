@@ -50,7 +50,7 @@ export function GroupMembers({ group, mayEdit, reason, onChanged }) {
         : list.data.items.length === 0
           ? q
             ? html`<${Empty} title=${`No member matches “${q}”.`}>Search by part of a name or email.<//>`
-            : html`<${Empty} title="This group has no members yet.">${mayEdit ? 'Find users or groups under “Add member” below.' : ''}<//>`
+            : html`<${Empty} title="This group has no members yet.">${mayEdit ? 'Find users or groups under “Add members” below.' : ''}<//>`
           : html`<div class="table-wrap" aria-busy=${list.loading}>
               <table>
                 <caption class="visually-hidden">Members of ${group.displayName}</caption>

@@ -115,7 +115,7 @@ export function MemberFinder({ groupId, memberIds, onAdd, disabled }) {
   }
   return html`<div class="member-finder">
     <div class="field">
-      <label for="add-member">Add member</label>
+      <label for="add-member">Find users or groups to add</label>
       <input id="add-member" type="search" autocomplete="off" value=${query} disabled=${disabled}
         placeholder="Search users and groups" aria-describedby="add-member-hint" onInput=${(e) => setQuery(e.currentTarget.value)} />
       <p class="hint" id="add-member-hint">Type part of a name, user name or email; groups can be members too (their members then hold this group’s roles).</p>

@@ -31,7 +31,7 @@ export function SettingsOverview() {
       <p class=${`source-explained source-${s.tenant.source}`}>${SOURCE_EXPLAINED[s.tenant.source] ?? ''}.</p>
 
       <div class="cards">
-        <section class="card" aria-labelledby="ov-scim">
+        <section class="card whole-row" aria-labelledby="ov-scim">
           <h2 id="ov-scim">SCIM</h2>
           <p>Identity providers provision people and groups at this address, with a SCIM token.</p>
           <div class="field wide-field">

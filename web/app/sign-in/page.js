@@ -11,6 +11,9 @@ export function SignIn({ ended }) {
   const [tenant, setTenant] = useState(fromUrl ?? localStorage.getItem(LAST_TENANT) ?? 'default')
   useEffect(() => {
     document.title = 'Sign in · Roster console'
+    // The look of the tenant's sign-in page (/login/<tenant>) the visitor continues to: one style.
+    document.body.classList.add('sign-in-page')
+    return () => document.body.classList.remove('sign-in-page')
   }, [])
   const submit = (e) => {
     e.preventDefault()

@@ -5,7 +5,8 @@
 import { html, useState, useRef, useEffect } from '../lib.js'
 import { api } from '../api.js'
 import { ConfirmDialog } from '../ui/dialogs.js'
-import { SecretOnce, FormError, useSubmit } from '../ui/forms.js'
+import { SecretOnce, FormError } from '../ui/forms.js'
+import { ApiPasswordForm } from '../tokens/api-password.js'
 import { flash } from '../ui/notices.js'
 import { can } from '../session.js'
 import { TokensPanel } from './tokens.js'
@@ -55,25 +56,14 @@ function ApiAccess({ user, manager, reload }) {
 
 function ApiPassword({ user, me, reload }) {
   const [secret, setSecret] = useState(null)
-  const [confirm, setConfirm] = useState(null)
+  const [removing, setRemoving] = useState(false)
   const secretRef = useRef(null)
-  const generateRef = useRef(null)
-  const generate = async () => {
-    const { data } = await api('PUT', `/users/${user.id}/api-password`, { body: { password: 'generate' } })
-    setSecret(data.generatedPassword)
-    await reload()
-    setTimeout(() => secretRef.current?.focus(), 80)
-  }
   const remove = async () => {
     await api('PUT', `/users/${user.id}/api-password`, { body: { password: null } })
     setSecret(null)
     await reload()
     flash(`Removed the API password of ${user.userName}`)
-    setTimeout(() => generateRef.current?.focus(), 80)
   }
-  // Generating the first one replaces nothing: no need to ask.
-  const { busy, error, submit: generateNow } = useSubmit(generate)
-  const onGenerate = () => (user.hasApiPassword ? setConfirm('replace') : generateNow())
   return html`<div class="api-password">
     <h3>API password</h3>
     <p>
@@ -85,15 +75,15 @@ function ApiPassword({ user, me, reload }) {
       <${SecretOnce} label="API password" value=${secret}>Copy it now: Roster keeps only a hash and cannot show it again. Generating another replaces it.<//>
       <button type="button" onClick=${() => setSecret(null)}>Done, I have copied it</button>
     </div>`}
-    <div class="actions">
-      <button type="button" ref=${generateRef} onClick=${onGenerate} disabled=${busy}>Generate API password</button>
-      ${user.hasApiPassword && html`<button type="button" class="danger-outline" onClick=${() => setConfirm('remove')}>Remove API password</button>`}
-    </div>
-    <${FormError} error=${error} />
-    <${ConfirmDialog} open=${confirm === 'replace'} title="Replace the API password?" confirmLabel="Generate API password" danger=${true} onClose=${() => setConfirm(null)} action=${generate}>
-      <p>A new password replaces the current one, which stops working at once: every client using it must be given the new one.</p>
-    <//>
-    <${ConfirmDialog} open=${confirm === 'remove'} title=${`Remove the API password of ${user.userName}?`} confirmLabel="Remove API password" danger=${true} onClose=${() => setConfirm(null)} action=${remove}>
+    <${ApiPasswordForm} userId=${user.id} hasPassword=${Boolean(user.hasApiPassword)} idPrefix="user-api-password"
+      onSet=${async (generated) => {
+        setSecret(generated)
+        await reload()
+        if (generated) setTimeout(() => secretRef.current?.focus(), 80)
+        else flash(`API password of ${user.userName} set`)
+      }} />
+    ${user.hasApiPassword && html`<div class="actions"><button type="button" class="danger-outline" onClick=${() => setRemoving(true)}>Remove API password</button></div>`}
+    <${ConfirmDialog} open=${removing} title=${`Remove the API password of ${user.userName}?`} confirmLabel="Remove API password" danger=${true} onClose=${() => setRemoving(false)} action=${remove}>
       <p>Clients signing in with it are refused at once. Their tokens keep working.</p>
     <//>
   </div>`

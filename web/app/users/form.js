@@ -3,7 +3,7 @@
  * them (400/409 name the field at fault), and the person fields that creating and editing share.
  */
 import { html } from '../lib.js'
-import { explain } from '../api.js'
+import { FieldError as LabelledFieldError } from '../ui/forms.js'
 
 /** The error if the server blamed this field (or one inside it, as attributes.<name>). */
 export function errorFor(error, name) {
@@ -24,10 +24,9 @@ export function focusField(error, idOf) {
   setTimeout(() => document.getElementById(idOf(error.field))?.focus(), 0)
 }
 
-export function FieldError({ id, error }) {
-  if (!error) return null
-  const { message, next } = explain(error)
-  return html`<p class="field-error" id=${id} role="alert">${message}${next ? html` <span class="next">${next}</span>` : null}</p>`
+/** The field's error in its label's words (the shared form helper words every form's errors). */
+export function FieldError({ id, error, label }) {
+  return html`<${LabelledFieldError} id=${id} error=${error} label=${label} />`
 }
 
 /**
@@ -63,7 +62,7 @@ export function TextField({ id, label, value, onInput, error, hint, required, ty
       aria-describedby=${describedBy(hintId, errorId)}
     />
     ${hint && html`<p class="hint" id=${hintId}>${hint}</p>`}
-    <${FieldError} id=${errorId} error=${error} />
+    <${FieldError} id=${errorId} error=${error} label=${label} />
   </div>`
 }
 

@@ -1,15 +1,17 @@
 /**
  * The user list: active, inactive and archived views, search as you type, server-side sorting and
- * cursor paging. View, search and sort live in the URL, so reload and back keep the list as it was.
+ * keyset paging (Next, Previous, Last, and "go to" a name by the sort column). View, search, sort
+ * and the page's cursor live in the URL, so reload, Back from a user and a shared link show the
+ * same page.
  */
 import { html, useState, useEffect, useRef } from '../lib.js'
 import { get } from '../api.js'
 import { useMe, can } from '../session.js'
 import { personName } from './form.js'
 import { Link, setQuery } from '../ui/router.js'
-import { useAsync, useDebounced, useCursorPages } from '../ui/data.js'
-import { Loading, ErrorBox, Empty } from '../ui/states.js'
-import { SortHeader, Pager } from '../ui/tables.js'
+import { useAsync, useDebounced } from '../ui/data.js'
+import { Empty } from '../ui/states.js'
+import { SortHeader, Pager, ListBody } from '../ui/tables.js'
 import { formatDate, StatusBadge } from '../ui/format.js'
 import { ManagedNote, sourceName } from '../ui/tenant.js'
 import { PageHeader } from '../ui/page.js'
@@ -32,6 +34,42 @@ const COLUMNS = [
 // A hand-edited or outdated URL must not make the list fail: unknown values fall back to defaults.
 const oneOf = (value, allowed, fallback) => (allowed.includes(value) ? value : fallback)
 
+/** Rows per page (the API's default). */
+const LIMIT = 50
+/** Sorts by text, where "go to" can seek a prefix (the others are dates). */
+const JUMPABLE = ['userName', 'name', 'email', 'status']
+/** Where in the list: cleared whenever what is listed changes (view, search, sort). */
+const AT_START = { cursor: null, page: null, from: null, last: null }
+
+/** The page shown, from the URL: a cursor (with its page number when counted), a jump, or the last page. */
+function positionOf(query, sort) {
+  const cursor = query.get('cursor') || null
+  const from = !cursor && JUMPABLE.includes(sort) ? (query.get('from') ?? '').slice(0, 200) || null : null
+  const last = !cursor && !from && query.get('last') === '1'
+  const n = Number(query.get('page'))
+  return { cursor, from, last, page: cursor && Number.isInteger(n) && n > 1 ? n : null }
+}
+
+/**
+ * Paging kept in the URL, in the shape the Pager takes. The page number is known from the first
+ * page on and from the last page back (the count is exact); after a jump it is not, and the pager
+ * says where the jump landed instead.
+ */
+function urlPages(at, data, sortedBy) {
+  const atStart = (!at.cursor && !at.from && !at.last) || (data !== undefined && !data.previous)
+  const pageCount = data && data.totalExact !== false ? Math.max(1, Math.ceil(data.total / LIMIT)) : null
+  const page = atStart ? 1 : at.last ? pageCount : at.page
+  return {
+    page,
+    pageCount,
+    where: at.from ? `${sortedBy} from “${at.from}”` : at.last ? 'last page' : '',
+    first: () => setQuery(AT_START),
+    previous: () => data?.previous && setQuery({ ...AT_START, cursor: data.previous, page: page > 1 ? page - 1 : null }),
+    next: (cursor) => setQuery({ ...AT_START, cursor, page: page ? page + 1 : null }),
+    last: () => setQuery({ ...AT_START, last: '1' }),
+  }
+}
+
 export function UsersPage({ query }) {
   const { me } = useMe()
   const view = oneOf(query.get('view'), VIEWS.map((v) => v.id), 'active')
@@ -47,7 +85,7 @@ export function UsersPage({ query }) {
   useEffect(() => {
     if (typed === written.current) return
     written.current = typed
-    setQuery({ q: typed })
+    setQuery({ q: typed, ...AT_START })
   }, [typed])
   useEffect(() => {
     if (q === written.current) return
@@ -55,13 +93,16 @@ export function UsersPage({ query }) {
     setText(q)
   }, [q])
 
-  const pages = useCursorPages(`${view}|${q}|${sort}|${order}`)
-  const list = useAsync(() => get('/users', { view, q, sort, order, cursor: pages.cursor ?? undefined }), [view, q, sort, order, pages.cursor])
+  const at = positionOf(query, sort)
+  const list = useAsync(
+    () => get('/users', { view, q, sort, order, cursor: at.cursor ?? undefined, from: at.from ?? undefined, last: at.last ? 'true' : undefined, limit: LIMIT }),
+    [view, q, sort, order, at.cursor, at.from, at.last],
+  )
 
   const clearSearch = () => {
     setText('')
     written.current = ''
-    setQuery({ q: null })
+    setQuery({ q: null, ...AT_START })
     searchRef.current?.focus()
   }
 
@@ -87,7 +128,7 @@ export function UsersPage({ query }) {
           type="search"
           value=${text}
           onInput=${(e) => setText(e.currentTarget.value)}
-          placeholder="Username, name or email"
+          placeholder="Username, name, email or external ID"
           autocomplete="off"
           maxlength="200"
           aria-controls="users-results"
@@ -95,7 +136,7 @@ export function UsersPage({ query }) {
         ${list.loading && list.data && html`<span class="muted updating" role="status">Updating…</span>`}
       </div>
       <div id="users-results">
-        <${Results} list=${list} pages=${pages} view=${view} q=${q} sort=${sort} order=${order} me=${me} clearSearch=${clearSearch} />
+        <${Results} list=${list} at=${at} view=${view} q=${q} sort=${sort} order=${order} me=${me} clearSearch=${clearSearch} />
       </div>
     </div>
   </div>`
@@ -105,7 +146,7 @@ export function UsersPage({ query }) {
 function ViewTabs({ view }) {
   const refs = useRef({})
   const go = (id, focus) => {
-    setQuery({ view: id === 'active' ? null : id })
+    setQuery({ view: id === 'active' ? null : id, ...AT_START })
     if (focus) refs.current[id]?.focus()
   }
   const onKeyDown = (e) => {
@@ -132,31 +173,43 @@ function ViewTabs({ view }) {
   </div>`
 }
 
-function Results({ list, pages, view, q, sort, order, me, clearSearch }) {
-  if (list.error) {
-    return html`<${ErrorBox} error=${list.error} retry=${pages.page > 1 ? pages.first : list.reload} title="The users could not be listed." />`
-  }
-  if (list.data === undefined) return html`<${Loading} label="Loading users…" />`
-  const { items, next, total, totalExact } = list.data
-  if (!items.length) return html`<${EmptyList} view=${view} q=${q} me=${me} clearSearch=${clearSearch} />`
-  const onSort = (column, nextOrder) => setQuery({ sort: column === 'userName' ? null : column, order: nextOrder === 'asc' ? null : nextOrder })
+function Results({ list, at, view, q, sort, order, me, clearSearch }) {
+  const onSort = (column, nextOrder) => setQuery({ sort: column === 'userName' ? null : column, order: nextOrder === 'asc' ? null : nextOrder, ...AT_START })
   const sortedBy = COLUMNS.find((c) => c.column === sort)?.label.toLowerCase()
-  return html`<div>
-    <div class="table-wrap">
-      <table class="users-table" aria-busy=${list.loading ? 'true' : 'false'}>
-        <caption class="visually-hidden">${VIEWS.find((v) => v.id === view).label} users${q ? ` matching “${q}”` : ''}, sorted by ${sortedBy} (${order === 'asc' ? 'ascending' : 'descending'})</caption>
-        <thead>
-          <tr>
-            ${COLUMNS.map((c) => html`<${SortHeader} key=${c.column} label=${c.label} column=${c.column} sort=${sort} order=${order} onSort=${onSort} className=${c.wide ? 'wide-only' : undefined} />`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${items.map((u) => html`<${UserRow} key=${u.id} user=${u} />`)}
-        </tbody>
-      </table>
-    </div>
-    <${Pager} pages=${pages} next=${next} total=${total} totalExact=${totalExact} noun=${total === 1 ? 'user' : 'users'} />
-  </div>`
+  const moved = at.cursor || at.from || at.last
+  return html`<${ListBody}
+    state=${list}
+    loadingLabel="Loading users…"
+    errorTitle="The users could not be listed."
+    retry=${moved ? () => setQuery(AT_START) : list.reload}
+    empty=${() => (moved ? html`<${Empty} title="No users here">This page is past the end of the list. <button type="button" class="link" onClick=${() => setQuery(AT_START)}>Go to the first page</button><//>` : html`<${EmptyList} view=${view} q=${q} me=${me} clearSearch=${clearSearch} />`)}
+  >
+    ${(data) => {
+      const pages = urlPages(at, list.stale ? undefined : data, sortedBy)
+      return html`<div class="table-wrap">
+          <table class="users-table" aria-busy=${list.loading ? 'true' : 'false'}>
+            <caption class="visually-hidden">${VIEWS.find((v) => v.id === view).label} users${q ? ` matching “${q}”` : ''}, sorted by ${sortedBy} (${order === 'asc' ? 'ascending' : 'descending'})</caption>
+            <thead>
+              <tr>
+                ${COLUMNS.map((c) => html`<${SortHeader} key=${c.column} label=${c.label} column=${c.column} sort=${sort} order=${order} onSort=${onSort} className=${c.wide ? 'wide-only' : undefined} />`)}
+              </tr>
+            </thead>
+            <tbody>
+              ${data.items.map((u) => html`<${UserRow} key=${u.id} user=${u} />`)}
+            </tbody>
+          </table>
+        </div>
+        <${Pager}
+          pages=${pages}
+          next=${data.next}
+          total=${data.total}
+          totalExact=${data.totalExact}
+          noun=${data.total === 1 ? 'user' : 'users'}
+          pageCount=${pages.pageCount}
+          jump=${JUMPABLE.includes(sort) ? { label: `Go to ${sortedBy}`, go: (text) => setQuery({ ...AT_START, from: text }) } : null}
+        />`
+    }}
+  <//>`
 }
 
 function UserRow({ user: u }) {
@@ -177,7 +230,7 @@ function EmptyList({ view, q, me, clearSearch }) {
   if (q) {
     return html`<div class="state empty">
       <strong>No users match “${q}”</strong>
-      <p>Search looks at usernames, names and emails: every word must match. Check the spelling, use fewer words${view === 'active' ? ', or look in the Inactive and Archived views' : ''}.</p>
+      <p>Search looks at usernames, names, emails and external IDs: every word must match. Check the spelling, use fewer words${view === 'active' ? ', or look in the Inactive and Archived views' : ''}.</p>
       <p><button type="button" onClick=${clearSearch}>Clear search</button></p>
     </div>`
   }

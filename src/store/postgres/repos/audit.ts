@@ -1,6 +1,6 @@
 import { ValidationError } from '../../../domain/kernel/errors.js'
 import type { ActorCredential, ActorType, AuditChanges, AuditEvent, NewAuditEvent } from '../../../domain/audit/model.js'
-import type { AuditRepo } from '../../../domain/audit/persister.js'
+import type { AuditRepo, NamedKind } from '../../../domain/audit/persister.js'
 import type { Sql } from '../sql.js'
 import { decodeCursor, encodeCursor, isUuid, str, strOrNull, toDate } from './rows.js'
 
@@ -40,6 +40,14 @@ export function auditInsert(e: NewAuditEvent, params: unknown[], from: string, r
     SELECT ${p(e.tenantId)}::uuid, coalesce(${p(e.at ?? null)}::timestamptz, now()), ${p(e.actor.type)}, ${p(e.actor.id)}, ${p(e.actor.label)},
            ${p(e.actor.via ? JSON.stringify(e.actor.via) : null)}::jsonb, ${p(e.action)}, ${p(e.resourceType)},
            ${resourceId ?? `${p(e.resourceId)}::text`}, ${changes ? changes(given) : given}, ${p(e.requestId)} FROM ${from}`
+}
+
+/** Where each named kind lives: its table, its name column, whether its ids are uuids. */
+const NAMED: Record<NamedKind, { table: string; name: string; uuid: boolean }> = {
+  User: { table: 'users', name: 'user_name', uuid: true },
+  Group: { table: 'groups', name: 'display_name', uuid: true },
+  Role: { table: 'roles', name: 'name', uuid: true },
+  Token: { table: 'tokens', name: 'label', uuid: false },
 }
 
 export function auditRepo(sql: Sql): AuditRepo {
@@ -89,6 +97,17 @@ export function auditRepo(sql: Sql): AuditRepo {
           ),
         ],
       )
+    },
+    async names(tenantId, kind, ids) {
+      // Each by its primary key, (tenant_id, id): one index probe per id, and only this tenant's.
+      const table = NAMED[kind]
+      const wanted = [...new Set(table.uuid ? ids.filter(isUuid) : ids)]
+      if (!wanted.length) return new Map()
+      const rows = await sql.query<{ id: string; name: string }>(
+        `SELECT id::text AS id, ${table.name} AS name FROM ${table.table} WHERE tenant_id = $1 AND id = ANY($2::${table.uuid ? 'uuid' : 'text'}[])`,
+        [tenantId, wanted],
+      )
+      return new Map(rows.map((r) => [r.id, r.name]))
     },
     async list(tenantId, q) {
       const where = ['tenant_id = $1']
