@@ -24,6 +24,8 @@ export interface SyncPolicy {
   fullEvery: number
   /** SYNC_MAX_ARCHIVE_PERCENT. */
   maxArchivePercent: number
+  /** SYNC_MAX_ARCHIVE_COUNT: a run archiving this many or fewer is never refused; absent: 0 (the share alone decides). */
+  maxArchiveCount?: number
   /** SYNC_LEASE_TTL. */
   leaseTtlMs: number
 }
@@ -77,6 +79,12 @@ class LeaseLostError extends DirectoryError {
   }
 }
 
+/**
+ * A run stopped by a shutdown is `failed` with this message, worded like a run a dead worker left
+ * behind (SyncRunRepo.abandon): both mean "interrupted, nothing half-done, the next run finishes".
+ */
+export const SHUTDOWN_MESSAGE = 'interrupted: the worker is shutting down; the run stopped between two changes and the next run finishes the job'
+
 const MAX_PROBLEMS = 50
 /** Snapshots smaller than this are planned well enough without fresh statistics. */
 const ANALYZE_ABOVE = 1000
@@ -123,7 +131,7 @@ export async function runSync(store: Store, tenant: Tenant, connection: OpenConn
   renew.unref()
   const checkpoint = () => {
     if (lost) throw new LeaseLostError()
-    if (request.signal?.aborted) throw new DirectoryError('protocol', 'the worker is shutting down: the run stopped where it was and the next run finishes the job', false)
+    if (request.signal?.aborted) throw new DirectoryError('protocol', SHUTDOWN_MESSAGE, false)
   }
 
   const counts: SyncCounts = { ...EMPTY_COUNTS }
@@ -249,6 +257,10 @@ async function readWithRetry(
  * The archive safety rule: a run that would archive more than SYNC_MAX_ARCHIVE_PERCENT of the
  * tenant's synced users (or delete that share of its synced groups) stops before writing, unless
  * forced. A directory that answers with nothing, or with half, looks exactly like this.
+ *
+ * Only when the number is also above SYNC_MAX_ARCHIVE_COUNT: in a 3-user directory one departure is
+ * 33 %, and a share alone would make every departure need --force. Entra's accidental-deletion
+ * threshold counts absolute deletions for the same reason; both numbers must be exceeded.
  */
 async function safetyCheck(store: Store, snapshot: RunSnapshot, tenant: Tenant, runId: string, mode: SyncMode, policy: SyncPolicy, force: boolean): Promise<string | null> {
   if (force) return null
@@ -273,10 +285,11 @@ async function safetyCheck(store: Store, snapshot: RunSnapshot, tenant: Tenant, 
     groups = foundGroups
   }
   const limit = policy.maxArchivePercent
+  const floor = policy.maxArchiveCount ?? 0
   const check = (n: number, of: number, what: string, verb: string) => {
-    if (!n || !of || n * 100 <= limit * of) return null
+    if (!n || !of || n * 100 <= limit * of || n <= floor) return null
     const pct = ((n * 100) / of).toFixed(1)
-    return `refused: this run would ${verb} ${n} of ${of} synced ${what} (${pct}%), more than SYNC_MAX_ARCHIVE_PERCENT=${limit}%. Nothing was changed. If the directory really lost them, run: roster sync --tenant ${tenant.slug} --once --full --force`
+    return `refused: this run would ${verb} ${n} of ${of} synced ${what} (${pct}%), more than SYNC_MAX_ARCHIVE_PERCENT=${limit}% and more than SYNC_MAX_ARCHIVE_COUNT=${floor}. Nothing was changed. If the directory really lost them, run: roster sync --tenant ${tenant.slug} --once --full --force`
   }
   return (
     check(users, await store.syncSnapshot.countSyncedUsers(tenant.id), 'users', 'archive') ??

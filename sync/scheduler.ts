@@ -70,11 +70,22 @@ export class SyncScheduler {
     }
   }
 
-  /** Stops scheduling; a run in progress stops at its next change and the next run finishes it. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling at once. A run in progress gets `graceMs` to finish (default none); after that
+   * it is aborted and stops at its next checkpoint, between two changes: every change is whole, the
+   * run is recorded as interrupted, its lease is released (another worker may start at once), and
+   * the next run finishes the job from the stored mark.
+   */
+  async stop(graceMs = 0): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    const current = this.current
+    if (current && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([current, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))])
+      clearTimeout(timer)
+    }
     this.abort.abort()
-    await this.current
+    await current
   }
 }

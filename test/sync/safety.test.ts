@@ -122,6 +122,18 @@ describe('Sync safety, dry runs and audit (OpenLDAP, pglite)', function () {
       assert.deepEqual((await ts.store.syncState.get(t.tenant.id)).highWaterMark, forced.run.highWaterMark)
     })
 
+    it('refuses only above SYNC_MAX_ARCHIVE_COUNT too: a few departures never need --force, many do, and the refusal names both limits', async () => {
+      const { tree, t } = await setUp('F')
+      for (const uid of ['u18', 'u19', 'u20']) await tree.remove(tree.userDn(uid))
+      // 3 of 20 is 15 %, over the share, but not over the count of 5: archived.
+      const few = succeeded(await t.sync({ full: true }, { maxArchiveCount: 5 }))
+      assert.equal(few.run.counts.usersArchived, 3)
+      for (const uid of ['u11', 'u12', 'u13', 'u14', 'u15', 'u16']) await tree.remove(tree.userDn(uid))
+      await refused(t, { full: true }, /^refused: this run would archive 6 of 1[78] synced users \(3\d\.\d%\), more than SYNC_MAX_ARCHIVE_PERCENT=10% and more than SYNC_MAX_ARCHIVE_COUNT=5\. /, { maxArchiveCount: 5 })
+      // The same six are within a count of 6.
+      assert.equal(succeeded(await t.sync({ full: true }, { maxArchiveCount: 6 })).run.counts.usersArchived, 6)
+    })
+
     it('allows exactly 10 % (the rule is "more than")', async () => {
       const { tree, t } = await setUp('B')
       for (const uid of ['u19', 'u20']) await tree.remove(tree.userDn(uid))

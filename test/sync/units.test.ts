@@ -237,11 +237,11 @@ describe('directory sync building blocks', () => {
   describe('configuration', () => {
     it('has sync defaults and reads every sync variable', () => {
       const d = loadConfig({})
-      assert.deepEqual(d.sync, { intervalMs: 300_000, fullEvery: 12, maxArchivePercent: 10, leaseTtlMs: 60_000, worker: 'auto' })
+      assert.deepEqual(d.sync, { intervalMs: 300_000, fullEvery: 12, maxArchivePercent: 10, maxArchiveCount: 5, leaseTtlMs: 60_000, worker: 'auto' })
       assert.equal(d.encryptionKey, undefined)
       const key = randomBytes(32)
-      const c = loadConfig({ SYNC_INTERVAL: '30s', SYNC_FULL_EVERY: '3', SYNC_MAX_ARCHIVE_PERCENT: '25', SYNC_LEASE_TTL: '2m', SYNC_WORKER: 'off', ENCRYPTION_KEY: key.toString('base64') })
-      assert.deepEqual(c.sync, { intervalMs: 30_000, fullEvery: 3, maxArchivePercent: 25, leaseTtlMs: 120_000, worker: 'off' })
+      const c = loadConfig({ SYNC_INTERVAL: '30s', SYNC_FULL_EVERY: '3', SYNC_MAX_ARCHIVE_PERCENT: '25', SYNC_MAX_ARCHIVE_COUNT: '0', SYNC_LEASE_TTL: '2m', SYNC_WORKER: 'off', ENCRYPTION_KEY: key.toString('base64') })
+      assert.deepEqual(c.sync, { intervalMs: 30_000, fullEvery: 3, maxArchivePercent: 25, maxArchiveCount: 0, leaseTtlMs: 120_000, worker: 'off' })
       assert.deepEqual(c.encryptionKey, key)
     })
 
