@@ -1,4 +1,6 @@
+import fs from 'node:fs'
 import path from 'node:path'
+import { randomBytes } from 'node:crypto'
 
 /**
  * Every setting Roster reads, typed. `loadConfig` is the only place that touches `process.env`,
@@ -7,6 +9,8 @@ import path from 'node:path'
 export interface Config {
   port: number
   host: string
+  /** Serves Prometheus metrics at /metrics on this port (same HOST); undefined: no metrics listener. */
+  metricsPort: number | undefined
   /** Behind a reverse proxy: client addresses come from X-Forwarded-For (password lockout counts per address). */
   trustProxy: boolean
   /** Origin (scheme://host[:port]) for every absolute URL Roster emits; never taken from requests. */
@@ -32,6 +36,12 @@ export interface Config {
   tokenCacheTtlMs: number
   /** Seals stored secrets such as directory bind passwords; absent: those features refuse to store one. */
   encryptionKey: Buffer | undefined
+  /** Where encryptionKey came from: ENCRYPTION_KEY, the embedded store's key file, or nowhere (yet). */
+  encryptionKeySource: 'env' | 'file' | 'none'
+  /** The embedded store's generated key (DATA_DIR/encryption.key); undefined with DATABASE_URL. */
+  encryptionKeyFile: string | undefined
+  /** ENCRYPTION_KEY is set and the key file holds another key: the environment's is used (the start-up warns). */
+  encryptionKeyConflict: boolean
   sync: SyncConfig
   signIn: SignInConfig
   provisioningLog: ProvisioningLogConfig
@@ -67,6 +77,8 @@ export interface SyncConfig {
   fullEvery: number
   /** A run that would archive more than this share of a tenant's synced users stops (unless forced). */
   maxArchivePercent: number
+  /** …and more than this many: small directories may lose a few users without --force. */
+  maxArchiveCount: number
   /** How long a worker's claim on a tenant lasts without renewal (a killed worker's claim expires). */
   leaseTtlMs: number
   /** Run the scheduler inside the server: `auto` = only with the embedded store. */
@@ -192,10 +204,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     encryptionKey = parseEncryptionKey(keyRaw)
     if (!encryptionKey) problems.push('ENCRYPTION_KEY: must be 32 random bytes as base64 (44 characters) or hex (64), e.g. the output of `openssl rand -base64 32`')
   }
+  // The embedded store keeps a generated key beside its data (ensureEncryptionKeyFile); with a
+  // PostgreSQL server the key stays the operator's to set, as every node needs the same one.
+  const encryptionKeyFile = databaseUrl === undefined ? path.join(path.resolve(cwd, read('DATA_DIR') ?? './data'), ENCRYPTION_KEY_FILE) : undefined
+  const fileKey = encryptionKeyFile ? readKeyFile(encryptionKeyFile, problems) : undefined
+  const encryptionKeySource = encryptionKey ? 'env' : fileKey ? 'file' : 'none'
+  const encryptionKeyConflict = Boolean(encryptionKey && fileKey && !encryptionKey.equals(fileKey))
+  encryptionKey ??= fileKey
 
   const config: Config = {
     port,
     host,
+    metricsPort: read('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
     trustProxy: oneOf('TRUST_PROXY', 'off', ['on', 'off'] as const) === 'on',
     publicUrl,
     dataDir: path.resolve(cwd, read('DATA_DIR') ?? './data'),
@@ -213,10 +233,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tokenUsageFlushMs: duration('TOKEN_USAGE_FLUSH_INTERVAL', '30s', 100, 3_600_000),
     tokenCacheTtlMs: duration('TOKEN_CACHE_TTL', '5s', 0, 300_000),
     encryptionKey,
+    encryptionKeySource,
+    encryptionKeyFile,
+    encryptionKeyConflict,
     sync: {
       intervalMs: duration('SYNC_INTERVAL', '5m', 1000),
       fullEvery: int('SYNC_FULL_EVERY', 12, 1, 100_000),
       maxArchivePercent: int('SYNC_MAX_ARCHIVE_PERCENT', 10, 0, 100),
+      maxArchiveCount: int('SYNC_MAX_ARCHIVE_COUNT', 5, 0, 1_000_000),
       leaseTtlMs: duration('SYNC_LEASE_TTL', '60s', 1000, 3_600_000),
       worker: oneOf('SYNC_WORKER', 'auto', ['auto', 'on', 'off'] as const),
     },
@@ -238,6 +262,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
   if (config.databaseTenantConcurrency !== undefined && config.databaseTenantConcurrency > config.databasePoolMax) {
     problems.push('DATABASE_TENANT_CONCURRENCY: must not be more than DATABASE_POOL_MAX (it is a share of the pool)')
+  }
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics are served on a port of their own)')
   }
   if (config.signIn.sessionIdleMs > config.signIn.sessionMaxMs) {
     problems.push('SESSION_IDLE: must not be longer than SESSION_MAX (a session ends at SESSION_MAX however active)')
@@ -264,4 +291,45 @@ export function parseEncryptionKey(raw: string): Buffer | undefined {
     if (key.length === 32) return key
   }
   return undefined
+}
+
+/** The embedded store's generated ENCRYPTION_KEY, in DATA_DIR. */
+export const ENCRYPTION_KEY_FILE = 'encryption.key'
+
+function readKeyFile(file: string, problems: string[]): Buffer | undefined {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    problems.push(`${file}: cannot read the encryption key (${code ?? (err as Error).message})`)
+    return undefined
+  }
+  const key = parseEncryptionKey(text)
+  if (!key) problems.push(`${file}: must hold 32 bytes as base64 or hex (the key Roster generated there); restore it from a backup, or set ENCRYPTION_KEY`)
+  return key
+}
+
+/**
+ * With the embedded store and no key anywhere, generates ENCRYPTION_KEY into DATA_DIR/encryption.key
+ * (mode 0600, never overwritten: `wx` fails if another process wrote it first, and then that key is
+ * read) and returns the config using it, with the file's path when this call created it.
+ */
+export function ensureEncryptionKeyFile(config: Config): { config: Config; created: string | undefined } {
+  const file = config.encryptionKeyFile
+  if (!file || config.encryptionKeySource !== 'none') return { config, created: undefined }
+  let created: string | undefined
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+    created = file
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EEXIST') throw new Error(`DATA_DIR ${path.dirname(file)} is not a writable directory (${code ?? (err as Error).message}): cannot keep the generated encryption key there. Set DATA_DIR to a directory Roster may write to.`, { cause: err })
+  }
+  const problems: string[] = []
+  const key = readKeyFile(file, problems)
+  if (!key) throw new ConfigError(problems)
+  return { config: { ...config, encryptionKey: key, encryptionKeySource: 'file' }, created }
 }

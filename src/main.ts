@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     process.stderr.write(`roster: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`)
     process.exit(2)
   }
-  const log = createLogger(config)
+  // JSON log lines go through process.stdout itself, like the banner below: one stream keeps them in
+  // order (pino's own asynchronous writer could put a line written earlier after the banner).
+  const log = createLogger(config, 'roster', config.logFormat === 'json' ? process.stdout : undefined)
   let service
   try {
     service = await startService(config, log)
@@ -34,10 +36,14 @@ async function main(): Promise<void> {
       `Admin password: ${first.adminPassword}`,
     )
   }
-  process.stdout.write(`${banner.join('\n')}\n`)
-  if (first) {
-    process.stderr.write(`(First start: created tenant "${first.tenantSlug}" and its administrator. The token and the password above are shown only this once.)\n`)
+  if (first) banner.push(`(First start: created tenant "${first.tenantSlug}" and its administrator. The token and the password above are shown only this once.)`)
+  if (service.encryptionKeyCreated) {
+    banner.push(
+      `Encryption key: generated in ${service.encryptionKeyCreated} (mode 0600). It seals directory bind passwords and SAML signing keys.`,
+      '  Back it up with the data directory: a backup without it cannot open those secrets. Anyone who has the file and the data can open them.',
+    )
   }
+  process.stdout.write(`${banner.join('\n')}\n`)
 
   let signals = 0
   const shutdown = (signal: string) => {

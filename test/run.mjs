@@ -4,6 +4,7 @@
 //   node test/run.mjs                          # everything (spec from .mocharc.json)
 //   node test/run.mjs test/store/store.test.ts # only these files (extra args go to mocha)
 //   node test/run.mjs --grep tokens
+//   node test/run.mjs --suite fast             # a named selection (SUITES below); other args still apply
 //
 // - TEST_DATABASE_URL unset: finds (as root: installs) the PostgreSQL server binaries and starts a
 //   private cluster for this run; its URL goes to the tests as TEST_DATABASE_URL. If that is not
@@ -27,7 +28,50 @@ import { ensureSimpleSamlPhpInstalled } from './services/simplesamlphp.mjs'
 import { ensureChromiumInstalled } from './services/chromium.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const extraArgs = process.argv.slice(2)
+
+/**
+ * Named selections of the suite. `fast` is what CI runs on the other supported Node majors: the code
+ * whose behaviour depends on the runtime (parsing, the domain, both stores, the SCIM API over HTTP,
+ * argon2's native binding via the password tests) without the external services (directory servers,
+ * the SAML IdP, a browser, HAProxy), so that it takes a few minutes. `services: false` skips
+ * installing those services.
+ */
+const SUITES = {
+  fast: {
+    spec: [
+      'test/config.test.ts',
+      'test/domain/**/*.test.ts',
+      'test/http/**/*.test.ts',
+      'test/store/**/*.test.ts',
+      'test/scim/**/*.test.ts',
+      'test/sync/units.test.ts',
+    ],
+    // Minutes of random input each; the input, not the runtime, is what they explore.
+    ignore: ['test/scim/fuzz.api.test.ts'],
+    services: false,
+  },
+}
+
+/** `--suite NAME` (or `--suite=NAME`) taken out of the arguments and replaced by its files. */
+function selectSuite(args) {
+  const rest = []
+  let suite = null
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    const name = a === '--suite' ? args[++i] : a.startsWith('--suite=') ? a.slice('--suite='.length) : undefined
+    if (name === undefined) {
+      rest.push(a)
+      continue
+    }
+    suite = SUITES[name]
+    if (!suite) return { args: rest, services: false, unknown: String(name) }
+  }
+  if (!suite) return { args: rest, services: true, unknown: null }
+  return { args: [...rest, ...suite.ignore.flatMap((glob) => ['--ignore', glob]), ...suite.spec], services: suite.services, unknown: null }
+}
+
+const selection = selectSuite(process.argv.slice(2))
+const extraArgs = selection.args
 const isCI = process.env.CI === 'true'
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
@@ -273,8 +317,14 @@ function finish(passed, failed, skipped, exitCode) {
 }
 
 async function main() {
-  const setup =
-    (await setUpPostgres()) ?? (interrupted ? undefined : await setUpDirectories()) ?? (interrupted ? undefined : await setUpSamlBrowser())
+  if (selection.unknown !== null) {
+    log(`unknown suite ${JSON.stringify(selection.unknown)}; known: ${Object.keys(SUITES).join(', ')}`)
+    await cleanUp()
+    finish(0, 1, 0, 2)
+    return
+  }
+  const more = (setUp) => (selection.services && !interrupted ? setUp() : undefined)
+  const setup = (await setUpPostgres()) ?? (await more(setUpDirectories)) ?? (await more(setUpSamlBrowser))
   if (setup === 'fatal' || interrupted) {
     await cleanUp()
     finish(0, 1, 0, interrupted ? 128 + SIGNALS[interrupted] : 1)

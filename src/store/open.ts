@@ -3,11 +3,14 @@ import type { Logger } from '../log.js'
 import type { Store } from '../domain/store.js'
 import { lockDataDir, type LockHolder } from './datadir-lock.js'
 import { openPglite } from './postgres/pglite-database.js'
+import { createEmbeddedDatabase, isDatabaseDir } from './postgres/pglite-template.js'
+import { writeBackup } from './backup.js'
 import { openPg } from './postgres/pg-database.js'
 import type { Database } from './postgres/sql.js'
 import { migrate } from './postgres/migrate.js'
 import { postgresStore } from './postgres/store.js'
 import { StoreUnavailableError } from '../domain/kernel/errors.js'
+import type { DatabaseMetrics } from '../domain/kernel/metrics.js'
 
 export class StoreOpenError extends Error {}
 
@@ -29,6 +32,8 @@ export interface StoreOptions {
   databaseStatementTimeoutMs?: number
   databaseAcquireTimeoutMs?: number
   databaseTenantConcurrency?: number | undefined
+  /** Where statement times, pool state and database errors are reported (METRICS_PORT). */
+  metrics?: DatabaseMetrics
 }
 
 /** Opens the configured store and brings its schema up to date. */
@@ -46,6 +51,7 @@ export async function openStore(
       acquireTimeoutMs: config.databaseAcquireTimeoutMs,
       tenantConcurrency: config.databaseTenantConcurrency,
       log,
+      metrics: config.metrics,
     })
     const store = postgresStore(db)
     try {
@@ -61,13 +67,27 @@ export async function openStore(
 
   const lock = lockDataDir(config.dataDir, holder)
   try {
-    const db = await openPglite(path.join(config.dataDir, 'pgdata'), { acquireTimeoutMs: config.databaseAcquireTimeoutMs })
+    // Start-up says what it does: a first start takes seconds, and silence looks like a hang.
+    const pgdata = path.join(config.dataDir, 'pgdata')
+    const where = displayPath(config.dataDir)
+    if (isDatabaseDir(pgdata)) log.info({ dataDir: config.dataDir }, `opening the embedded database in ${where}`)
+    else log.info({ dataDir: config.dataDir }, `creating the embedded database in ${where}`)
+    await createEmbeddedDatabase(pgdata, log)
+    const db = await openPglite(pgdata, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, metrics: config.metrics })
     await migrate(db, undefined, log)
-    return { store: postgresStore(db, async () => lock.release()), location: `embedded PostgreSQL (PGlite) in ${config.dataDir}`, describe: lock.update }
+    // The embedded store can copy itself (roster backup), also while it serves requests.
+    const store = Object.assign(postgresStore(db, async () => lock.release()), { backup: (file: string) => writeBackup(db.snapshot, config.dataDir, file) })
+    return { store, location: `embedded PostgreSQL (PGlite) in ${config.dataDir}`, describe: lock.update }
   } catch (err) {
     lock.release()
     throw new StoreOpenError(`DATA_DIR ${config.dataDir}: cannot open the embedded database: ${(err as Error).message}`)
   }
+}
+
+/** DATA_DIR as the operator would type it: relative when under the working directory. */
+function displayPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `./${rel}` : dir
 }
 
 /** The URL without its password, for messages and logs. */

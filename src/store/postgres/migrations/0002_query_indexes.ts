@@ -17,6 +17,8 @@ import type { Migration } from './migration.js'
 export const queryIndexes: Migration = {
   version: 2,
   name: 'query_indexes',
+  // Stored generated columns: every user and group row is rewritten.
+  rewrites: ['users', 'groups'],
   statements: [
     `ALTER TABLE users ADD COLUMN resource_ci jsonb GENERATED ALWAYS AS (lower(resource::text)::jsonb) STORED`,
     `ALTER TABLE groups ADD COLUMN resource_ci jsonb GENERATED ALWAYS AS (lower(resource::text)::jsonb) STORED`,

@@ -48,6 +48,8 @@ import type { Migration } from './migration.js'
 export const userList: Migration = {
   version: 6,
   name: 'user_list',
+  // Six indexes built over every user.
+  rewrites: ['users'],
   statements: [
     `ALTER TABLE users ADD COLUMN last_sign_in timestamptz`,
 

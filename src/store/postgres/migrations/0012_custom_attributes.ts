@@ -22,6 +22,8 @@ const URN = 'urn:roster:params:scim:schemas:extension:tenant:2.0:User'
 export const customAttributes: Migration = {
   version: 12,
   name: 'custom_attributes',
+  // The search index is rebuilt over every user.
+  rewrites: ['users'],
   statements: [
     `CREATE TABLE custom_attributes (
        tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,

@@ -1,5 +1,4 @@
 import { emailKey, userNameKey } from '../../../domain/identity/user-name.js'
-import type { Sql } from '../sql.js'
 import type { Migration, MigrationStep } from './migration.js'
 
 /**
@@ -18,8 +17,9 @@ import type { Migration, MigrationStep } from './migration.js'
 
 const BATCH = 2000
 
-async function fillKeys(sql: Sql): Promise<void> {
+const fillKeys: MigrationStep = async (sql, { progress }) => {
   let after: [string, string] | null = null
+  let done = 0
   for (;;) {
     const rows: Array<{ tenant_id: string; id: string; user_name: string; email: string | null }> = await sql.query(
       `SELECT tenant_id::text AS tenant_id, id::text AS id, user_name, email FROM users
@@ -36,6 +36,7 @@ async function fillKeys(sql: Sql): Promise<void> {
     )
     const last = rows[rows.length - 1]!
     after = [last.tenant_id, last.id]
+    progress((done += rows.length))
   }
 }
 
@@ -78,6 +79,8 @@ const reportCollisions: MigrationStep = async (sql, { log }) => {
 export const userNameKeys: Migration = {
   version: 13,
   name: 'user_name_key',
+  // Every user row gets its keys (in batches, from JavaScript), then a unique index over them.
+  rewrites: ['users'],
   statements: [
     `ALTER TABLE users ADD COLUMN user_name_key text, ADD COLUMN email_key text`,
     fillKeys,

@@ -17,5 +17,6 @@ import { ginFastupdateOff } from './0015_gin_fastupdate_off.js'
 import { stripedTenantStats } from './0016_striped_tenant_stats.js'
 import { unresolvedManagerRefs } from './0017_unresolved_manager_refs.js'
 import { provisioningLog } from './0018_provisioning_log.js'
+import { userSearchExternalId } from './0019_user_search_external_id.js'
 
-export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers, ginFastupdateOff, stripedTenantStats, unresolvedManagerRefs, provisioningLog]
+export const migrations: readonly Migration[] = [initial, queryIndexes, tenantStats, directorySync, signIn, userList, access, personalTokens, auditFilters, groupOwners, credentials, customAttributes, userNameKeys, credentialIssuers, ginFastupdateOff, stripedTenantStats, unresolvedManagerRefs, provisioningLog, userSearchExternalId]

@@ -9,6 +9,12 @@ export interface Migration {
   version: number
   name: string
   statements: Array<string | MigrationStep>
+  /**
+   * Tables this migration rewrites or reads in full (a stored column added, every row updated, an
+   * index over the whole table built): its time grows with them. The runner says so with their row
+   * counts before it starts, and reports progress after each statement.
+   */
+  rewrites?: readonly string[]
 }
 
 /**
@@ -20,8 +26,12 @@ export type MigrationStep = (sql: Sql, context: MigrationContext) => Promise<voi
 export interface MigrationContext {
   /** For what an operator must hear about (pino's signature, so the service logger fits). */
   log: MigrationLog
+  /** A step working through a table in batches reports the rows done so far; the runner logs it now and then. */
+  progress(rowsDone: number): void
 }
 
 export interface MigrationLog {
+  /** Progress of the migrations (optional: a tool may want warnings only). */
+  info?(fields: object, message: string): void
   warn(fields: object, message: string): void
 }
