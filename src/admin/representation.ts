@@ -1,10 +1,10 @@
-import type { JsonObject } from '../domain/kernel/json.js'
 import type { Tenant } from '../domain/tenancy/model.js'
 import type { User } from '../domain/identity/model.js'
 import type { Role } from '../domain/access/model.js'
 import { mayWrite } from '../domain/tenancy/source-of-truth.js'
 import { CUSTOM_ATTRIBUTES_URN, type CustomAttribute } from '../domain/identity/custom-attribute-model.js'
-import { attributeFields, definedValues } from '../domain/identity/custom-attributes.js'
+import { attributeFields } from '../domain/identity/custom-attributes.js'
+import { personView } from '../domain/administration/person-view.js'
 
 /** Where a managed tenant's users are changed instead: what the console shows beside them. */
 export function managedBy(tenant: Tenant): string | null {
@@ -12,30 +12,9 @@ export function managedBy(tenant: Tenant): string | null {
   return tenant.source === 'ldap' ? 'managed by the directory: change it there; the sync brings it here' : 'managed by the identity provider: change it there; it is provisioned here over SCIM'
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
-
 /** A user as the admin API shows it; with the tenant's definitions, its custom attribute values (`attributes`). */
 export function userJson(user: User, tenant: Tenant, definitions?: readonly CustomAttribute[]): Record<string, unknown> {
-  const name = (user.resource.name ?? {}) as JsonObject
-  const phones = Array.isArray(user.resource.phoneNumbers) ? (user.resource.phoneNumbers as JsonObject[]) : []
-  return {
-    id: user.id,
-    userName: user.userName,
-    firstName: str(name.givenName),
-    lastName: str(name.familyName),
-    displayName: user.displayName,
-    email: user.email,
-    phone: str(phones[0]?.value),
-    externalId: user.externalId,
-    status: user.status,
-    active: user.active,
-    origin: user.origin,
-    managedBy: managedBy(tenant),
-    ...(definitions ? { attributes: definedValues(user.resource, definitions) } : {}),
-    version: user.version,
-    created: user.created.toISOString(),
-    modified: user.modified.toISOString(),
-  }
+  return { ...personView(user, definitions), managedBy: managedBy(tenant) }
 }
 
 export const roleJson = (r: Role) => ({ id: r.id, name: r.name, description: r.description, builtIn: r.builtIn, permissions: r.permissions })

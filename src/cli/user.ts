@@ -2,13 +2,13 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import type { Store } from '../domain/store.js'
 import type { Tenant } from '../domain/tenancy/model.js'
 import type { GroupOfMember, User } from '../domain/identity/model.js'
-import type { JsonObject } from '../domain/kernel/json.js'
 import type { CustomAttribute } from '../domain/identity/custom-attribute-model.js'
 import type { WriteContext } from '../domain/identity/writes.js'
 import { USER_LIST_SORTS, type UserListSort, type UserListView } from '../domain/identity/persister.js'
-import { definedValues, listAttributes } from '../domain/identity/custom-attributes.js'
+import { listAttributes } from '../domain/identity/custom-attributes.js'
 import { changeStatus, createPerson, deleteHandingOver, editPerson, listUsers, userDetail, type AttributeValues, type PersonEdit, type StatusChange, type UserDetail } from '../domain/administration/users.js'
 import { requireTenant } from '../domain/tenancy/tenants.js'
+import { personView } from '../domain/administration/person-view.js'
 import { CliError, collect, withStore, type CliContext } from './context.js'
 import { err, out, printJsonLines, printPairs, printTable } from './output.js'
 import { parseSlug } from './tenant.js'
@@ -47,30 +47,6 @@ function attributeValues(pairs: Array<[string, string]>, definitions: readonly C
     values[name] = raw === '' ? null : def?.type === 'boolean' && (raw === 'true' || raw === 'false') ? raw === 'true' : raw
   }
   return values
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
-
-/** The fields of the admin API's user representation, so that a script can move between the two. */
-function userJson(user: User, definitions: readonly CustomAttribute[]) {
-  const name = (user.resource.name ?? {}) as JsonObject
-  const phones = Array.isArray(user.resource.phoneNumbers) ? (user.resource.phoneNumbers as JsonObject[]) : []
-  return {
-    id: user.id,
-    userName: user.userName,
-    firstName: str(name.givenName),
-    lastName: str(name.familyName),
-    displayName: user.displayName,
-    email: user.email,
-    phone: str(phones[0]?.value),
-    externalId: user.externalId,
-    status: user.status,
-    origin: user.origin,
-    attributes: definedValues(user.resource, definitions),
-    version: user.version,
-    created: user.created.toISOString(),
-    modified: user.modified.toISOString(),
-  }
 }
 
 const groupsJson = (groups: GroupOfMember[]) => groups.map((g) => ({ id: g.groupId, displayName: g.displayName, direct: g.direct }))
@@ -141,7 +117,7 @@ export function userCommand(): Command {
         const page = await listUsers(store, tenant.id, { view: opts.status, search: opts.search, sort: opts.sort, order: opts.order, after: opts.cursor ?? null, limit: opts.limit ?? 50 })
         if (opts.json) {
           const definitions = await listAttributes(store, tenant.id)
-          printJsonLines(page.items.map((u) => ({ ...userJson(u, definitions), lastSignIn: u.lastSignIn?.toISOString() ?? null })))
+          printJsonLines(page.items.map((u) => ({ ...personView(u, definitions), lastSignIn: u.lastSignIn?.toISOString() ?? null })))
         } else {
           printTable(
             page.items.map((u) => ({ userName: u.userName, name: u.displayName ?? '', email: u.email ?? '', status: u.status, lastSignIn: u.lastSignIn?.toISOString() ?? '-' })),
@@ -164,7 +140,7 @@ export function userCommand(): Command {
         const tenant = await requireTenant(store, opts.tenant)
         const user = await userOf(store, tenant, ref)
         const [detail, groups, definitions] = await Promise.all([userDetail(store, tenant, user.id, 'cli'), groupsOfUser(store, tenant, user.id), listAttributes(store, tenant.id)])
-        const json = userJson(detail.user, definitions)
+        const json = personView(detail.user, definitions)
         if (opts.json) {
           return printJsonLines([
             { ...json, groups: groupsJson(groups), roles: rolesJson(detail), ownedGroups: detail.ownedGroups, ownedServiceAccounts: detail.ownedServiceAccounts, editable: detail.editable },
@@ -180,7 +156,7 @@ export function userCommand(): Command {
           ['externalId', json.externalId ?? '-'],
           ['status', json.status],
           ['origin', `${json.origin}${detail.editable ? '' : ` (tenant ${tenant.slug} is managed by its ${tenant.source === 'ldap' ? 'directory' : 'identity provider'}: read-only here)`}`],
-          ...listRows('attributes', Object.entries(json.attributes).map(([k, v]) => `${labelOf(k)}: ${String(v)}`)),
+          ...listRows('attributes', Object.entries(json.attributes ?? {}).map(([k, v]) => `${labelOf(k)}: ${String(v)}`)),
           ...listRows('groups', groups.map((g) => `${g.displayName}${g.direct ? '' : ' (through a nested group)'}`)),
           ...listRows('roles', detail.access.roles.map(roleLine)),
           ['permissions', detail.access.permissions.join(' ') || '(none)'],

@@ -6,41 +6,10 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { runCli, tempDir, type CliResult } from '../support/process.js'
-import { freshServerDatabase } from '../support/stores.js'
+import { runCli, tempDir } from '../support/process.js'
+import { cliPlaces, jsonLines, ok, type Place } from '../support/cli-places.js'
 
-interface Place {
-  env: Record<string, string>
-  dispose(): Promise<void>
-}
-
-async function pglitePlace(): Promise<Place> {
-  const dir = tempDir()
-  return { env: { DATA_DIR: path.join(dir, 'data') }, dispose: async () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
-
-async function postgresPlace(): Promise<Place> {
-  // Under CI a missing server fails here (requireServerUrl), never skips.
-  const db = await freshServerDatabase()
-  const dir = tempDir()
-  return {
-    env: { DATABASE_URL: db.url, DATA_DIR: path.join(dir, 'unused') },
-    dispose: async () => {
-      await db.drop()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-const places: Array<[string, () => Promise<Place>]> = [['PGlite', pglitePlace]]
-if (process.env.TEST_DATABASE_URL || process.env.CI === 'true') places.push(['PostgreSQL', postgresPlace])
-else console.warn('TEST_DATABASE_URL is not set: roster group is tested on PGlite only')
-
-const ok = (r: CliResult): CliResult => {
-  assert.equal(r.code, 0, r.stderr)
-  return r
-}
-const jsonLines = <T>(r: CliResult): T[] => ok(r).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T)
+const places = cliPlaces('roster group')
 
 interface GroupJson {
   id: string
