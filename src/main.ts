@@ -43,8 +43,8 @@ async function main(): Promise<void> {
       '  Back it up with the data directory: a backup without it cannot open those secrets. Anyone who has the file and the data can open them.',
     )
   }
-  process.stdout.write(`${banner.join('\n')}\n`)
-
+  // Before the banner: whoever reads it may signal at once, and a SIGTERM that arrived before a handler
+  // existed would kill the process instead of stopping it.
   let signals = 0
   const shutdown = (signal: string) => {
     if (++signals > 1) {
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+  process.stdout.write(`${banner.join('\n')}\n`)
 }
 
 void main()
